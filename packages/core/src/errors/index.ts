@@ -1,0 +1,2 @@
+export * from './jwt-error.js';
+export * from './oauth-error.js';

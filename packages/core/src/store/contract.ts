@@ -1,0 +1,143 @@
+import type { Store } from './store.js';
+
+/** One case of the {@link storeContract} suite. */
+export interface StoreContractCase {
+  /** What the case proves. */
+  name: string;
+  /** Runs the case against a fresh store; rejects with an `Error` on a violation. */
+  run(store: Store): Promise<void>;
+}
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(`store contract violated: ${message}`);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The behaviour every {@link Store} implementation must show. Framework-free: run each case
+ * from your test runner, e.g. `for (const c of storeContract()) it(c.name, () => c.run(make()))`.
+ * Keys are prefixed with `prefix` (default a random one) so runs never collide.
+ */
+export function storeContract(
+  prefix = `contract:${Math.random().toString(36).slice(2)}:`,
+): StoreContractCase[] {
+  const k = (name: string) => prefix + name;
+  return [
+    {
+      name: 'get returns undefined for an absent key',
+      async run(store) {
+        check((await store.get(k('absent'))) === undefined, 'absent key must read as undefined');
+      },
+    },
+    {
+      name: 'set then get round-trips JSON values',
+      async run(store) {
+        const value = { a: 1, b: 'x', c: [true, null, 2.5], d: { e: 'ü' } };
+        await store.set(k('json'), value, 10_000);
+        const got = await store.get(k('json'));
+        check(JSON.stringify(got) === JSON.stringify(value), 'value must round-trip');
+        await store.set(k('json'), 'replaced', 10_000);
+        check((await store.get(k('json'))) === 'replaced', 'set must replace');
+      },
+    },
+    {
+      name: 'values are copies: mutating a read value does not change the store',
+      async run(store) {
+        await store.set(k('copy'), { n: 1 }, 10_000);
+        const got = (await store.get<{ n: number }>(k('copy'))) as { n: number };
+        got.n = 2;
+        const again = (await store.get<{ n: number }>(k('copy'))) as { n: number };
+        check(again.n === 1, 'stored value must not alias the returned one');
+      },
+    },
+    {
+      name: 'getMany returns values in key order with undefined for absent keys',
+      async run(store) {
+        await store.set(k('m1'), 1, 10_000);
+        await store.set(k('m3'), 3, 10_000);
+        const got = await store.getMany([k('m1'), k('m2'), k('m3')]);
+        check(
+          got.length === 3 && got[0] === 1 && got[1] === undefined && got[2] === 3,
+          'getMany order',
+        );
+        check((await store.getMany([])).length === 0, 'getMany of no keys is empty');
+      },
+    },
+    {
+      name: 'entries expire after their TTL',
+      async run(store) {
+        await store.set(k('ttl'), 'v', 60);
+        check((await store.get(k('ttl'))) === 'v', 'value before expiry');
+        await sleep(150);
+        check((await store.get(k('ttl'))) === undefined, 'value after expiry must be gone');
+        check((await store.take(k('ttl'))) === undefined, 'take after expiry must be undefined');
+        check(await store.setIfAbsent(k('ttl'), 'w', 10_000), 'an expired key counts as absent');
+      },
+    },
+    {
+      name: 'setIfAbsent stores only once',
+      async run(store) {
+        check(await store.setIfAbsent(k('nx'), 'first', 10_000), 'first setIfAbsent must store');
+        check(
+          !(await store.setIfAbsent(k('nx'), 'second', 10_000)),
+          'second setIfAbsent must not store',
+        );
+        check((await store.get(k('nx'))) === 'first', 'the first value stays');
+      },
+    },
+    {
+      name: 'concurrent setIfAbsent has exactly one winner',
+      async run(store) {
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => store.setIfAbsent(k('nx-race'), i, 10_000)),
+        );
+        check(results.filter(Boolean).length === 1, 'exactly one setIfAbsent may win');
+      },
+    },
+    {
+      name: 'take returns the value once and deletes it',
+      async run(store) {
+        await store.set(k('take'), { code: 'c' }, 10_000);
+        const first = await store.take<{ code: string }>(k('take'));
+        check(first?.code === 'c', 'take returns the value');
+        check((await store.take(k('take'))) === undefined, 'second take is undefined');
+        check((await store.get(k('take'))) === undefined, 'taken key is gone');
+      },
+    },
+    {
+      name: 'concurrent take has exactly one winner',
+      async run(store) {
+        await store.set(k('take-race'), 'once', 10_000);
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => store.take(k('take-race'))),
+        );
+        check(
+          results.filter((r) => r === 'once').length === 1,
+          'exactly one take may get the value',
+        );
+      },
+    },
+    {
+      name: 'delete removes a key and tolerates an absent one',
+      async run(store) {
+        await store.set(k('del'), 1, 10_000);
+        await store.delete(k('del'));
+        check((await store.get(k('del'))) === undefined, 'deleted key is gone');
+        await store.delete(k('never-set'));
+      },
+    },
+    {
+      name: 'a non-positive TTL is refused',
+      async run(store) {
+        let threw = false;
+        try {
+          await store.set(k('bad-ttl'), 1, 0);
+        } catch (err) {
+          threw = err instanceof TypeError;
+        }
+        check(threw, 'set with ttlMs 0 must reject with a TypeError');
+      },
+    },
+  ];
+}
