@@ -3,7 +3,13 @@
  * servers, with no runtime dependencies and Web-standard APIs only.
  * @packageDocumentation
  */
+export * from './config.js';
 export * from './encoding/index.js';
 export * from './errors/index.js';
+export * from './jwt/index.js';
 export * from './pkce.js';
+export * from './policy/index.js';
+export * from './resource/index.js';
+export * from './server/index.js';
 export * from './store/index.js';
+export * from './tokens/index.js';

@@ -1,0 +1,1 @@
+export type { JwsAlgorithm, JwtHeader, JwtKey, JwtPayload } from './types.js';

@@ -1,0 +1,1 @@
+export type { AuthContext, TokenVerifier } from './auth-context.js';

@@ -1,0 +1,1 @@
+export type { AuthRequest, AuthResponse } from './http.js';
