@@ -1,0 +1,102 @@
+import type { StoreValue } from '../store/store.js';
+
+/** How a client authenticates at the token endpoint (RFC 7591 §2). */
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+
+/**
+ * A registered (or metadata-document) client, as the authorization server keeps it.
+ * Secrets are stored only as a hash.
+ */
+export interface ClientRecord {
+  /** The `client_id`: random for registered clients, an https URL for a metadata document. */
+  readonly clientId: string;
+  /** SHA-256 (base64url) of the client secret; absent for public clients. */
+  readonly clientSecretHash?: string;
+  /** Seconds since the epoch when the secret expires (0 = never), RFC 7591 §3.2.1. */
+  readonly clientSecretExpiresAt?: number;
+  readonly redirectUris: readonly string[];
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  readonly grantTypes: readonly string[];
+  readonly responseTypes: readonly string[];
+  readonly clientName?: string;
+  readonly clientUri?: string;
+  readonly logoUri?: string;
+  /** Space-separated scopes the client registered for, if it limited them. */
+  readonly scope?: string;
+  /** Seconds since the epoch of registration. */
+  readonly clientIdIssuedAt: number;
+  /** Where the record came from. */
+  readonly source: 'registration' | 'metadata-document' | 'static';
+}
+
+/** Looks clients up by `client_id` (registered, static, or fetched metadata documents). */
+export interface ClientRegistry {
+  /** The client, or `undefined` when unknown. Rejects on store failure (fail closed). */
+  getClient(clientId: string): Promise<ClientRecord | undefined>;
+}
+
+/** Who the user is, as an identity provider established it. */
+export interface Identity {
+  /** The stable user id that becomes the token's `sub`. */
+  readonly sub: string;
+  /** User attributes copied into tokens for policies (e.g. `{ role: 'admin' }`). */
+  readonly attributes: Readonly<Record<string, StoreValue>>;
+  /** The scopes this user may be granted at most (consent can narrow them further). */
+  readonly grantableScopes: readonly string[];
+  /** A display name for the consent page. */
+  readonly displayName?: string;
+}
+
+/** Upstream tokens kept server-side under a grant; never put in a token a client can read. */
+export interface UpstreamTokens {
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+  readonly idToken?: string;
+  /** Seconds since the epoch. */
+  readonly expiresAt?: number;
+  readonly scope?: string;
+  readonly tokenType?: string;
+}
+
+/**
+ * Logs users in with a username and password form served by core
+ * (`DevIdentityProvider` is the embedded one).
+ */
+export interface LocalIdentityProvider {
+  readonly kind: 'local';
+  /** The identity for these credentials, or `undefined` when they are wrong. */
+  authenticate(username: string, password: string): Promise<Identity | undefined>;
+}
+
+/**
+ * Sends the browser to an upstream IdP and maps its answer to an {@link Identity}
+ * (`UpstreamOAuthProvider`). Core owns `state`; the provider owns the upstream protocol.
+ */
+export interface RedirectIdentityProvider {
+  readonly kind: 'redirect';
+  /**
+   * Starts an upstream login. `state` is an opaque, single-use value core generated and will
+   * check on the callback; `redirectUri` is core's callback URL. Returns where to send the
+   * browser and provider-private data (e.g. the upstream PKCE verifier) core keeps server-side
+   * with the state.
+   */
+  startLogin(input: { state: string; redirectUri: string; scopes: readonly string[] }): Promise<{
+    url: URL;
+    data: StoreValue;
+  }>;
+  /**
+   * Completes the login from the callback's query parameters (`state` already checked by
+   * core) and the `data` returned by `startLogin`.
+   */
+  completeLogin(input: {
+    params: URLSearchParams;
+    redirectUri: string;
+    data: StoreValue;
+  }): Promise<{
+    identity: Identity;
+    upstreamTokens?: UpstreamTokens;
+  }>;
+}
+
+/** One of the identity provider kinds. */
+export type IdentityProvider = LocalIdentityProvider | RedirectIdentityProvider;
