@@ -1,3 +1,5 @@
+import { TemporarilyUnavailableError } from '../errors/oauth-error.js';
+
 /** A JSON-compatible value: what a {@link Store} keeps. */
 export type StoreValue =
   | string
@@ -34,5 +36,18 @@ export interface Store {
 export function assertTtl(ttlMs: number, where: string): void {
   if (!(typeof ttlMs === 'number' && Number.isFinite(ttlMs) && ttlMs > 0)) {
     throw new TypeError(`${where}: ttlMs must be a positive number of milliseconds`);
+  }
+}
+
+/**
+ * Runs a store operation and turns any rejection into a 503 `TemporarilyUnavailableError`
+ * (fail closed): callers never mint a token or let a request through on a store error.
+ */
+export async function storeCall<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (cause) {
+    if (cause instanceof TypeError) throw cause;
+    throw new TemporarilyUnavailableError(undefined, { cause });
   }
 }
