@@ -3,4 +3,11 @@
  * API as the Web entry, with Node fast paths installed where they help.
  * @packageDocumentation
  */
+import { setJwsBackend } from './jwt/backend.js';
+import { nodeJwsBackend } from './node/jws-backend.js';
+
+// Registered here, in the entry module itself: with `"sideEffects": false` a separate
+// side-effect-only module could be dropped by bundlers.
+setJwsBackend(nodeJwsBackend);
+
 export * from './index.js';

@@ -1,0 +1,80 @@
+/**
+ * Strict JSON for JOSE (RFC 7515 §5.2 step 4, RFC 7519 §7.2 step 11): a member name may
+ * appear once per object. `JSON.parse` silently keeps the last duplicate, so the text is
+ * scanned for duplicate names after it parsed.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+/**
+ * True when some object in `text` (already known to be valid JSON) has a member name twice,
+ * comparing names after unescaping (`"a"` and `"\u0061"` are the same name).
+ */
+export function hasDuplicateKeys(text: string): boolean {
+  // One set of seen names per open object; `null` for arrays. Iterative: no recursion limit.
+  const stack: (Set<string> | null)[] = [];
+  let top: Set<string> | null = null;
+  let expectKey = false;
+  const len = text.length;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i + 1;
+      let escaped = false;
+      i++;
+      for (; i < len; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) {
+          escaped = true;
+          i++;
+        } else if (d === QUOTE) break;
+      }
+      if (expectKey && top !== null) {
+        const raw = text.slice(start, i);
+        const name = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (top.has(name)) return true;
+        top.add(name);
+        expectKey = false;
+      }
+    } else if (c === OPEN_BRACE) {
+      stack.push(top);
+      top = new Set();
+      expectKey = true;
+    } else if (c === OPEN_BRACKET) {
+      stack.push(top);
+      top = null;
+      expectKey = false;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      top = stack.pop() ?? null;
+      expectKey = false;
+    } else if (c === COMMA) {
+      expectKey = top !== null;
+    } else if (c === COLON) {
+      expectKey = false;
+    }
+  }
+  return false;
+}
+
+/**
+ * Parses `text` as a JSON object with no duplicate member names. Returns `undefined` for
+ * invalid JSON, duplicates, or any top-level value that is not an object (`0`, `[]`, `null`).
+ */
+export function parseJsonObjectStrict(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  if (hasDuplicateKeys(text)) return undefined;
+  return value as Record<string, unknown>;
+}
