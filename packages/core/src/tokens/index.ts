@@ -1,1 +1,8 @@
-export {};
+export { STORE_KEYS } from './store-keys.js';
+export {
+  createRevocationChecker,
+  createTokenService,
+  MCP_TOOL_SCOPE_PREFIX,
+  REGISTERED_ACCESS_TOKEN_CLAIMS,
+} from './token-service.js';
+export type * from './types.js';

@@ -1,0 +1,129 @@
+import { timingSafeEqual } from '../encoding/constant-time.js';
+import { sha256Base64Url } from '../encoding/random.js';
+import { InvalidClientError, InvalidRequestError } from '../errors/oauth-error.js';
+import { storeCall } from '../store/store.js';
+import type { FormParams } from './form.js';
+import type { AuthRequest } from './http.js';
+import type { ClientRecord, ClientRegistry, TokenEndpointAuthMethod } from './types.js';
+
+/** Options of {@link authenticateClient}. */
+export interface AuthenticateClientOptions {
+  /** Refuse public clients (`none`): introspection needs a confidential caller. Default `false`. */
+  requireSecret?: boolean;
+  /** Clock in milliseconds, for secret expiry. Default `Date.now`. */
+  now?: () => number;
+}
+
+// Client ids and secrets we accept at all; anything longer is refused before any lookup.
+const MAX_CREDENTIAL_LENGTH = 2048;
+
+function decodeFormComponent(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client id and secret of an HTTP Basic `Authorization` header (RFC 6749 §2.3.1). */
+function parseBasic(header: string): { clientId: string; secret: string } | undefined {
+  const match = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})[ ]*$/i.exec(header);
+  if (!match) return undefined;
+  let decoded: string;
+  try {
+    const binary = atob(match[1]!);
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined with a colon.
+  const clientId = decodeFormComponent(decoded.slice(0, colon));
+  const secret = decodeFormComponent(decoded.slice(colon + 1));
+  if (clientId === undefined || secret === undefined || clientId.length === 0) return undefined;
+  return { clientId, secret };
+}
+
+/**
+ * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3,
+ * OAuth 2.1 §2.4) with exactly one method: `client_secret_basic` (an `Authorization: Basic`
+ * header), `client_secret_post` (`client_id` + `client_secret` in the form) or `none` (a public
+ * client sending only `client_id`). The method used must be the one the client registered.
+ *
+ * Rejects with `InvalidClientError` (401; with `WWW-Authenticate: Basic` when Basic was tried,
+ * SECURITY-CASES 13), `InvalidRequestError` when several methods are mixed, or
+ * `TemporarilyUnavailableError` (503) when the client registry fails.
+ */
+export async function authenticateClient(
+  request: AuthRequest,
+  form: FormParams,
+  clients: ClientRegistry,
+  options: AuthenticateClientOptions = {},
+): Promise<ClientRecord> {
+  const header = request.headers['authorization'];
+  const formId = form.get('client_id');
+  const formSecret = form.get('client_secret');
+
+  let method: TokenEndpointAuthMethod;
+  let clientId: string;
+  let secret: string | undefined;
+  const basic = header !== undefined && /^basic(\s|$)/i.test(header.trimStart());
+  if (basic) {
+    if (formSecret !== undefined) {
+      throw new InvalidRequestError('Use exactly one client authentication method');
+    }
+    const parsed = parseBasic(header!.trim());
+    if (!parsed) throw new InvalidClientError('Malformed Basic credentials', { basic: true });
+    if (formId !== undefined && formId !== parsed.clientId) {
+      throw new InvalidRequestError('client_id differs from the authenticated client');
+    }
+    method = 'client_secret_basic';
+    clientId = parsed.clientId;
+    secret = parsed.secret;
+  } else if (formSecret !== undefined) {
+    if (formId === undefined) throw new InvalidClientError('client_id is required');
+    method = 'client_secret_post';
+    clientId = formId;
+    secret = formSecret;
+  } else {
+    if (formId === undefined || formId.length === 0) {
+      throw new InvalidClientError('Client authentication is required', {
+        basic: options.requireSecret === true,
+      });
+    }
+    method = 'none';
+    clientId = formId;
+  }
+  if (clientId.length > MAX_CREDENTIAL_LENGTH || (secret?.length ?? 0) > MAX_CREDENTIAL_LENGTH) {
+    throw new InvalidClientError(undefined, { basic });
+  }
+
+  const client = await storeCall(clients.getClient(clientId));
+  // Hash even for an unknown client, so timing does not tell registered ids apart.
+  const presentedHash = secret === undefined ? undefined : await sha256Base64Url(secret);
+  if (client === undefined) throw new InvalidClientError(undefined, { basic });
+
+  if (method === 'none') {
+    if (client.tokenEndpointAuthMethod !== 'none' || options.requireSecret) {
+      throw new InvalidClientError('This client must authenticate', {
+        basic:
+          options.requireSecret === true ||
+          client.tokenEndpointAuthMethod === 'client_secret_basic',
+      });
+    }
+    return client;
+  }
+  if (client.tokenEndpointAuthMethod !== method || client.clientSecretHash === undefined) {
+    throw new InvalidClientError(undefined, { basic });
+  }
+  if (!timingSafeEqual(presentedHash!, client.clientSecretHash)) {
+    throw new InvalidClientError(undefined, { basic });
+  }
+  const expiresAt = client.clientSecretExpiresAt ?? 0;
+  if (expiresAt !== 0 && expiresAt * 1000 <= (options.now ?? Date.now)()) {
+    throw new InvalidClientError('The client secret has expired', { basic });
+  }
+  return client;
+}

@@ -1,0 +1,170 @@
+import type { KeySet } from '../jwt/index.js';
+import type { JwtKey } from '../jwt/types.js';
+import type { AuthContext, TokenVerifier } from '../resource/auth-context.js';
+import type { Identity, UpstreamTokens } from '../server/types.js';
+import type { Store } from '../store/store.js';
+
+/** Options of {@link createTokenService}. */
+export interface TokenServiceOptions {
+  /** Where codes, refresh tokens, revocations and upstream tokens live. */
+  store: Store;
+  /** The authorization server's issuer identifier: the `iss` of every access token. */
+  issuer: string;
+  /** The key access tokens are signed with (an HMAC secret or a private key). */
+  signingKey: JwtKey;
+  /**
+   * The key(s) access tokens are verified with, e.g. the JWKS key set during `kid` rotation.
+   * Default: `signingKey` (a private key verifies with its public half).
+   */
+  verificationKey?: JwtKey | KeySet;
+  /** The protected resource (MCP endpoint URL) this server issues tokens for: their `aud`. */
+  resource: string;
+  /** Access-token lifetime in seconds. Default 3600 (1 h). */
+  accessTokenTtlSeconds?: number;
+  /**
+   * Refresh-token lifetime in seconds, counted from each rotation. Default 2,592,000 (30 days).
+   */
+  refreshTokenTtlSeconds?: number;
+  /** Authorization-code lifetime in seconds. Default 60. */
+  codeTtlSeconds?: number;
+  /**
+   * Maps the user's identity to extra access-token claims (for policies). Default: a copy of
+   * `identity.attributes`. Registered claims (`iss`, `sub`, `aud`, `exp`, `iat`, `jti`,
+   * `client_id`, `scope`, `mcp_tool_scopes`, `grant_id`, …) are never overridden. Values must
+   * be JSON-compatible (they are kept with the refresh token).
+   */
+  claims?: (identity: Identity) => Record<string, unknown>;
+  /**
+   * A secret (at least 32 characters, e.g. 32 random bytes base64url) that encrypts upstream
+   * IdP tokens at rest with AES-256-GCM. Strongly recommended whenever an upstream identity
+   * provider is used and the store is shared (Redis): without it, upstream tokens are stored in
+   * plain JSON (still never given to clients).
+   */
+  upstreamEncryptionKey?: string;
+  /** Clock in milliseconds since the epoch, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The RFC 6749 §5.1 token response body (wire names). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  /** Seconds until the access token expires. */
+  expires_in: number;
+  /** The new refresh token (rotated on every use), when the client may refresh. */
+  refresh_token?: string;
+  /** The granted scopes of the access token, space-separated. */
+  scope: string;
+}
+
+/** An inactive token's introspection response: exactly `{ "active": false }` (RFC 7662 §2.2). */
+export interface InactiveIntrospectionResponse {
+  active: false;
+}
+
+/** An active token's introspection response (RFC 7662 §2.2), plus the token's other claims. */
+export interface ActiveIntrospectionResponse {
+  active: true;
+  scope?: string;
+  client_id?: string;
+  sub?: string;
+  exp?: number;
+  iat?: number;
+  iss?: string;
+  aud?: string | string[];
+  jti?: string;
+  /** `Bearer` for access tokens, `refresh_token` for refresh tokens. */
+  token_type?: string;
+  [claim: string]: unknown;
+}
+
+/** The RFC 7662 introspection response. */
+export type IntrospectionResponse = InactiveIntrospectionResponse | ActiveIntrospectionResponse;
+
+/** Input of {@link TokenService.issueAuthorizationCode}. */
+export interface IssueAuthorizationCodeInput {
+  clientId: string;
+  /** The redirect URI of the authorization request (already validated exactly). */
+  redirectUri: string;
+  /**
+   * Whether the authorization request carried `redirect_uri` explicitly (OAuth 2.1 §4.1.3: then
+   * the token request must repeat it). Default `true`: the token request must send it.
+   */
+  redirectUriInRequest?: boolean;
+  codeChallenge: string;
+  codeChallengeMethod: 'S256';
+  /** The scopes the user consented to. */
+  scopes: readonly string[];
+  /** The RFC 8707 resource: the tokens' audience. */
+  resource: string;
+  identity: Identity;
+  /** Upstream IdP tokens to keep server-side under the grant (proxy mode). */
+  upstreamTokens?: UpstreamTokens;
+}
+
+/** Input of {@link TokenService.redeemAuthorizationCode}. */
+export interface RedeemAuthorizationCodeInput {
+  code: string;
+  /** The authenticated client. */
+  clientId: string;
+  redirectUri: string | undefined;
+  codeVerifier: string;
+  resource?: string;
+  /** Whether to issue a refresh token. Default `true`. */
+  issueRefreshToken?: boolean;
+}
+
+/** Input of {@link TokenService.refresh}. */
+export interface RefreshInput {
+  refreshToken: string;
+  /** The authenticated client. */
+  clientId: string;
+  /** A subset of the granted scopes for the new access token (never wider). */
+  scopes?: readonly string[];
+  resource?: string;
+}
+
+/** Input of {@link TokenService.revoke}. */
+export interface RevokeInput {
+  token: string;
+  /** The authenticated client; only its own tokens are revoked. */
+  clientId: string;
+  /** `access_token` or `refresh_token` (RFC 7009 §2.1); a hint only. */
+  tokenTypeHint?: string;
+}
+
+/**
+ * Issues, rotates, revokes and introspects tokens (see {@link createTokenService}). Every
+ * method fails closed: a store error rejects with `TemporarilyUnavailableError` (503) and
+ * nothing is minted.
+ */
+export interface TokenService {
+  /** Mints a single-use authorization code bound to the client, redirect URI and PKCE challenge. */
+  issueAuthorizationCode(input: IssueAuthorizationCodeInput): Promise<string>;
+  /**
+   * Redeems a code (RFC 6749 §4.1.3, RFC 7636 §4.6). Any failure rejects with
+   * `InvalidGrantError` and burns the code; a replayed code also revokes every token the
+   * first redemption issued (RFC 9700 §4.2.4 / OAuth 2.1 §4.1.3).
+   */
+  redeemAuthorizationCode(input: RedeemAuthorizationCodeInput): Promise<TokenResponse>;
+  /**
+   * Rotates a refresh token (RFC 6749 §6, RFC 9700 §4.14.2): the old one stops working; a
+   * replayed old one revokes the whole grant. Wider scopes → `InvalidScopeError`.
+   */
+  refresh(input: RefreshInput): Promise<TokenResponse>;
+  /**
+   * Revokes a token of `clientId` (RFC 7009): a refresh token revokes its whole grant, an access
+   * token its `jti`. Unknown, garbage or foreign tokens are silently ignored.
+   */
+  revoke(input: RevokeInput): Promise<void>;
+  /** RFC 7662 introspection; any inactive token gives exactly `{ active: false }`. */
+  introspect(token: string): Promise<IntrospectionResponse>;
+  /** A revocation-aware verifier of this service's access tokens, for the resource side. */
+  createAccessTokenVerifier(): TokenVerifier;
+  /** Revokes every token of a grant, and drops its upstream tokens. */
+  revokeGrant(grantId: string): Promise<void>;
+  /** The upstream IdP tokens kept under a live grant, if any. */
+  getUpstreamTokens(grantId: string): Promise<UpstreamTokens | undefined>;
+  /** True when the token's `jti` or grant was revoked (one store round trip). */
+  isRevoked(context: Pick<AuthContext, 'jti' | 'grantId'>): Promise<boolean>;
+}
