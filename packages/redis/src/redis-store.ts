@@ -164,10 +164,14 @@ function toStoreError(error: unknown, where: string): Error {
  *   callers on any number of instances, exactly one wins.
  * - `getMany` is one `MGET` (one round trip; on a Cluster, parallel `GET`s unless the prefix
  *   is a hash tag such as `'{mcp-auth}:'`).
- * - Fail closed: every operation resolves or rejects within `commandTimeoutMs`. A command is
- *   never sent after its caller was told it failed, and while Redis is down commands are not
- *   queued (with a store-created client). Rejections are {@link RedisStoreError}s, which core's
- *   `storeCall` turns into 503 `temporarily_unavailable`. The client reconnects by itself.
+ * - Fail closed: every operation resolves or rejects within `commandTimeoutMs`; while Redis
+ *   is known to be down it rejects at once. The store never sends a command after its caller
+ *   was told it failed, and a store-created client (or one built with
+ *   {@link getFailClosedRedisOptions}) neither queues commands while down nor re-sends them
+ *   after a reconnect. (A command already sent to a frozen Redis may still run when it
+ *   thaws: for `take` that loses the value, which fails closed.) Rejections are
+ *   {@link RedisStoreError}s, which core's `storeCall` turns into 503
+ *   `temporarily_unavailable`. The client reconnects by itself; no restart is needed.
  *
  * @example
  * ```ts
@@ -392,7 +396,8 @@ export class RedisStore implements Store {
 
   /**
    * Runs one command (or one script call), bounded by `commandTimeoutMs`. While the client is
-   * not ready it waits for it within the same budget, and never sends once the budget is spent.
+   * connecting it waits for it within the same budget, and never sends once the budget is
+   * spent; while it is known to be down (between reconnection attempts) it fails at once.
    */
   async #run<T>(where: string, send: (expired: () => boolean) => Promise<T>): Promise<T> {
     if (this.#closed) {
@@ -439,6 +444,12 @@ export class RedisStore implements Store {
     if (client.status === 'end') {
       return Promise.reject(
         new RedisStoreError('ERR_REDIS_CLOSED', `RedisStore.${where}: the Redis client was closed`),
+      );
+    }
+    // Known down and waiting out a backoff: fail now rather than hold the caller.
+    if (client.status === 'reconnecting' || client.status === 'close') {
+      return Promise.reject(
+        new RedisStoreError('ERR_REDIS_UNAVAILABLE', `RedisStore.${where}: Redis is unavailable`),
       );
     }
     if (client.status === 'wait') client.connect().catch(this.#onError ?? noop);
