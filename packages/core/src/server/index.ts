@@ -6,3 +6,17 @@ export * from './client-auth.js';
 export * from './introspection-endpoint.js';
 export * from './revocation-endpoint.js';
 export * from './token-endpoint.js';
+export * from './authorization-server.js';
+export type { ClientMetadata } from './client-metadata.js';
+export {
+  type ClientIdMetadataDocumentOptions,
+  ClientMetadataDocumentError,
+  type ClientMetadataDocumentProblem,
+} from './client-metadata-document.js';
+export type { StaticClientConfig } from './client-registry.js';
+export * from './fetch.js';
+export * from './identity/dev.js';
+export * from './metadata.js';
+export { checkRedirectUri, isLoopbackHost, redirectUriMatches } from './redirect-uri.js';
+export type { RegistrationHook } from './registration-endpoint.js';
+export { checkOutboundUrl, type OutboundUrlOptions } from './ssrf.js';

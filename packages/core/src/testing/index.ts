@@ -4,3 +4,12 @@
  * @packageDocumentation
  */
 export { type StoreContractCase, storeContract } from '../store/contract.js';
+export {
+  type AuthorizeWithFormsOptions,
+  type AuthorizeWithFormsResult,
+  authorizeWithForms,
+  CookieJar,
+  type FetchLike,
+  type ParsedForm,
+  parseForms,
+} from './browser.js';

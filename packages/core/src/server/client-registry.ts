@@ -1,0 +1,217 @@
+import { generateRandomToken, sha256Base64Url } from '../encoding/random.js';
+import type { Store, StoreValue } from '../store/store.js';
+import { storeCall } from '../store/store.js';
+import type { ClientMetadata } from './client-metadata.js';
+import { validateClientMetadata } from './client-metadata.js';
+import {
+  ClientMetadataDocumentError,
+  type ClientMetadataDocumentResolver,
+  isUrlClientId,
+} from './client-metadata-document.js';
+import { checkRedirectUri } from './redirect-uri.js';
+import type { ClientRecord, ClientRegistry, TokenEndpointAuthMethod } from './types.js';
+
+/** A client configured in code (no registration needed). */
+export interface StaticClientConfig {
+  readonly clientId: string;
+  /** The secret of a confidential client; kept only as its SHA-256 hash. */
+  readonly clientSecret?: string;
+  readonly redirectUris: readonly string[];
+  /** Default `client_secret_basic` with a secret, `none` without. */
+  readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /** Default `["authorization_code", "refresh_token"]`. */
+  readonly grantTypes?: readonly string[];
+  readonly clientName?: string;
+  /** Space-separated scopes this client is limited to. */
+  readonly scope?: string;
+}
+
+interface StoredClient extends ClientRecord {
+  /** Milliseconds since the epoch when the record's TTL was last extended by use. */
+  readonly usedAt?: number;
+}
+
+const CLIENT_ID = /^[A-Za-z0-9_-]{16,128}$/;
+const DAY_MS = 86_400_000;
+
+/** Lifetimes of dynamically registered clients. */
+export interface ClientLifetimes {
+  /** A registration never used for an authorization expires after this. */
+  readonly unusedTtlMs: number;
+  /** A used registration lives this long after its last use. */
+  readonly usedTtlMs: number;
+}
+
+/** Why a client lookup failed, for the error page. */
+export type ClientLookupProblem = 'unknown_client' | 'metadata_document';
+
+/**
+ * The {@link ClientRegistry} of the authorization server: static clients, dynamically
+ * registered clients (in the store, secrets as hashes only) and, when enabled, client ID
+ * metadata documents.
+ */
+export class ServerClientRegistry implements ClientRegistry {
+  readonly #store: Store;
+  readonly #static = new Map<string, Promise<ClientRecord>>();
+  readonly #documents: ClientMetadataDocumentResolver | undefined;
+  readonly #lifetimes: ClientLifetimes;
+  readonly #now: () => number;
+
+  constructor(
+    store: Store,
+    staticClients: readonly StaticClientConfig[],
+    documents: ClientMetadataDocumentResolver | undefined,
+    lifetimes: ClientLifetimes,
+    now: () => number,
+  ) {
+    this.#store = store;
+    this.#documents = documents;
+    this.#lifetimes = lifetimes;
+    this.#now = now;
+    for (const client of staticClients) {
+      const record = staticRecord(client);
+      if (this.#static.has(client.clientId)) {
+        throw new TypeError(
+          `createAuthorizationServer: clients lists client_id ${client.clientId} twice`,
+        );
+      }
+      this.#static.set(client.clientId, record);
+      record.catch(() => {});
+    }
+  }
+
+  /** The client, or `undefined` when unknown. Rejects on store failure (fail closed). */
+  async getClient(clientId: string): Promise<ClientRecord | undefined> {
+    return (await this.lookup(clientId)).client;
+  }
+
+  /** Like {@link getClient}, with the reason when the client cannot be used. */
+  async lookup(
+    clientId: string,
+  ): Promise<
+    | { client: ClientRecord; problem?: undefined }
+    | { client?: undefined; problem: ClientLookupProblem; detail?: string }
+  > {
+    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 2000) {
+      return { problem: 'unknown_client' };
+    }
+    const configured = this.#static.get(clientId);
+    if (configured) return { client: await configured };
+    if (isUrlClientId(clientId)) {
+      if (!this.#documents) return { problem: 'unknown_client' };
+      try {
+        return { client: await this.#documents.resolve(clientId) };
+      } catch (error) {
+        if (error instanceof ClientMetadataDocumentError) {
+          return { problem: 'metadata_document', detail: error.problem };
+        }
+        throw error;
+      }
+    }
+    if (!CLIENT_ID.test(clientId)) return { problem: 'unknown_client' };
+    const stored = await storeCall(this.#store.get<StoreValue>(clientKey(clientId)));
+    if (!stored || typeof stored !== 'object' || Array.isArray(stored)) {
+      return { problem: 'unknown_client' };
+    }
+    return { client: stored as unknown as StoredClient };
+  }
+
+  /**
+   * Records that a registered client completed an authorization: its registration now lives
+   * for `usedTtlMs` from this use (re-extended at most once a day).
+   */
+  async markUsed(client: ClientRecord): Promise<void> {
+    if (client.source !== 'registration') return;
+    const usedAt = (client as StoredClient).usedAt;
+    const now = this.#now();
+    if (usedAt !== undefined && now - usedAt < DAY_MS) return;
+    const record: StoredClient = { ...client, usedAt: now };
+    await storeCall(
+      this.#store.set(
+        clientKey(client.clientId),
+        record as unknown as StoreValue,
+        this.#lifetimes.usedTtlMs,
+      ),
+    );
+  }
+
+  /** Stores a new registration; returns the record and, for confidential clients, the secret. */
+  async register(
+    metadata: ClientMetadata,
+  ): Promise<{ client: ClientRecord; clientSecret: string | undefined }> {
+    const clientId = generateRandomToken(24);
+    const clientSecret =
+      metadata.tokenEndpointAuthMethod === 'none' ? undefined : generateRandomToken(32);
+    const client: StoredClient = {
+      clientId,
+      ...metadata,
+      ...(clientSecret === undefined
+        ? {}
+        : { clientSecretHash: await sha256Base64Url(clientSecret), clientSecretExpiresAt: 0 }),
+      clientIdIssuedAt: Math.floor(this.#now() / 1000),
+      source: 'registration',
+    };
+    const stored = await storeCall(
+      this.#store.setIfAbsent(
+        clientKey(clientId),
+        client as unknown as StoreValue,
+        this.#lifetimes.unusedTtlMs,
+      ),
+    );
+    // 192 random bits never collide in practice; refuse rather than overwrite if they do.
+    if (!stored) throw new TypeError('client_id collision');
+    return { client, clientSecret };
+  }
+}
+
+function clientKey(clientId: string): string {
+  return `as:client:${clientId}`;
+}
+
+function staticRecord(config: StaticClientConfig): Promise<ClientRecord> {
+  const where = 'createAuthorizationServer: clients';
+  if (typeof config.clientId !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(config.clientId)) {
+    throw new TypeError(`${where}: each clientId must be 1-200 visible ASCII characters`);
+  }
+  const raw: Record<string, unknown> = {
+    redirect_uris: config.redirectUris,
+    token_endpoint_auth_method:
+      config.tokenEndpointAuthMethod ??
+      (config.clientSecret === undefined ? 'none' : 'client_secret_basic'),
+    grant_types: config.grantTypes ?? ['authorization_code', 'refresh_token'],
+    client_name: config.clientName,
+    scope: config.scope,
+  };
+  for (const uri of config.redirectUris ?? []) {
+    const problem = checkRedirectUri(uri);
+    if (problem) throw new TypeError(`${where}: ${config.clientId}: a redirect URI ${problem}`);
+  }
+  let metadata: ClientMetadata;
+  try {
+    metadata = validateClientMetadata(raw, 'registration', []);
+  } catch (error) {
+    throw new TypeError(`${where}: ${config.clientId}: ${(error as Error).message}`);
+  }
+  if ((metadata.tokenEndpointAuthMethod === 'none') !== (config.clientSecret === undefined)) {
+    throw new TypeError(
+      `${where}: ${config.clientId}: a clientSecret goes with client_secret_basic/post, none without`,
+    );
+  }
+  const base: ClientRecord = {
+    clientId: config.clientId,
+    ...metadata,
+    clientIdIssuedAt: 0,
+    source: 'static',
+  };
+  if (config.clientSecret === undefined) return Promise.resolve(base);
+  if (typeof config.clientSecret !== 'string' || config.clientSecret.length < 16) {
+    throw new TypeError(
+      `${where}: ${config.clientId}: clientSecret must be at least 16 characters`,
+    );
+  }
+  return sha256Base64Url(config.clientSecret).then((hash) => ({
+    ...base,
+    clientSecretHash: hash,
+    clientSecretExpiresAt: 0,
+  }));
+}

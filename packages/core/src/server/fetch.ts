@@ -1,0 +1,81 @@
+import { DEFAULT_MAX_BODY_BYTES } from './form.js';
+import type { AuthRequest, AuthResponse } from './http.js';
+import { errorResponse } from './responses.js';
+
+/** Anything with the `handle` method of an `AuthorizationServer`. */
+export interface AuthRequestHandler {
+  handle(request: AuthRequest): Promise<AuthResponse>;
+}
+
+/**
+ * Converts a Fetch `Request` into an {@link AuthRequest}. The body is read only up to
+ * `maxBodyBytes + 1` bytes, so an oversized body is refused (413) without being buffered
+ * whole.
+ */
+export async function fromFetchRequest(
+  request: Request,
+  maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+): Promise<AuthRequest> {
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    headers[name.toLowerCase()] = value;
+  });
+  const method = request.method.toUpperCase();
+  const base = { method, url: new URL(request.url), headers };
+  if (method === 'GET' || method === 'HEAD' || !request.body) return base;
+  return { ...base, body: await readBody(request.body, maxBodyBytes + 1) };
+}
+
+async function readBody(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = limit - size;
+    chunks.push(value.length > room ? value.subarray(0, room) : value);
+    size += Math.min(value.length, room);
+    if (size >= limit) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** Converts an {@link AuthResponse} into a Fetch `Response` (several `Set-Cookie` kept apart). */
+export function toFetchResponse(response: AuthResponse): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else for (const item of value) headers.append(name, item);
+  }
+  const noBody = response.status === 204 || response.status === 304;
+  return new Response(noBody ? null : (response.body ?? null), {
+    status: response.status,
+    headers,
+  });
+}
+
+/**
+ * A Fetch handler for Web runtimes (Workers, Deno, Bun, Hono, Node's `Request`): every
+ * authorization server route, `(request) => Promise<Response>`.
+ */
+export function toFetchHandler(
+  server: AuthRequestHandler,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    try {
+      return toFetchResponse(await server.handle(await fromFetchRequest(request)));
+    } catch (error) {
+      return toFetchResponse(errorResponse(error));
+    }
+  };
+}

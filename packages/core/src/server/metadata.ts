@@ -1,0 +1,51 @@
+/** RFC 8414 authorization server metadata, as served (wire names). */
+export interface AuthorizationServerMetadata {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  registration_endpoint?: string;
+  revocation_endpoint: string;
+  introspection_endpoint: string;
+  jwks_uri?: string;
+  scopes_supported?: string[];
+  response_types_supported: ['code'];
+  response_modes_supported: ['query'];
+  grant_types_supported: ['authorization_code', 'refresh_token'];
+  code_challenge_methods_supported: ['S256'];
+  token_endpoint_auth_methods_supported: string[];
+  revocation_endpoint_auth_methods_supported: string[];
+  introspection_endpoint_auth_methods_supported: string[];
+  authorization_response_iss_parameter_supported: true;
+  client_id_metadata_document_supported?: true;
+  [member: string]: unknown;
+}
+
+/** RFC 9728 protected resource metadata, as served (wire names). */
+export interface ProtectedResourceMetadata {
+  resource: string;
+  authorization_servers: string[];
+  scopes_supported?: string[];
+  bearer_methods_supported: ['header'];
+  resource_name?: string;
+  resource_documentation?: string;
+  [member: string]: unknown;
+}
+
+/**
+ * The well-known URL path of a metadata document for `identifier` (RFC 8414 §3.1 /
+ * RFC 9728 §3.1): the well-known segment is inserted between the host and the path, so
+ * `https://host/mcp` gives `/.well-known/oauth-protected-resource/mcp`.
+ */
+export function wellKnownPath(wellKnown: string, identifier: string): string {
+  const path = new URL(identifier).pathname;
+  return `/.well-known/${wellKnown}${path === '/' ? '' : path}`;
+}
+
+/**
+ * The URL of the protected resource metadata of `resource` (RFC 9728 §3.1), as put into
+ * `WWW-Authenticate: Bearer resource_metadata="…"`.
+ */
+export function protectedResourceMetadataUrl(resource: string): string {
+  const url = new URL(resource);
+  return url.origin + wellKnownPath('oauth-protected-resource', resource);
+}

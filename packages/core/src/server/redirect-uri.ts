@@ -1,0 +1,111 @@
+/**
+ * Redirect URI rules: what a client may register (RFC 7591 §2, RFC 8252 §7, OAuth 2.1 §2.3.1,
+ * SECURITY-CASES 20) and how an authorization request's URI is matched (exact string match;
+ * only the port of a loopback `http` URI may vary, RFC 8252 §7.3; SECURITY-CASES 1).
+ */
+
+// Schemes that can run code, read local data or are otherwise never a redirect target.
+const FORBIDDEN_SCHEMES = new Set([
+  'javascript:',
+  'data:',
+  'vbscript:',
+  'file:',
+  'blob:',
+  'about:',
+  'filesystem:',
+  'view-source:',
+  'ftp:',
+  'ws:',
+  'wss:',
+  'mailto:',
+  'tel:',
+  'sms:',
+  'chrome:',
+  'chrome-extension:',
+  'moz-extension:',
+  'intent:',
+]);
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** True for `127.0.0.1`, `[::1]` and `localhost` (RFC 8252 §7.3 / §8.3). */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
+}
+
+/** Why a redirect URI was refused, or `undefined` when it is acceptable to register. */
+export function checkRedirectUri(uri: unknown): string | undefined {
+  if (typeof uri !== 'string' || uri.length === 0) return 'must be a non-empty string';
+  if (uri.length > 2000) return 'is too long';
+  // Control characters, spaces, backslashes and wildcards never belong in a redirect URI.
+  if (hasControlOrSpace(uri) || /[\\*<>"`{}|^]/.test(uri)) return 'contains a forbidden character';
+  if (uri.includes('#')) return 'must not contain a fragment';
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'must be an absolute URI';
+  }
+  const scheme = url.protocol.toLowerCase();
+  if (FORBIDDEN_SCHEMES.has(scheme)) return 'uses a forbidden scheme';
+  if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(uri)) {
+    return 'must not contain user information';
+  }
+  if (hasDotSegment(uri)) return 'must not contain dot segments';
+  if (scheme === 'https:') {
+    if (!url.hostname) return 'must have a host';
+    return undefined;
+  }
+  if (scheme === 'http:') {
+    return isLoopbackHost(url.hostname) ? undefined : 'http is only allowed for loopback hosts';
+  }
+  // Private-use URI schemes of native apps (RFC 8252 §7.1), e.g. `com.example.app:/cb`.
+  if (!/^[a-z][a-z0-9+.-]*:$/.test(scheme)) return 'has an invalid scheme';
+  return undefined;
+}
+
+/** True when `text` holds a control character (C0, DEL) or a space. */
+export function hasControlOrSpace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+// Dot segments (`.`/`..`, also percent-encoded) in the raw path: matching is by exact string, so
+// a registered URI must not be one that resolves elsewhere.
+function hasDotSegment(uri: string): boolean {
+  const path = uri.replace(/^[a-z][a-z0-9+.-]*:(\/\/[^/?]*)?/i, '').split('?', 1)[0] ?? '';
+  return path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
+}
+
+// A loopback http URI split around its port: scheme+host, then everything after the port.
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(?::\d{1,5})?(\/[\s\S]*)?$/;
+
+/**
+ * True when `requested` matches `registered` exactly (simple string comparison, RFC 6749
+ * §3.1.2.3 / OAuth 2.1 §4.1.3), or both are loopback `http` URIs differing only in the port
+ * (RFC 8252 §7.3). Nothing is normalized: case, trailing slashes, queries and dot segments
+ * must be identical.
+ */
+export function redirectUriMatches(registered: string, requested: string): boolean {
+  if (registered === requested) return true;
+  const a = LOOPBACK.exec(registered);
+  const b = LOOPBACK.exec(requested);
+  if (!a || !b) return false;
+  return a[1] === b[1] && (a[2] ?? '') === (b[2] ?? '');
+}
+
+/** Where a redirect URI sends the browser, for display and CSP: its origin, or its scheme. */
+export function redirectTarget(uri: string): { display: string; cspSource: string } {
+  try {
+    const url = new URL(uri);
+    if (url.protocol === 'https:' || url.protocol === 'http:') {
+      return { display: url.host, cspSource: url.origin };
+    }
+    return { display: url.protocol + (url.host ? `//${url.host}` : ''), cspSource: url.protocol };
+  } catch {
+    return { display: 'an unknown location', cspSource: "'none'" };
+  }
+}

@@ -1,0 +1,62 @@
+import { AccessDeniedError, TooManyRequestsError } from '../errors/oauth-error.js';
+import type { ClientMetadata } from './client-metadata.js';
+import { validateClientMetadata } from './client-metadata.js';
+import type { ServerClientRegistry } from './client-registry.js';
+import { parseJsonBody } from './form.js';
+import type { AuthRequest, AuthResponse } from './http.js';
+import type { FixedWindowLimiter } from './rate-limit.js';
+import { jsonResponse } from './responses.js';
+
+/** Decides whether a registration may proceed: `false` refuses it (403 `access_denied`). */
+export type RegistrationHook = (
+  metadata: ClientMetadata,
+  request: AuthRequest,
+) => boolean | Promise<boolean>;
+
+/** Dependencies of {@link handleRegistrationRequest}. */
+export interface RegistrationDeps {
+  readonly clients: ServerClientRegistry;
+  readonly scopesSupported: () => readonly string[];
+  readonly onRegister?: RegistrationHook | undefined;
+  readonly limiter?: FixedWindowLimiter | undefined;
+  readonly rateLimitKey?: ((request: AuthRequest) => string) | undefined;
+}
+
+/**
+ * RFC 7591 dynamic client registration: validates the metadata (SECURITY-CASES 20: bad
+ * redirect URIs → 400 `invalid_redirect_uri`, > 64 KiB → 413, flood → 429), asks the hook,
+ * stores the client (its secret only as a hash) and answers 201 with the registered
+ * metadata and, for confidential clients, the secret.
+ */
+export async function handleRegistrationRequest(
+  request: AuthRequest,
+  deps: RegistrationDeps,
+): Promise<AuthResponse> {
+  if (deps.limiter) {
+    const wait = deps.limiter.hit(deps.rateLimitKey?.(request) ?? 'global');
+    if (wait !== undefined) throw new TooManyRequestsError(wait, 'Too many registrations');
+  }
+  const raw = parseJsonBody(request);
+  const metadata = validateClientMetadata(raw, 'registration', deps.scopesSupported());
+  if (deps.onRegister && !(await deps.onRegister(metadata, request))) {
+    throw new AccessDeniedError('The registration was refused');
+  }
+  const { client, clientSecret } = await deps.clients.register(metadata);
+  const body: Record<string, unknown> = {
+    client_id: client.clientId,
+    client_id_issued_at: client.clientIdIssuedAt,
+    redirect_uris: client.redirectUris,
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    grant_types: client.grantTypes,
+    response_types: client.responseTypes,
+  };
+  if (clientSecret !== undefined) {
+    body['client_secret'] = clientSecret;
+    body['client_secret_expires_at'] = 0;
+  }
+  if (client.clientName !== undefined) body['client_name'] = client.clientName;
+  if (client.clientUri !== undefined) body['client_uri'] = client.clientUri;
+  if (client.logoUri !== undefined) body['logo_uri'] = client.logoUri;
+  if (client.scope !== undefined) body['scope'] = client.scope;
+  return jsonResponse(201, body);
+}
