@@ -1,1 +1,7 @@
-export {};
+export { createDefaultPolicies, defaultPolicyRules } from './defaults.js';
+export { PolicyEngine } from './engine.js';
+export { PolicyValidationError } from './errors.js';
+export { isValidToolName, MAX_TOOL_NAME_LENGTH } from './pattern.js';
+export { policyJsonSchema } from './schema.js';
+export { isValidScopeToken, scopeCovers } from './scopes.js';
+export type * from './types.js';

@@ -1,0 +1,651 @@
+import { type CompiledCondition, cloneCondition, compileCondition } from './conditions.js';
+import { PolicyValidationError } from './errors.js';
+import { compileToolPattern, isValidToolName, type PatternMatcher } from './pattern.js';
+import { type CompiledRule, compileRule, ruleLabel } from './rule.js';
+import { scopeCovers } from './scopes.js';
+import type {
+  PolicyConditionInput,
+  PolicyDecision,
+  PolicyDecisionCode,
+  PolicyDecisionEvent,
+  PolicyDocument,
+  PolicyEngineOptions,
+  PolicyEvaluationInput,
+  PolicyExplanation,
+  PolicyProblem,
+  PolicyRule,
+  PolicyRuleJson,
+  PolicySubject,
+  RuleExplanation,
+  ScopeRequirement,
+} from './types.js';
+
+const EMPTY: readonly string[] = Object.freeze([]);
+const EMPTY_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_RULES: readonly number[] = Object.freeze([]);
+const DOC_KEYS = new Set(['$schema', 'version', 'rules']);
+const INVALID_NAME_REASON =
+  'the tool name is not a valid tool name ([A-Za-z0-9_.-]{1,128}); denied without matching';
+
+interface PatternEntry {
+  readonly rule: number;
+  readonly source: string;
+  readonly required: string;
+  matcher: PatternMatcher | undefined;
+}
+
+/** A bounded map: two generations of at most `size / 2` entries; old entries age out. */
+class BoundedCache<V> {
+  #current = new Map<string, V>();
+  #previous = new Map<string, V>();
+  readonly #half: number;
+  constructor(size: number) {
+    this.#half = Math.max(1, Math.floor(size / 2));
+  }
+  get(key: string): V | undefined {
+    const hit = this.#current.get(key);
+    if (hit !== undefined) return hit;
+    const old = this.#previous.get(key);
+    if (old !== undefined) this.set(key, old);
+    return old;
+  }
+  set(key: string, value: V): void {
+    if (this.#current.size >= this.#half) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(key, value);
+  }
+  clear(): void {
+    this.#current = new Map();
+    this.#previous = new Map();
+  }
+  get size(): number {
+    return this.#current.size + this.#previous.size;
+  }
+}
+
+function auditToolName(tool: unknown): string {
+  if (typeof tool !== 'string') return '?';
+  return tool.slice(0, 128).replace(/[^A-Za-z0-9_.-]/g, '?');
+}
+
+function missingFor(rule: CompiledRule, granted: readonly string[]): readonly string[] {
+  if (rule.mode === 'all') {
+    const missing = rule.scopes.filter((s) => !scopeCovers(granted, s));
+    return missing.length === 0 ? EMPTY : missing;
+  }
+  if (rule.mode === 'any') {
+    for (const s of rule.scopes) if (scopeCovers(granted, s)) return EMPTY;
+    return [rule.scopes[0]!];
+  }
+  return EMPTY;
+}
+
+function scopesSatisfied(rule: CompiledRule, granted: readonly string[]): boolean {
+  const scopes = rule.scopes;
+  if (rule.mode === 'all') {
+    for (let i = 0; i < scopes.length; i++) if (!scopeCovers(granted, scopes[i]!)) return false;
+    return true;
+  }
+  if (rule.mode === 'any') {
+    for (let i = 0; i < scopes.length; i++) if (scopeCovers(granted, scopes[i]!)) return true;
+    return false;
+  }
+  return true;
+}
+
+function conditionOf(source: unknown, allowArgs: boolean): CompiledCondition {
+  const compiled = compileCondition(source, '', [], { allowArgs, json: false, build: true });
+  /* c8 ignore next: the source was validated when the rule was added */
+  if (compiled === undefined) throw new Error('invalid condition');
+  return compiled;
+}
+
+/** `true`, `false`, or `'error'` when a condition threw. `skipArgs` ignores `args` conditions. */
+function checkConditions(
+  rule: CompiledRule,
+  input: PolicyConditionInput,
+  skipArgs: boolean,
+): boolean | 'error' {
+  try {
+    if (rule.whenSrc !== undefined) {
+      let when = rule.whenFn;
+      if (when === undefined) {
+        when = conditionOf(rule.whenSrc, false);
+        rule.whenFn = when;
+      }
+      if (!when(input)) return false;
+    }
+    if (rule.argsSrc !== undefined && !skipArgs) {
+      let args = rule.argsFn;
+      if (args === undefined) {
+        args = conditionOf(rule.argsSrc, true);
+        rule.argsFn = args;
+      }
+      if (!args(input)) return false;
+    }
+    return true;
+  } catch {
+    return 'error';
+  }
+}
+
+function makeDecision(
+  allowed: boolean,
+  code: PolicyDecisionCode,
+  ruleId: string | undefined,
+  reason: string,
+  requiredScopes: readonly string[],
+  missingScopes: readonly string[],
+): PolicyDecision {
+  return {
+    allowed,
+    effect: allowed ? 'allow' : 'deny',
+    code,
+    ruleId,
+    reason,
+    requiredScopes,
+    missingScopes,
+  };
+}
+
+/**
+ * Tool-level authorization: rules map tool names (exact names or safe patterns) to required
+ * scopes and conditions. **Deny overrides allow; no matching rule means deny.**
+ *
+ * ```ts
+ * const policy = new PolicyEngine();
+ * policy.addToolScopePolicy('read_.*', ['mcp:tools:read']);
+ * policy.addRule({ id: 'own-docs', tools: 'delete_doc', scopes: ['mcp:tools:write'],
+ *   args: { arg: 'owner', eq: { claim: 'sub' } } });
+ * policy.addRule({ id: 'no-contractors', tools: '.*', effect: 'deny',
+ *   when: { claim: 'employment', eq: 'contractor' } });
+ * policy.evaluate({ tool: 'read_file', scopes: ['mcp:tools:read'], claims }).allowed;
+ * ```
+ *
+ * Decision procedure for a tool call: (1) a name outside `[A-Za-z0-9_.-]{1,128}` is denied
+ * (`invalid_tool_name`) before any pattern runs; (2) every rule whose pattern matches the whole
+ * name is considered; (3) a condition that throws denies (`condition_error`); a deny rule whose
+ * conditions hold denies (`denied_by_rule`); (4) otherwise an allow rule whose conditions and
+ * scopes hold allows; (5) otherwise the call is denied with `insufficient_scope` (and the
+ * `missingScopes` of the closest allow rule), `condition_not_met` or `no_matching_rule`.
+ *
+ * Exact names resolve through a hash map; the rules matching a name are cached per name in a
+ * bounded cache (so made-up names cannot grow memory), making repeat decisions independent of
+ * the number of rules. Patterns are indexed by their literal prefixes and run on a
+ * non-backtracking automaton, compiled on first use.
+ */
+export class PolicyEngine {
+  readonly #rules: CompiledRule[] = [];
+  readonly #ids = new Set<string>();
+  readonly #exact = new Map<string, number[]>();
+  readonly #byPrefix = new Map<string, PatternEntry[]>();
+  readonly #unprefixed: PatternEntry[] = [];
+  #maxPrefix = 0;
+  #dirty = false;
+  readonly #cache: BoundedCache<readonly number[]>;
+  #listeners: ((event: PolicyDecisionEvent) => void)[] = [];
+
+  constructor(options: PolicyEngineOptions = {}) {
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('PolicyEngine: options must be an object');
+    const size = options.cacheSize ?? 10_000;
+    if (!Number.isInteger(size) || size < 2 || size > 10_000_000)
+      throw new TypeError('PolicyEngine: cacheSize must be an integer between 2 and 10,000,000');
+    this.#cache = new BoundedCache(size);
+    if (options.onDecision !== undefined) {
+      if (typeof options.onDecision !== 'function')
+        throw new TypeError('PolicyEngine: onDecision must be a function');
+      this.#listeners.push(options.onDecision);
+    }
+  }
+
+  /**
+   * Loads a JSON policy document (see `policyJsonSchema`). Throws {@link PolicyValidationError}
+   * listing every problem with its JSON pointer.
+   */
+  static fromJSON(document: unknown, options: PolicyEngineOptions = {}): PolicyEngine {
+    const engine = new PolicyEngine(options);
+    const problems: PolicyProblem[] = [];
+    if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+      throw new PolicyValidationError([
+        { pointer: '', message: 'a policy document must be a JSON object' },
+      ]);
+    }
+    const doc = document as Record<string, unknown>;
+    for (const key of Object.keys(doc))
+      if (!DOC_KEYS.has(key))
+        problems.push({
+          pointer: `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+          message: `unknown key "${key}"`,
+        });
+    if (doc.version !== 1) problems.push({ pointer: '/version', message: '"version" must be 1' });
+    if (doc.$schema !== undefined && typeof doc.$schema !== 'string')
+      problems.push({ pointer: '/$schema', message: '"$schema" must be a string' });
+    const compiled: CompiledRule[] = [];
+    if (!Array.isArray(doc.rules)) {
+      problems.push({ pointer: '/rules', message: '"rules" must be an array' });
+    } else {
+      const seen = new Set<string>();
+      doc.rules.forEach((raw, i) => {
+        const rule = compileRule(raw, i, `/rules/${i}`, problems, true);
+        if (!rule) return;
+        if (seen.has(rule.id))
+          problems.push({ pointer: `/rules/${i}/id`, message: `duplicate rule id "${rule.id}"` });
+        seen.add(rule.id);
+        compiled.push(rule);
+      });
+    }
+    if (problems.length > 0) throw new PolicyValidationError(problems, 'Invalid policy document');
+    for (const rule of compiled) engine.#install(rule);
+    return engine;
+  }
+
+  /** The normalized JSON document; `PolicyEngine.fromJSON(engine.toJSON())` is equivalent. */
+  toJSON(): PolicyDocument {
+    return {
+      version: 1,
+      rules: this.#rules.map((rule) => {
+        if (!rule.json)
+          throw new TypeError(
+            `PolicyEngine.toJSON: rule "${rule.id}" uses a predicate function, which JSON cannot hold`,
+          );
+        return cloneCondition(rule.json) as PolicyRuleJson;
+      }),
+    };
+  }
+
+  /** The familiar shorthand: tools matching `pattern` need all of `scopes`. Returns the rule id. */
+  addToolScopePolicy(pattern: string | readonly string[], scopes: ScopeRequirement): string {
+    return this.addRule({ tools: pattern, scopes });
+  }
+
+  /**
+   * Adds a rule. Throws {@link PolicyValidationError} (a `TypeError`) naming the rule and saying
+   * what is wrong — e.g. a pattern that could backtrack catastrophically. Returns the rule id.
+   */
+  addRule(rule: PolicyRule): string {
+    const problems: PolicyProblem[] = [];
+    const index = this.#rules.length;
+    const compiled = compileRule(rule, index, '', problems, false);
+    if (compiled && this.#ids.has(compiled.id))
+      problems.push({ pointer: '/id', message: `duplicate rule id "${compiled.id}"` });
+    if (!compiled || problems.length > 0)
+      throw new PolicyValidationError(problems, `Invalid ${ruleLabel(rule, index)}`);
+    this.#install(compiled);
+    return compiled.id;
+  }
+
+  /** Adds several rules; all are validated first and none is added if one is invalid. */
+  addRules(rules: readonly PolicyRule[]): string[] {
+    const problems: PolicyProblem[] = [];
+    const compiled: CompiledRule[] = [];
+    const ids = new Set(this.#ids);
+    rules.forEach((rule, i) => {
+      const c = compileRule(rule, this.#rules.length + i, `/${i}`, problems, false);
+      if (!c) return;
+      if (ids.has(c.id))
+        problems.push({ pointer: `/${i}/id`, message: `duplicate rule id "${c.id}"` });
+      ids.add(c.id);
+      compiled.push(c);
+    });
+    if (problems.length > 0) throw new PolicyValidationError(problems, 'Invalid rules');
+    for (const c of compiled) this.#install(c);
+    return compiled.map((c) => c.id);
+  }
+
+  /** Subscribes an audit listener; returns a function that unsubscribes it. */
+  onDecision(listener: (event: PolicyDecisionEvent) => void): () => void {
+    if (typeof listener !== 'function')
+      throw new TypeError('onDecision: listener must be a function');
+    this.#listeners = [...this.#listeners, listener];
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Number of rules. */
+  get size(): number {
+    return this.#rules.length;
+  }
+
+  #install(rule: CompiledRule): void {
+    this.#rules.push(rule);
+    this.#ids.add(rule.id);
+    const index = rule.index;
+    for (const parsed of rule.patterns) {
+      // A pattern matching a finite set of names (`send_email`, `(get|list)_user`) is exact.
+      const exactNames = parsed.complete ? parsed.prefixes.filter(isValidToolName) : undefined;
+      if (exactNames) {
+        for (const name of exactNames) {
+          const list = this.#exact.get(name);
+          if (list === undefined) this.#exact.set(name, [index]);
+          else if (list[list.length - 1] !== index) list.push(index);
+        }
+        continue;
+      }
+      const entry: PatternEntry = {
+        rule: index,
+        source: parsed.source,
+        required: parsed.required,
+        matcher: undefined,
+      };
+      const prefixes = parsed.prefixes;
+      if (prefixes.includes('')) this.#unprefixed.push(entry);
+      else
+        for (const p of prefixes) {
+          const list = this.#byPrefix.get(p);
+          if (list === undefined) this.#byPrefix.set(p, [entry]);
+          else list.push(entry);
+          if (p.length > this.#maxPrefix) this.#maxPrefix = p.length;
+        }
+    }
+    this.#dirty = true;
+  }
+
+  /** Indices of the rules whose patterns match `name` (a valid tool name), ascending. */
+  #matching(name: string): readonly number[] {
+    if (this.#dirty) {
+      this.#cache.clear();
+      this.#dirty = false;
+    }
+    const cached = this.#cache.get(name);
+    if (cached !== undefined) return cached;
+    const found = new Set<number>();
+    const exact = this.#exact.get(name);
+    if (exact !== undefined) for (const i of exact) found.add(i);
+    const test = (entry: PatternEntry) => {
+      if (found.has(entry.rule)) return;
+      if (entry.required.length > 0 && !name.includes(entry.required)) return;
+      let matcher = entry.matcher;
+      if (matcher === undefined) {
+        matcher = compileToolPattern(entry.source);
+        entry.matcher = matcher;
+      }
+      if (matcher.test(name)) found.add(entry.rule);
+    };
+    if (this.#byPrefix.size > 0) {
+      const limit = Math.min(this.#maxPrefix, name.length);
+      for (let k = 1; k <= limit; k++) {
+        const list = this.#byPrefix.get(name.slice(0, k));
+        if (list !== undefined) for (const entry of list) test(entry);
+      }
+    }
+    for (const entry of this.#unprefixed) test(entry);
+    const result =
+      found.size === 0
+        ? NO_RULES
+        : found.size === 1
+          ? [found.values().next().value as number]
+          : [...found].sort((a, b) => a - b);
+    this.#cache.set(name, result);
+    return result;
+  }
+
+  /** Decides one tool call. Never throws for any input; emits an audit event. */
+  evaluate(input: PolicyEvaluationInput): PolicyDecision {
+    const decision = this.#decide(input, false);
+    if (this.#listeners.length > 0) this.#emit(input, decision);
+    return decision;
+  }
+
+  #decide(input: PolicyEvaluationInput, skipArgs: boolean): PolicyDecision {
+    const tool = input.tool;
+    if (!isValidToolName(tool))
+      return makeDecision(false, 'invalid_tool_name', undefined, INVALID_NAME_REASON, EMPTY, EMPTY);
+    const indices = this.#matching(tool);
+    if (indices.length === 0)
+      return makeDecision(
+        false,
+        'no_matching_rule',
+        undefined,
+        `no rule matches tool "${tool}" (default deny)`,
+        EMPTY,
+        EMPTY,
+      );
+    const granted: readonly string[] = Array.isArray(input.scopes) ? input.scopes : EMPTY;
+    const conditionInput: PolicyConditionInput = {
+      tool,
+      scopes: granted,
+      claims: input.claims ?? EMPTY_CLAIMS,
+      args: input.args,
+    };
+    const rules = this.#rules;
+    let deny: CompiledRule | undefined;
+    let error: CompiledRule | undefined;
+    let allow: CompiledRule | undefined;
+    let closest: CompiledRule | undefined;
+    let closestMissing: readonly string[] = EMPTY;
+    let unmet: CompiledRule | undefined;
+    for (let n = 0; n < indices.length; n++) {
+      const rule = rules[indices[n]!]!;
+      const deniesOnArgs = skipArgs && rule.effect === 'deny' && rule.argsSrc !== undefined;
+      const ok =
+        rule.whenSrc === undefined && rule.argsSrc === undefined
+          ? true
+          : checkConditions(rule, conditionInput, skipArgs);
+      if (ok === 'error') {
+        if (error === undefined) error = rule;
+        continue;
+      }
+      if (rule.effect === 'deny') {
+        // Listing tools (args unknown): a deny that depends on arguments might not apply.
+        if (ok && !deniesOnArgs && deny === undefined) deny = rule;
+        continue;
+      }
+      if (!ok) {
+        if (unmet === undefined) unmet = rule;
+        continue;
+      }
+      if (allow !== undefined) continue;
+      if (scopesSatisfied(rule, granted)) {
+        allow = rule;
+        continue;
+      }
+      const missing = missingFor(rule, granted);
+      if (closest === undefined || missing.length < closestMissing.length) {
+        closest = rule;
+        closestMissing = missing;
+      }
+    }
+    if (deny !== undefined)
+      return makeDecision(
+        false,
+        'denied_by_rule',
+        deny.id,
+        `denied by rule "${deny.id}"`,
+        EMPTY,
+        EMPTY,
+      );
+    if (error !== undefined)
+      return makeDecision(
+        false,
+        'condition_error',
+        error.id,
+        `a condition of rule "${error.id}" threw or returned a non-boolean; denied (fail closed)`,
+        error.scopes,
+        EMPTY,
+      );
+    if (allow !== undefined)
+      return makeDecision(
+        true,
+        'allowed',
+        allow.id,
+        `allowed by rule "${allow.id}"`,
+        allow.scopes,
+        EMPTY,
+      );
+    if (closest !== undefined)
+      return makeDecision(
+        false,
+        'insufficient_scope',
+        closest.id,
+        `rule "${closest.id}" requires scope ${closestMissing.join(' ')}`,
+        closest.scopes,
+        closestMissing,
+      );
+    if (unmet !== undefined)
+      return makeDecision(
+        false,
+        'condition_not_met',
+        unmet.id,
+        `the conditions of rule "${unmet.id}" are not met`,
+        unmet.scopes,
+        EMPTY,
+      );
+    /* c8 ignore next */
+    return makeDecision(
+      false,
+      'no_matching_rule',
+      undefined,
+      `no rule allows tool "${tool}"`,
+      EMPTY,
+      EMPTY,
+    );
+  }
+
+  #emit(input: PolicyEvaluationInput, decision: PolicyDecision): void {
+    const claims = input.claims ?? EMPTY_CLAIMS;
+    const sub = input.subject ?? claims.sub;
+    const client = input.clientId ?? claims.client_id;
+    const event: PolicyDecisionEvent = Object.freeze({
+      time: new Date(),
+      tool: auditToolName(input.tool),
+      subject: typeof sub === 'string' ? sub : undefined,
+      clientId: typeof client === 'string' ? client : undefined,
+      decision: decision.effect,
+      code: decision.code,
+      ruleId: decision.ruleId,
+      reason: decision.reason,
+      missingScopes: decision.missingScopes,
+    });
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // An audit sink failing must not change or break the decision.
+      }
+    }
+  }
+
+  /**
+   * Every rule considered for this call, whether it matched and why, plus the decision (the
+   * same as {@link PolicyEngine.evaluate}, without an audit event). For the CLI and for humans.
+   */
+  explain(input: PolicyEvaluationInput): PolicyExplanation {
+    const decision = this.#decide(input, false);
+    const valid = isValidToolName(input.tool);
+    const matching = new Set(valid ? this.#matching(input.tool) : []);
+    const granted: readonly string[] = Array.isArray(input.scopes) ? input.scopes : EMPTY;
+    const conditionInput: PolicyConditionInput = {
+      tool: valid ? input.tool : '',
+      scopes: granted,
+      claims: input.claims ?? EMPTY_CLAIMS,
+      args: input.args,
+    };
+    const rules: RuleExplanation[] = this.#rules.map((rule) => {
+      const base = {
+        ruleId: rule.id,
+        index: rule.index,
+        effect: rule.effect,
+        requiredScopes: rule.scopes,
+      };
+      if (!matching.has(rule.index))
+        return {
+          ...base,
+          matched: false,
+          conditions: 'n/a',
+          missingScopes: EMPTY,
+          outcome: 'skipped',
+          detail: valid
+            ? `no pattern of ${rule.patterns.map((p) => JSON.stringify(p.source)).join(', ')} matches the whole name`
+            : 'the tool name is invalid',
+        } satisfies RuleExplanation;
+      const hasConditions = rule.whenSrc !== undefined || rule.argsSrc !== undefined;
+      const ok = hasConditions ? checkConditions(rule, conditionInput, false) : true;
+      const conditions = !hasConditions ? 'n/a' : ok === 'error' ? 'error' : ok ? 'met' : 'not_met';
+      if (ok === 'error')
+        return {
+          ...base,
+          matched: true,
+          conditions,
+          missingScopes: EMPTY,
+          outcome: 'denies',
+          detail: 'a condition threw or returned a non-boolean: deny (fail closed)',
+        } satisfies RuleExplanation;
+      if (rule.effect === 'deny')
+        return {
+          ...base,
+          matched: true,
+          conditions,
+          missingScopes: EMPTY,
+          outcome: ok ? 'denies' : 'skipped',
+          detail: ok ? 'deny rule applies: deny overrides allow' : 'deny rule conditions not met',
+        } satisfies RuleExplanation;
+      const missing = missingFor(rule, granted);
+      return {
+        ...base,
+        matched: true,
+        conditions,
+        missingScopes: ok ? missing : EMPTY,
+        outcome: ok && missing.length === 0 ? 'allows' : 'skipped',
+        detail: !ok
+          ? 'conditions not met'
+          : missing.length === 0
+            ? 'scopes and conditions satisfied'
+            : `missing scope ${missing.join(' ')}`,
+      } satisfies RuleExplanation;
+    });
+    return { decision, rules };
+  }
+
+  /**
+   * The tools this caller may call, for `tools/list` filtering: a tool is listed when the
+   * decision without arguments allows it (`args` conditions are assumed to pass on allow
+   * rules and not to apply on deny rules — the call itself is still checked with its
+   * arguments).
+   */
+  visibleTools(toolNames: Iterable<string>, subject: PolicySubject): string[] {
+    const out: string[] = [];
+    for (const tool of toolNames) {
+      if (this.#decide({ tool, scopes: subject.scopes, claims: subject.claims }, true).allowed)
+        out.push(tool);
+    }
+    return out;
+  }
+
+  /** Whether this caller could call `tool`, ignoring argument conditions (see `visibleTools`). */
+  isVisible(tool: string, subject: PolicySubject): boolean {
+    return this.#decide({ tool, scopes: subject.scopes, claims: subject.claims }, true).allowed;
+  }
+
+  /** Every scope an allow rule can require, in rule order, without duplicates (for metadata). */
+  scopesSupported(): string[] {
+    const out = new Set<string>();
+    for (const rule of this.#rules)
+      if (rule.effect === 'allow') for (const s of rule.scopes) out.add(s);
+    return [...out];
+  }
+
+  /**
+   * The scopes the first allow rule matching `tool` requires (the first alternative of an
+   * `anyOf` rule), ignoring conditions — what a 401 challenge can advertise for this call.
+   */
+  requiredScopesFor(tool: string): readonly string[] {
+    if (!isValidToolName(tool)) return EMPTY;
+    for (const i of this.#matching(tool)) {
+      const rule = this.#rules[i]!;
+      if (rule.effect !== 'allow') continue;
+      if (rule.mode === 'all') return rule.scopes;
+      if (rule.mode === 'any') return [rule.scopes[0]!];
+      return EMPTY;
+    }
+    return EMPTY;
+  }
+
+  /** Ids of the rules, in order. */
+  ruleIds(): string[] {
+    return this.#rules.map((r) => r.id);
+  }
+}
