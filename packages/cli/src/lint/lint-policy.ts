@@ -1,0 +1,293 @@
+import type { PolicyDocument, PolicyRuleJson } from '@mcp-auth/core';
+import {
+  compilePatterns,
+  exampleMatch,
+  isCoveredBy,
+  matchesEveryName,
+  type PatternAutomaton,
+  UnsupportedPatternError,
+} from './pattern-automaton.js';
+
+/** How bad a lint finding is: `error` makes `policy lint` exit 1. */
+export type LintSeverity = 'error' | 'warn' | 'info';
+
+/** One finding of {@link lintPolicy}. */
+export interface LintFinding {
+  readonly severity: LintSeverity;
+  /**
+   * Stable code: `rule-never-matches`, `pattern-never-matches`, `allow-shadowed-by-deny`,
+   * `allow-redundant`, `deny-redundant`, `allow-everything`, `allow-all-tools-on-conditions`,
+   * `allow-without-scopes`, `allow-all-tools`, `wildcard-scope-required`, `glob-like-pattern`,
+   * `dot-matches-any`, `no-rules`, `pattern-not-analyzed`.
+   */
+  readonly code: string;
+  /** The rule concerned, if any. */
+  readonly ruleId?: string;
+  /** JSON pointer (RFC 6901) into the policy document. */
+  readonly pointer: string;
+  readonly message: string;
+}
+
+type Req =
+  | { readonly mode: 'none' }
+  | { readonly mode: 'all' | 'any'; readonly scopes: readonly string[] };
+
+function requirement(rule: PolicyRuleJson): Req {
+  const s = rule.scopes;
+  if (s === undefined) return { mode: 'none' };
+  if ('allOf' in s)
+    return s.allOf.length === 0 ? { mode: 'none' } : { mode: 'all', scopes: s.allOf };
+  return s.anyOf.length === 0 ? { mode: 'none' } : { mode: 'any', scopes: s.anyOf };
+}
+
+/** True when every grant satisfying `b` also satisfies `a` (compared exactly; conservative). */
+function isWeakerOrEqual(a: Req, b: Req): boolean {
+  if (a.mode === 'none') return true;
+  if (b.mode === 'none') return false;
+  if (a.mode === 'all' && b.mode === 'all') return a.scopes.every((s) => b.scopes.includes(s));
+  if (a.mode === 'any' && b.mode === 'all') return a.scopes.some((s) => b.scopes.includes(s));
+  if (a.mode === 'any' && b.mode === 'any') return b.scopes.every((s) => a.scopes.includes(s));
+  // a all-of, b any-of: each alternative of b must contain all of a.
+  return b.scopes.every((alt) => a.scopes.every((s) => s === alt));
+}
+
+function describeReq(r: Req): string {
+  if (r.mode === 'none') return 'no scopes';
+  return r.mode === 'all' ? r.scopes.join(' + ') : `one of ${r.scopes.join(' | ')}`;
+}
+
+const hasConditions = (r: PolicyRuleJson) => r.when !== undefined || r.args !== undefined;
+
+/** A literal `_`, `-` or `.`-free letter followed by `*`: `read_*` is `read` + any `_`s. */
+function looksLikeGlob(pattern: string): boolean {
+  return (
+    /(^|[^\\])[A-Za-z0-9_-]\*/.test(pattern) && !/\.\*/.test(pattern) && /[_-]\*/.test(pattern)
+  );
+}
+
+/** An unescaped `.` between two literals, used as a separator (`github.create`). */
+function dotAsSeparator(pattern: string): boolean {
+  return /(^|[^\\])[A-Za-z0-9_-]\.[A-Za-z0-9_-]/.test(pattern);
+}
+
+/**
+ * Static analysis of a policy document (as `PolicyEngine.toJSON()` returns it): rules and
+ * patterns that can never match a valid tool name, allow rules fully overridden by deny
+ * rules, redundant rules, and dangerous grants. Exact for patterns (an automaton over the
+ * tool-name alphabet, names of 1–128 characters); scope comparisons are exact-string and
+ * conservative; conditions (`when`, `args`) are treated as opaque.
+ */
+export function lintPolicy(doc: PolicyDocument): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const rules = doc.rules;
+  if (rules.length === 0) {
+    findings.push({
+      severity: 'warn',
+      code: 'no-rules',
+      pointer: '/rules',
+      message: 'the policy has no rules: every tool call is denied',
+    });
+    return findings;
+  }
+
+  // Per rule: the union automaton of its reachable patterns (undefined if not analyzable).
+  const automata: (PatternAutomaton | undefined)[] = [];
+  const reachable: boolean[] = [];
+  rules.forEach((rule, i) => {
+    const live: string[] = [];
+    let unknown = false;
+    rule.tools.forEach((pattern, j) => {
+      const pointer = `/rules/${i}/tools/${j}`;
+      let a: PatternAutomaton;
+      try {
+        a = compilePatterns([pattern]);
+      } catch (err) {
+        if (!(err instanceof UnsupportedPatternError)) throw err;
+        unknown = true;
+        findings.push({
+          severity: 'info',
+          code: 'pattern-not-analyzed',
+          ruleId: rule.id,
+          pointer,
+          message: `pattern ${JSON.stringify(pattern)} was not analyzed (${err.message})`,
+        });
+        return;
+      }
+      const example = exampleMatch(a);
+      if (example === null) {
+        if (rule.tools.length > 1) {
+          findings.push({
+            severity: 'warn',
+            code: 'pattern-never-matches',
+            ruleId: rule.id,
+            pointer,
+            message: `pattern ${JSON.stringify(pattern)} matches no valid tool name ([A-Za-z0-9_.-]{1,128})`,
+          });
+        }
+        return;
+      }
+      if (example === undefined) unknown = true;
+      live.push(pattern);
+      if (looksLikeGlob(pattern)) {
+        findings.push({
+          severity: 'warn',
+          code: 'glob-like-pattern',
+          ruleId: rule.id,
+          pointer,
+          message: `${JSON.stringify(pattern)} is a regular expression, not a glob: "*" repeats the character before it (it matches e.g. "${example ?? ''}"). Did you mean ${JSON.stringify(pattern.replace(/([_-])\*/g, '$1.*'))}?`,
+        });
+      } else if (dotAsSeparator(pattern)) {
+        findings.push({
+          severity: 'info',
+          code: 'dot-matches-any',
+          ruleId: rule.id,
+          pointer,
+          message: `"." in ${JSON.stringify(pattern)} matches any character; write "\\." for a literal dot`,
+        });
+      }
+    });
+    if (live.length === 0 && !unknown) {
+      findings.push({
+        severity: 'error',
+        code: 'rule-never-matches',
+        ruleId: rule.id,
+        pointer: `/rules/${i}/tools`,
+        message: `rule "${rule.id}" matches no valid tool name ([A-Za-z0-9_.-]{1,128}): it never applies`,
+      });
+    }
+    reachable.push(live.length > 0);
+    automata.push(!unknown && live.length > 0 ? compilePatterns(live) : undefined);
+  });
+
+  // Dangerous grants.
+  rules.forEach((rule, i) => {
+    if (!reachable[i]) return;
+    const a = automata[i];
+    const req = requirement(rule);
+    const everything = a === undefined ? false : matchesEveryName(a) === true;
+    if (rule.effect === 'allow' && req.mode === 'none') {
+      if (everything && !hasConditions(rule)) {
+        findings.push({
+          severity: 'error',
+          code: 'allow-everything',
+          ruleId: rule.id,
+          pointer: `/rules/${i}`,
+          message: `rule "${rule.id}" allows every tool to any authenticated caller, with no scope and no condition`,
+        });
+      } else if (everything) {
+        findings.push({
+          severity: 'warn',
+          code: 'allow-all-tools-on-conditions',
+          ruleId: rule.id,
+          pointer: `/rules/${i}`,
+          message: `rule "${rule.id}" allows every tool without any scope, on claim/argument conditions only`,
+        });
+      } else if (rule.when === undefined) {
+        findings.push({
+          severity: 'warn',
+          code: 'allow-without-scopes',
+          ruleId: rule.id,
+          pointer: `/rules/${i}`,
+          message: `rule "${rule.id}" requires no scope: any authenticated caller may call ${rule.tools.map((t) => JSON.stringify(t)).join(', ')}`,
+        });
+      }
+    } else if (rule.effect === 'allow' && everything) {
+      findings.push({
+        severity: 'info',
+        code: 'allow-all-tools',
+        ruleId: rule.id,
+        pointer: `/rules/${i}`,
+        message: `rule "${rule.id}" allows every tool to holders of ${describeReq(req)}`,
+      });
+    }
+    if (req.mode !== 'none' && rule.scopes !== undefined) {
+      const key = 'allOf' in rule.scopes ? 'allOf' : 'anyOf';
+      req.scopes.forEach((scope, j) => {
+        if (scope !== '*' && !scope.endsWith(':*')) return;
+        findings.push({
+          severity: scope === '*' ? 'warn' : 'info',
+          code: 'wildcard-scope-required',
+          ruleId: rule.id,
+          pointer: `/rules/${i}/scopes/${key}/${j}`,
+          message:
+            scope === '*'
+              ? `rule "${rule.id}" requires the scope "*": only an all-powerful grant passes; name a specific scope`
+              : `rule "${rule.id}" requires the wildcard scope "${scope}": clients must ask for the whole "${scope.slice(0, -1)}" family`,
+        });
+      });
+    }
+  });
+
+  // Shadowing: deny overrides allow whatever the order, so an allow rule whose every tool is
+  // matched by unconditional deny rules never allows anything.
+  const denyIdx = rules
+    .map((_r, i) => i)
+    .filter(
+      (i) => rules[i]!.effect === 'deny' && !hasConditions(rules[i]!) && automata[i] !== undefined,
+    );
+  const shadowed = new Set<number>();
+  if (denyIdx.length > 0) {
+    const denyPatterns = denyIdx.flatMap((i) => rules[i]!.tools);
+    let allDeny: PatternAutomaton | undefined;
+    try {
+      allDeny = compilePatterns(denyPatterns);
+    } catch {
+      allDeny = undefined;
+    }
+    rules.forEach((rule, i) => {
+      const a = automata[i];
+      if (rule.effect !== 'allow' || a === undefined || allDeny === undefined) return;
+      if (isCoveredBy(a, allDeny) !== true) return;
+      shadowed.add(i);
+      const single = denyIdx.find((d) => isCoveredBy(a, automata[d]!) === true);
+      const by =
+        single !== undefined
+          ? `deny rule "${rules[single]!.id}"`
+          : `deny rules ${denyIdx.map((d) => `"${rules[d]!.id}"`).join(', ')} together`;
+      findings.push({
+        severity: 'error',
+        code: 'allow-shadowed-by-deny',
+        ruleId: rule.id,
+        pointer: `/rules/${i}`,
+        message: `allow rule "${rule.id}" can never allow anything: every tool it matches is denied by ${by} (deny overrides allow)`,
+      });
+    });
+  }
+
+  // Redundancy (pairwise; skipped for very large policies).
+  if (rules.length <= 300) {
+    rules.forEach((r2, j) => {
+      const a2 = automata[j];
+      if (a2 === undefined || shadowed.has(j)) return;
+      for (let i = 0; i < rules.length; i++) {
+        const r1 = rules[i]!;
+        const a1 = automata[i];
+        if (i === j || a1 === undefined || r1.effect !== r2.effect || hasConditions(r1)) continue;
+        if (r2.effect === 'allow' && !isWeakerOrEqual(requirement(r1), requirement(r2))) continue;
+        if (isCoveredBy(a2, a1) !== true) continue;
+        // Two equivalent rules: report only the later one.
+        const mutual =
+          !hasConditions(r2) &&
+          (r2.effect === 'deny' || isWeakerOrEqual(requirement(r2), requirement(r1))) &&
+          isCoveredBy(a1, a2) === true;
+        if (mutual && i > j) continue;
+        findings.push({
+          severity: 'warn',
+          code: r2.effect === 'allow' ? 'allow-redundant' : 'deny-redundant',
+          ruleId: r2.id,
+          pointer: `/rules/${j}`,
+          message:
+            r2.effect === 'allow'
+              ? `allow rule "${r2.id}" never changes a decision: rule "${r1.id}" allows every tool it matches with ${describeReq(requirement(r1))}`
+              : `deny rule "${r2.id}" is redundant: deny rule "${r1.id}" already denies every tool it matches`,
+        });
+        break;
+      }
+    });
+  }
+  const order: Record<LintSeverity, number> = { error: 0, warn: 1, info: 2 };
+  return findings
+    .map((f, n) => ({ f, n }))
+    .sort((x, y) => order[x.f.severity] - order[y.f.severity] || x.n - y.n)
+    .map((x) => x.f);
+}
