@@ -128,8 +128,29 @@ function looksLikePublicKeyMaterial(bytes: Uint8Array): boolean {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('-----BEGIN')) return true;
   if (trimmed.startsWith('{') && /"kty"/.test(new TextDecoder().decode(bytes))) return true;
-  // DER SEQUENCE of an SPKI / PKCS#8 structure.
-  return bytes[0] === 0x30 && (bytes[1] === 0x82 || bytes[1] === 0x81) && bytes.length > 64;
+  return looksLikeDerKey(bytes);
+}
+
+// An SPKI (SEQUENCE { SEQUENCE { OID … } … }) or PKCS#8 (SEQUENCE { INTEGER 0, SEQUENCE … })
+// whose outer length matches exactly: random secrets essentially never look like this.
+function looksLikeDerKey(bytes: Uint8Array): boolean {
+  if (bytes[0] !== 0x30 || bytes.length < 4) return false;
+  let length: number;
+  let offset: number;
+  if (bytes[1]! < 0x80) {
+    length = bytes[1]!;
+    offset = 2;
+  } else if (bytes[1] === 0x81) {
+    length = bytes[2]!;
+    offset = 3;
+  } else if (bytes[1] === 0x82) {
+    length = (bytes[2]! << 8) | bytes[3]!;
+    offset = 4;
+  } else return false;
+  if (offset + length !== bytes.length) return false;
+  const spki = bytes[offset] === 0x30 && bytes[offset + 2] === 0x06;
+  const pkcs8 = bytes[offset] === 0x02 && bytes[offset + 1] === 0x01 && bytes[offset + 3] === 0x30;
+  return spki || pkcs8;
 }
 
 /**

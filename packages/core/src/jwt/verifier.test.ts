@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { expectJwtError } from '../../test/jwt/helpers.js';
+import { createJwtVerifier, createSecretKey, generateSecret, signJwt } from './index.js';
+
+describe('createJwtVerifier (cache of verified tokens)', () => {
+  it('serves a repeat from the cache but re-checks exp on every hit', async () => {
+    const key = await createSecretKey(generateSecret());
+    const t0 = 1_800_000_000;
+    const token = await signJwt({ sub: 'u', exp: t0 + 10, nbf: t0 - 1 }, key);
+    const at = (seconds: number) =>
+      createJwtVerifier(key, { currentDate: new Date(seconds * 1000) });
+    const v = at(t0);
+    const first = await v.verify(token);
+    const second = await v.verify(token);
+    expect(second).toBe(first);
+    expect(Object.isFrozen(second.payload)).toBe(true);
+    await expectJwtError(at(t0 + 10).verify(token), 'ERR_JWT_EXPIRED');
+  });
+
+  it('a cached token expires: the hit path checks exp against the clock', async () => {
+    const key = await createSecretKey(generateSecret());
+    const exp = Math.floor(Date.now() / 1000) + 1;
+    const token = await signJwt({ sub: 'u', exp }, key);
+    const v = createJwtVerifier(key);
+    await expect(v.verify(token)).resolves.toBeDefined();
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 20));
+    await expectJwtError(v.verify(token), 'ERR_JWT_EXPIRED');
+  });
+
+  it('never caches a failure, and is bounded', async () => {
+    const key = await createSecretKey(generateSecret());
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const v = createJwtVerifier(key, { cacheSize: 2, audience: 'a' });
+    const bad = await signJwt({ exp, aud: 'b' }, key);
+    await expectJwtError(v.verify(bad), 'ERR_JWT_CLAIM_INVALID');
+    await expectJwtError(v.verify(bad), 'ERR_JWT_CLAIM_INVALID');
+    const tokens = await Promise.all([1, 2, 3].map((i) => signJwt({ exp, aud: 'a', i }, key)));
+    for (const t of tokens) await v.verify(t);
+    const again = await v.verify(tokens[0]!);
+    expect(again.payload.i).toBe(1);
+    expect(() => createJwtVerifier(key, { cacheSize: -1 })).toThrow(TypeError);
+    expect(() => createJwtVerifier(key, { clockTolerance: -1 })).toThrow(TypeError);
+    expect(() => createJwtVerifier(key, { audience: [] })).toThrow(TypeError);
+  });
+});
