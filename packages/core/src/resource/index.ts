@@ -1,2 +1,3 @@
 export type { AuthContext, TokenVerifier } from './auth-context.js';
 export * from './node-http.js';
+export * from './mcp-adapter-kit.js';
