@@ -59,7 +59,7 @@ describe('RedisStore: core store contract (real Redis)', () => {
 });
 
 describe('RedisStore: atomicity across connections', () => {
-  it('two instances racing take on one key: exactly one winner (single-use codes, RFC 6749 §4.1.2; SECURITY-CASES 16)', async () => {
+  it('two instances racing take on one key: exactly one winner (single-use codes, RFC 6749 §4.1.2; SECURITY-CASES 8)', async () => {
     const a = makeStore();
     const b = makeStore();
     for (let round = 0; round < 20; round++) {

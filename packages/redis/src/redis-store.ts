@@ -140,6 +140,12 @@ function isNoScript(error: unknown): boolean {
 
 function toStoreError(error: unknown, where: string): Error {
   if (error instanceof RedisStoreError || error instanceof TypeError) return error;
+  // ioredis' own `commandTimeout` (set by getFailClosedRedisOptions) may beat our timer.
+  if (error instanceof Error && error.message === 'Command timed out') {
+    return new RedisStoreError('ERR_REDIS_TIMEOUT', `RedisStore.${where}: no answer from Redis`, {
+      cause: error,
+    });
+  }
   // ioredis' ReplyError is an answer from Redis; anything else is about the connection.
   if (error instanceof Error && error.name === 'ReplyError') {
     return new RedisStoreError(
