@@ -1,0 +1,327 @@
+import { createServer } from 'node:net';
+import {
+  createAccessTokenVerifier,
+  createDefaultPolicies,
+  createSecretKey,
+  generateSecret,
+  type JwtKey,
+  signJwt,
+} from '@mcp-auth/core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { type Context, FastMCP, type Tool } from 'fastmcp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  type AuthenticatedFastMCP,
+  type FastMCPAuthSession,
+  FastMCPAuthWrapper,
+} from '../src/index.js';
+
+// fastmcp through real HTTP: the official SDK client over Streamable HTTP, real at+jwt tokens
+// (core's signJwt / createAccessTokenVerifier), a core PolicyEngine.
+
+const USERS = {
+  alice: { role: 'viewer', scope: 'mcp:tools:read' },
+  carol: { role: 'admin', scope: 'mcp:tools:read mcp:tools:write mcp:tools:admin' },
+} as const;
+const ISSUER = 'https://as.example.test';
+const quiet = { debug() {}, error() {}, info() {}, log() {}, warn() {} };
+
+// fastmcp does not report the port it bound, so one is reserved by binding port 0 first.
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+interface Running {
+  url: URL;
+  server: AuthenticatedFastMCP;
+  token(user: keyof typeof USERS): Promise<string>;
+}
+
+async function start(stateless: boolean): Promise<Running> {
+  const port = await freePort();
+  const url = new URL(`http://127.0.0.1:${port}/mcp`);
+  const key: JwtKey = await createSecretKey(generateSecret());
+  const policy = createDefaultPolicies();
+  policy.addRule({ id: 'whoami', tools: 'whoami' });
+  policy.addRule({
+    id: 'own-documents-only',
+    tools: 'read_document',
+    effect: 'deny',
+    args: { not: { arg: 'owner', eq: { claim: 'sub' } } },
+  });
+  const auth = new FastMCPAuthWrapper({
+    verifier: createAccessTokenVerifier({ key, issuer: ISSUER, audience: url.href }),
+    policy,
+    resource: url,
+    authorizationServers: [ISSUER],
+  });
+  const server = auth.protect(
+    new FastMCP({ ...auth.serverOptions(), name: 'fastmcp-test', version: '1.0.0', logger: quiet }),
+  );
+  server.addTool({
+    name: 'whoami',
+    execute: async (_args, context) => context.session?.userId ?? 'nobody',
+  });
+  server.addTool({
+    name: 'get_weather',
+    parameters: z.object({ city: z.string() }),
+    execute: async ({ city }) => `sunny in ${city}`,
+  });
+  server.addTool({
+    name: 'read_document',
+    parameters: z.object({ owner: z.string() }),
+    execute: async ({ owner }) => `document of ${owner}`,
+  });
+  server.addTools([
+    {
+      name: 'delete_user',
+      parameters: z.object({ id: z.string() }),
+      execute: async ({ id }) => `deleted ${id}`,
+    },
+  ]);
+  await server.start({
+    transportType: 'httpStream',
+    httpStream: { port, host: '127.0.0.1', stateless },
+  });
+  return {
+    url,
+    server,
+    async token(user) {
+      const now = Math.floor(Date.now() / 1000);
+      return signJwt(
+        {
+          iss: ISSUER,
+          sub: user,
+          aud: url.href,
+          client_id: 'test-client',
+          scope: USERS[user].scope,
+          role: USERS[user].role,
+          iat: now,
+          exp: now + 300,
+          jti: crypto.randomUUID(),
+        },
+        key,
+        { typ: 'at+jwt' },
+      );
+    },
+  };
+}
+
+async function connectAs(url: URL, token: string): Promise<Client> {
+  const client = new Client({ name: 'test-client', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(url, {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
+}
+
+function text(result: unknown): string {
+  const content = (result as { content?: { text?: string }[] }).content ?? [];
+  return content.map((c) => c.text ?? '').join('');
+}
+
+for (const stateless of [true, false]) {
+  describe(`FastMCPAuthWrapper (${stateless ? 'stateless' : 'stateful'} HTTP stream)`, () => {
+    let app: Running;
+    beforeAll(async () => {
+      app = await start(stateless);
+    });
+    afterAll(async () => {
+      await app.server.stop();
+    });
+
+    it('tools/list shows each user only the tools the policy lets them call', async () => {
+      const alice = await connectAs(app.url, await app.token('alice'));
+      const carol = await connectAs(app.url, await app.token('carol'));
+      expect((await alice.listTools()).tools.map((t) => t.name).sort()).toEqual([
+        'get_weather',
+        'read_document',
+        'whoami',
+      ]);
+      expect((await carol.listTools()).tools.map((t) => t.name).sort()).toEqual([
+        'delete_user',
+        'get_weather',
+        'read_document',
+        'whoami',
+      ]);
+      await alice.close();
+      await carol.close();
+    });
+
+    it('an allowed call runs, and the tool sees the AuthContext as context.session', async () => {
+      const alice = await connectAs(app.url, await app.token('alice'));
+      const weather = await alice.callTool({ name: 'get_weather', arguments: { city: 'Oslo' } });
+      expect(weather.isError).toBeFalsy();
+      expect(text(weather)).toBe('sunny in Oslo');
+      expect(text(await alice.callTool({ name: 'whoami', arguments: {} }))).toBe('alice');
+      await alice.close();
+    });
+
+    it('a call denied by arguments gets the documented denied result', async () => {
+      const alice = await connectAs(app.url, await app.token('alice'));
+      expect(
+        text(await alice.callTool({ name: 'read_document', arguments: { owner: 'alice' } })),
+      ).toBe('document of alice');
+      const other = await alice.callTool({ name: 'read_document', arguments: { owner: 'bob' } });
+      expect(other.isError).toBe(true);
+      const denied = (other._meta as Record<string, { error: string; rule_id: string }>)[
+        'mcp-auth/denied'
+      ];
+      expect(denied?.error).toBe('access_denied');
+      expect(denied?.rule_id).toBe('own-documents-only');
+      expect(text(other)).not.toContain('document of bob');
+      await alice.close();
+    });
+
+    it('a tool the caller may not see cannot be called: fastmcp answers it as unknown (-32601)', async () => {
+      const alice = await connectAs(app.url, await app.token('alice'));
+      const error = await alice.callTool({ name: 'delete_user', arguments: { id: 'bob' } }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect((error as { code?: unknown } | undefined)?.code).toBe(-32601);
+      await alice.close();
+    });
+
+    it('no token → 401 with core challenge naming the resource metadata (RFC 9728 §5.1)', async () => {
+      const response = await fetch(app.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'x', version: '1' },
+          },
+        }),
+      });
+      expect(response.status).toBe(401);
+      const challenge = response.headers.get('www-authenticate') ?? '';
+      expect(challenge).toMatch(/^Bearer /);
+      expect(challenge).toContain(
+        `resource_metadata="${new URL('/.well-known/oauth-protected-resource/mcp', app.url).href}"`,
+      );
+    });
+
+    it('an expired token → 401 invalid_token (RFC 6750 §3.1)', async () => {
+      const response = await fetch(app.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: 'Bearer not-a-jwt',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    });
+  });
+}
+
+describe('FastMCPAuthWrapper options are validated at construction', () => {
+  it('refuses a missing verifier, policy or a bad resource with TypeError', async () => {
+    const key = await createSecretKey(generateSecret());
+    const verifier = createAccessTokenVerifier({ key, issuer: ISSUER, audience: 'http://x/mcp' });
+    const policy = createDefaultPolicies();
+    const resource = 'http://127.0.0.1/mcp';
+    const authorizationServers = [ISSUER];
+    expect(
+      () => new FastMCPAuthWrapper({ policy, resource, authorizationServers } as never),
+    ).toThrow(TypeError);
+    expect(
+      () => new FastMCPAuthWrapper({ verifier, resource, authorizationServers } as never),
+    ).toThrow(TypeError);
+    expect(
+      () => new FastMCPAuthWrapper({ verifier, policy, resource: 'mcp', authorizationServers }),
+    ).toThrow(TypeError);
+    expect(
+      () =>
+        new FastMCPAuthWrapper({
+          verifier,
+          policy,
+          resource: 'http://x/mcp#f',
+          authorizationServers,
+        }),
+    ).toThrow(TypeError);
+    expect(() => new FastMCPAuthWrapper({ verifier, policy, resource })).toThrow(TypeError);
+  });
+
+  it('protect() refuses a server not built with serverOptions()', async () => {
+    const key = await createSecretKey(generateSecret());
+    const auth = new FastMCPAuthWrapper({
+      verifier: createAccessTokenVerifier({ key, issuer: ISSUER, audience: 'http://x/mcp' }),
+      policy: createDefaultPolicies(),
+      resource: 'http://x/mcp',
+      authorizationServers: [ISSUER],
+    });
+    const plain = new FastMCP({ name: 'x', version: '1.0.0' }) as unknown as AuthenticatedFastMCP;
+    expect(() => auth.protect(plain)).toThrow(TypeError);
+  });
+});
+
+describe('FastMCPAuthWrapper.protectTool', () => {
+  async function wrapper() {
+    const key = await createSecretKey(generateSecret());
+    return new FastMCPAuthWrapper({
+      verifier: createAccessTokenVerifier({ key, issuer: ISSUER, audience: 'http://x/mcp' }),
+      policy: createDefaultPolicies(),
+      resource: 'http://x/mcp',
+      authorizationServers: [ISSUER],
+    });
+  }
+  const session = (scopes: string[]): FastMCPAuthSession => ({
+    userId: 'alice',
+    clientId: 'c',
+    scopes,
+    claims: { sub: 'alice' },
+    expiresAt: undefined,
+    jti: undefined,
+    resource: undefined,
+    grantId: undefined,
+  });
+  const context = (auth: FastMCPAuthSession | undefined) =>
+    ({ session: auth }) as unknown as Context<FastMCPAuthSession>;
+
+  it('checks every call again at execute time, whatever canAccess said (defence in depth)', async () => {
+    let ran = false;
+    const tool = (await wrapper()).protectTool<Tool<FastMCPAuthSession>>({
+      name: 'delete_user',
+      execute: async () => {
+        ran = true;
+        return 'deleted';
+      },
+    });
+    const result = await tool.execute({}, context(session(['mcp:tools:read'])));
+    expect(ran).toBe(false);
+    expect((result as { isError?: boolean }).isError).toBe(true);
+    expect(tool.canAccess?.(session(['mcp:tools:read']))).toBe(false);
+    expect(tool.canAccess?.(session(['mcp:tools:admin']))).toBe(true);
+    expect(await tool.execute({}, context(session(['mcp:tools:admin'])))).toBe('deleted');
+  });
+
+  it('refuses a call without a session (e.g. stdio without a token) and keeps the tool own canAccess', async () => {
+    const tool = (await wrapper()).protectTool<Tool<FastMCPAuthSession>>({
+      name: 'get_weather',
+      canAccess: (auth) => auth.userId !== 'alice',
+      execute: async () => 'sunny',
+    });
+    await expect(tool.execute({}, context(undefined))).rejects.toThrow();
+    expect(tool.canAccess?.(session(['mcp:tools:read']))).toBe(false);
+  });
+});
