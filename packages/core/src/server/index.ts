@@ -20,3 +20,5 @@ export * from './metadata.js';
 export { checkRedirectUri, isLoopbackHost, redirectUriMatches } from './redirect-uri.js';
 export type { RegistrationHook } from './registration-endpoint.js';
 export { checkOutboundUrl, type OutboundUrlOptions } from './ssrf.js';
+export * from './identity/upstream-provider.js';
+export { type UpstreamErrorReason, UpstreamIdentityError } from './identity/upstream-http.js';

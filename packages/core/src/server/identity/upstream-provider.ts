@@ -1,0 +1,560 @@
+import { generateRandomToken } from '../../encoding/random.js';
+import { timingSafeEqual } from '../../encoding/constant-time.js';
+import { isJwtError } from '../../errors/jwt-error.js';
+import { isOAuthError } from '../../errors/oauth-error.js';
+import { createRemoteKeySet } from '../../jwt/remote-key-set.js';
+import type { KeySet } from '../../jwt/verify.js';
+import { verifyJwt } from '../../jwt/verify.js';
+import { computeS256Challenge, generateCodeVerifier } from '../../pkce.js';
+import type { StoreValue } from '../../store/store.js';
+import type { Identity, RedirectIdentityProvider, UpstreamTokens } from '../types.js';
+import {
+  fetchJson,
+  guardedFetch,
+  type OutboundSettings,
+  requireSafeUrl,
+  UpstreamIdentityError,
+} from './upstream-http.js';
+
+/** What the upstream IdP told us about the user, handed to {@link UpstreamOAuthProviderOptions.mapIdentity}. */
+export interface UpstreamUser {
+  /** The upstream subject: the verified ID token's `sub`, else userinfo's `sub` (or `id`). */
+  readonly subject: string | undefined;
+  /** All claims: userinfo merged with the verified ID token's claims (ID token wins). */
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** The verified ID token's claims, when the upstream is an OpenID Provider. */
+  readonly idTokenClaims: Readonly<Record<string, unknown>> | undefined;
+  /** The userinfo response, when a userinfo endpoint is configured or discovered. */
+  readonly userinfo: Readonly<Record<string, unknown>> | undefined;
+  /** The upstream issuer, when known. */
+  readonly issuer: string | undefined;
+  /** The scopes the upstream granted (its token response's `scope`), when it said. */
+  readonly scope: string | undefined;
+}
+
+/** What {@link UpstreamOAuthProviderOptions.mapIdentity} returns: our {@link Identity}. */
+export interface MappedIdentity {
+  /** The token `sub` for this user; keep it stable (e.g. the upstream `sub`). */
+  sub: string;
+  /** Attributes copied into tokens for policies. */
+  attributes?: Readonly<Record<string, StoreValue>>;
+  /** The MCP scopes this user may be granted at most. */
+  grantableScopes: readonly string[];
+  /** Shown on pages. */
+  displayName?: string;
+}
+
+/** How we authenticate to the upstream token endpoint. */
+export type UpstreamClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** Options of {@link UpstreamOAuthProvider}. */
+export interface UpstreamOAuthProviderOptions {
+  /**
+   * The upstream issuer. With no `authorizationEndpoint`, the endpoints come from OIDC
+   * discovery (`/.well-known/openid-configuration`, then RFC 8414
+   * `/.well-known/oauth-authorization-server`); the document's `issuer` must equal this
+   * exactly. Also the expected `iss` of ID tokens and of RFC 9207 `iss` callback parameters.
+   */
+  issuer?: string;
+  /** The upstream authorization endpoint (configured mode). */
+  authorizationEndpoint?: string;
+  /** The upstream token endpoint (configured mode). */
+  tokenEndpoint?: string;
+  /** The upstream userinfo endpoint (e.g. `https://api.github.com/user`). */
+  userinfoEndpoint?: string;
+  /** The upstream JWKS, to verify ID tokens (configured mode; discovered otherwise). */
+  jwksUri?: string;
+  /** Our client id at the upstream. */
+  clientId: string;
+  /** Our client secret at the upstream (confidential client). */
+  clientSecret?: string;
+  /** Default `client_secret_basic` with a secret, `none` without. */
+  tokenEndpointAuthMethod?: UpstreamClientAuthMethod;
+  /** Scopes requested upstream. Default `['openid']` in discovery mode, none otherwise. */
+  scopes?: readonly string[];
+  /** Extra authorization-request parameters (e.g. `{ prompt: 'login' }`). */
+  authorizationParams?: Readonly<Record<string, string>>;
+  /** Maps the upstream user to our identity: `sub`, attributes and grantable MCP scopes. */
+  mapIdentity: (user: UpstreamUser) => MappedIdentity | Promise<MappedIdentity>;
+  /**
+   * Allow `http:` upstream URLs on loopback hosts. For tests and local development only;
+   * private, link-local and loopback targets are otherwise refused (SECURITY-CASES 23).
+   */
+  allowInsecureLoopback?: boolean;
+  /**
+   * The `fetch` for discovery, token, userinfo and JWKS requests. Default the global one.
+   * A Web `fetch` cannot see which address a name resolved to; pass one that pins and checks
+   * resolved addresses where DNS rebinding matters.
+   */
+  fetch?: typeof fetch;
+  /** Timeout of each upstream request, in milliseconds. Default 10,000. */
+  timeoutMs?: number;
+  /** Largest upstream response body accepted. Default 256 KiB. */
+  maxResponseBytes?: number;
+  /** Clock skew tolerated on ID tokens, in seconds. Default 60. */
+  clockToleranceSeconds?: number;
+  /** How long discovered metadata is reused, in seconds. Default 3600. */
+  discoveryCacheSeconds?: number;
+  /** Clock in milliseconds, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+interface Endpoints {
+  issuer: string | undefined;
+  authorization: URL;
+  token: URL;
+  userinfo: URL | undefined;
+  keys: KeySet | undefined;
+  issParameterSupported: boolean;
+}
+
+interface LoginData {
+  verifier: string;
+  nonce: string | undefined;
+  redirectUri: string;
+}
+
+function isLoginData(value: unknown): value is LoginData {
+  const d = value as Partial<LoginData> | null;
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    typeof d.verifier === 'string' &&
+    typeof d.redirectUri === 'string' &&
+    (d.nonce === undefined || d.nonce === null || typeof d.nonce === 'string')
+  );
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/**
+ * Proxy mode (issue 4): the user logs in at an external OAuth 2.0 / OpenID Connect provider,
+ * and this server issues its own tokens for the MCP resource. Upstream it is a regular client:
+ * PKCE S256 and core's single-use `state` on every request, a fresh `nonce` when it asks for
+ * `openid`, exact `iss` checks (RFC 9207 and the ID token), ID tokens verified against the
+ * upstream JWKS. The upstream tokens go back to core, which keeps them server-side under the
+ * grant (never in a token a client can read).
+ *
+ * Every upstream URL must be `https:` and must not name a private, loopback or link-local
+ * address (SECURITY-CASES 23); server-side requests never follow redirects, have a timeout
+ * and a size cap.
+ *
+ * @throws TypeError when the options are inconsistent or a URL is not allowed.
+ */
+export class UpstreamOAuthProvider implements RedirectIdentityProvider {
+  readonly kind = 'redirect' as const;
+  readonly #options: UpstreamOAuthProviderOptions;
+  readonly #settings: OutboundSettings;
+  readonly #authMethod: UpstreamClientAuthMethod;
+  readonly #scopes: readonly string[];
+  readonly #now: () => number;
+  #endpoints: { value: Promise<Endpoints>; expiresAt: number } | undefined;
+
+  constructor(options: UpstreamOAuthProviderOptions) {
+    const where = 'UpstreamOAuthProvider';
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`${where}: options are required`);
+    }
+    if (typeof options.clientId !== 'string' || options.clientId.length === 0) {
+      throw new TypeError(`${where}: clientId is required`);
+    }
+    if (typeof options.mapIdentity !== 'function') {
+      throw new TypeError(
+        `${where}: mapIdentity (upstream user → sub, attributes, scopes) is required`,
+      );
+    }
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    if (typeof fetchImpl !== 'function') throw new TypeError(`${where}: no fetch is available`);
+    const positive = (value: number | undefined, fallback: number, name: string) => {
+      if (value === undefined) return fallback;
+      if (!Number.isFinite(value) || value <= 0) {
+        throw new TypeError(`${where}: ${name} must be a positive number`);
+      }
+      return value;
+    };
+    this.#settings = {
+      fetch: fetchImpl.bind(globalThis),
+      allowInsecureLoopback: options.allowInsecureLoopback === true,
+      timeoutMs: positive(options.timeoutMs, 10_000, 'timeoutMs'),
+      maxResponseBytes: positive(options.maxResponseBytes, 256 * 1024, 'maxResponseBytes'),
+    };
+    positive(options.clockToleranceSeconds, 60, 'clockToleranceSeconds');
+    positive(options.discoveryCacheSeconds, 3600, 'discoveryCacheSeconds');
+    this.#authMethod =
+      options.tokenEndpointAuthMethod ??
+      (options.clientSecret === undefined ? 'none' : 'client_secret_basic');
+    if (!['none', 'client_secret_basic', 'client_secret_post'].includes(this.#authMethod)) {
+      throw new TypeError(`${where}: tokenEndpointAuthMethod is not supported`);
+    }
+    if (this.#authMethod !== 'none' && !options.clientSecret) {
+      throw new TypeError(`${where}: clientSecret is required for ${this.#authMethod}`);
+    }
+    const discovery = options.authorizationEndpoint === undefined;
+    if (discovery && options.issuer === undefined) {
+      throw new TypeError(
+        `${where}: give either issuer (OIDC discovery) or authorizationEndpoint and tokenEndpoint`,
+      );
+    }
+    if (options.issuer !== undefined) requireSafeUrl(options.issuer, 'issuer', this.#settings);
+    if (!discovery) {
+      requireSafeUrl(options.authorizationEndpoint, 'authorizationEndpoint', this.#settings);
+      requireSafeUrl(options.tokenEndpoint, 'tokenEndpoint', this.#settings);
+      if (options.userinfoEndpoint !== undefined) {
+        requireSafeUrl(options.userinfoEndpoint, 'userinfoEndpoint', this.#settings);
+      }
+      if (options.jwksUri !== undefined) requireSafeUrl(options.jwksUri, 'jwksUri', this.#settings);
+      if (options.jwksUri !== undefined && options.issuer === undefined) {
+        throw new TypeError(`${where}: issuer is required to verify ID tokens (jwksUri)`);
+      }
+      if (options.userinfoEndpoint === undefined && options.jwksUri === undefined) {
+        throw new TypeError(
+          `${where}: configure userinfoEndpoint or jwksUri (+ issuer) to learn who the user is`,
+        );
+      }
+    }
+    this.#scopes = [...(options.scopes ?? (discovery ? ['openid'] : []))];
+    this.#now = options.now ?? Date.now;
+    this.#options = options;
+  }
+
+  /** Resolves (and caches) the upstream endpoints: configured, or from discovery. */
+  async #resolve(): Promise<Endpoints> {
+    const cached = this.#endpoints;
+    if (cached && cached.expiresAt > this.#now()) return cached.value;
+    const value = this.#load();
+    const ttl = (this.#options.discoveryCacheSeconds ?? 3600) * 1000;
+    this.#endpoints = { value, expiresAt: this.#now() + ttl };
+    // A failed discovery is retried on the next login instead of being cached.
+    value.catch(() => {
+      if (this.#endpoints?.value === value) this.#endpoints = undefined;
+    });
+    return value;
+  }
+
+  async #load(): Promise<Endpoints> {
+    const o = this.#options;
+    const keys = (uri: string | undefined) =>
+      uri === undefined
+        ? undefined
+        : createRemoteKeySet(uri, {
+            fetch: guardedFetch(this.#settings),
+            timeoutMs: this.#settings.timeoutMs,
+          });
+    if (o.authorizationEndpoint !== undefined) {
+      return {
+        issuer: o.issuer,
+        authorization: new URL(o.authorizationEndpoint),
+        token: new URL(o.tokenEndpoint as string),
+        userinfo: o.userinfoEndpoint === undefined ? undefined : new URL(o.userinfoEndpoint),
+        keys: keys(o.jwksUri),
+        issParameterSupported: false,
+      };
+    }
+    const issuer = o.issuer as string;
+    const meta = await this.#discover(issuer);
+    const fail = (what: string) =>
+      new UpstreamIdentityError('discovery_failed', `The upstream metadata ${what}`);
+    if (meta['issuer'] !== issuer) throw fail('names another issuer');
+    const url = (name: string, required: boolean): URL | undefined => {
+      const value = meta[name];
+      if (value === undefined && !required) return undefined;
+      try {
+        return requireSafeUrl(value, name, this.#settings);
+      } catch {
+        throw fail(`has a missing or disallowed ${name}`);
+      }
+    };
+    const methods = meta['code_challenge_methods_supported'];
+    if (Array.isArray(methods) && !methods.includes('S256'))
+      throw fail('does not support PKCE S256');
+    const jwks = url('jwks_uri', false);
+    const userinfo = url('userinfo_endpoint', false);
+    if (jwks === undefined && userinfo === undefined)
+      throw fail('has neither jwks_uri nor userinfo_endpoint');
+    return {
+      issuer,
+      authorization: url('authorization_endpoint', true) as URL,
+      token: url('token_endpoint', true) as URL,
+      userinfo,
+      keys: keys(jwks?.href),
+      issParameterSupported: meta['authorization_response_iss_parameter_supported'] === true,
+    };
+  }
+
+  async #discover(issuer: string): Promise<Record<string, unknown>> {
+    const base = new URL(issuer);
+    const path = base.pathname === '/' ? '' : base.pathname.replace(/\/$/, '');
+    // OIDC Discovery §4: issuer + /.well-known/openid-configuration;
+    // RFC 8414 §3.1: /.well-known/oauth-authorization-server inserted before the path.
+    const candidates = [
+      new URL(`${base.origin}${path}/.well-known/openid-configuration`),
+      new URL(`${base.origin}/.well-known/oauth-authorization-server${path}`),
+    ];
+    let lastError: unknown;
+    for (const candidate of candidates) {
+      try {
+        const { status, body } = await fetchJson(this.#settings, candidate, {}, 'discovery_failed');
+        if (status === 200) return body;
+        lastError = new UpstreamIdentityError(
+          'discovery_failed',
+          'The upstream metadata is unavailable',
+        );
+      } catch (error) {
+        if (isOAuthError(error) && error.code === 'temporarily_unavailable') throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  /** Builds the upstream authorization URL: PKCE S256, core's `state`, a fresh `nonce`. */
+  async startLogin(input: {
+    state: string;
+    redirectUri: string;
+    scopes: readonly string[];
+  }): Promise<{ url: URL; data: StoreValue }> {
+    if (typeof input?.state !== 'string' || input.state.length < 16) {
+      throw new TypeError('UpstreamOAuthProvider.startLogin: state must be an unguessable string');
+    }
+    const endpoints = await this.#resolve();
+    const verifier = generateCodeVerifier();
+    const openid = this.#scopes.includes('openid');
+    const nonce = openid ? generateRandomToken(32) : undefined;
+    const url = new URL(endpoints.authorization);
+    for (const [name, value] of Object.entries(this.#options.authorizationParams ?? {})) {
+      url.searchParams.set(name, value);
+    }
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('client_id', this.#options.clientId);
+    url.searchParams.set('redirect_uri', input.redirectUri);
+    if (this.#scopes.length > 0) url.searchParams.set('scope', this.#scopes.join(' '));
+    url.searchParams.set('state', input.state);
+    url.searchParams.set('code_challenge', await computeS256Challenge(verifier));
+    url.searchParams.set('code_challenge_method', 'S256');
+    if (nonce !== undefined) url.searchParams.set('nonce', nonce);
+    const data: LoginData = { verifier, nonce, redirectUri: input.redirectUri };
+    return { url, data: data as unknown as StoreValue };
+  }
+
+  /**
+   * Completes the upstream login: checks the callback (`error`, RFC 9207 `iss`), redeems the
+   * code with the PKCE verifier, verifies the ID token (signature, `iss`, `aud`, `nonce`,
+   * `exp`), reads userinfo, and maps the user through `mapIdentity`.
+   *
+   * Rejects with {@link UpstreamIdentityError} (a stable `reason`) or
+   * `TemporarilyUnavailableError` when the upstream cannot be reached.
+   */
+  async completeLogin(input: {
+    params: URLSearchParams;
+    redirectUri: string;
+    data: StoreValue;
+  }): Promise<{ identity: Identity; upstreamTokens?: UpstreamTokens }> {
+    const { params, data } = input;
+    if (!isLoginData(data) || data.redirectUri !== input.redirectUri) {
+      throw new UpstreamIdentityError('invalid_callback', 'The login state is invalid');
+    }
+    const endpoints = await this.#resolve();
+    // RFC 9207 §2.4: a mismatching iss means a mix-up attack; refuse before using the code.
+    const iss = params.get('iss');
+    const issWrong = iss !== null ? iss !== endpoints.issuer : endpoints.issParameterSupported;
+    if (endpoints.issuer !== undefined && issWrong) {
+      throw new UpstreamIdentityError('issuer_mismatch', 'The authorization response iss is wrong');
+    }
+    const error = params.get('error');
+    if (error !== null) {
+      throw new UpstreamIdentityError(
+        error === 'access_denied' ? 'upstream_denied' : 'upstream_error',
+        'The identity provider refused the login',
+      );
+    }
+    const code = params.get('code');
+    if (!code) throw new UpstreamIdentityError('invalid_callback', 'The callback has no code');
+
+    const tokenResponse = await this.#redeem(endpoints.token, code, data);
+    const now = this.#now();
+    const accessToken = optionalString(tokenResponse['access_token']);
+    const tokenType = optionalString(tokenResponse['token_type']);
+    if (!accessToken || (tokenType !== undefined && tokenType.toLowerCase() !== 'bearer')) {
+      throw new UpstreamIdentityError('invalid_token_response', 'The token response is invalid');
+    }
+    const idToken = optionalString(tokenResponse['id_token']);
+    let idTokenClaims: Record<string, unknown> | undefined;
+    if (data.nonce && !idToken) {
+      throw new UpstreamIdentityError('id_token_invalid', 'The OpenID Provider sent no ID token');
+    }
+    if (idToken !== undefined && endpoints.keys !== undefined && endpoints.issuer !== undefined) {
+      idTokenClaims = await this.#verifyIdToken(idToken, endpoints, data, now);
+    }
+    let userinfo: Record<string, unknown> | undefined;
+    if (endpoints.userinfo !== undefined) {
+      const { status, body } = await fetchJson(
+        this.#settings,
+        endpoints.userinfo,
+        { headers: { authorization: `Bearer ${accessToken}` } },
+        'userinfo_failed',
+      );
+      if (status !== 200)
+        throw new UpstreamIdentityError('userinfo_failed', 'Userinfo was refused');
+      userinfo = body;
+      // OIDC Core §5.3.2: the userinfo sub must match the ID token's.
+      if (idTokenClaims && userinfo['sub'] !== idTokenClaims['sub']) {
+        throw new UpstreamIdentityError('subject_mismatch', 'Userinfo names another user');
+      }
+    }
+    if (idTokenClaims === undefined && userinfo === undefined) {
+      throw new UpstreamIdentityError(
+        'id_token_invalid',
+        'The identity provider did not say who the user is',
+      );
+    }
+    const idSub = idTokenClaims?.['sub'];
+    const infoSub = userinfo?.['sub'] ?? userinfo?.['id'];
+    const subject =
+      typeof idSub === 'string'
+        ? idSub
+        : typeof infoSub === 'string' || typeof infoSub === 'number'
+          ? String(infoSub)
+          : undefined;
+    const scope = optionalString(tokenResponse['scope']);
+    const user: UpstreamUser = {
+      subject,
+      claims: Object.freeze({ ...(userinfo ?? {}), ...(idTokenClaims ?? {}) }),
+      idTokenClaims: idTokenClaims && Object.freeze({ ...idTokenClaims }),
+      userinfo: userinfo && Object.freeze({ ...userinfo }),
+      issuer: endpoints.issuer,
+      scope,
+    };
+    const identity = await this.#map(user);
+
+    const expiresIn = tokenResponse['expires_in'];
+    const refreshToken = optionalString(tokenResponse['refresh_token']);
+    const upstreamTokens: UpstreamTokens = {
+      accessToken,
+      tokenType: tokenType ?? 'Bearer',
+      ...(refreshToken ? { refreshToken } : {}),
+      ...(idToken ? { idToken } : {}),
+      ...(scope ? { scope } : {}),
+      ...(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0
+        ? { expiresAt: Math.floor(now / 1000) + Math.floor(expiresIn) }
+        : {}),
+    };
+    return { identity, upstreamTokens };
+  }
+
+  async #redeem(
+    tokenEndpoint: URL,
+    code: string,
+    data: LoginData,
+  ): Promise<Record<string, unknown>> {
+    const o = this.#options;
+    const form = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: data.redirectUri,
+      code_verifier: data.verifier,
+    });
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    if (this.#authMethod === 'client_secret_basic') {
+      // RFC 6749 §2.3.1: form-urlencode each part before joining and base64-encoding.
+      const enc = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
+      const raw = `${enc(o.clientId)}:${enc(o.clientSecret as string)}`;
+      headers['authorization'] =
+        `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(raw)))}`;
+    } else {
+      form.set('client_id', o.clientId);
+      if (this.#authMethod === 'client_secret_post')
+        form.set('client_secret', o.clientSecret as string);
+    }
+    const { status, body } = await fetchJson(
+      this.#settings,
+      tokenEndpoint,
+      { method: 'POST', headers, body: form.toString() },
+      'token_request_failed',
+    );
+    if (status !== 200) {
+      throw new UpstreamIdentityError(
+        'token_request_failed',
+        'The identity provider refused the code',
+      );
+    }
+    return body;
+  }
+
+  async #verifyIdToken(
+    idToken: string,
+    endpoints: Endpoints,
+    data: LoginData,
+    now: number,
+  ): Promise<Record<string, unknown>> {
+    const o = this.#options;
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await verifyJwt(idToken, endpoints.keys as KeySet, {
+        issuer: endpoints.issuer as string,
+        audience: o.clientId,
+        clockTolerance: o.clockToleranceSeconds ?? 60,
+        currentDate: new Date(now),
+        requiredClaims: ['sub', 'iat'],
+      }));
+    } catch (cause) {
+      if (isJwtError(cause) && cause.code === 'ERR_JWKS_FETCH_FAILED') {
+        throw new UpstreamIdentityError('id_token_invalid', 'The upstream keys are unavailable', {
+          cause,
+        });
+      }
+      if (isJwtError(cause)) {
+        throw new UpstreamIdentityError('id_token_invalid', 'The ID token is invalid', { cause });
+      }
+      throw cause;
+    }
+    // OIDC Core §3.1.3.7: with several audiences, azp must be us.
+    const aud = payload['aud'];
+    if (Array.isArray(aud) && aud.length > 1 && payload['azp'] !== o.clientId) {
+      throw new UpstreamIdentityError('id_token_invalid', 'The ID token is for another party');
+    }
+    if (data.nonce) {
+      const nonce = payload['nonce'];
+      if (typeof nonce !== 'string' || !timingSafeEqual(nonce, data.nonce)) {
+        throw new UpstreamIdentityError('id_token_invalid', 'The ID token nonce is wrong');
+      }
+    }
+    if (typeof payload['sub'] !== 'string' || payload['sub'].length === 0) {
+      throw new UpstreamIdentityError('id_token_invalid', 'The ID token has no subject');
+    }
+    return payload;
+  }
+
+  async #map(user: UpstreamUser): Promise<Identity> {
+    let mapped: MappedIdentity;
+    try {
+      mapped = await this.#options.mapIdentity(user);
+    } catch (cause) {
+      throw new UpstreamIdentityError('mapping_failed', 'The user could not be mapped', { cause });
+    }
+    if (
+      typeof mapped !== 'object' ||
+      mapped === null ||
+      typeof mapped.sub !== 'string' ||
+      mapped.sub.length === 0 ||
+      !Array.isArray(mapped.grantableScopes) ||
+      !mapped.grantableScopes.every((s) => typeof s === 'string') ||
+      (mapped.attributes !== undefined &&
+        (typeof mapped.attributes !== 'object' || mapped.attributes === null))
+    ) {
+      throw new UpstreamIdentityError(
+        'mapping_failed',
+        'mapIdentity must return { sub, attributes?, grantableScopes }',
+      );
+    }
+    return {
+      sub: mapped.sub,
+      attributes: { ...(mapped.attributes ?? {}) },
+      grantableScopes: [...mapped.grantableScopes],
+      ...(mapped.displayName === undefined ? {} : { displayName: mapped.displayName }),
+    };
+  }
+}
