@@ -10,7 +10,7 @@ import { getFreePort, TestRedisServer } from './redis-server.js';
 
 const TIMEOUT_MS = 300;
 // Slack for timers and the event loop on a loaded 2-core machine.
-const BOUND_MS = TIMEOUT_MS + 250;
+const BOUND_MS = TIMEOUT_MS + 700;
 
 const servers: TestRedisServer[] = [];
 const closers: (() => Promise<void> | void)[] = [];
