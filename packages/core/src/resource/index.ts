@@ -1,3 +1,2 @@
 export type { AuthContext, TokenVerifier } from './auth-context.js';
 export * from './node-http.js';
-export * from './mcp-adapter-kit.js';
