@@ -45,9 +45,11 @@ export function parseJsonBody(
   if (mediaType(request) !== 'application/json') {
     throw new InvalidRequestError('The body must be application/json');
   }
+  // Read outside the try: a 413 must not turn into "not valid JSON".
+  const text = bodyText(request, maxBytes);
   let value: unknown;
   try {
-    value = JSON.parse(bodyText(request, maxBytes));
+    value = JSON.parse(text);
   } catch {
     throw new InvalidRequestError('The body is not valid JSON');
   }

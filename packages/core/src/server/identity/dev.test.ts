@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { DevIdentityProvider, hashPassword } from './dev.js';
+
+describe('DevIdentityProvider', () => {
+  const provider = new DevIdentityProvider({
+    iterations: 10_000,
+    users: [
+      {
+        username: 'alice',
+        password: 'correct horse',
+        scopes: ['read'],
+        attributes: { role: 'admin' },
+      },
+    ],
+  });
+
+  it('returns the identity for the right password', async () => {
+    const identity = await provider.authenticate('alice', 'correct horse');
+    expect(identity).toEqual({
+      sub: 'alice',
+      attributes: { role: 'admin' },
+      grantableScopes: ['read'],
+      displayName: 'alice',
+    });
+  });
+
+  it('an unknown user and a wrong password both give undefined', async () => {
+    expect(await provider.authenticate('alice', 'correct horsE')).toBeUndefined();
+    expect(await provider.authenticate('mallory', 'correct horse')).toBeUndefined();
+    expect(await provider.authenticate('', '')).toBeUndefined();
+  });
+
+  it('accepts a hash from hashPassword (salted: two hashes of one password differ)', async () => {
+    const a = await hashPassword('pw-123456', 10_000);
+    const b = await hashPassword('pw-123456', 10_000);
+    expect(a).toMatch(/^pbkdf2-sha256\$10000\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(a).not.toBe(b);
+    const hashed = new DevIdentityProvider({
+      users: [{ username: 'bob', passwordHash: a, scopes: [] }],
+    });
+    expect((await hashed.authenticate('bob', 'pw-123456'))?.sub).toBe('bob');
+    expect(await hashed.authenticate('bob', 'pw-12345')).toBeUndefined();
+  });
+
+  it('rejects bad configuration with a TypeError', () => {
+    expect(() => new DevIdentityProvider({ users: [] })).toThrow(TypeError);
+    expect(() => new DevIdentityProvider({ users: [{ username: 'a', scopes: [] }] })).toThrow(
+      TypeError,
+    );
+    expect(
+      () =>
+        new DevIdentityProvider({
+          users: [
+            { username: 'a', password: 'x', scopes: [] },
+            { username: 'a', password: 'y', scopes: [] },
+          ],
+        }),
+    ).toThrow(TypeError);
+    expect(
+      () =>
+        new DevIdentityProvider({ users: [{ username: 'a', passwordHash: 'plain', scopes: [] }] }),
+    ).toThrow(TypeError);
+  });
+});
