@@ -99,6 +99,13 @@ function isRedisClient(value: unknown): value is RedisClient {
   );
 }
 
+/** Whether Redis Cluster hashes every key starting with `prefix` on the prefix's hash tag. */
+function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1;
+}
+
 function checkKey(key: unknown, where: string): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
     throw new TypeError(`RedisStore.${where}: key must be a non-empty string`);
@@ -206,10 +213,13 @@ export class RedisStore implements Store {
       throw new TypeError('RedisStore: pass an options object with `client` or `url`');
     }
     const { client, url, keyPrefix, commandTimeoutMs, closeClient, onError } = options;
-    if ((client === undefined) === (url === undefined)) {
+    if (client === undefined && url === undefined) {
       throw new TypeError(
-        'RedisStore: pass exactly one of `client` (an ioredis Redis or Cluster) and `url` (redis:// or rediss://)',
+        'RedisStore: pass `url` (redis:// or rediss://) or `client` (an ioredis Redis or Cluster); url is undefined (is MCP_AUTH_REDIS_URL set?)',
       );
+    }
+    if (client !== undefined && url !== undefined) {
+      throw new TypeError('RedisStore: pass either `client` or `url`, not both');
     }
     const prefix = keyPrefix ?? DEFAULT_PREFIX;
     if (typeof prefix !== 'string') throw new TypeError('RedisStore: keyPrefix must be a string');
@@ -256,7 +266,7 @@ export class RedisStore implements Store {
       if (onError) client.on('error', onError);
     }
     // MGET spans slots only on a standalone server, or when a hash tag pins every key to one.
-    this.#mgetSafe = !this.client.isCluster || /\{[^}]+\}/.test(prefix);
+    this.#mgetSafe = !this.client.isCluster || hasHashTag(prefix);
   }
 
   /** The value under `key`, or `undefined` when absent or expired. */
