@@ -103,12 +103,17 @@ function provider(fetchImpl: typeof fetch, extra: Partial<UpstreamOAuthProviderO
 }
 
 async function start(p: UpstreamOAuthProvider, up: ReturnType<typeof upstream>) {
-  const { url, data } = await p.startLogin({ state: STATE, redirectUri: CALLBACK, scopes: ['mcp:tools:get_weather'] });
+  const { url, data } = await p.startLogin({
+    state: STATE,
+    redirectUri: CALLBACK,
+    scopes: ['mcp:tools:get_weather'],
+  });
   up.setNonce(url.searchParams.get('nonce') ?? '');
   return { url, data };
 }
 
-const callback = (params: Record<string, string>) => new URLSearchParams({ state: STATE, iss: ISSUER, ...params });
+const callback = (params: Record<string, string>) =>
+  new URLSearchParams({ state: STATE, iss: ISSUER, ...params });
 
 describe('SECURITY-CASES 23: upstream URLs (SSRF)', () => {
   const bad = [
@@ -144,9 +149,21 @@ describe('SECURITY-CASES 23: upstream URLs (SSRF)', () => {
   }
 
   it('allows http on loopback only when explicitly allowed (tests)', () => {
-    expect(() => provider(stubFetch({}).fetchImpl, { issuer: 'http://127.0.0.1:4000' })).toThrow(TypeError);
-    expect(() => provider(stubFetch({}).fetchImpl, { issuer: 'http://127.0.0.1:4000', allowInsecureLoopback: true })).not.toThrow();
-    expect(() => provider(stubFetch({}).fetchImpl, { issuer: 'https://10.0.0.1', allowInsecureLoopback: true })).toThrow(TypeError);
+    expect(() => provider(stubFetch({}).fetchImpl, { issuer: 'http://127.0.0.1:4000' })).toThrow(
+      TypeError,
+    );
+    expect(() =>
+      provider(stubFetch({}).fetchImpl, {
+        issuer: 'http://127.0.0.1:4000',
+        allowInsecureLoopback: true,
+      }),
+    ).not.toThrow();
+    expect(() =>
+      provider(stubFetch({}).fetchImpl, {
+        issuer: 'https://10.0.0.1',
+        allowInsecureLoopback: true,
+      }),
+    ).toThrow(TypeError);
   });
 
   for (const [name, value] of [
@@ -157,7 +174,9 @@ describe('SECURITY-CASES 23: upstream URLs (SSRF)', () => {
   ] as const) {
     it(`refuses discovered metadata whose ${name} is ${value}, and never fetches it`, async () => {
       const up = upstream({ meta: { [name]: value } });
-      const err = await provider(up.fetchImpl).startLogin({ state: STATE, redirectUri: CALLBACK, scopes: [] }).catch((e: unknown) => e);
+      const err = await provider(up.fetchImpl)
+        .startLogin({ state: STATE, redirectUri: CALLBACK, scopes: [] })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ reason: 'discovery_failed' });
       expect(up.seen.map((s) => s.url)).toEqual([`${ISSUER}/.well-known/openid-configuration`]);
     });
@@ -170,16 +189,25 @@ describe('SECURITY-CASES 23: upstream URLs (SSRF)', () => {
       [`${ISSUER}/.well-known/oauth-authorization-server`]: () =>
         new Response(null, { status: 307, headers: { location: 'http://10.0.0.1/' } }),
     });
-    const err = await provider(stub.fetchImpl).startLogin({ state: STATE, redirectUri: CALLBACK, scopes: [] }).catch((e: unknown) => e);
+    const err = await provider(stub.fetchImpl)
+      .startLogin({ state: STATE, redirectUri: CALLBACK, scopes: [] })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'discovery_failed' });
     expect(stub.seen.every((s) => s.redirect === 'manual')).toBe(true);
-    expect(stub.seen.some((s) => s.url.includes('169.254') || s.url.includes('10.0.0.1'))).toBe(false);
+    expect(stub.seen.some((s) => s.url.includes('169.254') || s.url.includes('10.0.0.1'))).toBe(
+      false,
+    );
   });
 
   it('refuses metadata naming another issuer, or without PKCE S256', async () => {
-    for (const meta of [{ issuer: 'https://evil.example.com' }, { code_challenge_methods_supported: ['plain'] }]) {
+    for (const meta of [
+      { issuer: 'https://evil.example.com' },
+      { code_challenge_methods_supported: ['plain'] },
+    ]) {
       const up = upstream({ meta });
-      await expect(provider(up.fetchImpl).startLogin({ state: STATE, redirectUri: CALLBACK, scopes: [] })).rejects.toMatchObject({ reason: 'discovery_failed' });
+      await expect(
+        provider(up.fetchImpl).startLogin({ state: STATE, redirectUri: CALLBACK, scopes: [] }),
+      ).rejects.toMatchObject({ reason: 'discovery_failed' });
     }
   });
 });
@@ -196,40 +224,107 @@ describe('UpstreamOAuthProvider login', () => {
     expect(url.searchParams.get('scope')).toBe('openid email');
     expect(url.searchParams.get('nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const result = await p.completeLogin({ params: callback({ code: 'upstream-code' }), redirectUri: CALLBACK, data });
-    expect(result.identity).toEqual({ sub: 'idp|u-1', attributes: { email: 'u1@idp.test' }, grantableScopes: ['mcp:tools:get_weather'] });
-    expect(result.upstreamTokens).toMatchObject({ accessToken: 'upstream-at-0123456789', refreshToken: 'upstream-rt-0123456789', tokenType: 'Bearer', scope: 'openid email' });
+    const result = await p.completeLogin({
+      params: callback({ code: 'upstream-code' }),
+      redirectUri: CALLBACK,
+      data,
+    });
+    expect(result.identity).toEqual({
+      sub: 'idp|u-1',
+      attributes: { email: 'u1@idp.test' },
+      grantableScopes: ['mcp:tools:get_weather'],
+    });
+    expect(result.upstreamTokens).toMatchObject({
+      accessToken: 'upstream-at-0123456789',
+      refreshToken: 'upstream-rt-0123456789',
+      tokenType: 'Bearer',
+      scope: 'openid email',
+    });
 
     const tokenCall = up.seen.find((s) => s.url === `${ISSUER}/token`)!;
     const form = new URLSearchParams(await tokenCall.request.text());
-    expect(await computeS256Challenge(form.get('code_verifier')!)).toBe(url.searchParams.get('code_challenge'));
+    expect(await computeS256Challenge(form.get('code_verifier')!)).toBe(
+      url.searchParams.get('code_challenge'),
+    );
     expect(form.get('code')).toBe('upstream-code');
     expect(form.get('redirect_uri')).toBe(CALLBACK);
-    expect(tokenCall.request.headers.get('authorization')).toBe(`Basic ${btoa('our-client:our-secret-0123456789')}`);
+    expect(tokenCall.request.headers.get('authorization')).toBe(
+      `Basic ${btoa('our-client:our-secret-0123456789')}`,
+    );
     const userinfoCall = up.seen.find((s) => s.url === `${ISSUER}/userinfo`)!;
     expect(userinfoCall.request.headers.get('authorization')).toBe('Bearer upstream-at-0123456789');
   });
 
-  const failures: Array<[string, Upstream, Record<string, string>, string, Partial<UpstreamOAuthProviderOptions>?]> = [
+  const failures: Array<
+    [string, Upstream, Record<string, string>, string, Partial<UpstreamOAuthProviderOptions>?]
+  > = [
     ['the upstream error=access_denied', {}, { error: 'access_denied' }, 'upstream_denied'],
     ['another upstream error', {}, { error: 'server_error' }, 'upstream_error'],
-    ['a wrong iss (RFC 9207 mix-up)', {}, { code: 'c', iss: 'https://evil.example.com' }, 'issuer_mismatch'],
+    [
+      'a wrong iss (RFC 9207 mix-up)',
+      {},
+      { code: 'c', iss: 'https://evil.example.com' },
+      'issuer_mismatch',
+    ],
     ['no code', {}, {}, 'invalid_callback'],
-    ['a refused code at the token endpoint', { tokenStatus: 400 }, { code: 'c' }, 'token_request_failed'],
-    ['an ID token with a wrong nonce', { idClaims: () => ({ nonce: 'other-nonce' }) }, { code: 'c' }, 'id_token_invalid'],
+    [
+      'a refused code at the token endpoint',
+      { tokenStatus: 400 },
+      { code: 'c' },
+      'token_request_failed',
+    ],
+    [
+      'an ID token with a wrong nonce',
+      { idClaims: () => ({ nonce: 'other-nonce' }) },
+      { code: 'c' },
+      'id_token_invalid',
+    ],
     ['an ID token without nonce', { idClaims: () => ({}) }, { code: 'c' }, 'id_token_invalid'],
-    ['an ID token for another client', { idClaims: (n) => ({ nonce: n, aud: 'someone-else' }) }, { code: 'c' }, 'id_token_invalid'],
-    ['an ID token of another issuer', { idClaims: (n) => ({ nonce: n, iss: 'https://evil.example.com' }) }, { code: 'c' }, 'id_token_invalid'],
-    ['userinfo for another user (OIDC Core §5.3.2)', { userinfo: { sub: 'u-2' } }, { code: 'c' }, 'subject_mismatch'],
-    ['a mapping that throws', {}, { code: 'c' }, 'mapping_failed', { mapIdentity: () => { throw new Error('no'); } }],
-    ['a mapping without sub', {}, { code: 'c' }, 'mapping_failed', { mapIdentity: () => ({ sub: '', grantableScopes: [] }) }],
+    [
+      'an ID token for another client',
+      { idClaims: (n) => ({ nonce: n, aud: 'someone-else' }) },
+      { code: 'c' },
+      'id_token_invalid',
+    ],
+    [
+      'an ID token of another issuer',
+      { idClaims: (n) => ({ nonce: n, iss: 'https://evil.example.com' }) },
+      { code: 'c' },
+      'id_token_invalid',
+    ],
+    [
+      'userinfo for another user (OIDC Core §5.3.2)',
+      { userinfo: { sub: 'u-2' } },
+      { code: 'c' },
+      'subject_mismatch',
+    ],
+    [
+      'a mapping that throws',
+      {},
+      { code: 'c' },
+      'mapping_failed',
+      {
+        mapIdentity: () => {
+          throw new Error('no');
+        },
+      },
+    ],
+    [
+      'a mapping without sub',
+      {},
+      { code: 'c' },
+      'mapping_failed',
+      { mapIdentity: () => ({ sub: '', grantableScopes: [] }) },
+    ],
   ];
   for (const [name, config, params, reason, extra] of failures) {
     it(`refuses ${name} → ${reason}`, async () => {
       const up = upstream(config);
       const p = provider(up.fetchImpl, extra);
       const { data } = await start(p, up);
-      const err = await p.completeLogin({ params: callback(params), redirectUri: CALLBACK, data }).catch((e: unknown) => e);
+      const err = await p
+        .completeLogin({ params: callback(params), redirectUri: CALLBACK, data })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ reason });
       expect((err as { status: number }).status).toBe(reason === 'upstream_denied' ? 403 : 502);
     });
@@ -240,7 +335,9 @@ describe('UpstreamOAuthProvider login', () => {
     const p = provider(up.fetchImpl);
     const { data } = await start(p, up);
     const params = new URLSearchParams({ state: STATE, code: 'c' });
-    await expect(p.completeLogin({ params, redirectUri: CALLBACK, data })).rejects.toMatchObject({ reason: 'issuer_mismatch' });
+    await expect(p.completeLogin({ params, redirectUri: CALLBACK, data })).rejects.toMatchObject({
+      reason: 'issuer_mismatch',
+    });
     expect(up.seen.some((s) => s.url === `${ISSUER}/token`)).toBe(false);
   });
 
@@ -248,15 +345,29 @@ describe('UpstreamOAuthProvider login', () => {
     const up = upstream({ tokenStatus: 503 });
     const p = provider(up.fetchImpl);
     const { data } = await start(p, up);
-    await expect(p.completeLogin({ params: callback({ code: 'c' }), redirectUri: CALLBACK, data })).rejects.toMatchObject({ code: 'temporarily_unavailable', status: 503 });
+    await expect(
+      p.completeLogin({ params: callback({ code: 'c' }), redirectUri: CALLBACK, data }),
+    ).rejects.toMatchObject({ code: 'temporarily_unavailable', status: 503 });
   });
 
   it('login data for another callback URL, or forged data → invalid_callback', async () => {
     const up = upstream();
     const p = provider(up.fetchImpl);
     const { data } = await start(p, up);
-    await expect(p.completeLogin({ params: callback({ code: 'c' }), redirectUri: 'https://other.test/cb', data })).rejects.toMatchObject({ reason: 'invalid_callback' });
-    await expect(p.completeLogin({ params: callback({ code: 'c' }), redirectUri: CALLBACK, data: 'x' as StoreValue })).rejects.toMatchObject({ reason: 'invalid_callback' });
+    await expect(
+      p.completeLogin({
+        params: callback({ code: 'c' }),
+        redirectUri: 'https://other.test/cb',
+        data,
+      }),
+    ).rejects.toMatchObject({ reason: 'invalid_callback' });
+    await expect(
+      p.completeLogin({
+        params: callback({ code: 'c' }),
+        redirectUri: CALLBACK,
+        data: 'x' as StoreValue,
+      }),
+    ).rejects.toMatchObject({ reason: 'invalid_callback' });
   });
 
   it('configured mode without OIDC: userinfo only (e.g. GitHub-style), no nonce', async () => {
@@ -273,26 +384,60 @@ describe('UpstreamOAuthProvider login', () => {
       tokenEndpointAuthMethod: 'client_secret_post',
       scopes: ['read:user'],
       fetch: stub.fetchImpl,
-      mapIdentity: (user) => ({ sub: `gh|${user.subject}`, attributes: { login: String(user.claims['login']) }, grantableScopes: [] }),
+      mapIdentity: (user) => ({
+        sub: `gh|${user.subject}`,
+        attributes: { login: String(user.claims['login']) },
+        grantableScopes: [],
+      }),
     });
     const { url, data } = await p.startLogin({ state: STATE, redirectUri: CALLBACK, scopes: [] });
     expect(url.searchParams.get('nonce')).toBeNull();
-    const result = await p.completeLogin({ params: new URLSearchParams({ state: STATE, code: 'c' }), redirectUri: CALLBACK, data });
+    const result = await p.completeLogin({
+      params: new URLSearchParams({ state: STATE, code: 'c' }),
+      redirectUri: CALLBACK,
+      data,
+    });
     expect(result.identity.sub).toBe('gh|42');
-    const form = new URLSearchParams(await stub.seen.find((s) => s.url === `${ISSUER}/token`)!.request.text());
+    const form = new URLSearchParams(
+      await stub.seen.find((s) => s.url === `${ISSUER}/token`)!.request.text(),
+    );
     expect(form.get('client_secret')).toBe('gh-secret');
     expect(form.get('client_id')).toBe('gh-client');
   });
 
   it('programmer mistakes are TypeErrors at construction', () => {
     const f = stubFetch({}).fetchImpl;
-    const base = { clientId: 'c', fetch: f, mapIdentity: () => ({ sub: 's', grantableScopes: [] }) };
+    const base = {
+      clientId: 'c',
+      fetch: f,
+      mapIdentity: () => ({ sub: 's', grantableScopes: [] }),
+    };
     expect(() => new UpstreamOAuthProvider({ ...base })).toThrow(TypeError);
-    expect(() => new UpstreamOAuthProvider({ ...base, issuer: ISSUER, clientId: '' })).toThrow(TypeError);
-    expect(() => new UpstreamOAuthProvider({ ...base, issuer: ISSUER, tokenEndpointAuthMethod: 'client_secret_basic' })).toThrow(TypeError);
-    expect(() =>
-      new UpstreamOAuthProvider({ ...base, authorizationEndpoint: `${ISSUER}/a`, tokenEndpoint: `${ISSUER}/t` }),
+    expect(() => new UpstreamOAuthProvider({ ...base, issuer: ISSUER, clientId: '' })).toThrow(
+      TypeError,
+    );
+    expect(
+      () =>
+        new UpstreamOAuthProvider({
+          ...base,
+          issuer: ISSUER,
+          tokenEndpointAuthMethod: 'client_secret_basic',
+        }),
     ).toThrow(TypeError);
-    expect(() => new UpstreamOAuthProvider({ clientId: 'c', issuer: ISSUER } as UpstreamOAuthProviderOptions)).toThrow(TypeError);
+    expect(
+      () =>
+        new UpstreamOAuthProvider({
+          ...base,
+          authorizationEndpoint: `${ISSUER}/a`,
+          tokenEndpoint: `${ISSUER}/t`,
+        }),
+    ).toThrow(TypeError);
+    expect(
+      () =>
+        new UpstreamOAuthProvider({
+          clientId: 'c',
+          issuer: ISSUER,
+        } as UpstreamOAuthProviderOptions),
+    ).toThrow(TypeError);
   });
 });
