@@ -22,6 +22,11 @@ export interface JwsBackend {
   ): boolean | undefined;
   /** Signs with an asymmetric private key (raw `r||s` for ECDSA). */
   sign(alg: JwsAlgorithm, key: CryptoKey, data: Uint8Array): Uint8Array | undefined;
+  /**
+   * Strict base64url (canonical, unpadded) then fatal UTF-8 decoding of a JWS segment, with
+   * exactly the semantics of `base64UrlDecode` + `utf8DecodeStrict`; `undefined` when invalid.
+   */
+  decodeSegment?(segment: string): string | undefined;
 }
 
 let current: JwsBackend | undefined;

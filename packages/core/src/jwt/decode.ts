@@ -1,6 +1,7 @@
 import { base64UrlDecode } from '../encoding/base64url.js';
 import { utf8DecodeStrict } from '../encoding/utf8.js';
 import { JwtError } from '../errors/jwt-error.js';
+import { getJwsBackend } from './backend.js';
 import { deepFreeze } from './freeze.js';
 import { parseJsonObjectStrict } from './json.js';
 import type { JwtHeader, JwtPayload } from './types.js';
@@ -21,10 +22,17 @@ function malformed(message: string): JwtError {
 }
 
 function decodeJsonSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
-  const bytes = base64UrlDecode(segment);
-  if (bytes === undefined) throw malformed(`The JWT ${what} is not canonical base64url`);
-  const text = utf8DecodeStrict(bytes);
-  if (text === undefined) throw malformed(`The JWT ${what} is not valid UTF-8`);
+  let text: string | undefined;
+  const backend = getJwsBackend();
+  if (backend?.decodeSegment) {
+    text = backend.decodeSegment(segment);
+    if (text === undefined) throw malformed(`The JWT ${what} is not base64url of UTF-8`);
+  } else {
+    const bytes = base64UrlDecode(segment);
+    if (bytes === undefined) throw malformed(`The JWT ${what} is not canonical base64url`);
+    text = utf8DecodeStrict(bytes);
+    if (text === undefined) throw malformed(`The JWT ${what} is not valid UTF-8`);
+  }
   const value = parseJsonObjectStrict(text);
   if (value === undefined) {
     throw malformed(`The JWT ${what} is not a JSON object with unique member names`);

@@ -10,6 +10,10 @@ describe('strict JSON (RFC 7515 §5.2: member names unique)', () => {
     expect(hasDuplicateKeys('{"a":"a","b":{"a":1},"c":["a","a"]}')).toBe(false);
     expect(hasDuplicateKeys('{"a\\"":1,"a":2}')).toBe(false);
     expect(hasDuplicateKeys('{"a":"x,\\"a\\":1"}')).toBe(false);
+    // Escaped backslashes before a closing quote.
+    expect(hasDuplicateKeys('{"a\\\\":1,"a\\\\":2}')).toBe(true);
+    expect(hasDuplicateKeys('{"x":"\\\\","a":1,"a":2}')).toBe(true);
+    expect(hasDuplicateKeys('{"x":"\\\\\\"","a":1,"b":2}')).toBe(false);
   });
 
   it('accepts only objects (SECURITY-CASES 32)', () => {

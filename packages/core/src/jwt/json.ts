@@ -26,19 +26,15 @@ export function hasDuplicateKeys(text: string): boolean {
   for (let i = 0; i < len; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
+      // Jump to the closing quote natively; a quote preceded by an odd run of `\` is escaped.
       const start = i + 1;
-      let escaped = false;
-      i++;
-      for (; i < len; i++) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) {
-          escaped = true;
-          i++;
-        } else if (d === QUOTE) break;
-      }
+      let end = text.indexOf('"', start);
+      while (end > 0 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end < 0) return false; // unreachable for valid JSON
+      i = end;
       if (expectKey && top !== null) {
-        const raw = text.slice(start, i);
-        const name = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
+        const raw = text.slice(start, end);
+        const name = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
         if (top.has(name)) return true;
         top.add(name);
         expectKey = false;
@@ -61,6 +57,12 @@ export function hasDuplicateKeys(text: string): boolean {
     }
   }
   return false;
+}
+
+function isEscaped(text: string, quote: number): boolean {
+  let backslashes = 0;
+  for (let j = quote - 1; text.charCodeAt(j) === BACKSLASH; j--) backslashes++;
+  return (backslashes & 1) === 1;
 }
 
 /**

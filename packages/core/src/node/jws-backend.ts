@@ -5,6 +5,7 @@ import {
   verify as nodeVerify,
   constants,
 } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import { ALGORITHMS } from '../jwt/algorithms.js';
 import type { HmacAlgorithm, JwsBackend } from '../jwt/backend.js';
 import type { JwsAlgorithm } from '../jwt/types.js';
@@ -29,6 +30,22 @@ function asymmetricOptions(alg: JwsAlgorithm, key: KeyObject) {
   return { key };
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Strict base64url + fatal UTF-8, natively; same results as the portable decoders. */
+function decodeSegment(segment: string): string | undefined {
+  const rest = segment.length % 4;
+  if (rest === 1 || !BASE64URL.test(segment)) return undefined;
+  if (rest !== 0) {
+    // Canonical form: the unused low bits of the last character are zero.
+    const last = ALPHABET.indexOf(segment[segment.length - 1]!);
+    if ((rest === 2 ? last & 15 : last & 3) !== 0) return undefined;
+  }
+  const bytes = Buffer.from(segment, 'base64url');
+  return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
+}
+
 /**
  * The Node fast path: synchronous `node:crypto` for HMAC (WebCrypto's HMAC costs several
  * times the raw MAC on Node) and for asymmetric signatures. Installed by `index.node.ts`.
@@ -36,6 +53,7 @@ function asymmetricOptions(alg: JwsAlgorithm, key: KeyObject) {
  */
 export const nodeJwsBackend: JwsBackend = {
   name: 'node:crypto',
+  decodeSegment,
   hmacBase64Url(alg: HmacAlgorithm, key: CryptoKey, signingInput: string): string {
     return createHmac(ALGORITHMS[alg].hash!, keyObjectOf(key))
       .update(signingInput, 'latin1')

@@ -1,0 +1,31 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { base64UrlDecode } from '../encoding/base64url.js';
+import { utf8DecodeStrict } from '../encoding/utf8.js';
+import { nodeJwsBackend } from './jws-backend.js';
+
+const portable = (segment: string): string | undefined => {
+  const bytes = base64UrlDecode(segment);
+  return bytes === undefined ? undefined : utf8DecodeStrict(bytes);
+};
+
+describe('node backend decodeSegment = base64UrlDecode + utf8DecodeStrict', () => {
+  it('agrees on arbitrary strings, valid encodings and non-canonical tails', () => {
+    const encoded = fc
+      .uint8Array({ maxLength: 64 })
+      .map((b) => Buffer.from(b).toString('base64url'));
+    const tweaked = fc
+      .tuple(encoded, fc.constantFrom('A', 'B', 'Q', 'g', '-', '_', '=', '+', '/', ' ', 'é'))
+      .map(([s, c]) => s + c);
+    const utf8 = fc.string({ unit: 'grapheme' }).map((s) => Buffer.from(s).toString('base64url'));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), encoded, tweaked, utf8), (segment) => {
+        expect(nodeJwsBackend.decodeSegment!(segment)).toBe(portable(segment));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const s of ['', 'QQ', 'QR', 'QUI', 'QUJ', '_w', '_x', '__8', '__9', 'A', '/w', 'QQ==']) {
+      expect(nodeJwsBackend.decodeSegment!(s), s).toBe(portable(s));
+    }
+  });
+});
