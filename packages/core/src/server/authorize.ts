@@ -62,7 +62,6 @@ interface Interaction {
   readonly forceConsent: boolean;
   readonly expiresAt: number;
   stage: 'login' | 'consent' | 'consent-upstream' | 'upstream';
-  attempts: number;
   identity?: Identity;
   offered?: readonly string[];
   approved?: readonly string[];
@@ -166,15 +165,15 @@ export class AuthorizationFlow {
       }
       const username = form.get('username') ?? '';
       const password = form.get('password') ?? '';
+      // Each attempt claims a numbered slot atomically, so parallel guesses cannot share one.
+      const slot = await this.#claimAttempt(interaction);
       const identity =
         username && password ? await provider.authenticate(username, password) : undefined;
       if (!identity) {
-        interaction.attempts++;
-        if (interaction.attempts >= this.#d.maxLoginAttempts) {
+        if (slot >= this.#d.maxLoginAttempts - 1) {
           await storeCall(this.#d.store.delete(interactionKey(interaction.id)));
           throw pageError(429, 'too_many_attempts');
         }
-        await this.#save(interaction);
         return this.#loginPage(interaction, client, 401, {
           error: 'The username or password is incorrect.',
           username,
@@ -392,7 +391,6 @@ export class AuthorizationFlow {
       forceConsent: prompt.includes('consent'),
       expiresAt: this.#d.now() + this.#d.interactionTtlMs,
       stage: this.#d.identityProvider.kind === 'local' ? 'login' : 'consent-upstream',
-      attempts: 0,
     };
   }
 
@@ -457,6 +455,17 @@ export class AuthorizationFlow {
     const lookup = await this.#d.clients.lookup(interaction.clientId);
     if (!lookup.client) throw pageError(400, 'unknown_client');
     return { form, interaction, client: lookup.client };
+  }
+
+  async #claimAttempt(interaction: Interaction): Promise<number> {
+    const ttl = interaction.expiresAt - this.#d.now();
+    if (ttl <= 0) throw pageError(400, 'expired');
+    for (let slot = 0; slot < this.#d.maxLoginAttempts; slot++) {
+      const key = `as:login-attempt:${interaction.id}:${slot}`;
+      if (await storeCall(this.#d.store.setIfAbsent(key, 1, ttl))) return slot;
+    }
+    await storeCall(this.#d.store.delete(interactionKey(interaction.id)));
+    throw pageError(429, 'too_many_attempts');
   }
 
   async #take(id: string): Promise<Interaction> {

@@ -372,6 +372,31 @@ describe('SECURITY-CASES 6: CSRF and cookies', () => {
     expect(after.status).toBe(400);
   });
 
+  it('parallel password guesses on one authorization are capped at maxLoginAttempts', async () => {
+    let checked = 0;
+    const counting = {
+      kind: 'local' as const,
+      async authenticate() {
+        checked++;
+        return undefined;
+      },
+    };
+    const s = await startLogin(makeServer({ identityProvider: counting }));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        s.server.handle(
+          postForm(
+            `${ISSUER}/authorize/login`,
+            { ...s.fields, username: 'alice', password: 'guess' },
+            { cookie: s.cookie },
+          ),
+        ),
+      ),
+    );
+    expect(checked).toBeLessThanOrEqual(5);
+    expect(responses.filter((r) => r.status === 401).length).toBeLessThanOrEqual(4);
+  });
+
   it('upstream-proxy mode: our consent page is shown for a new client before any redirect upstream', async () => {
     const upstream = fakeUpstream();
     const { server } = makeServer({ identityProvider: upstream });
