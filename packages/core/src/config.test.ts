@@ -1,0 +1,156 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfigFromEnv, loadSigningKey } from './config.js';
+import { exportJwk, generateKeyPair, generateSecret, signJwt, verifyJwt } from './jwt/index.js';
+
+function problemsOf(env: Record<string, string>): Record<string, string> {
+  try {
+    loadConfigFromEnv(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(TypeError);
+    return Object.fromEntries((error as ConfigError).problems.map((p) => [p.variable, p.message]));
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const exp = Math.floor(Date.now() / 1000) + 60;
+
+describe('loadConfigFromEnv (issue 2, item 6)', () => {
+  it('reads a complete upstream + HS256 configuration', () => {
+    const secret = generateSecret();
+    const config = loadConfigFromEnv({
+      OAUTH_CLIENT_ID: 'client',
+      OAUTH_CLIENT_SECRET: 'shh',
+      OAUTH_AUTH_ENDPOINT: 'https://idp.example.com/authorize',
+      OAUTH_TOKEN_ENDPOINT: 'https://idp.example.com/token',
+      OAUTH_SCOPES: 'openid, email profile',
+      JWT_SECRET: secret,
+      MCP_AUTH_ISSUER: 'http://localhost:3000',
+      MCP_AUTH_RESOURCE_URL: 'http://127.0.0.1:3000/mcp',
+      UNRELATED: 'x',
+    });
+    expect(config).toEqual({
+      clientId: 'client',
+      clientSecret: 'shh',
+      authorizationEndpoint: 'https://idp.example.com/authorize',
+      tokenEndpoint: 'https://idp.example.com/token',
+      scopes: ['openid', 'email', 'profile'],
+      jwtSecret: secret,
+      issuer: 'http://localhost:3000',
+      resourceUrl: 'http://127.0.0.1:3000/mcp',
+      signingAlg: 'HS256',
+    });
+  });
+
+  it('reports every problem at once, naming each variable, never the values', () => {
+    const env = {
+      OAUTH_CLIENT_SECRET: 'top-secret-value',
+      OAUTH_AUTH_ENDPOINT: 'http://idp.example.com/authorize',
+      JWT_SECRET: 'short-secret-value',
+      MCP_AUTH_ISSUER: 'https://as.example.com/?tenant=1',
+      MCP_AUTH_RESOURCE_URL: 'not a url',
+      MCP_AUTH_SIGNING_ALG: 'none',
+      OAUTH_SCOPES: 'ok bad"scope',
+    };
+    const problems = problemsOf(env);
+    expect(Object.keys(problems).sort()).toEqual(
+      [
+        'JWT_SECRET',
+        'MCP_AUTH_ISSUER',
+        'MCP_AUTH_RESOURCE_URL',
+        'MCP_AUTH_SIGNING_ALG',
+        'OAUTH_AUTH_ENDPOINT',
+        'OAUTH_CLIENT_ID',
+        'OAUTH_SCOPES',
+        'OAUTH_TOKEN_ENDPOINT',
+      ].sort(),
+    );
+    let message = '';
+    try {
+      loadConfigFromEnv(env);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const value of ['top-secret-value', 'short-secret-value'])
+      expect(message).not.toContain(value);
+  });
+
+  it('SECURITY-CASES 35: JWT_SECRET under 32 bytes (48 for HS384) is an error', () => {
+    expect(problemsOf({ JWT_SECRET: 'x'.repeat(31) })).toHaveProperty('JWT_SECRET');
+    expect(loadConfigFromEnv({ JWT_SECRET: 'x'.repeat(32) }).signingAlg).toBe('HS256');
+    expect(
+      problemsOf({ JWT_SECRET: 'x'.repeat(40), MCP_AUTH_SIGNING_ALG: 'HS384' }),
+    ).toHaveProperty('JWT_SECRET');
+    expect(problemsOf({ MCP_AUTH_SIGNING_ALG: 'HS256' })).toHaveProperty('JWT_SECRET');
+  });
+
+  it('validates the signing key against the algorithm', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true, kid: 'k1' });
+    const jwk = JSON.stringify(await exportJwk(pair.privateKey));
+    const config = loadConfigFromEnv({ MCP_AUTH_SIGNING_KEY: jwk });
+    expect(config.signingAlg).toBe('ES256');
+    const key = await loadSigningKey(config);
+    expect(key).toMatchObject({ alg: 'ES256', kid: 'k1', type: 'private' });
+    await expect(verifyJwt(await signJwt({ exp }, key!), pair.publicKey)).resolves.toBeDefined();
+
+    expect(problemsOf({ MCP_AUTH_SIGNING_KEY: jwk, MCP_AUTH_SIGNING_ALG: 'RS256' })).toHaveProperty(
+      'MCP_AUTH_SIGNING_ALG',
+    );
+    const publicOnly = JSON.stringify(await exportJwk(pair.publicKey));
+    expect(problemsOf({ MCP_AUTH_SIGNING_KEY: publicOnly })).toHaveProperty('MCP_AUTH_SIGNING_KEY');
+    expect(problemsOf({ MCP_AUTH_SIGNING_KEY: '{not json' })).toHaveProperty(
+      'MCP_AUTH_SIGNING_KEY',
+    );
+    expect(problemsOf({ MCP_AUTH_SIGNING_ALG: 'ES256' })).toHaveProperty('MCP_AUTH_SIGNING_KEY');
+
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = (rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string).replace(
+      /\n/g,
+      '\\n',
+    );
+    expect(problemsOf({ MCP_AUTH_SIGNING_KEY: pem })).toHaveProperty('MCP_AUTH_SIGNING_ALG');
+    const pemConfig = loadConfigFromEnv({
+      MCP_AUTH_SIGNING_KEY: pem,
+      MCP_AUTH_SIGNING_ALG: 'PS256',
+    });
+    expect(await loadSigningKey(pemConfig, { kid: 'r' })).toMatchObject({ alg: 'PS256', kid: 'r' });
+    const pkcs1 = rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
+    expect(
+      problemsOf({ MCP_AUTH_SIGNING_KEY: pkcs1, MCP_AUTH_SIGNING_ALG: 'RS256' }),
+    ).toHaveProperty('MCP_AUTH_SIGNING_KEY');
+  });
+
+  it('upstream: discovery via OAUTH_ISSUER, or both endpoints', () => {
+    expect(
+      loadConfigFromEnv({ OAUTH_CLIENT_ID: 'c', OAUTH_ISSUER: 'https://idp.example.com' })
+        .upstreamIssuer,
+    ).toBe('https://idp.example.com');
+    expect(problemsOf({ OAUTH_CLIENT_ID: 'c' })).toHaveProperty('OAUTH_ISSUER');
+    expect(problemsOf({ OAUTH_ISSUER: 'https://idp.example.com' })).toHaveProperty(
+      'OAUTH_CLIENT_ID',
+    );
+    expect(
+      problemsOf({ OAUTH_CLIENT_ID: 'c', OAUTH_ISSUER: 'javascript:alert(1)' }),
+    ).toHaveProperty('OAUTH_ISSUER');
+    expect(
+      problemsOf({ OAUTH_CLIENT_ID: 'c', OAUTH_ISSUER: 'https://u:p@idp.example.com' }),
+    ).toHaveProperty('OAUTH_ISSUER');
+  });
+
+  it('empty values are unset; defaults to process.env', async () => {
+    expect(loadConfigFromEnv({ JWT_SECRET: '', OAUTH_CLIENT_ID: '  ' })).toEqual({});
+    const before = process.env.MCP_AUTH_ISSUER;
+    process.env.MCP_AUTH_ISSUER = 'https://as.example.com';
+    try {
+      expect(loadConfigFromEnv().issuer).toBe('https://as.example.com');
+    } finally {
+      if (before === undefined) delete process.env.MCP_AUTH_ISSUER;
+      else process.env.MCP_AUTH_ISSUER = before;
+    }
+    expect(await loadSigningKey({})).toBeUndefined();
+    expect(await loadSigningKey(loadConfigFromEnv({ JWT_SECRET: generateSecret() }))).toMatchObject(
+      { alg: 'HS256' },
+    );
+  });
+});
