@@ -230,11 +230,14 @@ export class PolicyEngine {
       const seen = new Set<string>();
       doc.rules.forEach((raw, i) => {
         const rule = compileRule(raw, i, `/rules/${i}`, problems, true);
-        if (!rule) return;
-        if (seen.has(rule.id))
-          problems.push({ pointer: `/rules/${i}/id`, message: `duplicate rule id "${rule.id}"` });
-        seen.add(rule.id);
-        compiled.push(rule);
+        const rawId = (raw as { id?: unknown } | null)?.id;
+        const id = rule?.id ?? (typeof rawId === 'string' ? rawId : undefined);
+        if (id !== undefined) {
+          if (seen.has(id))
+            problems.push({ pointer: `/rules/${i}/id`, message: `duplicate rule id "${id}"` });
+          seen.add(id);
+        }
+        if (rule) compiled.push(rule);
       });
     }
     if (problems.length > 0) throw new PolicyValidationError(problems, 'Invalid policy document');
@@ -386,7 +389,7 @@ export class PolicyEngine {
   /** Decides one tool call. Never throws for any input; emits an audit event. */
   evaluate(input: PolicyEvaluationInput): PolicyDecision {
     const decision = this.#decide(input, false);
-    if (this.#listeners.length > 0) this.#emit(input, decision);
+    if (this.#listeners.length > 0 && input.audit !== false) this.#emit(input, decision);
     return decision;
   }
 
@@ -642,6 +645,11 @@ export class PolicyEngine {
       return EMPTY;
     }
     return EMPTY;
+  }
+
+  /** How many tool names the per-name cache holds now (bounded by `cacheSize`). */
+  get cachedToolNames(): number {
+    return this.#cache.size;
   }
 
   /** Ids of the rules, in order. */

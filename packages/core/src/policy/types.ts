@@ -171,6 +171,8 @@ export interface PolicyEvaluationInput {
   readonly subject?: string | undefined;
   /** For audit events; default `claims.client_id`. */
   readonly clientId?: string | undefined;
+  /** `false` skips the `onDecision` event (for pre-checks that are decided again later). */
+  readonly audit?: boolean | undefined;
 }
 
 /** An audit event emitted for every decision. Never contains a token. */

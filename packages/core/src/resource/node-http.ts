@@ -1,7 +1,17 @@
-import { InvalidRequestError, PayloadTooLargeError } from '../errors/oauth-error.js';
+import {
+  InsufficientScopeError,
+  InvalidRequestError,
+  PayloadTooLargeError,
+} from '../errors/oauth-error.js';
+import { PolicyEngine } from '../policy/engine.js';
+import { isValidScopeToken, scopeCovers } from '../policy/scopes.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../server/form.js';
 import type { AuthRequest, AuthResponse } from '../server/http.js';
 import { errorResponse } from '../server/responses.js';
+import type { AuthContext, TokenVerifier } from './auth-context.js';
+import { extractBearerToken } from './bearer.js';
+import { createMcpGuard, type McpAuthInfo, toAuthInfo } from './mcp-guard.js';
+import { McpAuthMiddleware } from './middleware.js';
 
 // The one conversion between Node's http request/response and core's AuthRequest/AuthResponse.
 // Every Node framework adapter (Express, Koa, …) goes through it, so adapters stay glue.
@@ -129,17 +139,21 @@ export async function readNodeBody(
   options: ReadNodeBodyOptions = {},
 ): Promise<Uint8Array | string | undefined> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const consumed =
-    request._body === true ||
-    request.readableEnded === true ||
-    typeof request[Symbol.asyncIterator] !== 'function';
-  if (consumed) {
+  if (isConsumed(request)) {
     const parsed = options.preread ?? request.body;
     return capped(reencodeParsedBody(parsed, request.headers['content-type']), maxBytes);
   }
   const declared = Number(request.headers['content-length'] ?? '0');
   if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError();
   return readStream(request as AsyncIterable<unknown>, maxBytes);
+}
+
+function isConsumed(request: NodeRequestLike): boolean {
+  return (
+    request._body === true ||
+    request.readableEnded === true ||
+    typeof request[Symbol.asyncIterator] !== 'function'
+  );
 }
 
 function capped<T extends Uint8Array | string | undefined>(body: T, maxBytes: number): T {
@@ -264,7 +278,9 @@ export interface NodeRoute {
 export interface NodeAuthorizationServer {
   handle(request: AuthRequest): Promise<AuthResponse>;
   readonly routes: readonly NodeRoute[];
-  /** The RFC 8414 metadata; its `issuer` is the default public base URL. */
+  /** The issuer identifier: the default public base URL. */
+  readonly issuer?: string;
+  /** The RFC 8414 metadata; its `issuer` is used when `issuer` is absent. */
   metadata?(): unknown;
 }
 
@@ -303,6 +319,7 @@ export interface NodeAuthorizationHandler {
 }
 
 function serverIssuer(server: NodeAuthorizationServer): unknown {
+  if (typeof server.issuer === 'string') return server.issuer;
   if (typeof server.metadata !== 'function') return undefined;
   const metadata = server.metadata();
   return typeof metadata === 'object' && metadata !== null
@@ -354,5 +371,241 @@ export function createNodeAuthorizationHandler(
       }
       writeNodeResponse(response, answer);
     },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource side: the MCP endpoint. Decisions come from McpAuthMiddleware / createMcpGuard; this
+// only reads the Node request and hands back core's answer.
+
+/** What {@link createNodeBearerAuth} and {@link createNodeMcpGuard} resolve to. */
+export type NodeAuthOutcome =
+  | {
+      readonly ok: true;
+      /** The caller. */
+      readonly auth: AuthContext;
+      /** The MCP SDK `AuthInfo` to put on the request (`req.auth`), `extra.auth` = `auth`. */
+      readonly authInfo: McpAuthInfo;
+    }
+  | {
+      readonly ok: false;
+      /** Core's 401 / 403 / 413 / 5xx answer, to write with {@link writeNodeResponse}. */
+      readonly response: AuthResponse;
+    };
+
+/** What {@link createNodeMcpGuard} resolves to: the outcome plus the parsed JSON-RPC body. */
+export type NodeGuardOutcome =
+  | (Extract<NodeAuthOutcome, { ok: true }> & {
+      /** The parsed JSON-RPC body (`undefined` without a body), for the MCP transport. */
+      readonly body: unknown;
+    })
+  | Extract<NodeAuthOutcome, { ok: false }>;
+
+/** Options of {@link createNodeBearerAuth}. */
+export interface NodeBearerAuthOptions {
+  /** Turns the bearer token into an `AuthContext` (`server.tokenVerifier`, `createAccessTokenVerifier()`). */
+  verifier: TokenVerifier;
+  /** The RFC 9728 protected-resource metadata URL put in every challenge (`resource_metadata`). */
+  resourceMetadataUrl: string | URL;
+  /** Scopes every request needs; a token without them gets 403 `insufficient_scope`. */
+  requiredScopes?: readonly string[];
+  /** Optional `realm` of the challenges. */
+  realm?: string;
+}
+
+/** Options of {@link createNodeMcpGuard}. */
+export interface NodeMcpGuardOptions {
+  /** Turns the bearer token into an `AuthContext`. */
+  verifier: TokenVerifier;
+  /** The tool policy `tools/call` requests are checked against. */
+  policy: PolicyEngine;
+  /** The RFC 9728 protected-resource metadata URL put in every challenge (`resource_metadata`). */
+  resourceMetadataUrl: string | URL;
+  /** Scopes advertised in 401 challenges besides the called tool's. */
+  challengeScopes?: readonly string[];
+  /** Optional `realm` of the challenges. */
+  realm?: string;
+  /** Cap on JSON-RPC bodies, in bytes. Default 4 MiB (the MCP SDK's own limit). */
+  maxBodyBytes?: number;
+}
+
+/** Default cap on MCP JSON-RPC bodies: 4 MiB, as the MCP SDK's Streamable HTTP transport. */
+export const DEFAULT_MAX_MCP_BODY_BYTES = 4 * 1024 * 1024;
+
+function checkVerifier(value: unknown, where: string): TokenVerifier {
+  if (typeof (value as TokenVerifier | null)?.verify !== 'function') {
+    throw new TypeError(
+      `${where}: verifier must have verify(token), e.g. server.tokenVerifier or createAccessTokenVerifier()`,
+    );
+  }
+  return value as TokenVerifier;
+}
+
+function checkScopes(value: unknown, where: string): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every(isValidScopeToken)) {
+    throw new TypeError(`${where} must be an array of scope strings such as ["mcp:tools:read"]`);
+  }
+  return Object.freeze([...value]);
+}
+
+function checkResourceMetadataUrl(value: unknown, where: string): string | URL {
+  if (value === undefined) {
+    throw new TypeError(
+      `${where}: resourceMetadataUrl is required (server.resourceMetadataUrl); MCP clients discover the authorization server through it`,
+    );
+  }
+  if (typeof value !== 'string' && !(value instanceof URL)) {
+    throw new TypeError(`${where}: resourceMetadataUrl must be an absolute http(s) URL`);
+  }
+  return value;
+}
+
+function authorizationHeader(request: NodeRequestLike): string | undefined {
+  return nodeRequestHeaders(request)['authorization'];
+}
+
+function failed(error: unknown): Extract<NodeAuthOutcome, { ok: false }> {
+  return { ok: false, response: errorResponse(error) };
+}
+
+/**
+ * Bearer authentication for a Node request (`requireAuth()` of the Node adapters). Reads the
+ * token from the `Authorization` header only (never `?access_token=`, SECURITY-CASES 37),
+ * verifies it and checks `requiredScopes`. Refusals are core's responses: 401 with
+ * `WWW-Authenticate: Bearer resource_metadata="…", scope="…"` (SECURITY-CASES 38, 40), 403
+ * `insufficient_scope` with scope = granted ∪ missing (39), 503 when the store is down (39).
+ *
+ * @throws TypeError at creation when an option is missing or malformed.
+ */
+export function createNodeBearerAuth(
+  options: NodeBearerAuthOptions,
+): (request: NodeRequestLike) => Promise<NodeAuthOutcome> {
+  const where = 'requireAuth';
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${where}: options are required ({ verifier, resourceMetadataUrl })`);
+  }
+  const requiredScopes = checkScopes(options.requiredScopes, `${where}: requiredScopes`);
+  const middleware = new McpAuthMiddleware({
+    verifier: checkVerifier(options.verifier, where),
+    // No tool decisions here: only authentication and the challenges.
+    policy: new PolicyEngine(),
+    resourceMetadataUrl: checkResourceMetadataUrl(options.resourceMetadataUrl, where),
+    challengeScopes: requiredScopes,
+    realm: options.realm,
+  });
+  return async (request) => {
+    const header = authorizationHeader(request);
+    let auth: AuthContext;
+    try {
+      auth = await middleware.authenticateRequest(header);
+    } catch (error) {
+      return failed(error);
+    }
+    const missing = requiredScopes.filter((scope) => !scopeCovers(auth.scopes, scope));
+    if (missing.length > 0) {
+      const scope = [...new Set([...auth.scopes, ...missing])];
+      const reason = 'The access token lacks a scope this endpoint requires';
+      return failed(
+        new InsufficientScopeError(scope, reason, {
+          headers: { 'WWW-Authenticate': middleware.insufficientScopeChallenge(scope, reason) },
+        }),
+      );
+    }
+    return { ok: true, auth, authInfo: toAuthInfo(auth, extractBearerToken(header)) };
+  };
+}
+
+const JSON_RPC_PARSE_ERROR: AuthResponse = Object.freeze({
+  status: 400,
+  headers: Object.freeze({ 'content-type': 'application/json', 'cache-control': 'no-store' }),
+  body: JSON.stringify({
+    jsonrpc: '2.0',
+    error: { code: -32700, message: 'Parse error' },
+    id: null,
+  }),
+});
+
+type ParsedJson = { ok: true; value: unknown } | { ok: false };
+
+async function readNodeJson(
+  request: NodeRequestLike,
+  options: ReadNodeBodyOptions,
+): Promise<ParsedJson> {
+  if (isConsumed(request)) {
+    const parsed = options.preread ?? request.body;
+    // A JSON parser (express.json(), koa-bodyparser) already ran: use its result as it is.
+    if (typeof parsed === 'object' && parsed !== null && !(parsed instanceof Uint8Array)) {
+      return { ok: true, value: parsed };
+    }
+  }
+  const raw = await readNodeBody(request, options);
+  if (raw === undefined || raw.length === 0) return { ok: true, value: undefined };
+  try {
+    const text =
+      typeof raw === 'string' ? raw : new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * The MCP endpoint guard for Node (`mcpGuard()` of the Node adapters): reads and parses the
+ * JSON-RPC body (or takes the one `express.json()` / a Koa body parser already parsed) and runs
+ * core's `createMcpGuard()`. A `tools/call` whose denial scopes can fix is refused at the HTTP
+ * edge with 403 `insufficient_scope` and a step-up challenge whose `scope` is granted ∪ missing;
+ * a denial scopes cannot fix passes (`ok`) to be answered inside MCP with the policy's reason.
+ * Unauthenticated → 401 with `resource_metadata`; store down → 503; body too large → 413;
+ * unparseable JSON from an authenticated caller → JSON-RPC parse error (400).
+ *
+ * @throws TypeError at creation when an option is missing or malformed.
+ */
+export function createNodeMcpGuard(
+  options: NodeMcpGuardOptions,
+): (request: NodeRequestLike, readOptions?: { preread?: unknown }) => Promise<NodeGuardOutcome> {
+  const where = 'mcpGuard';
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `${where}: options are required ({ verifier, policy, resourceMetadataUrl })`,
+    );
+  }
+  if (!(options.policy instanceof PolicyEngine)) {
+    throw new TypeError(`${where}: policy must be a PolicyEngine (e.g. createDefaultPolicies())`);
+  }
+  const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_MCP_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new TypeError(`${where}: maxBodyBytes must be a positive integer number of bytes`);
+  }
+  const guard = createMcpGuard({
+    verifier: checkVerifier(options.verifier, where),
+    policy: options.policy,
+    resourceMetadataUrl: checkResourceMetadataUrl(options.resourceMetadataUrl, where),
+    challengeScopes: checkScopes(options.challengeScopes, `${where}: challengeScopes`),
+    realm: options.realm,
+  });
+  return async (request, readOptions = {}) => {
+    const header = authorizationHeader(request);
+    const method = (request.method ?? 'GET').toUpperCase();
+    let parsed: ParsedJson = { ok: true, value: undefined };
+    if (!NO_BODY_METHODS.has(method)) {
+      try {
+        parsed = await readNodeJson(request, { maxBytes, preread: readOptions.preread });
+      } catch (error) {
+        return failed(error);
+      }
+    }
+    const decision = await guard.check({
+      authorizationHeader: header,
+      body: parsed.ok ? parsed.value : undefined,
+    });
+    if (decision.kind !== 'ok') {
+      return {
+        ok: false,
+        response: { status: decision.status, headers: decision.headers, body: decision.body },
+      };
+    }
+    if (!parsed.ok) return { ok: false, response: JSON_RPC_PARSE_ERROR };
+    return { ok: true, auth: decision.auth, authInfo: decision.authInfo, body: parsed.value };
   };
 }

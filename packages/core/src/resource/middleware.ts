@@ -1,0 +1,334 @@
+import { isJwtError } from '../errors/jwt-error.js';
+import {
+  AccessDeniedError,
+  InsufficientScopeError,
+  InvalidTokenError,
+  isOAuthError,
+  type OAuthError,
+  ServerError,
+} from '../errors/oauth-error.js';
+import { PolicyEngine } from '../policy/engine.js';
+import type { PolicyDecision, PolicyDecisionCode } from '../policy/types.js';
+import type { AuthContext, TokenVerifier } from './auth-context.js';
+import { extractBearerToken, MissingBearerTokenError } from './bearer.js';
+import { buildBearerChallenge, normalizeResourceMetadataUrl } from './challenge.js';
+
+/** Options of {@link McpAuthMiddleware}. */
+export interface McpAuthMiddlewareOptions {
+  /** Turns a bearer token into an {@link AuthContext} (e.g. the JWT verifier). */
+  verifier: TokenVerifier;
+  /** The tool policy. */
+  policy: PolicyEngine;
+  /**
+   * The protected-resource metadata URL (RFC 9728), put in every challenge as
+   * `resource_metadata`. Strongly recommended: MCP clients discover the authorization server
+   * through it.
+   */
+  resourceMetadataUrl?: string | URL | undefined;
+  /** Scopes advertised in 401 challenges (`scope="…"`), e.g. the scopes a basic session needs. */
+  challengeScopes?: readonly string[] | undefined;
+  /** Optional `realm` of the challenges. */
+  realm?: string | undefined;
+  /** Clock in milliseconds, for the expiry check of contexts (default `Date.now`). */
+  now?: (() => number) | undefined;
+}
+
+/** The answer of {@link McpAuthMiddleware.authorizeToolCall}. */
+export interface ToolCallAuthorization {
+  readonly authorized: boolean;
+  /** Stable reason code (see `PolicyDecisionCode`). */
+  readonly code: PolicyDecisionCode;
+  readonly reason: string;
+  readonly ruleId: string | undefined;
+  readonly requiredScopes: readonly string[];
+  /** Scopes that would let the call through (empty when scopes would not help). */
+  readonly missingScopes: readonly string[];
+  /** The full policy decision. */
+  readonly decision: PolicyDecision;
+}
+
+function isAuthContext(value: unknown): value is AuthContext {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AuthContext).userId === 'string' &&
+    typeof (value as AuthContext).clientId === 'string' &&
+    Array.isArray((value as AuthContext).scopes) &&
+    typeof (value as AuthContext).claims === 'object' &&
+    (value as AuthContext).claims !== null
+  );
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The resource-server side, framework-free ("manual pattern"):
+ *
+ * ```ts
+ * const auth = new McpAuthMiddleware({ verifier, policy, resourceMetadataUrl });
+ * const ctx = await auth.authenticateRequest(req.headers.authorization); // 401 → throws
+ * const result = auth.authorizeToolCall('delete_user', ctx, args);
+ * if (!result.authorized) … result.reason, result.missingScopes
+ * ```
+ *
+ * Errors thrown are `OAuthError`s carrying their status and `WWW-Authenticate` header in
+ * `err.headers`; `errorResponse(err)` turns any of them into the HTTP response.
+ */
+export class McpAuthMiddleware {
+  readonly verifier: TokenVerifier;
+  readonly policy: PolicyEngine;
+  /** The normalized metadata URL, if configured. */
+  readonly resourceMetadataUrl: string | undefined;
+  readonly challengeScopes: readonly string[];
+  readonly realm: string | undefined;
+  readonly #now: () => number;
+
+  constructor(options: McpAuthMiddlewareOptions) {
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('McpAuthMiddleware: options are required ({ verifier, policy })');
+    if (!options.verifier || typeof options.verifier.verify !== 'function')
+      throw new TypeError('McpAuthMiddleware: `verifier` must have a verify(token) method');
+    if (!(options.policy instanceof PolicyEngine))
+      throw new TypeError('McpAuthMiddleware: `policy` must be a PolicyEngine');
+    this.verifier = options.verifier;
+    this.policy = options.policy;
+    this.resourceMetadataUrl =
+      options.resourceMetadataUrl === undefined
+        ? undefined
+        : normalizeResourceMetadataUrl(options.resourceMetadataUrl);
+    this.challengeScopes = Object.freeze([...(options.challengeScopes ?? [])]);
+    this.realm = options.realm;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The `WWW-Authenticate` value of a 401 for `error` (no `error` param when no credentials). */
+  unauthorizedChallenge(error: unknown, scope: readonly string[] = this.challengeScopes): string {
+    const missing = error instanceof MissingBearerTokenError;
+    return buildBearerChallenge({
+      realm: this.realm,
+      resourceMetadataUrl: this.resourceMetadataUrl,
+      error: missing ? undefined : 'invalid_token',
+      errorDescription: isOAuthError(error) ? error.message : undefined,
+      scope,
+    });
+  }
+
+  /** The `WWW-Authenticate` value of a 403 `insufficient_scope` (scope = granted ∪ missing). */
+  insufficientScopeChallenge(scope: readonly string[], description: string): string {
+    return buildBearerChallenge({
+      realm: this.realm,
+      resourceMetadataUrl: this.resourceMetadataUrl,
+      error: 'insufficient_scope',
+      errorDescription: description,
+      scope,
+    });
+  }
+
+  /**
+   * Authenticates a request from its `Authorization` header value (the only place a token is
+   * read from). Rejects with:
+   * - `InvalidTokenError` (401; `MissingBearerTokenError` when there were no credentials) whose
+   *   `headers['WWW-Authenticate']` is the challenge (with `resource_metadata` and the scope);
+   * - the verifier's `TemporarilyUnavailableError` (503) when the store fails — fail closed;
+   * - `ServerError` (500) when the verifier fails unexpectedly.
+   *
+   * `challengeScope` overrides the scopes advertised in the 401 challenge.
+   */
+  async authenticateRequest(
+    authorizationHeader: string | undefined,
+    challengeScope?: readonly string[],
+  ): Promise<AuthContext> {
+    const scope = challengeScope ?? this.challengeScopes;
+    let token: string;
+    try {
+      token = extractBearerToken(authorizationHeader);
+    } catch (error) {
+      throw this.#unauthorized(error, scope);
+    }
+    let ctx: AuthContext;
+    try {
+      ctx = await this.verifier.verify(token);
+    } catch (error) {
+      throw this.#verifierFailure(error, scope);
+    }
+    if (!isAuthContext(ctx))
+      throw new ServerError('The token verifier returned an invalid context');
+    if (ctx.expiresAt !== undefined && ctx.expiresAt * 1000 <= this.#now())
+      throw this.#unauthorized(new InvalidTokenError('The access token has expired'), scope);
+    return ctx;
+  }
+
+  #unauthorized(error: unknown, scope: readonly string[]): InvalidTokenError {
+    const challenge = this.unauthorizedChallenge(error, scope);
+    const source = error instanceof InvalidTokenError ? error : undefined;
+    const description = source?.message || 'The access token is invalid';
+    const options = {
+      headers: { 'WWW-Authenticate': challenge },
+      jwtCode: source?.jwtCode,
+      cause: error,
+    };
+    return error instanceof MissingBearerTokenError
+      ? new MissingBearerTokenError(description, options)
+      : new InvalidTokenError(description, options);
+  }
+
+  #verifierFailure(error: unknown, scope: readonly string[]): OAuthError {
+    if (error instanceof InvalidTokenError) return this.#unauthorized(error, scope);
+    if (isJwtError(error))
+      return this.#unauthorized(
+        new InvalidTokenError('The access token is invalid', { jwtCode: error.code }),
+        scope,
+      );
+    if (isOAuthError(error)) {
+      if (error.code === 'invalid_token') return this.#unauthorized(error, scope);
+      // 503 temporarily_unavailable (store down) and other server-side errors stay as they are.
+      return error;
+    }
+    return new ServerError('Token verification failed', { cause: error });
+  }
+
+  /** Decides a tool call for an authenticated caller. Never throws. */
+  authorizeToolCall(
+    toolName: string,
+    ctx: AuthContext,
+    args?: Readonly<Record<string, unknown>>,
+  ): ToolCallAuthorization {
+    const decision = this.policy.evaluate({
+      tool: toolName,
+      scopes: ctx.scopes,
+      claims: ctx.claims,
+      args,
+      subject: ctx.userId,
+      clientId: ctx.clientId,
+    });
+    return {
+      authorized: decision.allowed,
+      code: decision.code,
+      reason: decision.reason,
+      ruleId: decision.ruleId,
+      requiredScopes: decision.requiredScopes,
+      missingScopes: decision.missingScopes,
+      decision,
+    };
+  }
+
+  /**
+   * The error for a denied call: `InsufficientScopeError` (403, with a step-up challenge whose
+   * scope is granted ∪ missing) when scopes would help, `AccessDeniedError` (403) otherwise.
+   */
+  denialError(result: ToolCallAuthorization, ctx: AuthContext): OAuthError {
+    if (result.missingScopes.length > 0) {
+      const scope = [...new Set([...ctx.scopes, ...result.missingScopes])];
+      return new InsufficientScopeError(scope, result.reason, {
+        headers: { 'WWW-Authenticate': this.insufficientScopeChallenge(scope, result.reason) },
+      });
+    }
+    return new AccessDeniedError(result.reason);
+  }
+
+  /**
+   * Resolves what a wrapped handler was given — an {@link AuthContext} (trusted: it came from
+   * `authenticateRequest` or an adapter) or an `Authorization` header value — to a context,
+   * and authorizes the call. Throws the 401/403/5xx `OAuthError` when not allowed.
+   */
+  async requireToolAccess(
+    toolName: string,
+    auth: AuthContext | string | undefined,
+    args?: unknown,
+  ): Promise<AuthContext> {
+    const toolArgs = isPlainRecord(args) ? args : undefined;
+    const ctx = isAuthContext(auth)
+      ? auth
+      : await this.authenticateRequest(
+          typeof auth === 'string' ? auth : undefined,
+          this.policy.requiredScopesFor(toolName),
+        );
+    if (ctx.expiresAt !== undefined && ctx.expiresAt * 1000 <= this.#now())
+      throw this.#unauthorized(
+        new InvalidTokenError('The access token has expired'),
+        this.challengeScopes,
+      );
+    const result = this.authorizeToolCall(toolName, ctx, toolArgs);
+    if (!result.authorized) throw this.denialError(result, ctx);
+    return ctx;
+  }
+}
+
+/** A tool handler that receives the caller's context first. */
+export type AuthedHandler<A extends unknown[], R> = (ctx: AuthContext, ...args: A) => R;
+
+/** What {@link authRequired} returns: a handler wrapper that is also a TC39 method decorator. */
+export interface AuthRequired {
+  /**
+   * Wrapper form: the returned function takes an {@link AuthContext} or an `Authorization`
+   * header value first, then the handler's own arguments (the first one, when it is an object,
+   * is the tool's arguments for `args` conditions).
+   */
+  <A extends unknown[], R>(
+    handler: AuthedHandler<A, R>,
+  ): (auth: AuthContext | string | undefined, ...args: A) => Promise<Awaited<R>>;
+  /**
+   * Decorator form (TC39 / TypeScript 5 standard decorators, `experimentalDecorators: false`),
+   * on an `async` method whose first parameter is the {@link AuthContext}.
+   */
+  <This, A extends unknown[], R>(
+    method: (this: This, ctx: AuthContext, ...args: A) => Promise<R>,
+    context: ClassMethodDecoratorContext<
+      This,
+      (this: This, ctx: AuthContext, ...args: A) => Promise<R>
+    >,
+  ): (this: This, ctx: AuthContext, ...args: A) => Promise<R>;
+}
+
+/**
+ * Protects one tool handler: it only runs when the caller is authenticated and the policy
+ * allows `toolName` (with the call's arguments). Otherwise the returned promise rejects with an
+ * `OAuthError`: `InvalidTokenError` (401, with challenge) when a header value does not
+ * authenticate, `InsufficientScopeError` (403, step-up challenge in `err.headers`) when scopes
+ * would help, `AccessDeniedError` (403 `access_denied`) otherwise, or the verifier's 5xx.
+ *
+ * Wrapper form:
+ * ```ts
+ * const deleteUser = authRequired(auth, 'delete_user')(async (ctx, args: { id: string }) => …);
+ * await deleteUser(ctx, { id: 'u1' });          // ctx from authenticateRequest or an adapter
+ * await deleteUser(req.headers.authorization, { id: 'u1' }); // or the header value
+ * ```
+ *
+ * Decorator form — the decorated method is called with the context (or, at runtime, a header
+ * value) as its first argument and the tool arguments second; the original body receives the
+ * verified {@link AuthContext}:
+ * ```ts
+ * class Tools {
+ *   @authRequired(auth, 'delete_user')
+ *   async deleteUser(ctx: AuthContext, args: { id: string }) { … }
+ * }
+ * ```
+ */
+export function authRequired(middleware: McpAuthMiddleware, toolName: string): AuthRequired {
+  if (!(middleware instanceof McpAuthMiddleware))
+    throw new TypeError('authRequired: the first argument must be an McpAuthMiddleware');
+  if (typeof toolName !== 'string' || toolName.length === 0)
+    throw new TypeError('authRequired: toolName must be a non-empty string');
+  const wrap = (fn: (...all: unknown[]) => unknown) =>
+    async function authorized(this: unknown, auth: unknown, ...args: unknown[]): Promise<unknown> {
+      const ctx = await middleware.requireToolAccess(
+        toolName,
+        auth as AuthContext | string | undefined,
+        args[0],
+      );
+      return await fn.call(this, ctx, ...args);
+    };
+  const decorator = (target: unknown, context?: unknown): unknown => {
+    if (typeof target !== 'function')
+      throw new TypeError('authRequired(...) must be applied to a function or a method');
+    if (context !== undefined) {
+      const kind = (context as { kind?: unknown } | null)?.kind;
+      if (kind !== 'method')
+        throw new TypeError('@authRequired can only decorate methods (TC39 decorators)');
+    }
+    return wrap(target as (...all: unknown[]) => unknown);
+  };
+  return decorator as AuthRequired;
+}
