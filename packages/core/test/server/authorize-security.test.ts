@@ -544,3 +544,39 @@ describe('store failures fail closed (ARCHITECTURE: Store)', () => {
     expect(header(response, 'location')).toBeUndefined();
   });
 });
+
+describe('registration lifetime', () => {
+  it('a registration used for an authorization outlives the unused-registration TTL', async () => {
+    const setup = makeServer({ registration: { unusedTtlSeconds: 60 } });
+    const reg = JSON.parse(
+      (
+        await setup.server.handle({
+          method: 'POST',
+          url: new URL(`${ISSUER}/register`),
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+        })
+      ).body!,
+    );
+    const { url } = await authorizeParams({ client_id: reg.client_id });
+    const page = await setup.server.handle(get(url));
+    const cookie = cookiePair(page);
+    const consent = await setup.server.handle(
+      postForm(
+        `${ISSUER}/authorize/login`,
+        { ...hiddenFields(page.body!), username: 'alice', password: 'alice-pw' },
+        { cookie },
+      ),
+    );
+    const done = await setup.server.handle(
+      postForm(
+        `${ISSUER}/authorize/consent`,
+        { ...hiddenFields(consent.body!), decision: 'approve', scope_0: 'read' },
+        { cookie },
+      ),
+    );
+    expect(location(done).searchParams.has('code')).toBe(true);
+    setup.advance(3_600_000);
+    expect(await setup.server.clients.getClient(reg.client_id)).toBeDefined();
+  });
+});
