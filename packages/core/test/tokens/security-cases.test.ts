@@ -660,3 +660,100 @@ describe('store failures fail closed (ARCHITECTURE: Store)', () => {
     ).rejects.toMatchObject({ status: 503 });
   });
 });
+
+describe('token endpoint details', () => {
+  it('a client not registered for refresh_token gets no refresh token and cannot refresh (RFC 6749 §5.2 unauthorized_client)', async () => {
+    const s = await createSetup();
+    const { code, verifier } = await s.code('pub-no-refresh');
+    const res = await s.token({
+      grant_type: CODE,
+      code,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT,
+      client_id: 'pub-no-refresh',
+    });
+    expect(res.status).toBe(200);
+    expect(json(res).refresh_token).toBeUndefined();
+    const refresh = await s.token({
+      grant_type: 'refresh_token',
+      refresh_token: 'x'.repeat(43),
+      client_id: 'pub-no-refresh',
+    });
+    expect(json(refresh).error).toBe('unauthorized_client');
+  });
+
+  it('client_secret_post works end to end; a resource other than the authorized one → invalid_target (RFC 8707 §2)', async () => {
+    const s = await createSetup();
+    const first = await s.code('post');
+    const ok = await s.token({
+      grant_type: CODE,
+      code: first.code,
+      code_verifier: first.verifier,
+      redirect_uri: REDIRECT,
+      client_id: 'post',
+      client_secret: SECRET,
+      resource: RESOURCE,
+    });
+    expect(ok.status).toBe(200);
+    const second = await s.code('post');
+    const bad = await s.token({
+      grant_type: CODE,
+      code: second.code,
+      code_verifier: second.verifier,
+      redirect_uri: REDIRECT,
+      client_id: 'post',
+      client_secret: SECRET,
+      resource: 'https://other.example.test/mcp',
+    });
+    expect(json(bad).error).toBe('invalid_target');
+  });
+
+  it('missing grant_type or code → invalid_request; a malformed refresh scope → invalid_scope', async () => {
+    const s = await createSetup();
+    expect(json(await s.token({ client_id: 'pub' })).error).toBe('invalid_request');
+    expect(
+      json(await s.token({ grant_type: CODE, client_id: 'pub', code_verifier: 'v'.repeat(43) }))
+        .error,
+    ).toBe('invalid_request');
+    const first = await s.grant();
+    const res = await s.token({
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token!,
+      client_id: 'pub',
+      scope: 'a  b',
+    });
+    expect(json(res).error).toBe('invalid_scope');
+  });
+
+  it('error bodies never echo a code, verifier, secret or token', async () => {
+    const s = await createSetup();
+    const { code, verifier } = await s.code();
+    const responses = [
+      await s.token({
+        grant_type: CODE,
+        code,
+        code_verifier: `${verifier}x`,
+        redirect_uri: REDIRECT,
+        client_id: 'pub',
+      }),
+      await s.token({
+        grant_type: CODE,
+        code,
+        code_verifier: verifier,
+        redirect_uri: REDIRECT,
+        client_id: 'pub',
+      }),
+      await s.token(
+        { grant_type: CODE, code, code_verifier: verifier },
+        basic('conf', `${SECRET}!`),
+      ),
+    ];
+    for (const r of responses) {
+      expect(r.status).toBeGreaterThanOrEqual(400);
+      for (const secret of [code, verifier, SECRET]) {
+        expect(r.body).not.toContain(secret);
+        expect(JSON.stringify(r.headers)).not.toContain(secret);
+      }
+    }
+  });
+});
