@@ -129,9 +129,9 @@ Example:
     const rows = report.checks.map((c) => [
       label(c.status),
       `${c.id}\n${out.dim(wrapText(c.title, 34))}`,
-      wrapText(c.detail, 60) +
-        (c.limits !== undefined ? `\n${out.dim(wrapText(`limit: ${c.limits}`, 60))}` : ''),
-      wrapText(c.reference, 36),
+      wrapText(c.detail, 56) +
+        (c.limits !== undefined ? `\n${out.dim(wrapText(`limit: ${c.limits}`, 56))}` : ''),
+      c.reference.split('; ').join('\n'),
     ]);
     io.stdout(`mcp-auth doctor ${url}\n\n`);
     io.stdout(renderTable(['RESULT', 'CHECK', 'OBSERVED', 'SPEC'], rows, out));

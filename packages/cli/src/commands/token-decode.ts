@@ -1,9 +1,11 @@
 import {
+  base64UrlDecode,
   decodeJwt,
   isJwtError,
   JWS_ALGORITHMS,
   type JwtHeader,
   type JwtPayload,
+  utf8DecodeStrict,
   verifyJwt,
 } from '@mcp-auth/core';
 import {
@@ -224,6 +226,31 @@ export function inspectAccessToken(
   return problems;
 }
 
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  const bytes = base64UrlDecode(segment);
+  const text = bytes === undefined ? undefined : utf8DecodeStrict(bytes);
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Header and payload of a compact JWS that core's strict decoder refused, if they parse at all. */
+function decodeLeniently(token: string): { header: JwtHeader; payload: JwtPayload } | undefined {
+  if (token.length > 64 * 1024) return undefined;
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  const header = decodeSegment(parts[0] as string);
+  const payload = decodeSegment(parts[1] as string);
+  if (header === undefined || payload === undefined) return undefined;
+  return { header: header as JwtHeader, payload: payload as JwtPayload };
+}
+
 function formatValue(name: string, value: unknown, now: number): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   const clean = sanitize(text ?? String(value), 200);
@@ -298,10 +325,14 @@ Examples:
     const timeoutMs = intOption(values, 'timeout', 5000, { min: 1, max: 120_000 });
 
     let decoded: { header: JwtHeader; payload: JwtPayload };
+    let strictError: { code: string; message: string } | undefined;
     try {
       decoded = decodeJwt(token, { maxTokenLength: 64 * 1024 });
     } catch (err) {
-      if (isJwtError(err)) {
+      if (!isJwtError(err)) throw err;
+      // Core refuses it; decode leniently to show what is wrong (alg none, empty signature…).
+      const lenient = decodeLeniently(token);
+      if (lenient === undefined) {
         if (json) {
           io.stdout(`${JSON.stringify({ valid: false, error: { code: err.code } }, null, 2)}\n`);
         } else {
@@ -309,7 +340,8 @@ Examples:
         }
         return EXIT_USAGE;
       }
-      throw err;
+      decoded = lenient;
+      strictError = { code: err.code, message: err.message };
     }
     const { header, payload } = decoded;
     const problems = inspectAccessToken(header, payload, {
@@ -317,6 +349,14 @@ Examples:
       ...(audience !== undefined ? { audience } : {}),
       ...(issuer !== undefined ? { issuer } : {}),
     });
+    if (strictError !== undefined) {
+      problems.unshift({
+        severity: 'error',
+        code: 'refused-by-decoder',
+        message: `mcp-auth refuses to decode it: ${strictError.message} [${strictError.code}]`,
+        reference: 'RFC 7515 §7.1; RFC 8725 §3.1',
+      });
+    }
     if (token.length > 8192) {
       problems.push({
         severity: 'warn',

@@ -359,3 +359,15 @@ export function isCoveredBy(a: PatternAutomaton, b: PatternAutomaton): boolean |
 export function matchesEveryName(a: PatternAutomaton): boolean | undefined {
   return isCoveredBy(ALL_NAMES, a);
 }
+
+/** Whether the automaton matches `name` whole (for tests and tools; the engine does matching). */
+export function matchesName(a: PatternAutomaton, name: string): boolean {
+  let state: State = START;
+  for (const ch of name) {
+    const c = NAME_ALPHABET.indexOf(ch);
+    if (c < 0) return false;
+    state = step(a, state, c);
+    if (state.length === 0) return false;
+  }
+  return accepts(a, state);
+}
