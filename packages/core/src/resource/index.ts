@@ -30,3 +30,4 @@ export {
   type ToolCallAuthorization,
 } from './middleware.js';
 export * from './node-http.js';
+export * from './node-http.js';
