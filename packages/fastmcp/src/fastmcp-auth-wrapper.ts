@@ -1,15 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import {
   type AuthContext,
-  type AuthResponse,
-  canSeeMcpTool,
-  decideMcpToolCall,
+  type AuthorizationServer,
+  authorizeMcpToolCall,
   errorResponse,
+  filterToolList,
   McpAuthMiddleware,
-  type McpToolPolicy,
+  PolicyEngine,
+  protectedResourceMetadataUrl,
   type TokenVerifier,
+  toFetchHandler,
+  toFetchResponse,
 } from '@mcp-auth/core';
-import { FastMCP, type ServerOptions, type Tool, type ToolParameters, UserError } from 'fastmcp';
+import { FastMCP, type ServerOptions, type Tool, type ToolParameters } from 'fastmcp';
 
 /**
  * The session object fastmcp keeps for an authenticated caller (`context.session` in a tool's
@@ -20,40 +23,29 @@ export type FastMCPAuthSession = AuthContext & Record<string, unknown>;
 /** A fastmcp server whose sessions are {@link FastMCPAuthSession}s. */
 export type AuthenticatedFastMCP = FastMCP<FastMCPAuthSession>;
 
-/**
- * What a core authorization server offers for mounting: `createAuthorizationServer()`'s
- * result satisfies it.
- */
-export interface FastMCPAuthorizationServer {
-  /** The RFC 8414 metadata; its `issuer` names the authorization server. */
-  metadata(): { readonly issuer: string };
-  /** Every endpoint it answers (OAuth endpoints and well-known metadata). */
-  readonly routes: readonly { readonly method: string; readonly path: string }[];
-  /** A Fetch handler answering those routes. */
-  toFetchHandler(): (request: Request) => Promise<Response>;
-}
-
 /** Options of {@link FastMCPAuthWrapper}. */
 export interface FastMCPAuthWrapperOptions {
-  /** Verifies bearer tokens: e.g. `createAccessTokenVerifier({ key, issuer, audience })`. */
-  verifier: TokenVerifier;
   /** The tool policy: a core `PolicyEngine` (e.g. `createDefaultPolicies()`). */
-  policy: McpToolPolicy;
+  policy: PolicyEngine;
+  /**
+   * An embedded authorization server (`createAuthorizationServer(…)`). Its endpoints and
+   * metadata are served on fastmcp's HTTP app, and `verifier`, `resource` and
+   * `authorizationServers` default to its own.
+   */
+  authorizationServer?: AuthorizationServer;
+  /**
+   * Verifies bearer tokens, e.g. `createAccessTokenVerifier({ key, issuer, audience })`.
+   * Default: the embedded authorization server's `tokenVerifier` (revocation-aware).
+   */
+  verifier?: TokenVerifier;
   /**
    * The MCP endpoint's public URL (the protected resource, the tokens' audience), e.g.
-   * `https://mcp.example.com/mcp`. Its protected-resource metadata URL goes into every 401.
+   * `https://mcp.example.com/mcp`. Default: the embedded authorization server's `resource`.
    */
-  resource: string | URL;
+  resource?: string | URL;
   /**
-   * An embedded authorization server (`createAuthorizationServer(…)`): its endpoints and
-   * metadata are served on fastmcp's HTTP app by {@link FastMCPAuthWrapper.protect}. Omit it
-   * when the authorization server runs elsewhere.
-   */
-  authorizationServer?: FastMCPAuthorizationServer;
-  /**
-   * Issuer URLs of the authorization servers that issue tokens for this resource (RFC 9728
-   * `authorization_servers`). Default: the embedded `authorizationServer`'s issuer; required
-   * without one.
+   * Issuer URLs of the authorization servers for this resource (RFC 9728
+   * `authorization_servers`). Default: the embedded authorization server's issuer.
    */
   authorizationServers?: readonly string[];
 }
@@ -72,7 +64,7 @@ const protectedServers = new WeakSet<object>();
  * mcp-auth for a `fastmcp` server (the original design's name). Two lines:
  *
  * ```ts
- * const auth = new FastMCPAuthWrapper({ verifier, policy, resource, authorizationServer });
+ * const auth = new FastMCPAuthWrapper({ policy, authorizationServer }); // or { policy, verifier, resource, authorizationServers }
  * const server = auth.protect(new FastMCP({ ...auth.serverOptions(), name: 'demo', version: '1.0.0' }));
  * server.addTool({ … }); // after protect(): every tool follows the policy
  * ```
@@ -86,53 +78,65 @@ const protectedServers = new WeakSet<object>();
  *   authorization server's endpoints and metadata on fastmcp's Hono app.
  */
 export class FastMCPAuthWrapper {
-  readonly #policy: McpToolPolicy;
-  readonly #middleware: McpAuthMiddleware;
-  readonly #resource: string;
-  readonly #authorizationServer: FastMCPAuthorizationServer | undefined;
-  readonly #authorizationServers: string[];
+  readonly #policy: PolicyEngine;
+  readonly #authorizationServer: AuthorizationServer | undefined;
   readonly #authenticate: FastMCPAuthServerOptions['authenticate'];
+  readonly #oauth: FastMCPAuthServerOptions['oauth'];
 
   /** @throws TypeError naming the option to fix. */
   constructor(options: FastMCPAuthWrapperOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('new FastMCPAuthWrapper(options): options are required');
     }
-    const { verifier, policy, resource, authorizationServer, authorizationServers } = options;
-    if (typeof verifier?.verify !== 'function') {
-      throw new TypeError(
-        'FastMCPAuthWrapper: verifier must be a TokenVerifier from @mcp-auth/core (e.g. createAccessTokenVerifier(…))',
-      );
-    }
-    if (typeof policy?.evaluate !== 'function' || typeof policy.isVisible !== 'function') {
+    const { policy, authorizationServer } = options;
+    if (!(policy instanceof PolicyEngine)) {
       throw new TypeError(
         'FastMCPAuthWrapper: policy must be a PolicyEngine from @mcp-auth/core (e.g. createDefaultPolicies())',
       );
     }
-    this.#resource = parseResource(resource);
     if (
       authorizationServer !== undefined &&
-      (!Array.isArray(authorizationServer?.routes) ||
-        typeof authorizationServer.toFetchHandler !== 'function' ||
-        typeof authorizationServer.metadata !== 'function')
+      (typeof authorizationServer?.handle !== 'function' ||
+        !Array.isArray(authorizationServer.routes))
     ) {
       throw new TypeError(
-        'FastMCPAuthWrapper: authorizationServer must be the result of createAuthorizationServer(…) (routes, metadata() and toFetchHandler())',
+        'FastMCPAuthWrapper: authorizationServer must be the result of createAuthorizationServer(…)',
       );
     }
-    this.#authorizationServers = parseIssuers(
-      authorizationServers ??
-        (authorizationServer ? [authorizationServer.metadata().issuer] : undefined),
+    const verifier = options.verifier ?? authorizationServer?.tokenVerifier;
+    if (typeof verifier?.verify !== 'function') {
+      throw new TypeError(
+        'FastMCPAuthWrapper: pass verifier (a TokenVerifier, e.g. createAccessTokenVerifier(…)) or authorizationServer',
+      );
+    }
+    const resource = parseResource(options.resource ?? authorizationServer?.resource);
+    const authorizationServers = parseIssuers(
+      options.authorizationServers ??
+        (authorizationServer ? [authorizationServer.issuer] : undefined),
     );
     this.#policy = policy;
     this.#authorizationServer = authorizationServer;
-    this.#middleware = new McpAuthMiddleware({ verifier, policy, resource: this.#resource });
+    this.#oauth = {
+      enabled: true,
+      // fastmcp serves this (snake_cased) only when no mounted route answers the well-known
+      // path, and names the resource in the 401s mcp-proxy writes itself.
+      protectedResource: {
+        resource,
+        authorizationServers,
+        scopesSupported: policy.scopesSupported(),
+        bearerMethodsSupported: ['header'],
+      },
+    };
+    const middleware = new McpAuthMiddleware({
+      verifier,
+      policy,
+      resourceMetadataUrl: protectedResourceMetadataUrl(resource),
+    });
     this.#authenticate = async (request) => {
       try {
-        const auth = await this.#middleware.authenticateRequest(request?.headers.authorization);
-        return { ...auth };
+        return { ...(await middleware.authenticateRequest(request?.headers.authorization)) };
       } catch (error) {
-        // mcp-proxy passes a thrown Response through verbatim: core's 401 / 503, as is.
+        // mcp-proxy writes a thrown Response verbatim: core's 401 challenge / 503, as is.
         throw toFetchResponse(errorResponse(error));
       }
     };
@@ -146,17 +150,7 @@ export class FastMCPAuthWrapper {
   serverOptions(): FastMCPAuthServerOptions {
     return {
       authenticate: this.#authenticate,
-      oauth: {
-        enabled: true,
-        // fastmcp serves this (snake_cased) only when no mounted route answers the well-known
-        // path, and names it in the 401s mcp-proxy writes itself.
-        protectedResource: {
-          resource: this.#resource,
-          authorizationServers: [...this.#authorizationServers],
-          scopesSupported: this.#policy.scopesSupported(),
-          bearerMethodsSupported: ['header'],
-        },
-      },
+      oauth: this.#oauth,
     };
   }
 
@@ -197,7 +191,7 @@ export class FastMCPAuthWrapper {
   addAuthEndpoints(server: AuthenticatedFastMCP): void {
     const authorizationServer = this.#authorizationServer;
     if (authorizationServer === undefined) return;
-    const handle = authorizationServer.toFetchHandler();
+    const handle = toFetchHandler(authorizationServer);
     const app = server.getApp();
     const paths = new Set(authorizationServer.routes.map((route) => route.path));
     // Every method goes to core, which answers a wrong one with 405 and `Allow`.
@@ -217,24 +211,24 @@ export class FastMCPAuthWrapper {
     return {
       ...tool,
       canAccess: (auth: FastMCPAuthSession) =>
-        canSeeMcpTool(policy, auth, name) && (ownCanAccess === undefined || ownCanAccess(auth)),
+        filterToolList([tool], auth, policy).length === 1 &&
+        (ownCanAccess === undefined || ownCanAccess(auth)),
       execute: async (args, context) => {
-        const outcome = decideMcpToolCall(policy, { auth: context.session, tool: name, args });
-        if (outcome.outcome === 'allow') return execute(args, context);
-        if (outcome.outcome === 'deny') return outcome.result;
-        throw new UserError(outcome.error.message);
+        const outcome = authorizeMcpToolCall(policy, context.session, name, args);
+        return outcome.allowed ? execute(args, context) : outcome.result;
       },
     };
   }
 }
 
 function parseResource(value: unknown): string {
-  if (value instanceof URL || (typeof value === 'string' && URL.canParse(value))) {
-    const url = new URL(value);
-    if ((url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '') return url.href;
+  const text = value instanceof URL ? value.href : value;
+  if (typeof text === 'string' && URL.canParse(text)) {
+    const url = new URL(text);
+    if ((url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '') return text;
   }
   throw new TypeError(
-    'FastMCPAuthWrapper: resource must be the MCP endpoint URL without fragment, e.g. "https://mcp.example.com/mcp"',
+    'FastMCPAuthWrapper: resource must be the MCP endpoint URL without fragment, e.g. "https://mcp.example.com/mcp" (or pass authorizationServer)',
   );
 }
 
@@ -249,12 +243,4 @@ function parseIssuers(value: unknown): string[] {
   throw new TypeError(
     'FastMCPAuthWrapper: authorizationServers must list the issuer URL(s) of the authorization server (or pass authorizationServer)',
   );
-}
-
-function toFetchResponse(response: AuthResponse): Response {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(response.headers)) {
-    for (const item of typeof value === 'string' ? [value] : value) headers.append(name, item);
-  }
-  return new Response(response.body ?? null, { status: response.status, headers });
 }

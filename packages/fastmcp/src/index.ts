@@ -6,7 +6,6 @@
  */
 export {
   type AuthenticatedFastMCP,
-  type FastMCPAuthorizationServer,
   type FastMCPAuthServerOptions,
   type FastMCPAuthSession,
   FastMCPAuthWrapper,

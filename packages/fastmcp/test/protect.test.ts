@@ -173,11 +173,8 @@ for (const stateless of [true, false]) {
       ).toBe('document of alice');
       const other = await alice.callTool({ name: 'read_document', arguments: { owner: 'bob' } });
       expect(other.isError).toBe(true);
-      const denied = (other._meta as Record<string, { error: string; rule_id: string }>)[
-        'mcp-auth/denied'
-      ];
-      expect(denied?.error).toBe('access_denied');
-      expect(denied?.rule_id).toBe('own-documents-only');
+      // core's createDeniedToolResult: `Access denied (<decision code>): <reason>`.
+      expect(text(other)).toMatch(/^Access denied \(denied_by_rule\): /);
       expect(text(other)).not.toContain('document of bob');
       await alice.close();
     });
@@ -321,7 +318,8 @@ describe('FastMCPAuthWrapper.protectTool', () => {
       canAccess: (auth) => auth.userId !== 'alice',
       execute: async () => 'sunny',
     });
-    await expect(tool.execute({}, context(undefined))).rejects.toThrow();
+    const refused = await tool.execute({}, context(undefined));
+    expect(text(refused)).toMatch(/^Access denied \(unauthenticated\)/);
     expect(tool.canAccess?.(session(['mcp:tools:read']))).toBe(false);
   });
 });

@@ -1,12 +1,12 @@
 import {
+  type AuthContext,
   authContextFromAuthInfo,
-  decideMcpToolCall,
-  type McpToolPolicy,
-  selectVisibleTools,
+  authorizeMcpToolCall,
+  filterToolList,
+  PolicyEngine,
 } from '@mcp-auth/core';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   interceptRequestHandlers,
   type RawRequestHandler,
@@ -19,7 +19,7 @@ export interface ProtectMcpServerOptions {
    * The policy every tool call and every `tools/list` answer is checked against: a core
    * `PolicyEngine` (e.g. `createDefaultPolicies()` or `PolicyEngine.fromJSON(…)`).
    */
-  policy: McpToolPolicy;
+  policy: PolicyEngine;
 }
 
 /**
@@ -33,10 +33,10 @@ export interface ProtectMcpServerOptions {
  * - tools registered before or after this call are covered alike: the guard sits on the
  *   server's request handlers, not on individual tools.
  *
- * A call the policy refuses gets core's denied `CallToolResult` (`isError: true`, the policy's
- * reason as text, the decision in `_meta`). A request without `authInfo` is answered with a
- * JSON-RPC error (`InvalidRequest`, "authentication required") for `tools/call` and an empty
- * list for `tools/list`: the server fails closed when no authentication ran in front of it.
+ * A call the policy refuses gets core's denied `CallToolResult` (`createDeniedToolResult`:
+ * `isError: true`, text `Access denied (<code>): <reason>`). A request without an `authInfo`
+ * made by core (`toAuthInfo`) is refused the same way (code `unauthenticated`) and sees an
+ * empty `tools/list`: the server fails closed when no mcp-auth authentication ran in front.
  *
  * Works the same for stateless and stateful Streamable HTTP, SSE and stdio transports, since
  * it guards the server, not a transport. Call it once per server instance, before `connect()`
@@ -59,28 +59,32 @@ export function protectMcpServer<T extends McpServer | Server>(
   return server;
 }
 
-function guardToolCall(policy: McpToolPolicy, handler: RawRequestHandler): RawRequestHandler {
+function guardToolCall(policy: PolicyEngine, handler: RawRequestHandler): RawRequestHandler {
   return async (request, extra) => {
     const params = request.params as { name?: unknown; arguments?: unknown } | undefined;
-    const decision = decideMcpToolCall(policy, {
-      auth: authContextOf(extra),
-      tool: params?.name,
-      args: params?.arguments,
-    });
-    if (decision.outcome === 'allow') return handler(request, extra);
-    if (decision.outcome === 'deny') return decision.result;
-    throw new McpError(ErrorCode.InvalidRequest, decision.error.message);
+    // A non-string name is checked as '' (an invalid tool name, which the policy refuses).
+    const tool = typeof params?.name === 'string' ? params.name : '';
+    const outcome = authorizeMcpToolCall(policy, authOf(extra), tool, params?.arguments);
+    return outcome.allowed ? handler(request, extra) : outcome.result;
   };
 }
 
-function guardToolList(policy: McpToolPolicy, handler: RawRequestHandler): RawRequestHandler {
+function guardToolList(policy: PolicyEngine, handler: RawRequestHandler): RawRequestHandler {
   return async (request, extra) => {
     const result = await handler(request, extra);
-    return selectVisibleTools(policy, authContextOf(extra), result);
+    const fields = typeof result === 'object' && result !== null ? result : {};
+    const tools = (fields as { tools?: unknown }).tools;
+    // A result of another shape lists nothing: fail closed.
+    const listed = Array.isArray(tools) ? tools.filter(hasName) : [];
+    return { ...fields, tools: filterToolList(listed, authOf(extra), policy) };
   };
 }
 
-function authContextOf(extra: RequestExtra) {
+function hasName(tool: unknown): tool is { readonly name: string } {
+  return typeof (tool as { name?: unknown } | null)?.name === 'string';
+}
+
+function authOf(extra: RequestExtra): AuthContext | undefined {
   return authContextFromAuthInfo(extra.authInfo);
 }
 
@@ -102,20 +106,12 @@ function isLowLevelServer(value: unknown): value is Server {
   );
 }
 
-function validatePolicy(options: ProtectMcpServerOptions | undefined): McpToolPolicy {
-  const policy = (options as { policy?: unknown } | undefined)?.policy as
-    | Partial<McpToolPolicy>
-    | undefined;
-  if (
-    typeof policy !== 'object' ||
-    policy === null ||
-    typeof policy.evaluate !== 'function' ||
-    typeof policy.visibleTools !== 'function' ||
-    typeof policy.isVisible !== 'function'
-  ) {
+function validatePolicy(options: ProtectMcpServerOptions | undefined): PolicyEngine {
+  const policy = (options as { policy?: unknown } | undefined)?.policy;
+  if (!(policy instanceof PolicyEngine)) {
     throw new TypeError(
       'protectMcpServer(server, { policy }): policy must be a PolicyEngine from @mcp-auth/core (e.g. createDefaultPolicies())',
     );
   }
-  return policy as McpToolPolicy;
+  return policy;
 }

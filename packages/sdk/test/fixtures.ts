@@ -4,6 +4,7 @@ import {
   createSecretKey,
   generateSecret,
   type PolicyEngine,
+  protectedResourceMetadataUrl,
   signJwt,
   type TokenVerifier,
 } from '@mcp-auth/core';
@@ -43,12 +44,10 @@ export async function createTestAuth(resource: URL): Promise<TestAuth> {
     effect: 'deny',
     args: { not: { arg: 'owner', eq: { claim: 'sub' } } },
   });
-  const metadataPath = resource.pathname === '/' ? '' : resource.pathname;
   return {
     issuer,
     resource,
-    resourceMetadataUrl: new URL(`/.well-known/oauth-protected-resource${metadataPath}`, resource)
-      .href,
+    resourceMetadataUrl: protectedResourceMetadataUrl(resource.href),
     verifier,
     policy,
     async tokenFor(user, overrides = {}) {
