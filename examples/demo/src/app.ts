@@ -1,0 +1,314 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type AuthorizationServer,
+  createAuthorizationServer,
+  DevIdentityProvider,
+  type DevUser,
+  type IdentityProvider,
+  MemoryStore,
+  type PolicyEngine,
+  protectedResourceMetadataUrl,
+  type Store,
+  UpstreamOAuthProvider,
+  wellKnownPath,
+} from '@mcp-auth/core';
+import { mcpAuth } from '@mcp-auth/express';
+import { RedisStore } from '@mcp-auth/redis';
+import express, { type Express } from 'express';
+import { readDemoSettings, type UpstreamSettings } from './env.js';
+import { type AuthorizeGuide, createDemoMcpServer } from './mcp-server.js';
+import { createDemoPolicy, formatDecision, SCOPE_DESCRIPTIONS } from './policy.js';
+import { McpSessions } from './sessions.js';
+import { DEMO_USERS, ROLE_SCOPES } from './users.js';
+
+/** Options of {@link createDemoApp}. */
+export interface DemoAppOptions {
+  /**
+   * The public origin clients use (`http://localhost:3000`, or `https://…` behind a proxy):
+   * the issuer; the MCP endpoint is `<issuer>/mcp`.
+   */
+  issuer: string;
+  /** HS256 secret (≥ 32 bytes). Default: a random per-process secret. */
+  jwtSecret?: string;
+  /** The store. Default: a `RedisStore` when `redisUrl` is given, else a `MemoryStore`. */
+  store?: Store;
+  /** `redis://…`: keep codes, clients, grants and revocations in Redis. */
+  redisUrl?: string;
+  /** Local users (default: alice, bob, carol). Ignored in proxy mode. */
+  users?: readonly DevUser[];
+  /** PBKDF2 iterations of the local users' password hashes (tests lower it). */
+  passwordIterations?: number;
+  /** Proxy mode: log users in at this upstream IdP instead of the local users. */
+  upstream?: UpstreamSettings;
+  /** Where log lines go (one per authorization decision). Default `console.log`. */
+  log?: (line: string) => void;
+  /** Access-token lifetime in seconds. Default 3600. */
+  accessTokenTtlSeconds?: number;
+  /** How long consent is remembered, in seconds (0: always ask). Default 30 days. */
+  rememberConsentSeconds?: number;
+  /** Clock in milliseconds (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The demo application, not yet listening. */
+export interface DemoApp {
+  /** The Express app: OAuth endpoints, metadata, `/mcp`, `/` and `/healthz`. */
+  readonly app: Express;
+  /** The issuer (= the public origin). */
+  readonly issuer: string;
+  /** The MCP endpoint URL (= the tokens' audience). */
+  readonly mcpUrl: string;
+  /** The embedded authorization server. */
+  readonly authServer: AuthorizationServer;
+  /** The tool policy. */
+  readonly policy: PolicyEngine;
+  /** Open MCP sessions. */
+  readonly sessions: McpSessions;
+  /** How tokens are signed: from `JWT_SECRET`, or a random secret that dies with the process. */
+  readonly signing: 'jwt-secret' | 'random';
+  /** Which store is in use. */
+  readonly storeKind: 'memory' | 'redis';
+  /** Who logs users in. */
+  readonly identity: 'dev-users' | 'upstream';
+  /** Closes the MCP sessions and the store (when the demo created it). */
+  close(): Promise<void>;
+}
+
+/** Builds the demo: authorization server, policy, MCP server factory and the Express app. */
+export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
+  const issuer = options.issuer.replace(/\/+$/, '');
+  const mcpUrl = `${new URL(issuer).origin}/mcp`;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const policy = createDemoPolicy({ onDecision: (event) => log(formatDecision(event)) });
+
+  const signing = options.jwtSecret ? 'jwt-secret' : 'random';
+  const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
+  // The consent pages' cookies are signed with a key derived from the JWT secret, so that
+  // several instances sharing JWT_SECRET (and Redis) accept each other's forms.
+  const cookieSecret = createHmac('sha256', jwtSecret).update('mcp-auth-demo cookies').digest();
+
+  const ownsStore = options.store === undefined;
+  const store: Store =
+    options.store ??
+    (options.redisUrl
+      ? new RedisStore({ url: options.redisUrl, keyPrefix: 'mcp-auth-demo:' })
+      : new MemoryStore());
+  const storeKind = store instanceof RedisStore ? 'redis' : 'memory';
+
+  const identityProvider: IdentityProvider = options.upstream
+    ? createUpstreamProvider(options.upstream)
+    : new DevIdentityProvider({
+        users: options.users ?? DEMO_USERS,
+        ...(options.passwordIterations ? { iterations: options.passwordIterations } : {}),
+      });
+
+  const authServer = createAuthorizationServer({
+    issuer,
+    resource: mcpUrl,
+    signingKey: jwtSecret,
+    store,
+    identityProvider,
+    policy,
+    consent: {
+      cookieSecret,
+      scopeDescriptions: SCOPE_DESCRIPTIONS,
+      ...(options.rememberConsentSeconds !== undefined
+        ? { rememberForSeconds: options.rememberConsentSeconds }
+        : {}),
+    },
+    resourceName: 'mcp-auth demo',
+    ...(options.accessTokenTtlSeconds !== undefined
+      ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds }
+      : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  await authServer.ready();
+
+  const metadata = authServer.metadata();
+  const guide: AuthorizeGuide = {
+    issuer,
+    resource: mcpUrl,
+    protectedResourceMetadata: protectedResourceMetadataUrl(mcpUrl),
+    authorizationServerMetadata:
+      new URL(issuer).origin + wellKnownPath('oauth-authorization-server', issuer),
+    authorizationEndpoint: metadata.authorization_endpoint,
+    tokenEndpoint: metadata.token_endpoint,
+    registrationEndpoint: metadata.registration_endpoint,
+    revocationEndpoint: metadata.revocation_endpoint,
+    introspectionEndpoint: metadata.introspection_endpoint,
+    scopesSupported: metadata.scopes_supported ?? [],
+  };
+  const sessions = new McpSessions({ createServer: () => createDemoMcpServer({ policy, guide }) });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const auth = mcpAuth({ server: authServer, policy });
+  // The OAuth endpoints and metadata, then /mcp behind the guard (401 / 403 step-up at the edge).
+  auth.mount(app, (req, res) => sessions.handle(req, res, req.body));
+  app.get('/', (_req, res) => {
+    res.type('text/plain').send(describeEndpoints(guide));
+  });
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+
+  return {
+    app,
+    issuer,
+    mcpUrl,
+    authServer,
+    policy,
+    sessions,
+    signing,
+    storeKind,
+    identity: options.upstream ? 'upstream' : 'dev-users',
+    async close() {
+      await sessions.close();
+      if (ownsStore && store instanceof RedisStore) await store.close();
+    },
+  };
+}
+
+function createUpstreamProvider(settings: UpstreamSettings): UpstreamOAuthProvider {
+  return new UpstreamOAuthProvider({
+    clientId: settings.clientId,
+    ...(settings.clientSecret !== undefined ? { clientSecret: settings.clientSecret } : {}),
+    ...(settings.issuer !== undefined ? { issuer: settings.issuer } : {}),
+    ...(settings.authorizationEndpoint !== undefined
+      ? { authorizationEndpoint: settings.authorizationEndpoint }
+      : {}),
+    ...(settings.tokenEndpoint !== undefined ? { tokenEndpoint: settings.tokenEndpoint } : {}),
+    ...(settings.userinfoEndpoint !== undefined
+      ? { userinfoEndpoint: settings.userinfoEndpoint }
+      : {}),
+    ...(settings.jwksUri !== undefined ? { jwksUri: settings.jwksUri } : {}),
+    ...(settings.scopes !== undefined ? { scopes: settings.scopes } : {}),
+    // The upstream user's role (a claim, else the default role) decides the grantable scopes,
+    // exactly as for the local demo users.
+    mapIdentity: (user) => {
+      const claimed = user.claims[settings.roleClaim];
+      const role =
+        typeof claimed === 'string' && ROLE_SCOPES[claimed] ? claimed : settings.defaultRole;
+      const name =
+        user.claims['preferred_username'] ?? user.claims['login'] ?? user.claims['email'];
+      const sub = user.subject ?? String(user.claims['id'] ?? '');
+      if (!sub) throw new Error('The upstream IdP did not identify the user');
+      return {
+        sub,
+        attributes: { role },
+        grantableScopes: [...(ROLE_SCOPES[role] ?? [])],
+        ...(typeof name === 'string' ? { displayName: name } : {}),
+      };
+    },
+  });
+}
+
+function describeEndpoints(guide: AuthorizeGuide): string {
+  return [
+    'mcp-auth demo — an MCP server protected by OAuth 2.1 + PKCE',
+    '',
+    `MCP endpoint (Streamable HTTP): ${guide.resource}`,
+    `Protected resource metadata:    ${guide.protectedResourceMetadata}`,
+    `Authorization server metadata:  ${guide.authorizationServerMetadata}`,
+    `Authorize:                      ${guide.authorizationEndpoint}`,
+    `Token:                          ${guide.tokenEndpoint}`,
+    '',
+    'Connect an MCP client to the MCP endpoint; it discovers the rest.',
+    '',
+  ].join('\n');
+}
+
+/** Options of {@link startDemo}: the app's options, plus where to listen. */
+export interface StartDemoOptions extends Partial<DemoAppOptions> {
+  /** Default `PORT` or 3000; `0` picks a free port. */
+  port?: number;
+  /** Default `HOST` or `127.0.0.1`. */
+  host?: string;
+  /** The environment to read settings from. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A listening demo. */
+export interface RunningDemo extends DemoApp {
+  /** The public origin (= issuer), e.g. `http://localhost:3000`. */
+  readonly url: string;
+  /** The port actually listened on. */
+  readonly port: number;
+  /** The address listened on. */
+  readonly host: string;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/**
+ * Starts the demo: reads the environment (options win), listens, then builds the app for the
+ * origin it really listens on (so `port: 0` works). The default issuer is
+ * `http://localhost:<port>`; on the default host the demo also listens on `[::1]` when it can,
+ * so `localhost` works whichever address it resolves to.
+ */
+export async function startDemo(options: StartDemoOptions = {}): Promise<RunningDemo> {
+  const settings = readDemoSettings(options.env ?? process.env);
+  const host = options.host ?? settings.host;
+  const port = options.port ?? settings.port;
+  const servers = [createServer()];
+  await listen(servers[0]!, port, host);
+  const actualPort = (servers[0]!.address() as AddressInfo).port;
+  if (options.host === undefined && host === '127.0.0.1') {
+    const v6 = createServer();
+    try {
+      await listen(v6, actualPort, '::1');
+      servers.push(v6);
+    } catch {
+      // No IPv6 loopback here: 127.0.0.1 alone serves localhost.
+    }
+  }
+  let demo: DemoApp;
+  try {
+    demo = await createDemoApp({
+      ...options,
+      issuer: options.issuer ?? settings.issuer ?? `http://localhost:${actualPort}`,
+      ...(options.jwtSecret === undefined && settings.jwtSecret
+        ? { jwtSecret: settings.jwtSecret }
+        : {}),
+      ...(options.redisUrl === undefined && settings.redisUrl
+        ? { redisUrl: settings.redisUrl }
+        : {}),
+      ...(options.upstream === undefined && settings.upstream
+        ? { upstream: settings.upstream }
+        : {}),
+    });
+  } catch (error) {
+    await Promise.all(servers.map(closeServer));
+    throw error;
+  }
+  for (const server of servers) server.on('request', demo.app);
+  return {
+    ...demo,
+    url: demo.issuer,
+    port: actualPort,
+    host,
+    async close() {
+      await Promise.all(servers.map(closeServer));
+      await demo.close();
+    },
+  };
+}
