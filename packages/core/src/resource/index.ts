@@ -30,4 +30,3 @@ export {
   type ToolCallAuthorization,
 } from './middleware.js';
 export * from './node-http.js';
-export * from './node-http.js';
