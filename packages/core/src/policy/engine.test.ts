@@ -60,6 +60,16 @@ describe('PolicyEngine scopes', () => {
     expect(e.evaluate({ tool: 'y', scopes: ['t2'] }).allowed).toBe(true);
   });
 
+  it('step-up asks for the least privilege: no wildcard if avoidable, then fewest scopes', () => {
+    const e = createDefaultPolicies();
+    e.addRule({ id: 'deploy', tools: 'deploy', scopes: ['mcp:tools:write', 'ops'] });
+    expect(e.evaluate({ tool: 'deploy', scopes: [] })).toMatchObject({
+      ruleId: 'deploy',
+      missingScopes: ['mcp:tools:write', 'ops'],
+    });
+    expect(e.evaluate({ tool: 'whoami', scopes: [] }).missingScopes).toEqual(['mcp:tools:*']);
+  });
+
   it('reports the closest allow rule for step-up', () => {
     const e = new PolicyEngine();
     e.addRule({ id: 'wide', tools: 'x', scopes: ['a', 'b', 'c'] });

@@ -82,6 +82,19 @@ function missingFor(rule: CompiledRule, granted: readonly string[]): readonly st
   return EMPTY;
 }
 
+const hasWildcard = (scopes: readonly string[]) => scopes.some((s) => s.endsWith(':*'));
+
+/**
+ * Least privilege for step-up: a missing set without `:*` wildcards beats one with them, then
+ * the smaller set wins; on a tie the earlier rule stays.
+ */
+function isNarrower(candidate: readonly string[], best: readonly string[]): boolean {
+  const a = hasWildcard(candidate);
+  const b = hasWildcard(best);
+  if (a !== b) return b;
+  return candidate.length < best.length;
+}
+
 function scopesSatisfied(rule: CompiledRule, granted: readonly string[]): boolean {
   const scopes = rule.scopes;
   if (rule.mode === 'all') {
@@ -447,7 +460,7 @@ export class PolicyEngine {
         continue;
       }
       const missing = missingFor(rule, granted);
-      if (closest === undefined || missing.length < closestMissing.length) {
+      if (closest === undefined || isNarrower(missing, closestMissing)) {
         closest = rule;
         closestMissing = missing;
       }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTokenError } from '../errors/oauth-error.js';
-import { extractBearerToken, MAX_AUTHORIZATION_HEADER_LENGTH, MissingBearerTokenError } from './bearer.js';
+import {
+  extractBearerToken,
+  MAX_AUTHORIZATION_HEADER_LENGTH,
+  MissingBearerTokenError,
+} from './bearer.js';
 import { buildBearerChallenge } from './challenge.js';
 
 function failure(header: unknown): InvalidTokenError {
@@ -22,7 +26,15 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
   });
 
   it('SECURITY-CASES 38: no header, another scheme → 401 without credentials', () => {
-    for (const header of [undefined, '', '   ', 'Basic x', 'Basic dXNlcjpwYXNz', 'DPoP tok', 'Bearerx tok']) {
+    for (const header of [
+      undefined,
+      '',
+      '   ',
+      'Basic x',
+      'Basic dXNlcjpwYXNz',
+      'DPoP tok',
+      'Bearerx tok',
+    ]) {
       const err = failure(header);
       expect(err).toBeInstanceOf(MissingBearerTokenError);
       expect([err.code, err.status]).toEqual(['invalid_token', 401]);
@@ -30,7 +42,19 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
   });
 
   it('SECURITY-CASES 38: Bearer with no token, or a malformed token → 401 invalid_token', () => {
-    for (const header of ['Bearer', 'Bearer ', 'Bearer  ', 'Bearer a b', 'Bearer a,b', 'Bearer =abc', 'Bearer tök', 'Bearer "tok"', 'Bearer\ttok', 'Bearer a=b', 'Bearer tok, Bearer tok2']) {
+    for (const header of [
+      'Bearer',
+      'Bearer ',
+      'Bearer  ',
+      'Bearer a b',
+      'Bearer a,b',
+      'Bearer =abc',
+      'Bearer tök',
+      'Bearer "tok"',
+      'Bearer\ttok',
+      'Bearer a=b',
+      'Bearer tok, Bearer tok2',
+    ]) {
       const err = failure(header);
       expect(err).not.toBeInstanceOf(MissingBearerTokenError);
       expect([err.code, err.status]).toEqual(['invalid_token', 401]);
@@ -45,7 +69,9 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
     expect(err.message).toMatch(/too large/);
     const huge = `Basic ${'a'.repeat(100_000)}`; // even another scheme: size first
     expect(failure(huge)).not.toBeInstanceOf(MissingBearerTokenError);
-    expect(extractBearerToken(`Bearer ${'a'.repeat(MAX_AUTHORIZATION_HEADER_LENGTH - 7)}`)).toHaveLength(8185);
+    expect(
+      extractBearerToken(`Bearer ${'a'.repeat(MAX_AUTHORIZATION_HEADER_LENGTH - 7)}`),
+    ).toHaveLength(8185);
   });
 
   it('never puts the header or token in the error', () => {
@@ -58,7 +84,11 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
 
 describe('buildBearerChallenge (RFC 6750 §3, RFC 9728 §5.1)', () => {
   it('builds the MCP challenges', () => {
-    expect(buildBearerChallenge({ resourceMetadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp' })).toBe(
+    expect(
+      buildBearerChallenge({
+        resourceMetadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp',
+      }),
+    ).toBe(
       'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"',
     );
     expect(
@@ -72,7 +102,9 @@ describe('buildBearerChallenge (RFC 6750 §3, RFC 9728 §5.1)', () => {
       'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource", error="insufficient_scope", error_description="Needs write", scope="mcp:tools:read mcp:tools:write"',
     );
     expect(buildBearerChallenge()).toBe('Bearer');
-    expect(buildBearerChallenge({ realm: 'mcp', error: 'invalid_token' })).toBe('Bearer realm="mcp", error="invalid_token"');
+    expect(buildBearerChallenge({ realm: 'mcp', error: 'invalid_token' })).toBe(
+      'Bearer realm="mcp", error="invalid_token"',
+    );
   });
 
   it('cannot be broken out of: quotes, backslashes, CR/LF and bad scope tokens are dropped', () => {
@@ -87,13 +119,15 @@ describe('buildBearerChallenge (RFC 6750 §3, RFC 9728 §5.1)', () => {
     const inner = value.slice('Bearer '.length);
     // Every value is a quoted-string without inner quotes or backslashes.
     expect(inner).toMatch(/^(?:[a-z_]+="[^"\\]*")(?:, [a-z_]+="[^"\\]*")*$/);
-    expect(value).toContain('scope="ok sp ace"'.replace('sp ace', '').trim().replace(' "', '"'));
+    expect(value).toContain('scope="ok"');
     expect(value).toContain('resource_metadata="https://mcp.example.com/a%22b/c"');
   });
 
   it('refuses configuration mistakes', () => {
     expect(() => buildBearerChallenge({ resourceMetadataUrl: '/relative' })).toThrow(TypeError);
-    expect(() => buildBearerChallenge({ resourceMetadataUrl: 'javascript:alert(1)' })).toThrow(TypeError);
+    expect(() => buildBearerChallenge({ resourceMetadataUrl: 'javascript:alert(1)' })).toThrow(
+      TypeError,
+    );
     expect(() => buildBearerChallenge({ error: 'bogus' as never })).toThrow(TypeError);
   });
 });

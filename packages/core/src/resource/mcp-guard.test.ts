@@ -1,0 +1,369 @@
+/**
+ * The resource-server API at the HTTP edge: SECURITY-CASES 37–40 and the MCP step-up flow
+ * (MCP authorization spec: 401 with resource_metadata, 403 insufficient_scope with scope).
+ */
+import { describe, expect, it } from 'vitest';
+import { TemporarilyUnavailableError } from '../errors/oauth-error.js';
+import {
+  createAccessTokenVerifier,
+  createSecretKey,
+  generateSecret,
+  type JwtPayload,
+  signJwt,
+} from '../jwt/index.js';
+import { createDefaultPolicies, defaultPolicyRules, PolicyEngine } from '../policy/index.js';
+import type { AuthContext, TokenVerifier } from './auth-context.js';
+import {
+  authContextFromAuthInfo,
+  authorizeMcpToolCall,
+  createDeniedToolResult,
+  createMcpGuard,
+  filterToolList,
+  type McpGuardDecision,
+  McpAuthMiddleware,
+  toAuthInfo,
+} from './index.js';
+
+const ISS = 'https://as.example.com';
+const AUD = 'https://mcp.example.com/mcp';
+const PRM = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp';
+
+async function setup(options: { revoked?: () => Promise<boolean> } = {}) {
+  const key = await createSecretKey(generateSecret());
+  const verifier = createAccessTokenVerifier({
+    key,
+    issuer: ISS,
+    audience: AUD,
+    isRevoked: options.revoked,
+  });
+  // The default families without the `.*` catch-all, so argument denials stay unfixable by scopes.
+  const policy = new PolicyEngine();
+  policy.addRules(defaultPolicyRules.filter((r) => r.id !== 'default-all'));
+  policy.addRule({
+    id: 'own-docs',
+    tools: 'edit_doc',
+    scopes: ['mcp:tools:write'],
+    args: { arg: 'owner', eq: { claim: 'sub' } },
+  });
+  const guard = createMcpGuard({
+    verifier,
+    policy,
+    resourceMetadataUrl: PRM,
+    challengeScopes: ['mcp:tools:read'],
+  });
+  const now = Math.floor(Date.now() / 1000);
+  const token = (claims: Partial<JwtPayload> = {}) =>
+    signJwt(
+      {
+        iss: ISS,
+        sub: 'alice',
+        aud: AUD,
+        exp: now + 300,
+        iat: now,
+        jti: `j-${Math.random()}`,
+        client_id: 'client-1',
+        scope: 'mcp:tools:read',
+        ...claims,
+      },
+      key,
+      { typ: 'at+jwt' },
+    );
+  return { guard, policy, token, verifier };
+}
+
+const call = (name: string, args?: unknown, id = 1) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args },
+});
+
+function expectRejection(decision: McpGuardDecision, status: number) {
+  if (decision.kind === 'ok') throw new Error(`expected ${status}, got ok`);
+  expect(decision.status).toBe(status);
+  return decision;
+}
+
+describe('createMcpGuard', () => {
+  it('lets an authenticated request through with the AuthContext and the SDK AuthInfo', async () => {
+    const { guard, token } = await setup();
+    const t = await token();
+    const decision = await guard.check({
+      authorizationHeader: `Bearer ${t}`,
+      body: call('read_file'),
+    });
+    if (decision.kind !== 'ok') throw new Error(decision.body);
+    expect(decision.auth).toMatchObject({
+      userId: 'alice',
+      clientId: 'client-1',
+      scopes: ['mcp:tools:read'],
+    });
+    expect(decision.authInfo).toMatchObject({
+      token: t,
+      clientId: 'client-1',
+      scopes: ['mcp:tools:read'],
+    });
+    expect(decision.authInfo.resource?.href).toBe(AUD);
+    expect(authContextFromAuthInfo(decision.authInfo)).toBe(decision.auth);
+  });
+
+  it('SECURITY-CASES 37: a token in ?access_token= is never looked at (401)', async () => {
+    const { guard, token } = await setup();
+    const t = await token();
+    // The guard takes no URL at all; even if an adapter passed one along, it is ignored.
+    const request = {
+      authorizationHeader: undefined,
+      body: call('read_file'),
+      url: `${AUD}?access_token=${t}`,
+      access_token: t,
+    };
+    const d = expectRejection(await guard.check(request), 401);
+    expect(d.kind).toBe('unauthenticated');
+    expect(d.body).not.toContain(t);
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['Bearer with no token', 'Bearer'],
+    ['Basic x', 'Basic x'],
+    ['a garbage token', 'Bearer not-a-jwt'],
+  ])('SECURITY-CASES 38: %s → 401 with resource_metadata', async (_label, header) => {
+    const { guard } = await setup();
+    const d = expectRejection(
+      await guard.check({ authorizationHeader: header, body: call('read_file') }),
+      401,
+    );
+    expect(d.kind).toBe('unauthenticated');
+    const challenge = d.headers['www-authenticate']!;
+    expect(challenge).toContain(`resource_metadata="${PRM}"`);
+    expect(challenge).toContain('scope="mcp:tools:read"');
+    // RFC 6750 §3.1: no error code when the request carried no bearer credentials.
+    if (header === undefined || header === 'Basic x') expect(challenge).not.toContain('error=');
+    else expect(challenge).toContain('error="invalid_token"');
+    expect(JSON.parse(d.body).error).toBe('invalid_token');
+    expect(d.headers['cache-control']).toBe('no-store');
+  });
+
+  it('a 401 for a tools/call advertises the scope that tool needs', async () => {
+    const { guard } = await setup();
+    const d = expectRejection(
+      await guard.check({ authorizationHeader: undefined, body: call('delete_user') }),
+      401,
+    );
+    expect(d.headers['www-authenticate']).toContain('scope="mcp:tools:read mcp:tools:admin"');
+  });
+
+  it('SECURITY-CASES 39: a missing scope for a tool → 403 insufficient_scope with granted ∪ needed scope', async () => {
+    const { guard, token } = await setup();
+    const t = await token();
+    const d = expectRejection(
+      await guard.check({
+        authorizationHeader: `Bearer ${t}`,
+        body: call('delete_user', { id: 'u1' }),
+      }),
+      403,
+    );
+    expect(d.kind).toBe('insufficient_scope');
+    const challenge = d.headers['www-authenticate']!;
+    expect(challenge).toMatch(/^Bearer /);
+    expect(challenge).toContain('error="insufficient_scope"');
+    expect(challenge).toContain('scope="mcp:tools:read mcp:tools:admin"');
+    expect(challenge).toContain(`resource_metadata="${PRM}"`);
+    expect(JSON.parse(d.body).error).toBe('insufficient_scope');
+    expect(challenge).not.toContain(t);
+  });
+
+  it('a batch: every scope the refused calls need is requested at once', async () => {
+    const { guard, token } = await setup();
+    const t = await token();
+    const d = expectRejection(
+      await guard.check({
+        authorizationHeader: `Bearer ${t}`,
+        body: [
+          call('read_file', {}, 1),
+          call('send_email', {}, 2),
+          call('delete_user', {}, 3),
+          { jsonrpc: '2.0', method: 'notifications/initialized' },
+        ],
+      }),
+      403,
+    );
+    expect(d.headers['www-authenticate']).toContain(
+      'scope="mcp:tools:read mcp:tools:write mcp:tools:admin"',
+    );
+  });
+
+  it('denials scopes cannot fix pass the HTTP edge; the MCP layer answers them', async () => {
+    const { guard, token, policy } = await setup();
+    const t = await token({ scope: 'mcp:tools:write' });
+    for (const body of [
+      call('edit_doc', { owner: 'bob' }),
+      call('bad name'),
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      'not json-rpc',
+      null,
+    ]) {
+      const d = await guard.check({ authorizationHeader: `Bearer ${t}`, body });
+      expect(d.kind).toBe('ok');
+      if (d.kind === 'ok' && typeof body === 'object' && body !== null && 'params' in body) {
+        const inner = authorizeMcpToolCall(policy, d.auth, body.params.name, body.params.arguments);
+        expect(inner.allowed).toBe(false);
+        if (!inner.allowed) expect(inner.result.isError).toBe(true);
+      }
+    }
+  });
+
+  it('SECURITY-CASES 39: a store error while verifying → 503, never a 2xx', async () => {
+    const { guard, token } = await setup({
+      revoked: async () => {
+        throw new Error('redis down');
+      },
+    });
+    const t = await token();
+    const d = expectRejection(
+      await guard.check({ authorizationHeader: `Bearer ${t}`, body: call('read_file') }),
+      503,
+    );
+    expect(d.kind).toBe('unavailable');
+    expect(d.headers['retry-after']).toBeDefined();
+    expect(JSON.parse(d.body).error).toBe('temporarily_unavailable');
+  });
+
+  it('a verifier that fails unexpectedly → 500, a TemporarilyUnavailableError → 503', async () => {
+    const { policy } = await setup();
+    const broken: TokenVerifier = {
+      verify: async () => {
+        throw new Error('bug');
+      },
+    };
+    const d = expectRejection(
+      await createMcpGuard({ verifier: broken, policy }).check({
+        authorizationHeader: 'Bearer x',
+        body: null,
+      }),
+      500,
+    );
+    expect(d.kind).toBe('error');
+    expect(JSON.parse(d.body)).toEqual({
+      error: 'server_error',
+      error_description: 'Token verification failed',
+    });
+    const down: TokenVerifier = {
+      verify: async () => {
+        throw new TemporarilyUnavailableError();
+      },
+    };
+    expect(
+      (
+        await createMcpGuard({ verifier: down, policy }).check({
+          authorizationHeader: 'Bearer x',
+          body: null,
+        })
+      ).kind,
+    ).toBe('unavailable');
+    const liar: TokenVerifier = { verify: async () => ({}) as AuthContext };
+    expect(
+      expectRejection(
+        await createMcpGuard({ verifier: liar, policy }).check({
+          authorizationHeader: 'Bearer x',
+          body: null,
+        }),
+        500,
+      ).kind,
+    ).toBe('error');
+  });
+
+  it('SECURITY-CASES 40: a token issued for another audience → 401; the context never holds the token', async () => {
+    const { guard, token } = await setup();
+    const other = await token({ aud: 'https://other.example.com/mcp' });
+    const d = expectRejection(
+      await guard.check({ authorizationHeader: `Bearer ${other}`, body: call('read_file') }),
+      401,
+    );
+    expect(d.headers['www-authenticate']).toContain('error="invalid_token"');
+    const t = await token();
+    const ok = await guard.check({ authorizationHeader: `Bearer ${t}`, body: null });
+    if (ok.kind !== 'ok') throw new Error('expected ok');
+    // What tool handlers get (the AuthContext) has no token to forward upstream.
+    expect(JSON.stringify(ok.auth)).not.toContain(t);
+    expect(JSON.stringify(ok.auth)).not.toContain(t.split('.')[2]!);
+  });
+
+  it('an expired token → 401', async () => {
+    const { guard, token } = await setup();
+    const t = await token({ exp: Math.floor(Date.now() / 1000) - 10 });
+    expect(
+      expectRejection(await guard.check({ authorizationHeader: `Bearer ${t}`, body: null }), 401)
+        .kind,
+    ).toBe('unauthenticated');
+  });
+});
+
+describe('MCP-layer helpers', () => {
+  const ctx: AuthContext = {
+    userId: 'alice',
+    clientId: 'c',
+    scopes: ['mcp:tools:read'],
+    claims: { sub: 'alice' },
+    expiresAt: undefined,
+    jti: undefined,
+    resource: 'https://mcp.example.com/mcp',
+    grantId: undefined,
+  };
+
+  it('filterToolList keeps what the caller may call; no caller, no tools', () => {
+    const policy = createDefaultPolicies();
+    const tools = [
+      { name: 'read_file', title: 'Read' },
+      { name: 'send_email' },
+      { name: 'get_weather' },
+    ];
+    expect(filterToolList(tools, ctx, policy)).toEqual([tools[0], tools[2]]);
+    expect(filterToolList(tools, undefined, policy)).toEqual([]);
+  });
+
+  it('authorizeMcpToolCall returns one documented denied result', () => {
+    const policy = createDefaultPolicies();
+    expect(authorizeMcpToolCall(policy, ctx, 'read_file', {}).allowed).toBe(true);
+    const denied = authorizeMcpToolCall(policy, ctx, 'delete_user', { id: 1 });
+    expect(denied.allowed).toBe(false);
+    if (denied.allowed) return;
+    expect(denied.decision?.code).toBe('insufficient_scope');
+    expect(denied.result).toEqual(createDeniedToolResult(denied.decision!));
+    expect(denied.result).toEqual({
+      content: [
+        {
+          type: 'text',
+          text: 'Access denied (insufficient_scope): rule "default-admin" requires scope mcp:tools:admin',
+        },
+      ],
+      isError: true,
+    });
+    const anonymous = authorizeMcpToolCall(policy, undefined, 'read_file');
+    expect(anonymous.allowed).toBe(false);
+    if (!anonymous.allowed) expect(anonymous.result.content[0]!.text).toMatch(/unauthenticated/);
+  });
+
+  it('toAuthInfo builds the SDK AuthInfo shape', () => {
+    const info = toAuthInfo({ ...ctx, expiresAt: 123 }, 'tok');
+    expect(info).toEqual({
+      token: 'tok',
+      clientId: 'c',
+      scopes: ['mcp:tools:read'],
+      expiresAt: 123,
+      resource: new URL('https://mcp.example.com/mcp'),
+      extra: { auth: { ...ctx, expiresAt: 123 } },
+    });
+    expect(toAuthInfo({ ...ctx, resource: undefined }, 't')).not.toHaveProperty('resource');
+    expect(authContextFromAuthInfo({ extra: {} })).toBeUndefined();
+    expect(authContextFromAuthInfo(null)).toBeUndefined();
+  });
+
+  it('the guard can wrap an existing middleware', () => {
+    const m = new McpAuthMiddleware({
+      verifier: { verify: async () => ctx },
+      policy: createDefaultPolicies(),
+    });
+    expect(createMcpGuard(m).middleware).toBe(m);
+  });
+});
