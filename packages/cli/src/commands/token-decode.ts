@@ -223,7 +223,11 @@ export function inspectAccessToken(
       'RFC 9068 §2.2.3; RFC 8693 §4.2',
     );
   }
-  return problems;
+  const rank: Record<ProblemSeverity, number> = { error: 0, warn: 1, info: 2 };
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => rank[a.p.severity] - rank[b.p.severity] || a.i - b.i)
+    .map((x) => x.p);
 }
 
 function decodeSegment(segment: string): Record<string, unknown> | undefined {
