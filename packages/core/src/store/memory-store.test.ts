@@ -29,3 +29,14 @@ describe('MemoryStore', () => {
     expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(TypeError);
   });
 });
+
+describe('MemoryStore sweeping', () => {
+  it('drops expired entries as writes happen, without reads', async () => {
+    let now = 0;
+    const store = new MemoryStore({ now: () => now });
+    for (let i = 0; i < 100; i++) await store.set(`old:${i}`, i, 10);
+    now = 1_000;
+    for (let i = 0; i < 100; i++) await store.set(`new:${i}`, i, 10_000);
+    expect(store.size).toBe(100);
+  });
+});

@@ -25,7 +25,6 @@ export class MemoryStore implements Store {
   readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
   readonly #now: () => number;
-  #writesSinceSweep = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     const max = options.maxEntries ?? 100_000;
@@ -98,7 +97,7 @@ export class MemoryStore implements Store {
     // Re-inserting moves the key to the end, so eviction order is oldest write first.
     this.#entries.delete(key);
     this.#entries.set(key, { value: structuredClone(value), expiresAt: this.#now() + ttlMs });
-    if (++this.#writesSinceSweep >= 1024) this.#sweep();
+    this.#sweepOldest();
     while (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done) break;
@@ -106,9 +105,15 @@ export class MemoryStore implements Store {
     }
   }
 
-  #sweep(): void {
-    this.#writesSinceSweep = 0;
+  // Incremental sweep: look at a few of the oldest writes per write, so the cost per write
+  // stays constant however large the store grows. With mostly-equal TTLs the oldest writes
+  // are also the first to expire.
+  #sweepOldest(): void {
     const now = this.#now();
-    for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
+    let looked = 0;
+    for (const [key, entry] of this.#entries) {
+      if (++looked > 4) break;
+      if (entry.expiresAt <= now) this.#entries.delete(key);
+    }
   }
 }
