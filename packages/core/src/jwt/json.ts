@@ -18,9 +18,10 @@ const COLON = 0x3a;
  * comparing names after unescaping (`"a"` and `"\u0061"` are the same name).
  */
 export function hasDuplicateKeys(text: string): boolean {
-  // One set of seen names per open object; `null` for arrays. Iterative: no recursion limit.
-  const stack: (Set<string> | null)[] = [];
-  let top: Set<string> | null = null;
+  // Names seen per open object (`null` for arrays); small objects use an array, which is
+  // cheaper than a Set, until SMALL names. Iterative: no recursion limit.
+  const stack: (Names | null)[] = [];
+  let top: Names | null = null;
   let expectKey = false;
   const len = text.length;
   for (let i = 0; i < len; i++) {
@@ -35,13 +36,19 @@ export function hasDuplicateKeys(text: string): boolean {
       if (expectKey && top !== null) {
         const raw = text.slice(start, end);
         const name = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
-        if (top.has(name)) return true;
-        top.add(name);
+        if (Array.isArray(top)) {
+          if (top.includes(name)) return true;
+          top.push(name);
+          if (top.length > SMALL) top = new Set(top);
+        } else {
+          if (top.has(name)) return true;
+          top.add(name);
+        }
         expectKey = false;
       }
     } else if (c === OPEN_BRACE) {
       stack.push(top);
-      top = new Set();
+      top = [];
       expectKey = true;
     } else if (c === OPEN_BRACKET) {
       stack.push(top);
@@ -58,6 +65,9 @@ export function hasDuplicateKeys(text: string): boolean {
   }
   return false;
 }
+
+type Names = string[] | Set<string>;
+const SMALL = 16;
 
 function isEscaped(text: string, quote: number): boolean {
   let backslashes = 0;

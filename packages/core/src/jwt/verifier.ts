@@ -10,6 +10,11 @@ import {
   verifyCompiled,
 } from './verify.js';
 
+interface Entry {
+  readonly token: string;
+  readonly result: VerifiedJwt;
+}
+
 /** Options of {@link createJwtVerifier}. */
 export interface JwtVerifierOptions extends VerifyJwtOptions {
   /** How many verified tokens to remember (0 disables the cache). Default 1000. */
@@ -39,31 +44,56 @@ export function createJwtVerifier(
     throw new TypeError('createJwtVerifier: key must be a JwtKey or a KeySet');
   }
   const compiled = compileVerifyOptions(verifyOptions, 'createJwtVerifier');
-  const cache = new Map<string, VerifiedJwt>();
+  // Two generations: when `young` is full it becomes `old` and the previous `old` is
+  // dropped. Bounded (at most 2 × cacheSize/2 entries), O(1), no per-entry bookkeeping.
+  // Keyed by the signature segment (short to hash); the whole token must match too.
+  const generation = Math.max(1, Math.ceil(cacheSize / 2));
+  let young = new Map<string, Entry>();
+  let old = new Map<string, Entry>();
+
+  function lookup(token: string, id: string): Entry | undefined {
+    let entry = young.get(id);
+    if (entry === undefined) {
+      entry = old.get(id);
+      if (entry !== undefined && entry.token === token) remember(id, entry);
+    }
+    return entry !== undefined && entry.token === token ? entry : undefined;
+  }
+
+  function remember(id: string, entry: Entry): void {
+    if (young.size >= generation) {
+      old = young;
+      young = new Map();
+    }
+    young.set(id, entry);
+  }
+
+  function forget(id: string): void {
+    young.delete(id);
+    old.delete(id);
+  }
 
   async function verify(token: string): Promise<VerifiedJwt> {
-    if (cacheSize > 0 && typeof token === 'string') {
-      const hit = cache.get(token);
+    const id =
+      cacheSize > 0 && typeof token === 'string' ? token.slice(token.lastIndexOf('.') + 1) : '';
+    if (id !== '') {
+      const hit = lookup(token, id);
       if (hit !== undefined) {
         try {
-          checkTimeClaims(hit.payload, compiled, nowSeconds(compiled));
+          checkTimeClaims(hit.result.payload, compiled, nowSeconds(compiled));
         } catch (error) {
-          cache.delete(token);
+          forget(id);
           throw error;
         }
-        return hit;
+        return hit.result;
       }
     }
     const result = await verifyCompiled(token, key, compiled);
-    if (cacheSize > 0) {
-      deepFreeze(result.payload);
-      const frozen = Object.freeze(result);
-      // Bounded: the oldest entry goes first.
-      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-      cache.set(token, frozen);
-      return frozen;
-    }
-    return result;
+    if (id === '') return result;
+    deepFreeze(result.payload);
+    const frozen = Object.freeze(result);
+    remember(id, { token, result: frozen });
+    return frozen;
   }
 
   return { verify };
