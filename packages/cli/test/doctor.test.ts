@@ -160,3 +160,79 @@ describe('doctor against deliberately broken servers (each defect fails its chec
     expect(status('pkce-plain-refused')).toBe('skip');
   });
 });
+
+describe('doctor details', () => {
+  it('does not wait for an event stream that stays open (Streamable HTTP)', async () => {
+    const server = await startFakeMcpServer({ openEventStream: true });
+    servers.push(server);
+    const r = await runCli(
+      ['doctor', server.url, '--json', '--timeout', '3000', '--token-env', 'T'],
+      {
+        env: { T: await server.mint() },
+      },
+    );
+    const report = JSON.parse(r.stdout) as DoctorReport;
+    expect(report.checks.find((c) => c.id === 'token-valid-accepted')?.status).toBe('pass');
+    expect(r.code).toBe(0);
+  });
+
+  it('finds AS metadata for an issuer with a path in the MCP discovery order (RFC 8414 §3.1, §5)', async () => {
+    const mcp = 'https://mcp.example.test/mcp';
+    const issuer = 'https://auth.example.test/tenant1';
+    const asked: string[] = [];
+    const fakeFetch: typeof fetch = async (input, init) => {
+      const url = new URL(String(input));
+      asked.push(`${init?.method ?? 'GET'} ${url.origin}${url.pathname}`);
+      const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+        new Response(JSON.stringify(body), {
+          status,
+          headers: { 'content-type': 'application/json', ...headers },
+        });
+      if (url.href === mcp)
+        return json(
+          401,
+          {},
+          {
+            'www-authenticate': `Bearer resource_metadata="https://mcp.example.test/.well-known/oauth-protected-resource/mcp"`,
+          },
+        );
+      if (url.pathname === '/.well-known/oauth-protected-resource/mcp')
+        return json(200, { resource: mcp, authorization_servers: [issuer] });
+      if (url.href === `${issuer}/.well-known/openid-configuration`)
+        return json(200, {
+          issuer,
+          authorization_endpoint: `${issuer}/authorize`,
+          token_endpoint: `${issuer}/token`,
+          response_types_supported: ['code'],
+          code_challenge_methods_supported: ['S256'],
+        });
+      return json(404, {});
+    };
+    const r = await runCli(['doctor', mcp, '--json'], { fetch: fakeFetch });
+    const report = JSON.parse(r.stdout) as DoctorReport;
+    const status = (id: string) => report.checks.find((c) => c.id === id)?.status;
+    expect(
+      asked.filter((a) => a.includes('.well-known') && a.includes('auth.example.test')),
+    ).toEqual([
+      'GET https://auth.example.test/.well-known/oauth-authorization-server/tenant1',
+      'GET https://auth.example.test/.well-known/openid-configuration/tenant1',
+      'GET https://auth.example.test/tenant1/.well-known/openid-configuration',
+    ]);
+    expect(status('as-metadata')).toBe('pass');
+    expect(status('as-issuer')).toBe('pass');
+    expect(status('as-iss-parameter')).toBe('warn');
+    expect(status('client-registration')).toBe('warn');
+    expect(status('pkce-plain-refused')).toBe('skip');
+  });
+
+  it('shows progress on stderr only on a TTY, and clears it', async () => {
+    const server = await startFakeMcpServer();
+    servers.push(server);
+    const tty = await runCli(['doctor', server.url], { tty: true });
+    expect(tty.stderr).toContain('protected-resource metadata');
+    expect(tty.stderr.endsWith('\r\u001b[2K')).toBe(true);
+    expect(tty.stdout).toContain('\u001b[32mPASS');
+    const pipe = await runCli(['doctor', server.url]);
+    expect(pipe.stderr).toBe('');
+  });
+});

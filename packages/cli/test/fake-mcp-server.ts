@@ -20,6 +20,8 @@ export interface FakeDefects {
   resourceMismatch?: boolean;
   /** Registration accepts http:// redirect URIs on any host. */
   acceptsInsecureRedirect?: boolean;
+  /** Not a defect: answers authenticated requests with an event stream that stays open. */
+  openEventStream?: boolean;
 }
 
 /** A small hand-written MCP server with an OAuth surface, conforming unless told otherwise. */
@@ -86,6 +88,11 @@ export async function startFakeMcpServer(defects: FakeDefects = {}): Promise<Fak
           { error: 'invalid_token' },
           { 'www-authenticate': challenge('invalid_token') },
         );
+      }
+      if (defects.openEventStream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n');
+        return; // never ended
       }
       return json(200, {
         jsonrpc: '2.0',

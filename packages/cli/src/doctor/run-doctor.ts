@@ -240,13 +240,22 @@ export async function runDoctor(
     return { url: mcpUrlInput, ok, counts, checks };
   };
 
-  const http = async (url: URL | string, init: RequestInit = {}): Promise<HttpResult> => {
+  const http = async (
+    url: URL | string,
+    init: RequestInit = {},
+    readBody = true,
+  ): Promise<HttpResult> => {
     try {
       const res = await fetchFn(url, {
         ...init,
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
+      if (!readBody) {
+        // An accepted MCP request may answer with an event stream that stays open.
+        await res.body?.cancel().catch(() => {});
+        return { ok: true, status: res.status, headers: res.headers, text: '' };
+      }
       return { ok: true, status: res.status, headers: res.headers, text: await readCapped(res) };
     } catch (err) {
       const e = err as { name?: string; cause?: { code?: string } };
@@ -292,15 +301,19 @@ export async function runDoctor(
     },
   });
   const postInitialize = (url: URL, authorization?: string) =>
-    http(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        ...(authorization === undefined ? {} : { authorization }),
+    http(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+        body: initializeBody,
       },
-      body: initializeBody,
-    });
+      false,
+    );
 
   // 1. The 401 challenge.
   progress('unauthenticated initialize');
@@ -787,7 +800,7 @@ export async function runDoctor(
         ...params,
       };
       for (const [k, v] of Object.entries(all)) if (v !== undefined) url.searchParams.set(k, v);
-      const res = await http(url, { headers: { accept: 'text/html' } });
+      const res = await http(url, { headers: { accept: 'text/html' } }, false);
       if (!res.ok) return { kind: 'network', error: res.error };
       if (res.status >= 300 && res.status < 400) {
         const loc = res.headers.get('location');
