@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Tests run against source: workspace packages resolve through the `@mcp-auth/source`
 // export condition, so no build is needed before `vitest run`.
-const conditions = ['@mcp-auth/source', 'node', 'import', 'module', 'default'];
+const conditions = ['@mcp-auth/source', 'node', 'default'];
 
 export default defineConfig({
   resolve: { conditions },
