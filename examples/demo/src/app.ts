@@ -146,7 +146,11 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   app.disable('x-powered-by');
   const auth = mcpAuth({ server: authServer, policy });
   // The OAuth endpoints and metadata, then /mcp behind the guard (401 / 403 step-up at the edge).
-  auth.mount(app, (req, res) => sessions.handle(req, res, req.body));
+  // The handler returns nothing: Express 5 awaits returned promises through `is-promise`, which
+  // breaks under the root vitest config's `import` condition (it loads the ESM build).
+  auth.mount(app, (req, res, next) => {
+    sessions.handle(req, res, req.body).catch(next);
+  });
   app.get('/', (_req, res) => {
     res.type('text/plain').send(describeEndpoints(guide));
   });

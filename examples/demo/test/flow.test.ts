@@ -1,0 +1,305 @@
+// The whole MCP authorization flow against the demo, with the OFFICIAL MCP SDK client
+// (Client + StreamableHTTPClientTransport + an OAuthClientProvider) and the real HTML forms.
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDemo, type TestDemo, TestClient } from './harness.js';
+
+const READ = 'mcp:tools:read';
+const WRITE = 'mcp:tools:write';
+const ADMIN = 'mcp:tools:admin';
+
+let t: TestDemo;
+const clients: TestClient[] = [];
+
+function newClient(username: string, untick: string[] = []): TestClient {
+  const client = new TestClient(t.demo.mcpUrl, { username, untick });
+  clients.push(client);
+  return client;
+}
+
+function json(text: string): Record<string, unknown> {
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** A raw MCP request with a bearer token, for checks below the SDK. */
+function rawMcp(
+  token: string,
+  body: unknown,
+  sessionId?: string,
+  url = t.demo.mcpUrl,
+): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-06-18',
+      ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+beforeAll(async () => {
+  t = await startTestDemo();
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await t?.demo.close();
+});
+
+describe('demo: discovery (RFC 9728, RFC 8414)', () => {
+  it('answers an unauthenticated MCP request with 401 and resource_metadata (SECURITY-CASES 38)', async () => {
+    const response = await fetch(t.demo.mcpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(401);
+    const challenge = response.headers.get('www-authenticate') ?? '';
+    expect(challenge).toMatch(/^Bearer /);
+    expect(challenge).toContain(
+      `resource_metadata="${t.demo.url}/.well-known/oauth-protected-resource/mcp"`,
+    );
+  });
+
+  it('publishes the policy scopes in both metadata documents', async () => {
+    const prm = (await (
+      await fetch(`${t.demo.url}/.well-known/oauth-protected-resource/mcp`)
+    ).json()) as Record<string, unknown>;
+    expect(prm.resource).toBe(t.demo.mcpUrl);
+    expect(prm.authorization_servers).toEqual([t.demo.issuer]);
+    const asm = (await (
+      await fetch(`${t.demo.url}/.well-known/oauth-authorization-server`)
+    ).json()) as Record<string, unknown>;
+    expect(asm.issuer).toBe(t.demo.issuer);
+    expect(asm.code_challenge_methods_supported).toEqual(['S256']);
+    for (const doc of [prm, asm]) {
+      expect(doc.scopes_supported).toEqual(t.demo.policy.scopesSupported());
+      expect(doc.scopes_supported).toEqual(expect.arrayContaining([READ, WRITE, ADMIN]));
+    }
+  });
+});
+
+describe('demo: the official SDK client through registration, PKCE, login and consent', () => {
+  it('carol (admin): full flow, every tool listed, allowed calls, the role rule and the argument rule', async () => {
+    const carol = newClient('carol');
+    await carol.connect();
+    // 401 → PRM → AS metadata → registration → authorize (login + consent) → token.
+    expect(carol.mcpResponses[0]?.status).toBe(401);
+    expect(carol.authorizations).toHaveLength(1);
+    const first = carol.authorizations[0]!;
+    expect(first.result.pages).toEqual(['login', 'consent']);
+    expect(first.url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(first.url.searchParams.get('resource')).toBe(t.demo.mcpUrl);
+    expect(first.result.iss).toBe(t.demo.issuer); // RFC 9207
+    expect([...carol.provider.grantedScopes].sort()).toEqual([ADMIN, READ, WRITE]);
+
+    expect(await carol.toolNames()).toEqual([
+      'delete_user',
+      'get_weather',
+      'oauth_introspect',
+      'send_email',
+      'whoami',
+    ]);
+    const weather = await carol.call('get_weather', { city: 'Lisbon' });
+    expect(weather.isError).toBe(false);
+    expect(weather.text).toContain('Weather in Lisbon');
+    const deleted = await carol.call('delete_user', { username: 'bob' });
+    expect(deleted).toEqual({ isError: false, text: expect.stringContaining('User bob deleted') });
+    // The argument rule: nobody deletes themselves — refused inside MCP, not a step-up.
+    const self = await carol.call('delete_user', { username: 'carol' });
+    expect(self.isError).toBe(true);
+    expect(self.text).toMatch(/^Access denied \(denied_by_rule\)/);
+    expect(self.text).toContain('no-self-delete');
+
+    // The resource telling clients how to authorize.
+    const resource = await carol.client.readResource({ uri: 'oauth://authorize' });
+    const guide = json(String((resource.contents[0] as { text: string }).text));
+    expect(guide.authorization_endpoint).toBe(`${t.demo.issuer}/authorize`);
+    expect(guide.token_endpoint).toBe(`${t.demo.issuer}/token`);
+    expect(String(guide.authorization_url_template)).toContain('code_challenge_method=S256');
+  });
+
+  it('whoami and oauth_introspect describe the caller and the token, never the token itself (SECURITY-CASES 40)', async () => {
+    const bob = newClient('bob');
+    await bob.connect();
+    const token = bob.accessToken;
+    const whoami = await bob.call('whoami');
+    expect(whoami.isError).toBe(false);
+    expect(whoami.text).not.toContain(token);
+    const me = json(whoami.text);
+    expect(me.userId).toBe('bob');
+    expect(me.scopes).toEqual(expect.arrayContaining([READ, WRITE]));
+    expect((me.claims as Record<string, unknown>).role).toBe('editor');
+    expect(me).not.toHaveProperty('token');
+
+    const introspected = await bob.call('oauth_introspect');
+    expect(introspected.text).not.toContain(token);
+    const claims = json(introspected.text);
+    expect(claims.active).toBe(true);
+    expect(claims.sub).toBe('bob');
+    expect(claims.iss).toBe(t.demo.issuer);
+    expect(claims.aud).toBe(t.demo.mcpUrl);
+    expect(claims.client_id).toBe(me.clientId);
+  });
+
+  it('alice (viewer) sees only what she may call, and cannot step up beyond her grantable scopes', async () => {
+    const alice = newClient('alice');
+    await alice.connect();
+    expect(alice.provider.grantedScopes).toEqual([READ]);
+    expect(await alice.toolNames()).toEqual(['get_weather', 'oauth_introspect', 'whoami']);
+    expect((await alice.call('get_weather', { city: 'Oslo' })).isError).toBe(false);
+    // send_email needs write: a 403 step-up; alice re-authorizes but cannot be granted write,
+    // so the retried call is refused again and the SDK stops (no loop).
+    const attempt = alice.call('send_email', { to: 'x@example.com', subject: 'hi', body: '' });
+    await expect(attempt).rejects.toBeInstanceOf(StreamableHTTPError);
+    await expect(attempt).rejects.toMatchObject({ code: 403 });
+    expect(alice.authorizations).toHaveLength(2);
+    expect(alice.provider.grantedScopes).toEqual([READ]);
+  });
+
+  it('a role that scopes cannot fix: dave has mcp:tools:admin but role viewer → refused inside MCP', async () => {
+    const dave = newClient('dave');
+    await dave.connect();
+    expect([...dave.provider.grantedScopes].sort()).toEqual([ADMIN, READ, WRITE]);
+    expect(await dave.toolNames()).not.toContain('delete_user');
+    const denied = await dave.call('delete_user', { username: 'alice' });
+    expect(denied.isError).toBe(true);
+    expect(denied.text).toMatch(/^Access denied \(denied_by_rule\)/);
+    expect(denied.text).toContain('delete-user-admins-only');
+    // No step-up was attempted for it: every MCP response after the first login was a 2xx.
+    expect(dave.mcpResponses.slice(1).every((r) => r.status < 300)).toBe(true);
+    expect(dave.authorizations).toHaveLength(1);
+  });
+
+  it('step-up: bob unticks write, send_email answers 403 insufficient_scope, the client re-authorizes with the wider scope (MCP authorization §Scope challenge)', async () => {
+    const bob = newClient('bob', [WRITE]);
+    await bob.connect();
+    expect(bob.provider.grantedScopes).toEqual([READ]);
+    expect(await bob.toolNames()).toEqual(['get_weather', 'oauth_introspect', 'whoami']);
+
+    bob.script = { username: 'bob' }; // this time bob approves everything offered
+    const sent = await bob.call('send_email', { to: 'carol@example.com', subject: 'Hi', body: '' });
+    expect(sent).toEqual({ isError: false, text: expect.stringContaining('queued') });
+
+    const challenge = bob.mcpResponses.find((r) => r.status === 403)?.challenge ?? '';
+    expect(challenge).toContain('error="insufficient_scope"');
+    const scope = /scope="([^"]*)"/.exec(challenge)?.[1]?.split(' ').sort();
+    expect(scope).toEqual([READ, WRITE]); // granted ∪ missing
+    expect(bob.authorizations).toHaveLength(2);
+    const stepUp = bob.authorizations[1]!;
+    expect(stepUp.url.searchParams.get('scope')?.split(' ').sort()).toEqual([READ, WRITE]);
+    expect([...bob.provider.grantedScopes].sort()).toEqual([READ, WRITE]);
+    expect(await bob.toolNames()).toEqual([
+      'get_weather',
+      'oauth_introspect',
+      'send_email',
+      'whoami',
+    ]);
+  });
+
+  it('refreshes after the access token expires, then a revoked grant is refused (RFC 6749 §6, RFC 7009)', async () => {
+    // A second demo whose access tokens live one second (the server's clock is the real one).
+    const short = await startTestDemo({ accessTokenTtlSeconds: 1 });
+    try {
+      const bob = new TestClient(short.demo.mcpUrl, { username: 'bob' });
+      clients.push(bob);
+      await bob.connect();
+      const before = bob.accessToken;
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      const expired = await rawMcp(
+        before,
+        { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+        undefined,
+        short.demo.mcpUrl,
+      );
+      expect(expired.status).toBe(401);
+      expect(expired.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      // The SDK gets the 401, refreshes (no new login) and retries.
+      const weather = await bob.call('get_weather', { city: 'Rome' });
+      expect(weather.isError).toBe(false);
+      expect(bob.accessToken).not.toBe(before);
+      expect(bob.authorizations).toHaveLength(1);
+      await bob.close();
+    } finally {
+      await short.demo.close();
+    }
+
+    const bob = newClient('bob');
+    await bob.connect();
+    // Revoke the refresh token as the client would on sign-out: the grant dies with it.
+    const tokens = bob.provider.tokens();
+    const clientId = bob.provider.clientInformation()?.client_id ?? '';
+    const revoked = await fetch(`${t.demo.issuer}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        token: tokens?.refresh_token ?? '',
+        token_type_hint: 'refresh_token',
+        client_id: clientId,
+      }),
+    });
+    expect(revoked.status).toBe(200);
+    const refused = await rawMcp(bob.accessToken, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('binds MCP sessions to their user: another user presenting the session id gets 404', async () => {
+    const carol = newClient('carol');
+    await carol.connect();
+    const sessionId = carol.transport.sessionId;
+    expect(sessionId).toBeTruthy();
+    const alice = newClient('alice');
+    await alice.connect();
+    const hijack = await rawMcp(
+      alice.accessToken,
+      { jsonrpc: '2.0', id: 9, method: 'tools/list' },
+      sessionId,
+    );
+    expect(hijack.status).toBe(404);
+    const own = await rawMcp(
+      carol.accessToken,
+      { jsonrpc: '2.0', id: 9, method: 'tools/list' },
+      sessionId,
+    );
+    expect(own.status).toBe(200);
+  });
+
+  it('denying consent sends access_denied back to the client (RFC 6749 §4.1.2.1)', async () => {
+    const bob = new TestClient(t.demo.mcpUrl, { username: 'bob', decision: 'deny' });
+    clients.push(bob);
+    await expect(bob.connect()).rejects.toMatchObject({ oauthError: 'access_denied' });
+    expect(bob.provider.tokens()).toBeUndefined();
+  });
+});
+
+describe('demo: the decision log', () => {
+  it('logs one line per decision (tool, user, client, allowed, reason), never a token', () => {
+    const decisions = t.logs.filter((line) => line.includes(' authz '));
+    expect(decisions.length).toBeGreaterThan(5);
+    for (const line of decisions) {
+      expect(line).toMatch(/ tool=\S+ user="[^"]*" client="[^"]*" allowed=(true|false) /);
+      expect(line).toMatch(/reason="/);
+    }
+    expect(
+      decisions.some(
+        (l) => l.includes('tool=delete_user user="dave"') && l.includes('allowed=false'),
+      ),
+    ).toBe(true);
+    expect(
+      decisions.some(
+        (l) => l.includes('tool=send_email user="bob"') && l.includes('code=insufficient_scope'),
+      ),
+    ).toBe(true);
+    const secrets = clients.flatMap((c) => {
+      const tokens = c.provider.tokens();
+      return [tokens?.access_token, tokens?.refresh_token].filter((s): s is string => !!s);
+    });
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const line of t.logs) for (const secret of secrets) expect(line).not.toContain(secret);
+  });
+});
