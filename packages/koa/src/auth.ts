@@ -17,6 +17,11 @@ import type { Context, Middleware } from 'koa';
  */
 export interface McpAuthState {
   auth?: McpAuthInfo;
+  /**
+   * The parsed JSON-RPC body after {@link mcpGuard} (also in `ctx.request.body`), for
+   * `transport.handleRequest(ctx.req, ctx.res, ctx.state.body)`.
+   */
+  body?: unknown;
 }
 
 /** Options of {@link requireAuth}. */
@@ -68,8 +73,8 @@ export function requireAuth(options: RequireAuthOptions): Middleware<McpAuthStat
  * `protectMcpServer` from `@mcp-auth/sdk` on the MCP server).
  *
  * It reads the JSON body itself (4 MiB cap) unless a body parser already ran, and leaves the
- * parsed body in `ctx.request.body`: call
- * `transport.handleRequest(ctx.req, ctx.res, ctx.request.body)` with `ctx.respond = false`.
+ * parsed body in `ctx.state.body` and `ctx.request.body`: call
+ * `transport.handleRequest(ctx.req, ctx.res, ctx.state.body)` with `ctx.respond = false`.
  *
  * @throws TypeError at mount time when an option is missing or malformed.
  */
@@ -79,7 +84,10 @@ export function mcpGuard(options: McpGuardOptions): Middleware<McpAuthState> {
     const request = ctx.request as ParsedRequest;
     const outcome = await guard(ctx.req, { preread: request.body });
     if (!accept(ctx, outcome)) return;
-    if (outcome.ok) request.body = outcome.body;
+    if (outcome.ok) {
+      request.body = outcome.body;
+      ctx.state.body = outcome.body;
+    }
     await next();
   };
 }

@@ -43,7 +43,7 @@ export interface McpAuth {
  * const auth = mcpAuth({ server, policy });
  * auth.mount(app, async (ctx) => {
  *   ctx.respond = false;
- *   await transport.handleRequest(ctx.req, ctx.res, ctx.request.body);
+ *   await transport.handleRequest(ctx.req, ctx.res, ctx.state.body);
  * });
  * ```
  * @throws TypeError at mount time when an option is missing or malformed.

@@ -20,7 +20,7 @@ describe('Koa', () => {
         });
         ctx.respond = false; // the transport writes the response itself
         await mcp.connect(transport);
-        await transport.handleRequest(ctx.req, ctx.res, (ctx.request as { body?: unknown }).body);
+        await transport.handleRequest(ctx.req, ctx.res, ctx.state.body);
       });
       httpServer.on('request', app.callback());
     },
