@@ -60,7 +60,7 @@ export interface DoctorOptions {
   readonly now?: () => number;
 }
 
-const MCP = 'MCP 2025-11-25 Authorization';
+const MCP = 'MCP 2025-11-25';
 const REF = {
   https: `${MCP} › Communication Security; OAuth 2.1 §1.5`,
   unauthenticated: `${MCP} › Token Handling, Error Handling; RFC 6750 §3`,

@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSecret } from '@mcp-auth/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DoctorReport } from '../src/doctor/run-doctor.js';
+import { runCli } from './helpers.js';
+
+// "doctor passes on every example of this repo": each example is started as its users start
+// it (its own process, a free port) and checked, with a token minted by `mcp-auth token mint`.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const examples = [
+  { name: 'demo', entry: join(root, 'examples', 'demo', 'src', 'server.ts') },
+].filter((e) => existsSync(e.entry));
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+});
+
+async function startExample(entry: string, env: Record<string, string>): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@mcp-auth/source', '--import', 'tsx', entry],
+    {
+      cwd: dirname(dirname(entry)),
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(
+      () => reject(new Error('the example did not print its MCP endpoint in 30 s')),
+      30_000,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const url = /MCP endpoint\s+(http\S+)/.exec(out)?.[1];
+      if (url !== undefined) {
+        clearTimeout(timer);
+        resolve(url);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the example exited with ${code}`));
+    });
+  });
+}
+
+describe.skipIf(examples.length === 0)('doctor against the repo examples', () => {
+  it.each(examples)(
+    '$name: no check fails',
+    async ({ entry }) => {
+      const secret = generateSecret();
+      const url = await startExample(entry, { JWT_SECRET: secret });
+      const origin = new URL(url).origin;
+      const minted = await runCli(
+        [
+          'token',
+          'mint',
+          '--sub',
+          'alice',
+          '--scopes',
+          'mcp:tools:read',
+          '--aud',
+          url,
+          '--iss',
+          origin,
+        ],
+        { env: { JWT_SECRET: secret } },
+      );
+      expect(minted.code).toBe(0);
+      const r = await runCli(['doctor', url, '--json', '--token-env', 'T'], {
+        env: { T: minted.stdout.trim() },
+      });
+      const report = JSON.parse(r.stdout) as DoctorReport;
+      expect(
+        report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`),
+      ).toEqual([]);
+      expect(report.checks.find((c) => c.id === 'token-valid-accepted')?.status).toBe('pass');
+      expect(r.code).toBe(0);
+    },
+    60_000,
+  );
+});
