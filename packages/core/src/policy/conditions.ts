@@ -61,6 +61,7 @@ function lookupPath(root: unknown, path: readonly string[]): unknown {
 }
 
 type Getter = (input: PolicyConditionInput) => unknown;
+const NO_GETTER: Getter = () => undefined;
 
 function makeGetter(source: Source, path: readonly string[]): Getter {
   if (path.length === 1) {
@@ -128,7 +129,8 @@ class Validator {
       return undefined;
     }
     const path = this.path(value[source], `${pointer}/${source}`);
-    return path ? makeGetter(source, path) : undefined;
+    if (!path) return undefined;
+    return this.scope.build === false ? NO_GETTER : makeGetter(source, path);
   }
 
   condition(value: unknown, pointer: string, depth = 0): CompiledCondition | undefined {
@@ -225,12 +227,14 @@ class Validator {
     const operandPointer = `${pointer}/${op}`;
     const operand = value[op];
     if (!path || !ok) return undefined;
-    const subject = makeGetter(source, typeof value[source] === 'string' ? path : [...path]);
+    const build = this.scope.build !== false;
+    const subject = build ? makeGetter(source, path) : NO_GETTER;
 
     switch (op) {
       case 'exists': {
         if (typeof operand !== 'boolean')
           return this.problem(operandPointer, '"exists" takes true or false');
+        if (!build) return PLACEHOLDER;
         return operand
           ? (i) => {
               const v = subject(i);
@@ -250,8 +254,10 @@ class Validator {
               operandPointer,
               '"eq" takes a string, number, boolean, null or a reference',
             );
+          if (!build) return PLACEHOLDER;
           return (i) => subject(i) === operand;
         }
+        if (!build) return PLACEHOLDER;
         return (i) => {
           const v = subject(i);
           return isScalar(v) && v === ref(i);
@@ -267,6 +273,7 @@ class Validator {
             }
           });
           if (!good) return undefined;
+          if (!build) return PLACEHOLDER;
           const list = [...operand] as unknown[];
           return (i) => {
             const v = subject(i);
@@ -276,6 +283,7 @@ class Validator {
         const ref = this.ref(operand, operandPointer);
         if (ref === undefined) return undefined;
         if (ref === null) return this.problem(operandPointer, '"in" takes an array or a reference');
+        if (!build) return PLACEHOLDER;
         return (i) => {
           const v = subject(i);
           const list = ref(i);
@@ -287,6 +295,7 @@ class Validator {
         if (ref === undefined) return undefined;
         if (ref === null && !isScalar(operand))
           return this.problem(operandPointer, '"contains" takes a scalar or a reference');
+        if (!build) return PLACEHOLDER;
         const get: Getter = ref === null ? () => operand : ref;
         return (i) => {
           const v = subject(i);
@@ -301,6 +310,7 @@ class Validator {
         if (ref === undefined) return undefined;
         if (ref === null && (typeof operand !== 'number' || !Number.isFinite(operand)))
           return this.problem(operandPointer, `"${op}" takes a finite number or a reference`);
+        if (!build) return PLACEHOLDER;
         const get: Getter = ref === null ? () => operand : ref;
         const compare =
           op === 'gt'

@@ -1,7 +1,14 @@
-import { type CompiledCondition, cloneCondition, compileCondition } from './conditions.js';
+import { type CompiledCondition, compileCondition } from './conditions.js';
 import { PolicyValidationError } from './errors.js';
 import { compileToolPattern, isValidToolName, type PatternMatcher } from './pattern.js';
-import { type CompiledRule, compileRule, ruleLabel } from './rule.js';
+import {
+  type CompiledRule,
+  compileRule,
+  ruleLabel,
+  ruleToJson,
+  type ScopeInterner,
+} from './rule.js';
+import type { ParsedPattern } from './pattern.js';
 import { scopeCovers } from './scopes.js';
 import type {
   PolicyConditionInput,
@@ -14,7 +21,6 @@ import type {
   PolicyExplanation,
   PolicyProblem,
   PolicyRule,
-  PolicyRuleJson,
   PolicySubject,
   RuleExplanation,
   ScopeRequirement,
@@ -192,8 +198,11 @@ function makeDecision(
 export class PolicyEngine {
   readonly #rules: CompiledRule[] = [];
   readonly #ids = new Set<string>();
-  readonly #exact = new Map<string, number[]>();
+  readonly #exact = new Map<string, number | number[]>();
+  readonly #interner: ScopeInterner = new Map();
   readonly #byPrefix = new Map<string, PatternEntry[]>();
+  readonly #bySuffix = new Map<string, PatternEntry[]>();
+  #maxSuffix = 0;
   readonly #unprefixed: PatternEntry[] = [];
   #maxPrefix = 0;
   #dirty = false;
@@ -236,15 +245,15 @@ export class PolicyEngine {
     if (doc.version !== 1) problems.push({ pointer: '/version', message: '"version" must be 1' });
     if (doc.$schema !== undefined && typeof doc.$schema !== 'string')
       problems.push({ pointer: '/$schema', message: '"$schema" must be a string' });
-    const compiled: CompiledRule[] = [];
+    const compiled: { rule: CompiledRule; patterns: readonly ParsedPattern[] }[] = [];
     if (!Array.isArray(doc.rules)) {
       problems.push({ pointer: '/rules', message: '"rules" must be an array' });
     } else {
       const seen = new Set<string>();
       doc.rules.forEach((raw, i) => {
-        const rule = compileRule(raw, i, `/rules/${i}`, problems, true);
+        const rule = compileRule(raw, i, `/rules/${i}`, problems, true, engine.#interner);
         const rawId = (raw as { id?: unknown } | null)?.id;
-        const id = rule?.id ?? (typeof rawId === 'string' ? rawId : undefined);
+        const id = rule?.rule.id ?? (typeof rawId === 'string' ? rawId : undefined);
         if (id !== undefined) {
           if (seen.has(id))
             problems.push({ pointer: `/rules/${i}/id`, message: `duplicate rule id "${id}"` });
@@ -254,7 +263,7 @@ export class PolicyEngine {
       });
     }
     if (problems.length > 0) throw new PolicyValidationError(problems, 'Invalid policy document');
-    for (const rule of compiled) engine.#install(rule);
+    for (const c of compiled) engine.#install(c.rule, c.patterns);
     return engine;
   }
 
@@ -263,11 +272,12 @@ export class PolicyEngine {
     return {
       version: 1,
       rules: this.#rules.map((rule) => {
-        if (!rule.json)
+        const json = ruleToJson(rule);
+        if (!json)
           throw new TypeError(
             `PolicyEngine.toJSON: rule "${rule.id}" uses a predicate function, which JSON cannot hold`,
           );
-        return cloneCondition(rule.json) as PolicyRuleJson;
+        return json;
       }),
     };
   }
@@ -284,31 +294,31 @@ export class PolicyEngine {
   addRule(rule: PolicyRule): string {
     const problems: PolicyProblem[] = [];
     const index = this.#rules.length;
-    const compiled = compileRule(rule, index, '', problems, false);
-    if (compiled && this.#ids.has(compiled.id))
-      problems.push({ pointer: '/id', message: `duplicate rule id "${compiled.id}"` });
+    const compiled = compileRule(rule, index, '', problems, false, this.#interner);
+    if (compiled && this.#ids.has(compiled.rule.id))
+      problems.push({ pointer: '/id', message: `duplicate rule id "${compiled.rule.id}"` });
     if (!compiled || problems.length > 0)
       throw new PolicyValidationError(problems, `Invalid ${ruleLabel(rule, index)}`);
-    this.#install(compiled);
-    return compiled.id;
+    this.#install(compiled.rule, compiled.patterns);
+    return compiled.rule.id;
   }
 
   /** Adds several rules; all are validated first and none is added if one is invalid. */
   addRules(rules: readonly PolicyRule[]): string[] {
     const problems: PolicyProblem[] = [];
-    const compiled: CompiledRule[] = [];
-    const ids = new Set(this.#ids);
+    const compiled: { rule: CompiledRule; patterns: readonly ParsedPattern[] }[] = [];
+    const ids = new Set<string>();
     rules.forEach((rule, i) => {
-      const c = compileRule(rule, this.#rules.length + i, `/${i}`, problems, false);
+      const c = compileRule(rule, this.#rules.length + i, `/${i}`, problems, false, this.#interner);
       if (!c) return;
-      if (ids.has(c.id))
-        problems.push({ pointer: `/${i}/id`, message: `duplicate rule id "${c.id}"` });
-      ids.add(c.id);
+      if (ids.has(c.rule.id) || this.#ids.has(c.rule.id))
+        problems.push({ pointer: `/${i}/id`, message: `duplicate rule id "${c.rule.id}"` });
+      ids.add(c.rule.id);
       compiled.push(c);
     });
     if (problems.length > 0) throw new PolicyValidationError(problems, 'Invalid rules');
-    for (const c of compiled) this.#install(c);
-    return compiled.map((c) => c.id);
+    for (const c of compiled) this.#install(c.rule, c.patterns);
+    return compiled.map((c) => c.rule.id);
   }
 
   /** Subscribes an audit listener; returns a function that unsubscribes it. */
@@ -326,18 +336,20 @@ export class PolicyEngine {
     return this.#rules.length;
   }
 
-  #install(rule: CompiledRule): void {
+  #install(rule: CompiledRule, patterns: readonly ParsedPattern[]): void {
     this.#rules.push(rule);
     this.#ids.add(rule.id);
     const index = rule.index;
-    for (const parsed of rule.patterns) {
+    for (const parsed of patterns) {
       // A pattern matching a finite set of names (`send_email`, `(get|list)_user`) is exact.
       const exactNames = parsed.complete ? parsed.prefixes.filter(isValidToolName) : undefined;
       if (exactNames) {
         for (const name of exactNames) {
-          const list = this.#exact.get(name);
-          if (list === undefined) this.#exact.set(name, [index]);
-          else if (list[list.length - 1] !== index) list.push(index);
+          const known = this.#exact.get(name);
+          if (known === undefined) this.#exact.set(name, index);
+          else if (typeof known === 'number') {
+            if (known !== index) this.#exact.set(name, [known, index]);
+          } else if (known[known.length - 1] !== index) known.push(index);
         }
         continue;
       }
@@ -347,15 +359,22 @@ export class PolicyEngine {
         required: parsed.required,
         matcher: undefined,
       };
-      const prefixes = parsed.prefixes;
-      if (prefixes.includes('')) this.#unprefixed.push(entry);
-      else
-        for (const p of prefixes) {
+      // Index by literal prefixes, else by literal suffixes; only the rest is tried for every name.
+      if (!parsed.prefixes.includes(''))
+        for (const p of parsed.prefixes) {
           const list = this.#byPrefix.get(p);
           if (list === undefined) this.#byPrefix.set(p, [entry]);
           else list.push(entry);
           if (p.length > this.#maxPrefix) this.#maxPrefix = p.length;
         }
+      else if (!parsed.suffixes.includes(''))
+        for (const p of parsed.suffixes) {
+          const list = this.#bySuffix.get(p);
+          if (list === undefined) this.#bySuffix.set(p, [entry]);
+          else list.push(entry);
+          if (p.length > this.#maxSuffix) this.#maxSuffix = p.length;
+        }
+      else this.#unprefixed.push(entry);
     }
     this.#dirty = true;
   }
@@ -370,7 +389,8 @@ export class PolicyEngine {
     if (cached !== undefined) return cached;
     const found = new Set<number>();
     const exact = this.#exact.get(name);
-    if (exact !== undefined) for (const i of exact) found.add(i);
+    if (typeof exact === 'number') found.add(exact);
+    else if (exact !== undefined) for (const i of exact) found.add(i);
     const test = (entry: PatternEntry) => {
       if (found.has(entry.rule)) return;
       if (entry.required.length > 0 && !name.includes(entry.required)) return;
@@ -385,6 +405,13 @@ export class PolicyEngine {
       const limit = Math.min(this.#maxPrefix, name.length);
       for (let k = 1; k <= limit; k++) {
         const list = this.#byPrefix.get(name.slice(0, k));
+        if (list !== undefined) for (const entry of list) test(entry);
+      }
+    }
+    if (this.#bySuffix.size > 0) {
+      const limit = Math.min(this.#maxSuffix, name.length);
+      for (let k = 1; k <= limit; k++) {
+        const list = this.#bySuffix.get(name.slice(name.length - k));
         if (list !== undefined) for (const entry of list) test(entry);
       }
     }
@@ -575,7 +602,7 @@ export class PolicyEngine {
           missingScopes: EMPTY,
           outcome: 'skipped',
           detail: valid
-            ? `no pattern of ${rule.patterns.map((p) => JSON.stringify(p.source)).join(', ')} matches the whole name`
+            ? `no pattern of ${rule.tools.map((p) => JSON.stringify(p)).join(', ')} matches the whole name`
             : 'the tool name is invalid',
         } satisfies RuleExplanation;
       const hasConditions = rule.whenSrc !== undefined || rule.argsSrc !== undefined;

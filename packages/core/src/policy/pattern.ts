@@ -89,6 +89,8 @@ export interface ParsedPattern {
   readonly prefixes: readonly string[];
   /** True when `prefixes` is exactly the (finite) set of strings the pattern matches. */
   readonly complete: boolean;
+  /** Literal suffixes: every matching name ends with one of them (`''` among them if unknown). */
+  readonly suffixes: readonly string[];
   /** A literal every matching name contains (`''` when none is known): a cheap pre-filter. */
   readonly required: string;
 }
@@ -375,7 +377,7 @@ interface PrefixInfo {
 }
 const MAX_PREFIXES = 16;
 
-function prefixesOf(node: Node): PrefixInfo {
+function prefixesOf(node: Node, reverse = false): PrefixInfo {
   switch (node.t) {
     case 'char':
       return node.literal === undefined
@@ -383,14 +385,14 @@ function prefixesOf(node: Node): PrefixInfo {
         : { strings: [node.literal], complete: true };
     case 'rep': {
       if (node.min === 0) return { strings: [''], complete: false };
-      const inner = prefixesOf(node.node);
+      const inner = prefixesOf(node.node, reverse);
       return { strings: inner.strings, complete: false };
     }
     case 'alt': {
       const strings = new Set<string>();
       let complete = true;
       for (const alt of node.alts) {
-        const p = prefixesOf(alt);
+        const p = prefixesOf(alt, reverse);
         for (const s of p.strings) strings.add(s);
         complete &&= p.complete;
       }
@@ -399,11 +401,13 @@ function prefixesOf(node: Node): PrefixInfo {
     }
     case 'seq': {
       let acc: string[] = [''];
-      for (const item of node.items) {
-        const p = prefixesOf(item);
+      const items = node.items;
+      for (let n = 0; n < items.length; n++) {
+        const item = items[reverse ? items.length - 1 - n : n]!;
+        const p = prefixesOf(item, reverse);
         if (acc.length * p.strings.length > MAX_PREFIXES) return { strings: acc, complete: false };
         const next: string[] = [];
-        for (const a of acc) for (const b of p.strings) next.push(a + b);
+        for (const a of acc) for (const b of p.strings) next.push(reverse ? b + a : a + b);
         acc = [...new Set(next)];
         if (!p.complete) return { strings: acc, complete: false };
       }
@@ -438,7 +442,15 @@ export function parseToolPattern(source: string): ParsedPattern {
     throw new PatternSyntaxError(`the pattern is longer than ${MAX_PATTERN_LENGTH} characters`, 0);
   if (PLAIN_NAME.test(source)) {
     // Fast path: no metacharacter at all, an exact name.
-    return { source, exact: source, prefixes: [source], complete: true, required: source };
+    const only = [source];
+    return {
+      source,
+      exact: source,
+      prefixes: only,
+      complete: true,
+      suffixes: only,
+      required: source,
+    };
   }
   const root = new Parser(source).parse();
   const info = prefixesOf(root);
@@ -452,6 +464,7 @@ export function parseToolPattern(source: string): ParsedPattern {
     exact,
     prefixes: info.strings,
     complete: info.complete,
+    suffixes: info.complete ? info.strings : prefixesOf(root, true).strings,
     required: requiredLiteral(root),
   };
 }
@@ -475,6 +488,44 @@ export function compileToolPattern(source: string): PatternMatcher {
   const tree = PLAIN_NAME.test(source)
     ? ({ t: 'seq', items: Array.from(source, literalNode) } satisfies Node)
     : new Parser(source).parse();
+  return compileAffix(tree) ?? compileAutomaton(tree);
+}
+
+const isAnyStar = (node: Node | undefined): boolean =>
+  node !== undefined &&
+  node.t === 'rep' &&
+  node.min === 0 &&
+  node.max === Number.POSITIVE_INFINITY &&
+  node.node.t === 'char' &&
+  node.node.set === ANY;
+
+/**
+ * Fast path for the most common shapes: a finite set of literal prefixes then `.*`
+ * (`read_.*`, `(get|list)_.*`), or `.*` then a finite set of literal suffixes (`.*_admin`).
+ */
+function compileAffix(tree: Node): PatternMatcher | undefined {
+  if (tree.t !== 'seq' || tree.items.length < 2) return undefined;
+  const items = tree.items;
+  const headStar = isAnyStar(items[0]);
+  const tailStar = isAnyStar(items[items.length - 1]);
+  if (headStar === tailStar) return undefined;
+  const rest = headStar ? items.slice(1) : items.slice(0, -1);
+  if (rest.some((item) => isAnyStar(item))) return undefined;
+  const info = prefixesOf(rest.length === 1 ? rest[0]! : { t: 'seq', items: rest });
+  if (!info.complete) return undefined;
+  const affixes = info.strings;
+  if (affixes.length === 1) {
+    const affix = affixes[0]!;
+    return headStar
+      ? { test: (name) => name.endsWith(affix) }
+      : { test: (name) => name.startsWith(affix) };
+  }
+  return headStar
+    ? { test: (name) => affixes.some((a) => name.endsWith(a)) }
+    : { test: (name) => affixes.some((a) => name.startsWith(a)) };
+}
+
+function compileAutomaton(tree: Node): PatternMatcher {
   const sets: CharSet[] = [];
   const follow: number[][] = [];
   const add = (set: CharSet): number => {

@@ -9,7 +9,10 @@ import { type ParsedPattern, PatternSyntaxError, parseToolPattern } from './patt
 import { isValidScopeToken } from './scopes.js';
 import type { PolicyEffect, PolicyProblem, PolicyRuleJson } from './types.js';
 
-/** A validated, compiled rule. */
+/**
+ * A validated rule. Kept small: an engine holds one per rule (10,000s of them), so the JSON
+ * form is rebuilt on demand and conditions are compiled on first use.
+ */
 export interface CompiledRule {
   readonly id: string;
   readonly index: number;
@@ -17,14 +20,20 @@ export interface CompiledRule {
   /** `all`: every scope; `any`: one of them; `none`: no scope needed. */
   readonly mode: 'all' | 'any' | 'none';
   readonly scopes: readonly string[];
+  /** The tool patterns as written. */
+  readonly tools: readonly string[];
+  readonly description: string | undefined;
   /** Private copies of the validated conditions; compiled into `whenFn`/`argsFn` on first use. */
   readonly whenSrc: unknown;
   readonly argsSrc: unknown;
   whenFn: CompiledCondition | undefined;
   argsFn: CompiledCondition | undefined;
+}
+
+/** A compiled rule with its parsed patterns (only needed while installing it). */
+export interface RuleWithPatterns {
+  readonly rule: CompiledRule;
   readonly patterns: readonly ParsedPattern[];
-  /** The normalized JSON form (shares `whenSrc`/`argsSrc`: copy before handing out). */
-  readonly json: PolicyRuleJson | undefined;
 }
 
 const RULE_KEYS = new Set(['id', 'tools', 'effect', 'scopes', 'when', 'args', 'description']);
@@ -43,6 +52,31 @@ export function ruleLabel(raw: unknown, index: number): string {
   return typeof id === 'string' && RULE_ID.test(id) ? `rule "${id}"` : `rule #${index + 1}`;
 }
 
+/** Shares identical scope lists between rules (many rules require the same scopes). */
+export type ScopeInterner = Map<string, readonly string[]>;
+
+function parsePattern(
+  source: unknown,
+  at: string,
+  label: string,
+  problems: PolicyProblem[],
+): ParsedPattern | undefined {
+  if (typeof source !== 'string') {
+    problems.push({ pointer: at, message: 'a tool pattern must be a string' });
+    return undefined;
+  }
+  try {
+    return parseToolPattern(source);
+  } catch (error) {
+    if (!(error instanceof PatternSyntaxError)) throw error;
+    problems.push({
+      pointer: at,
+      message: `${label}: tool pattern ${JSON.stringify(source.slice(0, 200))} is refused: ${error.message}`,
+    });
+    return undefined;
+  }
+}
+
 /**
  * Validates one rule and compiles it. Problems go to `problems` (with pointers under
  * `pointer`); returns undefined when there was any.
@@ -53,71 +87,62 @@ export function compileRule(
   pointer: string,
   problems: PolicyProblem[],
   json: boolean,
-): CompiledRule | undefined {
+  interner?: ScopeInterner,
+): RuleWithPatterns | undefined {
   const before = problems.length;
-  const problem = (at: string, message: string) => {
-    problems.push({ pointer: at, message });
-  };
   if (!isPlainObject(raw)) {
-    problem(pointer, 'a rule must be an object');
+    problems.push({ pointer, message: 'a rule must be an object' });
     return undefined;
   }
-  for (const key of Object.keys(raw))
+  for (const key in raw)
     if (!RULE_KEYS.has(key))
-      problem(
-        `${pointer}/${pointerToken(key)}`,
-        `unknown rule key "${key}" (expected id, tools, effect, scopes, when, args, description)`,
-      );
+      problems.push({
+        pointer: `${pointer}/${pointerToken(key)}`,
+        message: `unknown rule key "${key}" (expected id, tools, effect, scopes, when, args, description)`,
+      });
 
   // id
   let id = `rule-${index + 1}`;
   if (raw.id !== undefined) {
     if (typeof raw.id !== 'string' || !RULE_ID.test(raw.id))
-      problem(`${pointer}/id`, 'id must be 1–128 printable ASCII characters');
+      problems.push({
+        pointer: `${pointer}/id`,
+        message: 'id must be 1–128 printable ASCII characters',
+      });
     else id = raw.id;
   }
   const label = `rule "${id}"`;
 
   // tools
   const patterns: ParsedPattern[] = [];
-  const toolList: string[] = [];
   const tools = raw.tools;
-  const checkPattern = (source: unknown, at: string) => {
-    if (typeof source !== 'string') {
-      problem(at, 'a tool pattern must be a string');
-      return;
+  if (typeof tools === 'string') {
+    const parsed = parsePattern(tools, `${pointer}/tools`, label, problems);
+    if (parsed) patterns.push(parsed);
+  } else if (Array.isArray(tools)) {
+    if (tools.length === 0)
+      problems.push({ pointer: `${pointer}/tools`, message: '"tools" must not be empty' });
+    for (let j = 0; j < tools.length; j++) {
+      const parsed = parsePattern(tools[j], `${pointer}/tools/${j}`, label, problems);
+      if (parsed) patterns.push(parsed);
     }
-    try {
-      patterns.push(parseToolPattern(source));
-      toolList.push(source);
-    } catch (error) {
-      if (!(error instanceof PatternSyntaxError)) throw error;
-      problem(
-        at,
-        `${label}: tool pattern ${JSON.stringify(source.slice(0, 200))} is refused: ${error.message}`,
-      );
-    }
-  };
-  if (typeof tools === 'string') checkPattern(tools, `${pointer}/tools`);
-  else if (Array.isArray(tools)) {
-    if (tools.length === 0) problem(`${pointer}/tools`, '"tools" must not be empty');
-    tools.forEach((t, j) => {
-      checkPattern(t, `${pointer}/tools/${j}`);
-    });
   } else
-    problem(`${pointer}/tools`, '"tools" is required: a pattern or a non-empty list of patterns');
+    problems.push({
+      pointer: `${pointer}/tools`,
+      message: '"tools" is required: a pattern or a non-empty list of patterns',
+    });
 
   // effect
   let effect: PolicyEffect = 'allow';
   if (raw.effect !== undefined) {
     if (raw.effect === 'allow' || raw.effect === 'deny') effect = raw.effect;
-    else problem(`${pointer}/effect`, 'effect must be "allow" or "deny"');
+    else
+      problems.push({ pointer: `${pointer}/effect`, message: 'effect must be "allow" or "deny"' });
   }
 
   // scopes
   let mode: CompiledRule['mode'] = 'none';
   let scopes: readonly string[] = EMPTY;
-  let scopesJson: PolicyRuleJson['scopes'];
   if (raw.scopes !== undefined) {
     let list: unknown;
     let listPointer = `${pointer}/scopes`;
@@ -132,39 +157,48 @@ export function compileRule(
       }
     }
     if (!Array.isArray(list)) {
-      problem(
-        `${pointer}/scopes`,
-        'scopes must be an array, { "allOf": [...] } or { "anyOf": [...] }',
-      );
+      problems.push({
+        pointer: `${pointer}/scopes`,
+        message: 'scopes must be an array, { "allOf": [...] } or { "anyOf": [...] }',
+      });
     } else {
       let ok = true;
-      list.forEach((s, j) => {
-        if (!isValidScopeToken(s)) {
-          problem(
-            `${listPointer}/${j}`,
-            'a scope must be a non-empty RFC 6749 scope token (no spaces, quotes or backslashes)',
-          );
+      for (let j = 0; j < list.length; j++)
+        if (!isValidScopeToken(list[j])) {
+          problems.push({
+            pointer: `${listPointer}/${j}`,
+            message:
+              'a scope must be a non-empty RFC 6749 scope token (no spaces, quotes or backslashes)',
+          });
           ok = false;
         }
-      });
       if (kind === 'anyOf' && list.length === 0) {
-        problem(listPointer, '"anyOf" must not be empty (no scope could ever satisfy it)');
+        problems.push({
+          pointer: listPointer,
+          message: '"anyOf" must not be empty (no scope could ever satisfy it)',
+        });
         ok = false;
       }
-      if (ok) {
-        scopes = Object.freeze([...new Set(list as string[])]);
-        mode = scopes.length === 0 ? 'none' : kind === 'allOf' ? 'all' : 'any';
-        scopesJson = kind === 'allOf' ? { allOf: [...scopes] } : { anyOf: [...scopes] };
-      }
       if (effect === 'deny' && list.length > 0)
-        problem(
-          `${pointer}/scopes`,
-          'a deny rule cannot require scopes; express who is denied with "when"',
-        );
+        problems.push({
+          pointer: `${pointer}/scopes`,
+          message: 'a deny rule cannot require scopes; express who is denied with "when"',
+        });
+      else if (ok && list.length > 0) {
+        const unique = list.length === 1 ? (list as string[]) : [...new Set(list as string[])];
+        const key = `${kind} ${unique.join(' ')}`;
+        const shared = interner?.get(key);
+        if (shared) scopes = shared;
+        else {
+          scopes = Object.freeze([...unique]);
+          interner?.set(key, scopes);
+        }
+        mode = kind === 'allOf' ? 'all' : 'any';
+      }
     }
   }
 
-  // conditions (validated now, compiled on first use)
+  // conditions: validated now, compiled on first use
   if (raw.when !== undefined)
     compileCondition(raw.when, `${pointer}/when`, problems, {
       allowArgs: false,
@@ -179,37 +213,36 @@ export function compileRule(
     });
 
   if (raw.description !== undefined && typeof raw.description !== 'string')
-    problem(`${pointer}/description`, 'description must be a string');
+    problems.push({ pointer: `${pointer}/description`, message: 'description must be a string' });
 
   if (problems.length > before) return undefined;
 
-  const whenSrc = raw.when === undefined ? undefined : cloneCondition(raw.when);
-  const argsSrc = raw.args === undefined ? undefined : cloneCondition(raw.args);
-  let ruleJson: PolicyRuleJson | undefined;
-  if (!hasPredicate(whenSrc) && !hasPredicate(argsSrc)) {
-    const out: { -readonly [K in keyof PolicyRuleJson]: PolicyRuleJson[K] } = {
-      id,
-      tools: toolList,
-      effect,
-    };
-    if (typeof raw.description === 'string') out.description = raw.description;
-    if (scopesJson && scopes.length > 0) out.scopes = scopesJson;
-    if (whenSrc !== undefined) out.when = whenSrc as PolicyRuleJson['when'];
-    if (argsSrc !== undefined) out.args = argsSrc as PolicyRuleJson['args'];
-    ruleJson = out;
-  }
-
-  return {
+  const rule: CompiledRule = {
     id,
     index,
     effect,
     mode,
     scopes,
-    whenSrc,
-    argsSrc,
+    tools: patterns.length === 1 ? [patterns[0]!.source] : patterns.map((p) => p.source),
+    description: typeof raw.description === 'string' ? raw.description : undefined,
+    whenSrc: raw.when === undefined ? undefined : cloneCondition(raw.when),
+    argsSrc: raw.args === undefined ? undefined : cloneCondition(raw.args),
     whenFn: undefined,
     argsFn: undefined,
-    patterns,
-    json: ruleJson,
   };
+  return { rule, patterns };
+}
+
+/** The normalized JSON form of a rule (a fresh copy), or undefined when it holds a predicate. */
+export function ruleToJson(rule: CompiledRule): PolicyRuleJson | undefined {
+  if (hasPredicate(rule.whenSrc) || hasPredicate(rule.argsSrc)) return undefined;
+  const out: { -readonly [K in keyof PolicyRuleJson]: PolicyRuleJson[K] } =
+    rule.description === undefined
+      ? { id: rule.id, tools: [...rule.tools], effect: rule.effect }
+      : { id: rule.id, description: rule.description, tools: [...rule.tools], effect: rule.effect };
+  if (rule.mode === 'all') out.scopes = { allOf: [...rule.scopes] };
+  else if (rule.mode === 'any') out.scopes = { anyOf: [...rule.scopes] };
+  if (rule.whenSrc !== undefined) out.when = cloneCondition(rule.whenSrc) as PolicyRuleJson['when'];
+  if (rule.argsSrc !== undefined) out.args = cloneCondition(rule.argsSrc) as PolicyRuleJson['args'];
+  return out;
 }
