@@ -15,6 +15,13 @@ interface Entry {
   readonly result: VerifiedJwt;
 }
 
+/** ~36 bits of the signature's last characters (random for any real signature), folded. */
+function fingerprint(token: string): number {
+  let h = 0;
+  for (let i = token.length - 6; i < token.length; i++) h = (h << 6) ^ token.charCodeAt(i);
+  return h | 1; // never 0, the empty slot
+}
+
 /** Options of {@link createJwtVerifier}. */
 export interface JwtVerifierOptions extends VerifyJwtOptions {
   /** How many verified tokens to remember (0 disables the cache). Default 1000. */
@@ -29,8 +36,10 @@ export interface JwtVerifier {
 
 /**
  * A verifier with options checked once and a bounded cache of tokens that verified: a token
- * seen again skips decoding and the signature, but its time claims (`exp`, `nbf`, `iat`,
- * `maxTokenAge`) are checked again on every hit. Results are frozen (they are shared).
+ * verified again skips decoding and the signature, but its time claims (`exp`, `nbf`,
+ * `iat`, `maxTokenAge`) are checked again on every hit. A token enters the cache on its
+ * second successful verification (one-off tokens are not kept). Cached results are frozen
+ * (they are shared).
  */
 export function createJwtVerifier(
   key: JwtKey | KeySet,
@@ -50,6 +59,13 @@ export function createJwtVerifier(
   const generation = Math.max(1, Math.ceil(cacheSize / 2));
   let young = new Map<string, Entry>();
   let old = new Map<string, Entry>();
+  // Admission ("doorkeeper", as in TinyLFU): a token is cached from its second successful
+  // verification. One-off tokens then cost no cache entry (nor the GC work of keeping it),
+  // and cannot push out tokens that are actually repeated. A fingerprint collision only
+  // admits a token early; lookups always compare the whole token.
+  let doorSize = 64;
+  while (doorSize < cacheSize * 2) doorSize *= 2;
+  const door = new Int32Array(cacheSize > 0 ? doorSize : 0);
 
   function lookup(token: string, id: string): Entry | undefined {
     let entry = young.get(id);
@@ -90,6 +106,12 @@ export function createJwtVerifier(
     }
     const result = await verifyCompiled(token, key, compiled);
     if (id === '') return result;
+    const print = fingerprint(token);
+    const slot = print & (door.length - 1);
+    if (door[slot] !== print) {
+      door[slot] = print;
+      return result;
+    }
     deepFreeze(result.payload);
     const frozen = Object.freeze(result);
     remember(id, { token, result: frozen });
