@@ -110,7 +110,9 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     signingKey: jwtSecret,
     store,
     identityProvider,
-    policy,
+    // The policy's scopes, without wildcards: clients request every advertised scope (SEP-835),
+    // and no demo user may be granted `mcp:tools:*` (the default rules' catch-all).
+    scopesSupported: policy.scopesSupported().filter((scope) => !scope.endsWith('*')),
     consent: {
       cookieSecret,
       scopeDescriptions: SCOPE_DESCRIPTIONS,
