@@ -2,8 +2,10 @@ import {
   createNodeBearerAuth,
   createNodeMcpGuard,
   type McpAuthInfo,
+  type NodeAuthOutcome,
   type NodeBearerAuthOptions,
   type NodeMcpGuardOptions,
+  type NodeRequestLike,
   writeNodeResponse,
 } from '@mcp-auth/core';
 import type { Request, RequestHandler } from 'express';
@@ -22,6 +24,20 @@ export type RequireAuthOptions = NodeBearerAuthOptions;
 /** Options of {@link mcpGuard}. */
 export type McpGuardOptions = NodeMcpGuardOptions;
 
+/** The Express glue around one of core's Node checks: write the refusal, or attach and go on. */
+export function toMiddleware(
+  check: (request: NodeRequestLike) => Promise<NodeAuthOutcome & { body?: unknown }>,
+): RequestHandler {
+  return (req, res, next) => {
+    check(req).then((outcome) => {
+      if (!outcome.ok) return writeNodeResponse(res, outcome.response);
+      (req as McpAuthRequest).auth = outcome.authInfo;
+      if (outcome.body !== undefined) req.body = outcome.body;
+      next();
+    }, next);
+  };
+}
+
 /**
  * Express middleware that requires a valid bearer token (from the `Authorization` header only)
  * and sets `req.auth`. Refusals are core's: 401 with
@@ -36,14 +52,7 @@ export type McpGuardOptions = NodeMcpGuardOptions;
  * @throws TypeError at mount time when an option is missing or malformed.
  */
 export function requireAuth(options: RequireAuthOptions): RequestHandler {
-  const authenticate = createNodeBearerAuth(options);
-  return (req, res, next) => {
-    authenticate(req).then((outcome) => {
-      if (!outcome.ok) return writeNodeResponse(res, outcome.response);
-      (req as McpAuthRequest).auth = outcome.authInfo;
-      next();
-    }, next);
-  };
+  return toMiddleware(createNodeBearerAuth(options));
 }
 
 /**
@@ -59,13 +68,5 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
  * @throws TypeError at mount time when an option is missing or malformed.
  */
 export function mcpGuard(options: McpGuardOptions): RequestHandler {
-  const guard = createNodeMcpGuard(options);
-  return (req, res, next) => {
-    guard(req).then((outcome) => {
-      if (!outcome.ok) return writeNodeResponse(res, outcome.response);
-      (req as McpAuthRequest).auth = outcome.authInfo;
-      req.body = outcome.body;
-      next();
-    }, next);
-  };
+  return toMiddleware(createNodeMcpGuard(options));
 }

@@ -1,25 +1,18 @@
-import type { AuthorizationServer, PolicyEngine } from '@mcp-auth/core';
+import { createNodeMcpAuth, type NodeMcpAuthOptions } from '@mcp-auth/core';
 import type { Application, RequestHandler } from 'express';
-import { mcpGuard, requireAuth } from './auth.js';
-import { mcpAuthRouter } from './router.js';
+import { toMiddleware } from './auth.js';
+import { toRouter } from './router.js';
 
-/** Options of {@link mcpAuth}. */
-export interface McpAuthOptions {
-  /** The authorization server (`createAuthorizationServer()`); its verifier and URLs are used. */
-  server: AuthorizationServer;
-  /** The tool policy; when given, the MCP endpoint is guarded with {@link mcpGuard}. */
-  policy?: PolicyEngine;
-  /** Scopes every MCP request needs (and that 401 challenges advertise). */
-  requiredScopes?: readonly string[];
-}
+/** Options of {@link mcpAuth}: `server` (`createAuthorizationServer()`), `policy?`, `requiredScopes?`. */
+export type McpAuthOptions = NodeMcpAuthOptions;
 
 /** Everything {@link mcpAuth} wires from one authorization server. */
 export interface McpAuth {
-  /** {@link mcpAuthRouter} for the server. */
+  /** `mcpAuthRouter(server)`. */
   readonly router: RequestHandler;
-  /** {@link requireAuth} with the server's verifier and metadata URL. */
+  /** `requireAuth()` with the server's verifier and metadata URL. */
   readonly requireAuth: RequestHandler;
-  /** {@link mcpGuard} when a policy was given, else {@link McpAuth.requireAuth}. */
+  /** `mcpGuard()` when a policy was given, else {@link McpAuth.requireAuth}. */
   readonly protect: RequestHandler;
   /** The MCP endpoint's path: the path of the server's `resource` URL (e.g. `/mcp`). */
   readonly path: string;
@@ -37,33 +30,24 @@ export interface McpAuth {
  * @example
  * ```ts
  * const auth = mcpAuth({ server, policy });
- * auth.mount(app, (req, res) => { void transport.handleRequest(req, res, req.body); });
+ * auth.mount(app, (req, res, next) => {
+ *   transport.handleRequest(req, res, req.body).catch(next);
+ * });
  * ```
  * @throws TypeError at mount time when an option is missing or malformed.
  */
 export function mcpAuth(options: McpAuthOptions): McpAuth {
-  const server = options?.server;
-  if (typeof server?.resource !== 'string' || typeof server.resourceMetadataUrl !== 'string') {
-    throw new TypeError('mcpAuth: server must be the result of createAuthorizationServer()');
-  }
-  const base = {
-    verifier: server.tokenVerifier,
-    resourceMetadataUrl: server.resourceMetadataUrl,
-  };
-  const router = mcpAuthRouter(server);
-  const bearer = requireAuth({ ...base, requiredScopes: options.requiredScopes ?? [] });
-  const protect = options.policy
-    ? mcpGuard({ ...base, policy: options.policy, challengeScopes: options.requiredScopes ?? [] })
-    : bearer;
-  const path = new URL(server.resource).pathname;
+  const wired = createNodeMcpAuth(options);
+  const router = toRouter(wired.routes);
+  const protect = toMiddleware(wired.protect);
   return {
     router,
-    requireAuth: bearer,
+    requireAuth: toMiddleware(wired.authenticate),
     protect,
-    path,
-    mount(app, handler, at = path) {
+    path: wired.path,
+    mount(app, handler, path = wired.path) {
       app.use(router);
-      app.all(at, protect, handler);
+      app.all(path, protect, handler);
     },
   };
 }

@@ -1,5 +1,6 @@
 import {
   createNodeAuthorizationHandler,
+  type NodeAuthorizationHandler,
   type NodeAuthorizationHandlerOptions,
   type NodeAuthorizationServer,
 } from '@mcp-auth/core';
@@ -7,6 +8,17 @@ import type { RequestHandler } from 'express';
 
 /** Options of {@link mcpAuthRouter}. */
 export type McpAuthRouterOptions = NodeAuthorizationHandlerOptions;
+
+/** The Express glue around core's Node route handler. */
+export function toRouter(handler: NodeAuthorizationHandler): RequestHandler {
+  return (req, res, next) => {
+    if (!handler.matches(req)) {
+      next();
+      return;
+    }
+    void handler.handle(req, res);
+  };
+}
 
 /**
  * Express middleware serving every endpoint of an mcp-auth authorization server (authorize,
@@ -27,12 +39,5 @@ export function mcpAuthRouter(
   server: NodeAuthorizationServer,
   options: McpAuthRouterOptions = {},
 ): RequestHandler {
-  const handler = createNodeAuthorizationHandler(server, options);
-  return (req, res, next) => {
-    if (!handler.matches(req)) {
-      next();
-      return;
-    }
-    void handler.handle(req, res);
-  };
+  return toRouter(createNodeAuthorizationHandler(server, options));
 }

@@ -30,9 +30,11 @@ export interface McpSdkAdapter {
   attach(
     httpServer: Server,
     server: AuthorizationServer,
-    policy: PolicyEngine,
+    policy: PolicyEngine | undefined,
     buildServer: () => McpServer,
   ): void;
+  /** The adapter's mcpAuth, for mount-time validation. */
+  mcpAuth(options: unknown): unknown;
 }
 
 function buildPolicy(): PolicyEngine {
@@ -73,7 +75,7 @@ function buildMcpServer(policy: PolicyEngine): McpServer {
 /** Registers the SDK end-to-end cases for `adapter`. */
 export function mcpSdkCases(adapter: McpSdkAdapter): void {
   describe('official MCP SDK client → adapter → protected McpServer', () => {
-    async function setup() {
+    async function setup(options: { guard?: boolean } = {}) {
       const httpServer = createServer();
       const base = await listen(httpServer);
       const resource = `${base}/mcp`;
@@ -87,7 +89,9 @@ export function mcpSdkCases(adapter: McpSdkAdapter): void {
           users: [{ username: 'alice', password: 'demo', scopes: ['mcp:tools:read'] }],
         }),
       });
-      adapter.attach(httpServer, server, policy, () => buildMcpServer(policy));
+      adapter.attach(httpServer, server, options.guard === false ? undefined : policy, () =>
+        buildMcpServer(policy),
+      );
       const key = await createSecretKey(SECRET);
       const mint = async (scope: string, role = 'viewer') => {
         const now = Math.floor(Date.now() / 1000);
@@ -168,6 +172,19 @@ export function mcpSdkCases(adapter: McpSdkAdapter): void {
       expect(result.isError).toBe(true);
       expect(JSON.stringify(result.content)).toContain('Access denied');
       await client.close();
+    });
+
+    it('without a policy, mount() only authenticates: scope denials are answered inside MCP', async () => {
+      const { mint, connect } = await setup({ guard: false });
+      const client = await connect(await mint('mcp:tools:read'));
+      const result = await client.callTool({ name: 'send_email', arguments: { to: 'bob' } });
+      expect(result.isError).toBe(true);
+      await client.close();
+    });
+
+    it('refuses a server that is not createAuthorizationServer()’s at mount time', () => {
+      expect(() => adapter.mcpAuth({})).toThrow(TypeError);
+      expect(() => adapter.mcpAuth({ server: {} })).toThrow(TypeError);
     });
   });
 }

@@ -25,5 +25,6 @@ describe('Express', () => {
       });
       httpServer.on('request', app);
     },
+    mcpAuth: (options) => mcpAuth(options as never),
   });
 });

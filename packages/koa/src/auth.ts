@@ -5,9 +5,10 @@ import {
   type NodeAuthOutcome,
   type NodeBearerAuthOptions,
   type NodeMcpGuardOptions,
+  type NodeRequestLike,
   writeNodeResponse,
 } from '@mcp-auth/core';
-import type { Context, Middleware } from 'koa';
+import type { Middleware } from 'koa';
 
 /**
  * `ctx.state` after {@link requireAuth} or {@link mcpGuard}: `auth` is the MCP SDK's `AuthInfo`
@@ -36,18 +37,29 @@ interface ParsedRequest {
   rawBody?: unknown;
 }
 
-function accept(
-  ctx: Context,
-  outcome: NodeAuthOutcome,
-): outcome is Extract<NodeAuthOutcome, { ok: true }> {
-  if (!outcome.ok) {
-    ctx.respond = false; // core's answer is written as it is
-    writeNodeResponse(ctx.res, outcome.response);
-    return false;
-  }
-  (ctx.state as McpAuthState).auth = outcome.authInfo;
-  (ctx.req as { auth?: McpAuthInfo }).auth = outcome.authInfo;
-  return true;
+/** The Koa glue around one of core's Node checks: write the refusal, or attach and go on. */
+export function toMiddleware(
+  check: (
+    request: NodeRequestLike,
+    readOptions: { preread?: unknown },
+  ) => Promise<NodeAuthOutcome & { body?: unknown }>,
+): Middleware<McpAuthState> {
+  return async (ctx, next) => {
+    const request = ctx.request as ParsedRequest;
+    const outcome = await check(ctx.req, { preread: request.body });
+    if (!outcome.ok) {
+      ctx.respond = false; // core's answer is written as it is
+      writeNodeResponse(ctx.res, outcome.response);
+      return;
+    }
+    ctx.state.auth = outcome.authInfo;
+    (ctx.req as { auth?: McpAuthInfo }).auth = outcome.authInfo;
+    if (outcome.body !== undefined) {
+      request.body = outcome.body;
+      ctx.state.body = outcome.body;
+    }
+    await next();
+  };
 }
 
 /**
@@ -59,10 +71,7 @@ function accept(
  * @throws TypeError at mount time when an option is missing or malformed.
  */
 export function requireAuth(options: RequireAuthOptions): Middleware<McpAuthState> {
-  const authenticate = createNodeBearerAuth(options);
-  return async (ctx, next) => {
-    if (accept(ctx, await authenticate(ctx.req))) await next();
-  };
+  return toMiddleware(createNodeBearerAuth(options));
 }
 
 /**
@@ -79,15 +88,5 @@ export function requireAuth(options: RequireAuthOptions): Middleware<McpAuthStat
  * @throws TypeError at mount time when an option is missing or malformed.
  */
 export function mcpGuard(options: McpGuardOptions): Middleware<McpAuthState> {
-  const guard = createNodeMcpGuard(options);
-  return async (ctx, next) => {
-    const request = ctx.request as ParsedRequest;
-    const outcome = await guard(ctx.req, { preread: request.body });
-    if (!accept(ctx, outcome)) return;
-    if (outcome.ok) {
-      request.body = outcome.body;
-      ctx.state.body = outcome.body;
-    }
-    await next();
-  };
+  return toMiddleware(createNodeMcpGuard(options));
 }

@@ -1,25 +1,18 @@
-import type { AuthorizationServer, PolicyEngine } from '@mcp-auth/core';
+import { createNodeMcpAuth, type NodeMcpAuthOptions } from '@mcp-auth/core';
 import type { Middleware } from 'koa';
-import { type McpAuthState, mcpGuard, requireAuth } from './auth.js';
-import { mcpAuthRoutes } from './router.js';
+import { type McpAuthState, toMiddleware } from './auth.js';
+import { toRoutes } from './router.js';
 
-/** Options of {@link mcpAuth}. */
-export interface McpAuthOptions {
-  /** The authorization server (`createAuthorizationServer()`); its verifier and URLs are used. */
-  server: AuthorizationServer;
-  /** The tool policy; when given, the MCP endpoint is guarded with {@link mcpGuard}. */
-  policy?: PolicyEngine;
-  /** Scopes every MCP request needs (and that 401 challenges advertise). */
-  requiredScopes?: readonly string[];
-}
+/** Options of {@link mcpAuth}: `server` (`createAuthorizationServer()`), `policy?`, `requiredScopes?`. */
+export type McpAuthOptions = NodeMcpAuthOptions;
 
 /** Everything {@link mcpAuth} wires from one authorization server. */
 export interface McpAuth {
-  /** {@link mcpAuthRoutes} for the server. */
+  /** `mcpAuthRoutes(server)`. */
   readonly routes: Middleware;
-  /** {@link requireAuth} with the server's verifier and metadata URL. */
+  /** `requireAuth()` with the server's verifier and metadata URL. */
   readonly requireAuth: Middleware<McpAuthState>;
-  /** {@link mcpGuard} when a policy was given, else {@link McpAuth.requireAuth}. */
+  /** `mcpGuard()` when a policy was given, else {@link McpAuth.requireAuth}. */
   readonly protect: Middleware<McpAuthState>;
   /** The MCP endpoint's path: the path of the server's `resource` URL (e.g. `/mcp`). */
   readonly path: string;
@@ -49,25 +42,17 @@ export interface McpAuth {
  * @throws TypeError at mount time when an option is missing or malformed.
  */
 export function mcpAuth(options: McpAuthOptions): McpAuth {
-  const server = options?.server;
-  if (typeof server?.resource !== 'string' || typeof server.resourceMetadataUrl !== 'string') {
-    throw new TypeError('mcpAuth: server must be the result of createAuthorizationServer()');
-  }
-  const base = { verifier: server.tokenVerifier, resourceMetadataUrl: server.resourceMetadataUrl };
-  const routes = mcpAuthRoutes(server);
-  const bearer = requireAuth({ ...base, requiredScopes: options.requiredScopes ?? [] });
-  const protect = options.policy
-    ? mcpGuard({ ...base, policy: options.policy, challengeScopes: options.requiredScopes ?? [] })
-    : bearer;
-  const path = new URL(server.resource).pathname;
+  const wired = createNodeMcpAuth(options);
+  const routes = toRoutes(wired.routes);
+  const protect = toMiddleware(wired.protect);
   return {
     routes,
-    requireAuth: bearer,
+    requireAuth: toMiddleware(wired.authenticate),
     protect,
-    path,
-    mount(app, handler, at = path) {
+    path: wired.path,
+    mount(app, handler, path = wired.path) {
       app.use(routes);
-      app.use((ctx, next) => (ctx.path === at ? protect(ctx, () => handler(ctx, next)) : next()));
+      app.use((ctx, next) => (ctx.path === path ? protect(ctx, () => handler(ctx, next)) : next()));
     },
   };
 }

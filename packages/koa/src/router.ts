@@ -1,5 +1,6 @@
 import {
   createNodeAuthorizationHandler,
+  type NodeAuthorizationHandler,
   type NodeAuthorizationHandlerOptions,
   type NodeAuthorizationServer,
 } from '@mcp-auth/core';
@@ -7,6 +8,16 @@ import type { Middleware } from 'koa';
 
 /** Options of {@link mcpAuthRoutes}. */
 export type McpAuthRoutesOptions = NodeAuthorizationHandlerOptions;
+
+/** The Koa glue around core's Node route handler. */
+export function toRoutes(handler: NodeAuthorizationHandler): Middleware {
+  return async (ctx, next) => {
+    if (!handler.matches(ctx.req)) return next();
+    const request = ctx.request as { rawBody?: unknown; body?: unknown };
+    ctx.respond = false; // core writes the whole response on ctx.res
+    await handler.handle(ctx.req, ctx.res, { preread: request.rawBody ?? request.body });
+  };
+}
 
 /**
  * Koa middleware serving every endpoint of an mcp-auth authorization server (authorize,
@@ -27,11 +38,5 @@ export function mcpAuthRoutes(
   server: NodeAuthorizationServer,
   options: McpAuthRoutesOptions = {},
 ): Middleware {
-  const handler = createNodeAuthorizationHandler(server, options);
-  return async (ctx, next) => {
-    if (!handler.matches(ctx.req)) return next();
-    const request = ctx.request as { rawBody?: unknown; body?: unknown };
-    ctx.respond = false; // core writes the whole response on ctx.res
-    await handler.handle(ctx.req, ctx.res, { preread: request.rawBody ?? request.body });
-  };
+  return toRoutes(createNodeAuthorizationHandler(server, options));
 }

@@ -24,5 +24,6 @@ describe('Koa', () => {
       });
       httpServer.on('request', app.callback());
     },
+    mcpAuth: (options) => mcpAuth(options as never),
   });
 });

@@ -79,7 +79,7 @@ const encoder = new TextEncoder();
  * Checks a public base URL once, when an adapter is created, and returns its origin.
  * Throws `TypeError` saying what to fix when it is not an absolute http(s) URL.
  */
-export function parseBaseUrl(value: unknown, name = 'baseUrl'): string {
+function parseBaseUrl(value: unknown, name = 'baseUrl'): string {
   let url: URL | undefined;
   if (value instanceof URL) url = value;
   else if (typeof value === 'string' && URL.canParse(value)) url = new URL(value);
@@ -104,7 +104,7 @@ export function nodeRequestTarget(request: NodeRequestLike): string {
 }
 
 /** The path of a Node request (no query), as core routes compare it. */
-export function nodeRequestPath(request: NodeRequestLike, baseUrl: string): string {
+function nodeRequestPath(request: NodeRequestLike, baseUrl: string): string {
   return buildUrl(baseUrl, nodeRequestTarget(request)).pathname;
 }
 
@@ -258,11 +258,6 @@ export function writeNodeResponse(response: NodeResponseLike, authResponse: Auth
     response.setHeader(name, typeof value === 'string' ? value : [...value]);
   }
   response.end(authResponse.body);
-}
-
-/** Writes the response core gives for an error: an `OAuthError`'s own, else a bare 500. */
-export function writeNodeError(response: NodeResponseLike, error: unknown): void {
-  writeNodeResponse(response, errorResponse(error));
 }
 
 /** One endpoint an authorization server answers, as `createAuthorizationServer().routes` lists it. */
@@ -607,5 +602,68 @@ export function createNodeMcpGuard(
     }
     if (!parsed.ok) return { ok: false, response: JSON_RPC_PARSE_ERROR };
     return { ok: true, auth: decision.auth, authInfo: decision.authInfo, body: parsed.value };
+  };
+}
+
+/** Options of {@link createNodeMcpAuth}. */
+export interface NodeMcpAuthOptions {
+  /** The authorization server; its routes, `tokenVerifier`, `resource` and metadata URL are used. */
+  server: NodeAuthorizationServer & {
+    readonly resource: string;
+    readonly resourceMetadataUrl: string;
+    readonly tokenVerifier: TokenVerifier;
+  };
+  /** The tool policy; when given, {@link NodeMcpAuth.protect} is the MCP guard. */
+  policy?: PolicyEngine;
+  /** Scopes every MCP request needs (and that 401 challenges advertise). */
+  requiredScopes?: readonly string[];
+}
+
+/** Everything a Node adapter's `mcpAuth()` wires, framework-free. */
+export interface NodeMcpAuth {
+  /** The authorization server's endpoints. */
+  readonly routes: NodeAuthorizationHandler;
+  /** Bearer authentication with the server's verifier (`requireAuth`). */
+  readonly authenticate: (request: NodeRequestLike) => Promise<NodeAuthOutcome>;
+  /**
+   * What guards the MCP endpoint: the MCP guard when a policy was given, else `authenticate`
+   * (then `body` is `undefined` and the stream is left unread for the transport).
+   */
+  readonly protect: (
+    request: NodeRequestLike,
+    readOptions?: { preread?: unknown },
+  ) => Promise<NodeGuardOutcome>;
+  /** The MCP endpoint's path: the path of the server's `resource` URL (e.g. `/mcp`). */
+  readonly path: string;
+}
+
+/**
+ * Wires one authorization server for a Node framework adapter's `mcpAuth()`: its routes, bearer
+ * authentication and the MCP endpoint's protection, all from the server's own verifier and URLs.
+ *
+ * @throws TypeError when `server` is not a `createAuthorizationServer()` result or an option is
+ * malformed.
+ */
+export function createNodeMcpAuth(options: NodeMcpAuthOptions): NodeMcpAuth {
+  const server = (options as Partial<NodeMcpAuthOptions> | undefined)?.server;
+  if (typeof server?.resource !== 'string' || typeof server.resourceMetadataUrl !== 'string') {
+    throw new TypeError('mcpAuth: server must be the result of createAuthorizationServer()');
+  }
+  const base = { verifier: server.tokenVerifier, resourceMetadataUrl: server.resourceMetadataUrl };
+  const requiredScopes = options.requiredScopes ?? [];
+  const authenticate = createNodeBearerAuth({ ...base, requiredScopes });
+  const guard = options.policy
+    ? createNodeMcpGuard({ ...base, policy: options.policy, challengeScopes: requiredScopes })
+    : undefined;
+  return {
+    routes: createNodeAuthorizationHandler(server),
+    authenticate,
+    protect:
+      guard ??
+      (async (request) => {
+        const outcome = await authenticate(request);
+        return outcome.ok ? { ...outcome, body: undefined } : outcome;
+      }),
+    path: new URL(server.resource).pathname,
   };
 }
