@@ -194,9 +194,7 @@ function createUpstreamProvider(settings: UpstreamSettings): UpstreamOAuthProvid
     // The upstream user's role (a claim, else the default role) decides the grantable scopes,
     // exactly as for the local demo users.
     mapIdentity: (user) => {
-      const claimed = user.claims[settings.roleClaim];
-      const role =
-        typeof claimed === 'string' && ROLE_SCOPES[claimed] ? claimed : settings.defaultRole;
+      const role = roleFrom(user.claims[settings.roleClaim]) ?? settings.defaultRole;
       const name =
         user.claims['preferred_username'] ?? user.claims['login'] ?? user.claims['email'];
       const sub = user.subject ?? String(user.claims['id'] ?? '');
@@ -209,6 +207,14 @@ function createUpstreamProvider(settings: UpstreamSettings): UpstreamOAuthProvid
       };
     },
   });
+}
+
+const ROLE_ORDER = ['admin', 'editor', 'viewer'];
+
+/** The demo role in a claim: a string, or the highest known role in an array of strings. */
+export function roleFrom(claim: unknown): string | undefined {
+  const values = Array.isArray(claim) ? claim : [claim];
+  return ROLE_ORDER.find((role) => values.includes(role));
 }
 
 function describeEndpoints(guide: AuthorizeGuide): string {

@@ -1,3 +1,5 @@
+import { ROLE_SCOPES } from './users.js';
+
 /**
  * The demo's environment settings, read and checked in one place. Every problem is reported
  * at once, naming the variable (never echoing a secret).
@@ -113,6 +115,10 @@ export function readDemoSettings(env: Env): DemoSettings {
       if (v !== undefined && !v.startsWith('https://'))
         problems.push(`${name} must be an https:// URL`);
     }
+    const defaultRole = value(env, 'OAUTH_DEFAULT_ROLE') ?? 'viewer';
+    if (!ROLE_SCOPES[defaultRole]) {
+      problems.push(`OAUTH_DEFAULT_ROLE must be one of ${Object.keys(ROLE_SCOPES).join(', ')}`);
+    }
     const scopes = value(env, 'OAUTH_SCOPES')?.split(/\s+/).filter(Boolean);
     upstream = {
       issuer: upstreamIssuer,
@@ -124,7 +130,7 @@ export function readDemoSettings(env: Env): DemoSettings {
       clientSecret: value(env, 'OAUTH_CLIENT_SECRET'),
       scopes,
       roleClaim: value(env, 'OAUTH_ROLE_CLAIM') ?? 'role',
-      defaultRole: value(env, 'OAUTH_DEFAULT_ROLE') ?? 'viewer',
+      defaultRole,
     };
   }
   if (problems.length > 0) throw new DemoConfigError(problems);
