@@ -428,9 +428,25 @@ export class PolicyEngine {
 
   /** Decides one tool call. Never throws for any input; emits an audit event. */
   evaluate(input: PolicyEvaluationInput): PolicyDecision {
-    const decision = this.#decide(input, false);
+    const decision = this.#safeDecide(input, false);
     if (this.#listeners.length > 0 && input.audit !== false) this.#emit(input, decision);
     return decision;
+  }
+
+  #safeDecide(input: PolicyEvaluationInput, skipArgs: boolean): PolicyDecision {
+    try {
+      return this.#decide(input, skipArgs);
+    } catch {
+      // Unreachable by design (conditions are guarded); fail closed all the same.
+      return makeDecision(
+        false,
+        'condition_error',
+        undefined,
+        'an internal error occurred while evaluating the policy; denied (fail closed)',
+        EMPTY,
+        EMPTY,
+      );
+    }
   }
 
   #decide(input: PolicyEvaluationInput, skipArgs: boolean): PolicyDecision {
@@ -577,7 +593,7 @@ export class PolicyEngine {
    * same as {@link PolicyEngine.evaluate}, without an audit event). For the CLI and for humans.
    */
   explain(input: PolicyEvaluationInput): PolicyExplanation {
-    const decision = this.#decide(input, false);
+    const decision = this.#safeDecide(input, false);
     const valid = isValidToolName(input.tool);
     const matching = new Set(valid ? this.#matching(input.tool) : []);
     const granted: readonly string[] = Array.isArray(input.scopes) ? input.scopes : EMPTY;
@@ -652,7 +668,7 @@ export class PolicyEngine {
   visibleTools(toolNames: Iterable<string>, subject: PolicySubject): string[] {
     const out: string[] = [];
     for (const tool of toolNames) {
-      if (this.#decide({ tool, scopes: subject.scopes, claims: subject.claims }, true).allowed)
+      if (this.#safeDecide({ tool, scopes: subject.scopes, claims: subject.claims }, true).allowed)
         out.push(tool);
     }
     return out;
@@ -660,7 +676,7 @@ export class PolicyEngine {
 
   /** Whether this caller could call `tool`, ignoring argument conditions (see `visibleTools`). */
   isVisible(tool: string, subject: PolicySubject): boolean {
-    return this.#decide({ tool, scopes: subject.scopes, claims: subject.claims }, true).allowed;
+    return this.#safeDecide({ tool, scopes: subject.scopes, claims: subject.claims }, true).allowed;
   }
 
   /** Every scope an allow rule can require, in rule order, without duplicates (for metadata). */

@@ -87,8 +87,11 @@ describe('tool patterns', () => {
     expect((error as Error).message).toContain(why);
   });
 
-  it('refuse patterns over 1024 characters', () => {
+  it('refuse patterns over 1024 characters, or expanding to more than 1024 positions', () => {
     expect(() => parseToolPattern('a'.repeat(1025))).toThrow(PatternSyntaxError);
+    expect(() => parseToolPattern('(?:abcdefghij){128}')).toThrow(/positions/);
+    expect(() => parseToolPattern('(?:abcdefgh){1,128}')).not.toThrow();
+    expect(compileToolPattern('(?:abcdefgh){1,128}').test('abcdefgh'.repeat(16))).toBe(true);
   });
 
   it('match in time linear in the name, whatever the accepted pattern (SECURITY-CASES 43)', () => {

@@ -416,6 +416,23 @@ function prefixesOf(node: Node, reverse = false): PrefixInfo {
   }
 }
 
+/** Automaton positions after expanding counted repetitions (what `compileToolPattern` builds). */
+function countPositions(node: Node): number {
+  switch (node.t) {
+    case 'char':
+      return 1;
+    case 'seq':
+      return node.items.reduce((n, item) => n + countPositions(item), 0);
+    case 'alt':
+      return node.alts.reduce((n, alt) => n + countPositions(alt), 0);
+    case 'rep':
+      return (
+        countPositions(node.node) *
+        (Number.isFinite(node.max) ? Math.max(node.max, 1) : node.min + 1)
+      );
+  }
+}
+
 /** The longest run of literal characters in the top-level sequence (every match contains it). */
 function requiredLiteral(root: Node): string {
   const items = root.t === 'seq' ? root.items : [root];
@@ -453,6 +470,12 @@ export function parseToolPattern(source: string): ParsedPattern {
     };
   }
   const root = new Parser(source).parse();
+  const positions = countPositions(root);
+  if (positions > MAX_PATTERN_POSITIONS)
+    throw new PatternSyntaxError(
+      `the pattern expands to ${positions} positions (max ${MAX_PATTERN_POSITIONS}); use fewer or smaller {n,m} repetitions`,
+      0,
+    );
   const info = prefixesOf(root);
   const exact =
     info.complete && info.strings.length === 1 && isValidToolName(info.strings[0])
