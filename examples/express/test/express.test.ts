@@ -1,0 +1,6 @@
+// The Express example in-process, driven by the official MCP SDK client through discovery,
+// registration, PKCE, the real login + consent forms and the token exchange.
+import { exampleCases } from '../../../test/support/example-cases.js';
+import { start } from '../src/app.js';
+
+exampleCases('express', () => start({ port: 0 }), 'http-403');

@@ -1,0 +1,5 @@
+// `pnpm --filter ./examples/koa start` (PORT, HOST, MCP_AUTH_SECRET from the environment).
+import { start } from './app.js';
+
+const { mcpUrl } = await start();
+console.log(`MCP endpoint: ${mcpUrl} (users alice, bob, carol; password demo)`);
