@@ -144,6 +144,24 @@ describe('createMcpGuard', () => {
     expect(d.headers['cache-control']).toBe('no-store');
   });
 
+  it('SECURITY-CASES 33: an Authorization header over 8 KiB → 401 before the verifier runs', async () => {
+    const { policy } = await setup();
+    let verified = 0;
+    const spy: TokenVerifier = {
+      verify: async () => {
+        verified++;
+        throw new Error('must not be called');
+      },
+    };
+    const guard = createMcpGuard({ verifier: spy, policy, resourceMetadataUrl: PRM });
+    const d = expectRejection(
+      await guard.check({ authorizationHeader: `Bearer ${'a'.repeat(9000)}`, body: null }),
+      401,
+    );
+    expect(d.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(verified).toBe(0);
+  });
+
   it('a 401 for a tools/call advertises the scope that tool needs', async () => {
     const { guard } = await setup();
     const d = expectRejection(
