@@ -12,6 +12,7 @@ import {
   protectedResourceMetadataUrl,
   type Store,
   UpstreamOAuthProvider,
+  type UpstreamOAuthProviderOptions,
   wellKnownPath,
 } from '@mcp-auth/core';
 import { mcpAuth } from '@mcp-auth/express';
@@ -42,6 +43,10 @@ export interface DemoAppOptions {
   passwordIterations?: number;
   /** Proxy mode: log users in at this upstream IdP instead of the local users. */
   upstream?: UpstreamSettings;
+  /** Extra options of the upstream provider (tests: `allowInsecureLoopback` for a local IdP). */
+  upstreamProviderOptions?: Partial<
+    Pick<UpstreamOAuthProviderOptions, 'allowInsecureLoopback' | 'fetch' | 'timeoutMs'>
+  >;
   /** Where log lines go (one per authorization decision). Default `console.log`. */
   log?: (line: string) => void;
   /** Access-token lifetime in seconds. Default 3600. */
@@ -87,7 +92,8 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
   // The consent pages' cookies are signed with a key derived from the JWT secret, so that
   // several instances sharing JWT_SECRET (and Redis) accept each other's forms.
-  const cookieSecret = createHmac('sha256', jwtSecret).update('mcp-auth-demo cookies').digest();
+  const derive = (label: string) => createHmac('sha256', jwtSecret).update(label).digest();
+  const cookieSecret = derive('mcp-auth-demo cookies');
 
   const ownsStore = options.store === undefined;
   const store: Store =
@@ -98,7 +104,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   const storeKind = store instanceof RedisStore ? 'redis' : 'memory';
 
   const identityProvider: IdentityProvider = options.upstream
-    ? createUpstreamProvider(options.upstream)
+    ? createUpstreamProvider(options.upstream, options.upstreamProviderOptions ?? {})
     : new DevIdentityProvider({
         users: options.users ?? DEMO_USERS,
         ...(options.passwordIterations ? { iterations: options.passwordIterations } : {}),
@@ -121,6 +127,10 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
         : {}),
     },
     resourceName: 'mcp-auth demo',
+    // Proxy mode: the IdP's tokens are kept server-side, encrypted with a key derived from the secret.
+    ...(options.upstream
+      ? { upstreamEncryptionKey: derive('mcp-auth-demo upstream tokens').toString('base64url') }
+      : {}),
     ...(options.accessTokenTtlSeconds !== undefined
       ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds }
       : {}),
@@ -177,8 +187,12 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   };
 }
 
-function createUpstreamProvider(settings: UpstreamSettings): UpstreamOAuthProvider {
+function createUpstreamProvider(
+  settings: UpstreamSettings,
+  extra: DemoAppOptions['upstreamProviderOptions'] & object,
+): UpstreamOAuthProvider {
   return new UpstreamOAuthProvider({
+    ...extra,
     clientId: settings.clientId,
     ...(settings.clientSecret !== undefined ? { clientSecret: settings.clientSecret } : {}),
     ...(settings.issuer !== undefined ? { issuer: settings.issuer } : {}),

@@ -45,38 +45,52 @@ export interface UserScript {
   decision?: 'approve' | 'deny';
 }
 
+/** Drives an authorization URL to the redirect back to the client (default: core's form driver). */
+export type Authorizer = (
+  url: URL,
+  script: UserScript,
+  jar: CookieJar,
+) => Promise<Pick<AuthorizeWithFormsResult, 'code' | 'state' | 'error'>>;
+
+const formAuthorizer: Authorizer = (url, script, jar) =>
+  authorizeWithForms({
+    fetch: (request) => fetch(request),
+    authorizationUrl: url,
+    username: script.username,
+    password: script.password ?? DEMO_PASSWORD,
+    untick: script.untick ?? [],
+    decision: script.decision ?? 'approve',
+    jar,
+  });
+
 /** The official SDK client, authorized by a scripted user. */
 export class TestClient {
   readonly provider: DemoOAuthClientProvider;
   readonly client = new Client({ name: 'demo-test-client', version: '1.0.0' });
   /** Every authorization the client asked for, with what the user did. */
-  readonly authorizations: { url: URL; result: AuthorizeWithFormsResult }[] = [];
+  readonly authorizations: {
+    url: URL;
+    result: Partial<AuthorizeWithFormsResult> &
+      Pick<AuthorizeWithFormsResult, 'code' | 'state' | 'error'>;
+  }[] = [];
   /** Every response the MCP endpoint gave (status and WWW-Authenticate). */
   readonly mcpResponses: { status: number; challenge: string | null }[] = [];
   readonly jar = new CookieJar();
   transport: StreamableHTTPClientTransport;
   script: UserScript;
-  #pending: Promise<AuthorizeWithFormsResult> | undefined;
+  #pending: Promise<Pick<AuthorizeWithFormsResult, 'code' | 'state' | 'error'>> | undefined;
 
   constructor(
     readonly mcpUrl: string,
     script: UserScript,
+    authorizer: Authorizer = formAuthorizer,
   ) {
     this.script = script;
     this.provider = new DemoOAuthClientProvider({
       redirectUrl: 'http://127.0.0.1/callback',
       clientName: 'Demo test client',
       onRedirect: (url) => {
-        const script = this.script;
-        this.#pending = authorizeWithForms({
-          fetch: (request) => fetch(request),
-          authorizationUrl: url,
-          username: script.username,
-          password: script.password ?? DEMO_PASSWORD,
-          untick: script.untick ?? [],
-          decision: script.decision ?? 'approve',
-          jar: this.jar,
-        }).then((result) => {
+        this.#pending = authorizer(url, this.script, this.jar).then((result) => {
           this.authorizations.push({ url, result });
           return result;
         });
