@@ -345,6 +345,17 @@ describe('PolicyEngine validation', () => {
     expect(() => e.toJSON()).toThrow(/rule "fn" uses a predicate/);
   });
 
+  it('rules sharing an identical condition stay independent of exported copies', () => {
+    const e = new PolicyEngine();
+    e.addRule({ id: 'a', tools: 'a', when: { claim: 'role', eq: 'admin' } });
+    e.addRule({ id: 'b', tools: 'b', when: { claim: 'role', eq: 'admin' } });
+    const exported = e.toJSON();
+    (exported.rules[0]!.when as { eq: string }).eq = 'guest';
+    expect(exported.rules[1]!.when).toEqual({ claim: 'role', eq: 'admin' });
+    expect(e.evaluate({ tool: 'a', scopes: [], claims: { role: 'admin' } }).allowed).toBe(true);
+    expect(e.evaluate({ tool: 'b', scopes: [], claims: { role: 'guest' } }).allowed).toBe(false);
+  });
+
   it('copies rule input: mutating it afterwards changes nothing', () => {
     const rule = { tools: 'x', scopes: ['a'], when: { claim: ['k'], eq: 'v' } };
     const e = new PolicyEngine();

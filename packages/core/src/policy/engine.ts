@@ -114,10 +114,19 @@ function scopesSatisfied(rule: CompiledRule, granted: readonly string[]): boolea
   return true;
 }
 
+// Compiled conditions by (interned, private) source object: rules sharing one compile once.
+const compiledWhen = new WeakMap<object, CompiledCondition>();
+const compiledArgs = new WeakMap<object, CompiledCondition>();
+
 function conditionOf(source: unknown, allowArgs: boolean): CompiledCondition {
+  const cache = allowArgs ? compiledArgs : compiledWhen;
+  const key = source as object;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
   const compiled = compileCondition(source, '', [], { allowArgs, json: false, build: true });
   /* c8 ignore next: the source was validated when the rule was added */
   if (compiled === undefined) throw new Error('invalid condition');
+  cache.set(key, compiled);
   return compiled;
 }
 

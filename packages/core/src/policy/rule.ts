@@ -52,8 +52,22 @@ export function ruleLabel(raw: unknown, index: number): string {
   return typeof id === 'string' && RULE_ID.test(id) ? `rule "${id}"` : `rule #${index + 1}`;
 }
 
-/** Shares identical scope lists between rules (many rules require the same scopes). */
-export type ScopeInterner = Map<string, readonly string[]>;
+/**
+ * Shares identical scope lists and identical declarative conditions between the rules of one
+ * engine (real policies repeat them): less memory, and each shared condition compiles once.
+ */
+export type ScopeInterner = Map<string, unknown>;
+
+function internCondition(raw: unknown, interner: ScopeInterner | undefined): unknown {
+  if (raw === undefined) return undefined;
+  if (interner === undefined || hasPredicate(raw)) return cloneCondition(raw);
+  const key = `c ${JSON.stringify(raw)}`;
+  const shared = interner.get(key);
+  if (shared !== undefined) return shared;
+  const copy = cloneCondition(raw);
+  interner.set(key, copy);
+  return copy;
+}
 
 function parsePattern(
   source: unknown,
@@ -186,8 +200,8 @@ export function compileRule(
         });
       else if (ok && list.length > 0) {
         const unique = list.length === 1 ? (list as string[]) : [...new Set(list as string[])];
-        const key = `${kind} ${unique.join(' ')}`;
-        const shared = interner?.get(key);
+        const key = `s ${kind} ${unique.join(' ')}`;
+        const shared = interner?.get(key) as readonly string[] | undefined;
         if (shared) scopes = shared;
         else {
           scopes = Object.freeze([...unique]);
@@ -225,8 +239,8 @@ export function compileRule(
     scopes,
     tools: patterns.length === 1 ? [patterns[0]!.source] : patterns.map((p) => p.source),
     description: typeof raw.description === 'string' ? raw.description : undefined,
-    whenSrc: raw.when === undefined ? undefined : cloneCondition(raw.when),
-    argsSrc: raw.args === undefined ? undefined : cloneCondition(raw.args),
+    whenSrc: internCondition(raw.when, interner),
+    argsSrc: internCondition(raw.args, interner),
     whenFn: undefined,
     argsFn: undefined,
   };
