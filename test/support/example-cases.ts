@@ -77,7 +77,7 @@ export function exampleCases(
       expect(prm.resource).toBe(example.mcpUrl);
     });
 
-    it('alice (viewer): granted read only; sees get_weather and whoami; get_weather runs; send_email is refused', async () => {
+    it('alice (viewer): granted read only; sees get_weather and whoami; get_weather runs; send_email is refused (SECURITY-CASES 39)', async () => {
       const alice = await as('alice');
       expect(alice.provider.grantedScopes).toEqual([READ]);
       expect(await alice.toolNames()).toEqual(['get_weather', 'whoami']);

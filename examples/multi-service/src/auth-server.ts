@@ -1,0 +1,53 @@
+// The authorization server process: users log in here; tokens are ES256, published as a JWKS.
+import { createServer } from 'node:http';
+import {
+  createAuthorizationServer,
+  createDefaultPolicies,
+  DevIdentityProvider,
+  type DevUser,
+  generateKeyPair,
+  generateSecret,
+} from '@mcp-auth/core';
+import { mcpAuthRouter } from '@mcp-auth/express';
+import { RedisStore } from '@mcp-auth/redis';
+import express from 'express';
+import { env, listen } from './env.js';
+
+const user = (username: string, role: string, scopes: string[]): DevUser => ({
+  username,
+  password: 'demo',
+  attributes: { role },
+  scopes: scopes.map((s) => `mcp:tools:${s}`),
+});
+const users = [
+  user('alice', 'viewer', ['read']),
+  user('bob', 'editor', ['read', 'write']),
+  user('carol', 'admin', ['read', 'write', 'admin']),
+];
+
+const { origin, port, host, services, redisUrl, keyPrefix } = env();
+// Shared by every issuer of this process: the signing key, the users, the consent cookie key
+// and the Redis store (codes, grants, refresh families, revocations).
+const { privateKey } = await generateKeyPair('ES256');
+const identityProvider = new DevIdentityProvider({ users });
+const store = new RedisStore({ url: redisUrl, keyPrefix });
+const cookieSecret = generateSecret();
+
+const app = express();
+// Core issues tokens for one resource (RFC 8707 audience) per issuer, so each service gets its
+// own issuer on this origin: /notes, /tasks.
+for (const [name, resourceUrl] of Object.entries(services)) {
+  const server = createAuthorizationServer({
+    issuer: `${origin}/${name}`,
+    resource: `${resourceUrl}/mcp`,
+    signingKey: privateKey,
+    store,
+    identityProvider,
+    policy: createDefaultPolicies(),
+    consent: { cookieSecret },
+  });
+  await server.ready();
+  app.use(mcpAuthRouter(server));
+}
+await listen(createServer(app), port, host);
+console.log(`authorization server ready on ${origin}`);
