@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hasDuplicateKeys, parseJsonObjectStrict } from './json.js';
 
@@ -26,5 +27,20 @@ describe('strict JSON (RFC 7515 §5.2: member names unique)', () => {
   it('handles deep nesting without recursion', () => {
     const deep = `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     expect(hasDuplicateKeys(deep)).toBe(false);
+  });
+
+  it('the counting fast path and the scanner agree with a reference (fast-check)', () => {
+    const key = fc.constantFrom('a', 'b', 'c', 'é', 'a"', 'x\\y', '__proto__');
+    const entries = fc.array(fc.tuple(key, fc.jsonValue({ maxDepth: 2 })), { maxLength: 6 });
+    fc.assert(
+      fc.property(entries, fc.boolean(), (members, nest) => {
+        const body = `{${members.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+        const text = nest ? `{"outer":[1,${body},"s"],"z":"q"}` : body;
+        const duplicated = new Set(members.map(([k]) => k)).size !== members.length;
+        expect(parseJsonObjectStrict(text) === undefined).toBe(duplicated);
+        expect(hasDuplicateKeys(text)).toBe(duplicated);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

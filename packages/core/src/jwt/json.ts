@@ -87,6 +87,35 @@ export function parseJsonObjectStrict(text: string): Record<string, unknown> | u
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  if (hasDuplicateKeys(text)) return undefined;
+  if (text.includes('\\') ? hasDuplicateKeys(text) : !uniqueByCount(text, value)) {
+    return undefined;
+  }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Fast duplicate check for text without escapes: every `"` then delimits a string, so the
+ * text holds S = quotes / 2 strings = member names + string values. JSON.parse keeps one
+ * member per name, so the parsed tree has K names and V string values with S - V === K
+ * exactly when no name was repeated (a repeat leaves S - V > K). Falls back to the scan
+ * for very deep values.
+ */
+function uniqueByCount(text: string, value: object): boolean {
+  let quotes = 0;
+  for (let i = text.indexOf('"'); i >= 0; i = text.indexOf('"', i + 1)) quotes++;
+  let names = 0;
+  let strings = 0;
+  const pending: object[] = [value];
+  while (pending.length > 0) {
+    if (pending.length > 1024) return !hasDuplicateKeys(text);
+    const node = pending.pop() as Record<string, unknown>;
+    const isArray = Array.isArray(node);
+    for (const name in node) {
+      if (!isArray) names++;
+      const inner = node[name];
+      if (typeof inner === 'string') strings++;
+      else if (typeof inner === 'object' && inner !== null) pending.push(inner);
+    }
+  }
+  return quotes / 2 - strings === names;
 }

@@ -7,7 +7,7 @@ import {
   nowSeconds,
   type VerifiedJwt,
   type VerifyJwtOptions,
-  verifyCompiled,
+  verifyCompiledSync,
 } from './verify.js';
 
 interface Entry {
@@ -89,22 +89,7 @@ export function createJwtVerifier(
     old.delete(id);
   }
 
-  async function verify(token: string): Promise<VerifiedJwt> {
-    const id =
-      cacheSize > 0 && typeof token === 'string' ? token.slice(token.lastIndexOf('.') + 1) : '';
-    if (id !== '') {
-      const hit = lookup(token, id);
-      if (hit !== undefined) {
-        try {
-          checkTimeClaims(hit.result.payload, compiled, nowSeconds(compiled));
-        } catch (error) {
-          forget(id);
-          throw error;
-        }
-        return hit.result;
-      }
-    }
-    const result = await verifyCompiled(token, key, compiled);
+  function admit(token: string, id: string, result: VerifiedJwt): VerifiedJwt {
     if (id === '') return result;
     const print = fingerprint(token);
     const slot = print & (door.length - 1);
@@ -116,6 +101,32 @@ export function createJwtVerifier(
     const frozen = Object.freeze(result);
     remember(id, { token, result: frozen });
     return frozen;
+  }
+
+  function verify(token: string): Promise<VerifiedJwt> {
+    try {
+      const id =
+        cacheSize > 0 && typeof token === 'string' ? token.slice(token.lastIndexOf('.') + 1) : '';
+      if (id !== '') {
+        const hit = lookup(token, id);
+        if (hit !== undefined) {
+          try {
+            checkTimeClaims(hit.result.payload, compiled, nowSeconds(compiled));
+          } catch (error) {
+            forget(id);
+            throw error;
+          }
+          return Promise.resolve(hit.result);
+        }
+      }
+      const result = verifyCompiledSync(token, key, compiled);
+      if (typeof (result as PromiseLike<VerifiedJwt>).then === 'function') {
+        return Promise.resolve(result).then((r) => admit(token, id, r));
+      }
+      return Promise.resolve(admit(token, id, result as VerifiedJwt));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   return { verify };

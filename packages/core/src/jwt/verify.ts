@@ -192,6 +192,8 @@ export function checkTimeClaims(
   }
 }
 
+const STRING_CLAIMS = ['iss', 'sub', 'jti'] as const;
+
 /** Header and claim checks, run only after the signature verified (SECURITY-CASES 36). @internal */
 export function checkClaims(
   header: JwtHeader,
@@ -201,11 +203,12 @@ export function checkClaims(
 ): void {
   if (options.typ !== undefined) {
     // SECURITY-CASES 28: a missing or different typ is refused.
-    if (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== options.typ) {
+    const typ = header.typ;
+    if (typeof typ !== 'string' || (typ !== options.typ && normalizeTyp(typ) !== options.typ)) {
       throw claimError('ERR_JWT_CLAIM_INVALID', 'typ', 'The JWT typ is not the expected one');
     }
   }
-  for (const name of ['iss', 'sub', 'jti'] as const) {
+  for (const name of STRING_CLAIMS) {
     if (payload[name] !== undefined && typeof payload[name] !== 'string') {
       throw claimError('ERR_JWT_CLAIM_INVALID', name, `The JWT ${name} is not a string`);
     }
@@ -254,7 +257,7 @@ function isKeySet(key: JwtKey | KeySet): key is KeySet {
  * (SECURITY-CASES 24), any `crit` (we understand no extension) and `b64: false` (27).
  */
 function checkHeaderForVerify(header: JwtHeader): void {
-  if (header.alg.toLowerCase() === 'none') {
+  if (header.alg.length === 4 && header.alg.toLowerCase() === 'none') {
     throw new JwtError('ERR_JWT_ALG_NOT_ALLOWED', 'Unsecured JWTs (alg none) are refused', {
       claim: 'alg',
     });
@@ -275,15 +278,38 @@ function checkHeaderForVerify(header: JwtHeader): void {
   }
 }
 
-/** Verification with compiled options; the shared core of every verifier. @internal */
-export async function verifyCompiled(
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as Partial<PromiseLike<T>>).then === 'function';
+}
+
+/**
+ * Verification with compiled options; the shared core of every verifier. Synchronous when
+ * nothing asynchronous is needed (HMAC on the Node backend), a promise otherwise; it may
+ * also throw synchronously. @internal
+ */
+export function verifyCompiledSync(
   token: string,
   keyOrSet: JwtKey | KeySet,
   options: CompiledVerifyOptions,
-): Promise<VerifiedJwt> {
+): VerifiedJwt | PromiseLike<VerifiedJwt> {
   const { header, payload, dot2 } = parseCompactJws(token, options.maxTokenLength);
   checkHeaderForVerify(header);
-  const key = isKeySet(keyOrSet) ? await keyOrSet.resolveKey(header) : keyOrSet;
+  if (isKeySet(keyOrSet)) {
+    return keyOrSet
+      .resolveKey(header)
+      .then((key) => verifyWithKey(token, header, payload, dot2, key, options));
+  }
+  return verifyWithKey(token, header, payload, dot2, keyOrSet, options);
+}
+
+function verifyWithKey(
+  token: string,
+  header: JwtHeader,
+  payload: JwtPayload,
+  dot2: number,
+  key: JwtKey,
+  options: CompiledVerifyOptions,
+): VerifiedJwt | PromiseLike<VerifiedJwt> {
   const record = getKeyRecord(key, 'verifyJwt');
   // SECURITY-CASES 25: the key decides the algorithm; the header must agree with it.
   if (header.alg !== key.alg) {
@@ -291,16 +317,38 @@ export async function verifyCompiled(
       claim: 'alg',
     });
   }
-  let valid = verifySignature(
+  const valid = verifySignature(
     key.alg,
     record.verifyKey,
     token.slice(0, dot2),
     token.slice(dot2 + 1),
   );
-  if (typeof valid !== 'boolean') valid = await valid;
+  if (isPromiseLike(valid)) return valid.then((ok) => afterSignature(ok, header, payload, options));
+  return afterSignature(valid, header, payload, options);
+}
+
+function afterSignature(
+  valid: boolean,
+  header: JwtHeader,
+  payload: JwtPayload,
+  options: CompiledVerifyOptions,
+): VerifiedJwt {
   if (!valid) throw new JwtError('ERR_JWT_SIGNATURE_INVALID', 'The JWT signature is invalid');
   checkClaims(header, payload, options, nowSeconds(options));
   return { header, payload };
+}
+
+/** {@link verifyCompiledSync} as a promise. @internal */
+export function verifyCompiled(
+  token: string,
+  keyOrSet: JwtKey | KeySet,
+  options: CompiledVerifyOptions,
+): Promise<VerifiedJwt> {
+  try {
+    return Promise.resolve(verifyCompiledSync(token, keyOrSet, options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
