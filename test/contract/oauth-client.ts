@@ -15,6 +15,7 @@ export class MemoryOAuthClientProvider implements OAuthClientProvider {
   #tokens: OAuthTokens | undefined;
   #verifier: string | undefined;
   #state = 0;
+  readonly clientMetadataUrl?: string;
   /** Every authorization URL the SDK asked to open, in order. */
   readonly authorizationUrls: URL[] = [];
   /** Every state the SDK sent. */
@@ -25,7 +26,10 @@ export class MemoryOAuthClientProvider implements OAuthClientProvider {
     metadata?: Partial<OAuthClientMetadata>;
     /** Pre-known client information (e.g. a Client ID Metadata Document URL as `client_id`). */
     client?: OAuthClientInformationMixed;
+    /** An https Client ID Metadata Document URL the SDK may use as `client_id` (SEP-991). */
+    clientMetadataUrl?: string;
   }) {
+    if (options.clientMetadataUrl !== undefined) this.clientMetadataUrl = options.clientMetadataUrl;
     this.#redirectUrl = options.redirectUrl;
     this.#metadata = {
       client_name: 'contract-suite client',
