@@ -1,0 +1,440 @@
+/**
+ * End-to-end HTTP benchmark (issue 8): MCP `tools/call` on Express over loopback, driven by
+ * autocannon in this process, one server child process per variant (see bench/http/*.ts):
+ *
+ * - `http.toolscall.unprotected`: the tool server without auth (the baseline);
+ * - `http.toolscall.mcp-auth`: `@mcp-auth/express` + `@mcp-auth/sdk` (MemoryStore);
+ * - `http.toolscall.sdk-jose`: the SDK's `requireBearerAuth` with a `jose` HS256 verifier;
+ * - `http.toolscall.mcp-auth-redis`: mcp-auth with a RedisStore (skipped when Redis is down).
+ *
+ * Every variant runs with the same layout, the same connections and the same request; rounds
+ * interleave the variants (rotating their order) so machine drift hits all of them alike.
+ * Figures are medians over rounds: `median_us` = p50 latency in µs, `req_per_s`, `p50_ms`,
+ * `p99_ms`, `server_cpu_us_per_req` (the child's `process.cpuUsage()` delta / responses), and
+ * `ratio` = req/s ÷ the baseline's req/s (higher is better; 1 = as fast as unprotected).
+ *
+ * Environment knobs (defaults in brackets): MCP_AUTH_BENCH_HTTP_ROUNDS [3],
+ * MCP_AUTH_BENCH_HTTP_SECONDS [5], MCP_AUTH_BENCH_HTTP_WARMUP [3],
+ * MCP_AUTH_BENCH_HTTP_CONNECTIONS [8], MCP_AUTH_BENCH_LAYOUT [session|stateless],
+ * MCP_AUTH_BENCH_HTTP_PROFILE=<dir> (children run with --cpu-prof into <dir>),
+ * MCP_AUTH_BENCH_HTTP_LAYOUTS=1 (also measure the stateless layout, one round).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import {
+  computeS256Challenge,
+  createSecretKey,
+  createTokenService,
+  MemoryStore,
+} from '../packages/core/src/index.node.js';
+import { type Bench, median } from './harness.js';
+import { ISSUER, type Layout, MCP_PATH, RESOURCE } from './http/common.js';
+
+const ROUNDS = envInt('MCP_AUTH_BENCH_HTTP_ROUNDS', 3);
+const SECONDS = envInt('MCP_AUTH_BENCH_HTTP_SECONDS', 5);
+const WARMUP = envInt('MCP_AUTH_BENCH_HTTP_WARMUP', 3);
+const CONNECTIONS = envInt('MCP_AUTH_BENCH_HTTP_CONNECTIONS', 8);
+const PROFILE_DIR = process.env['MCP_AUTH_BENCH_HTTP_PROFILE'];
+const PROTOCOL_VERSION = '2025-06-18';
+const BASELINE = 'http.toolscall.unprotected';
+const HTTP_DIR = fileURLToPath(new URL('./http/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+interface VariantSpec {
+  readonly name: string;
+  readonly script: string;
+  readonly args?: readonly string[];
+  /** Sends the bearer token; the server must refuse a call without it. */
+  readonly protected: boolean;
+  /** Skipped with a note when the server cannot start (Redis down). */
+  readonly optional?: boolean;
+}
+
+const VARIANTS: readonly VariantSpec[] = [
+  { name: BASELINE, script: 'unprotected.ts', protected: false },
+  { name: 'http.toolscall.mcp-auth', script: 'mcp-auth.ts', protected: true },
+  { name: 'http.toolscall.sdk-jose', script: 'sdk-jose.ts', protected: true },
+  {
+    name: 'http.toolscall.mcp-auth-redis',
+    script: 'mcp-auth.ts',
+    args: ['redis'],
+    protected: true,
+    optional: true,
+  },
+];
+
+interface RunningVariant {
+  readonly spec: VariantSpec;
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** Session id per connection (session layout). */
+  sessions: string[];
+  readonly rounds: RoundFigures[];
+}
+
+interface RoundFigures {
+  reqPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerReq: number;
+}
+
+function envInt(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`${name} must be a positive integer`);
+  return n;
+}
+
+function log(message: string): void {
+  if (!process.argv.includes('--json')) console.error(message);
+}
+
+/** A real access token from core's token service (code issued and redeemed with PKCE). */
+async function mintAccessToken(secret: string): Promise<string> {
+  const tokens = createTokenService({
+    store: new MemoryStore(),
+    issuer: ISSUER,
+    resource: RESOURCE,
+    signingKey: await createSecretKey(secret),
+  });
+  const verifier = randomBytes(32).toString('base64url');
+  const code = await tokens.issueAuthorizationCode({
+    clientId: 'bench-client',
+    redirectUri: 'http://127.0.0.1/callback',
+    codeChallenge: await computeS256Challenge(verifier),
+    codeChallengeMethod: 'S256',
+    scopes: ['mcp:tools:read'],
+    resource: RESOURCE,
+    identity: { sub: 'alice', attributes: { role: 'viewer' }, grantableScopes: [] },
+  });
+  const response = await tokens.redeemAuthorizationCode({
+    code,
+    clientId: 'bench-client',
+    redirectUri: 'http://127.0.0.1/callback',
+    codeVerifier: verifier,
+  });
+  return response.access_token;
+}
+
+async function startVariant(
+  spec: VariantSpec,
+  env: NodeJS.ProcessEnv,
+): Promise<RunningVariant | undefined> {
+  const nodeArgs = ['--conditions=@mcp-auth/source', '--import', 'tsx'];
+  if (PROFILE_DIR) {
+    nodeArgs.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${PROFILE_DIR}`,
+      `--cpu-prof-name=${spec.name}.cpuprofile`,
+    );
+  }
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, `${HTTP_DIR}${spec.script}`, ...(spec.args ?? [])],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 30_000);
+    lines.on('line', (line) => {
+      const match = /^port=(\d+)$/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+  });
+  if (port === undefined) {
+    child.kill('SIGKILL');
+    const note = `${spec.name}: server did not start${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
+    if (spec.optional) {
+      log(`# skipped ${note}`);
+      return undefined;
+    }
+    throw new Error(note);
+  }
+  return { spec, child, port, sessions: [], rounds: [] };
+}
+
+async function stopVariant(variant: RunningVariant): Promise<void> {
+  if (variant.child.exitCode !== null) return;
+  const exited = once(variant.child, 'exit');
+  variant.child.kill('SIGTERM');
+  const timer = setTimeout(() => variant.child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function baseHeaders(variant: RunningVariant, token: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': PROTOCOL_VERSION,
+  };
+  if (variant.spec.protected) headers['authorization'] = `Bearer ${token}`;
+  return headers;
+}
+
+function toolCallBody(id: string | number): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name: 'get_weather', arguments: { city: 'Paris' } },
+  });
+}
+
+async function post(
+  variant: RunningVariant,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<Response> {
+  return fetch(`http://127.0.0.1:${variant.port}${MCP_PATH}`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** Opens one MCP session per connection (initialize + notifications/initialized). */
+async function openSessions(variant: RunningVariant, token: string): Promise<void> {
+  const headers = baseHeaders(variant, token);
+  variant.sessions = [];
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const init = await post(variant, headers, {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: { name: 'bench', version: '1.0.0' },
+      },
+    });
+    const sessionId = init.headers.get('mcp-session-id');
+    await init.text();
+    if (init.status !== 200 || !sessionId) {
+      throw new Error(`${variant.spec.name}: initialize answered ${init.status}`);
+    }
+    const ack = await post(
+      variant,
+      { ...headers, 'mcp-session-id': sessionId },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+    );
+    await ack.text();
+    if (ack.status !== 202) {
+      throw new Error(`${variant.spec.name}: notifications/initialized answered ${ack.status}`);
+    }
+    variant.sessions.push(sessionId);
+  }
+}
+
+/** Proves the variant answers the call correctly, and refuses it without a token when protected. */
+async function checkVariant(variant: RunningVariant, token: string, layout: Layout): Promise<void> {
+  const headers = baseHeaders(variant, token);
+  if (layout === 'session') headers['mcp-session-id'] = variant.sessions[0]!;
+  const ok = await post(variant, headers, toolCallBody(1));
+  const text = await ok.text();
+  if (ok.status !== 200 || !text.includes('Sunny in Paris') || text.includes('"isError":true')) {
+    throw new Error(`${variant.spec.name}: tools/call answered ${ok.status}, not the tool result`);
+  }
+  if (variant.spec.protected) {
+    const { authorization: _, ...anonymous } = headers;
+    const refused = await post(variant, anonymous, toolCallBody(2));
+    await refused.text();
+    if (refused.status !== 401) {
+      throw new Error(`${variant.spec.name}: a call without a token answered ${refused.status}`);
+    }
+  }
+}
+
+async function serverCpuUs(variant: RunningVariant): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${variant.port}/__bench/cpu`);
+  const cpu = (await response.json()) as { user_us: number; system_us: number };
+  return cpu.user_us + cpu.system_us;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+/** One autocannon run against a variant; latencies are recorded here at full (float) precision. */
+async function load(
+  variant: RunningVariant,
+  token: string,
+  seconds: number,
+  layout: Layout,
+): Promise<RoundFigures> {
+  const headers = baseHeaders(variant, token);
+  const latencies: number[] = [];
+  let nextSession = 0;
+  const cpuBefore = await serverCpuUs(variant);
+  const instance = autocannon({
+    url: `http://127.0.0.1:${variant.port}${MCP_PATH}`,
+    method: 'POST',
+    headers,
+    // One session per connection and one request in flight per connection, so a fixed
+    // JSON-RPC id never collides within a session. (autocannon's `idReplacement` is not used:
+    // its Content-Length assumes 33-character ids, its hyperid makes shorter ones.)
+    body: toolCallBody(1),
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration: seconds,
+    setupClient: (client) => {
+      if (layout !== 'session') return;
+      const sessionId = variant.sessions[nextSession++ % variant.sessions.length]!;
+      client.setHeaders({ ...headers, 'mcp-session-id': sessionId });
+    },
+  });
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    if (statusCode === 200) latencies.push(responseTime);
+  });
+  const result = await instance;
+  const cpuAfter = await serverCpuUs(variant);
+  if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
+    throw new Error(
+      `${variant.spec.name}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`,
+    );
+  }
+  const sorted = Float64Array.from(latencies).sort();
+  const responses = result.requests.total;
+  return {
+    reqPerS: responses / (result.duration || seconds),
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    cpuUsPerReq: (cpuAfter - cpuBefore) / Math.max(1, responses),
+  };
+}
+
+function summarize(rounds: readonly RoundFigures[]): RoundFigures {
+  return {
+    reqPerS: median(rounds.map((r) => r.reqPerS)),
+    p50Ms: median(rounds.map((r) => r.p50Ms)),
+    p99Ms: median(rounds.map((r) => r.p99Ms)),
+    cpuUsPerReq: median(rounds.map((r) => r.cpuUsPerReq)),
+  };
+}
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/** Runs the wanted variants under one layout; returns the per-variant medians. */
+async function measure(
+  specs: readonly VariantSpec[],
+  layout: Layout,
+  rounds: number,
+): Promise<Map<string, RoundFigures>> {
+  const secret = randomBytes(32).toString('base64url');
+  const token = await mintAccessToken(secret);
+  const env = {
+    ...process.env,
+    MCP_AUTH_BENCH_SECRET: secret,
+    MCP_AUTH_BENCH_LAYOUT: layout,
+    NODE_ENV: 'production',
+  };
+  const started = await Promise.all(specs.map((spec) => startVariant(spec, env)));
+  const running = started.filter((v): v is RunningVariant => v !== undefined);
+  try {
+    for (const variant of running) {
+      if (layout === 'session') await openSessions(variant, token);
+      await checkVariant(variant, token, layout);
+    }
+    for (const variant of running) await load(variant, token, WARMUP, layout);
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order each round so no variant always runs first or last.
+      for (let i = 0; i < running.length; i++) {
+        const variant = running[(i + round) % running.length]!;
+        variant.rounds.push(await load(variant, token, SECONDS, layout));
+      }
+    }
+  } finally {
+    await Promise.all(running.map(stopVariant));
+  }
+  return new Map(running.map((v) => [v.spec.name, summarize(v.rounds)]));
+}
+
+export default async function httpBench(bench: Bench): Promise<void> {
+  const wanted = VARIANTS.filter((v) => v.name === BASELINE || bench.wants(v.name));
+  if (wanted.length === 1 && !bench.wants(BASELINE)) return;
+  const layout = (process.env['MCP_AUTH_BENCH_LAYOUT'] ?? 'session') as Layout;
+  log(
+    `# http: ${wanted.length} variants, layout ${layout}, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds × ${SECONDS} s`,
+  );
+  const figures = await measure(wanted, layout, ROUNDS);
+  const base = figures.get(BASELINE)!;
+  const jose = figures.get('http.toolscall.sdk-jose');
+  for (const spec of wanted) {
+    const f = figures.get(spec.name);
+    if (!f) continue;
+    const isBase = spec.name === BASELINE;
+    const extra: Record<string, unknown> = {
+      ratio: isBase ? 1 : r3(f.reqPerS / base.reqPerS),
+      req_per_s: Math.round(f.reqPerS),
+      p50_ms: r3(f.p50Ms),
+      p99_ms: r3(f.p99Ms),
+      server_cpu_us_per_req: r1(f.cpuUsPerReq),
+      layout,
+      connections: CONNECTIONS,
+    };
+    if (!isBase) extra['added_server_cpu_us_per_req'] = r1(f.cpuUsPerReq - base.cpuUsPerReq);
+    if (spec.name.startsWith('http.toolscall.mcp-auth') && jose) {
+      extra['vs_sdk_jose'] = r3(f.reqPerS / jose.reqPerS);
+    }
+    let target: string | undefined;
+    if (spec.name === 'http.toolscall.mcp-auth') {
+      target = 'ratio >= 0.95, vs_sdk_jose >= 1.15, added_server_cpu_us_per_req <= 30';
+    }
+    bench.record(
+      spec.name,
+      f.p50Ms * 1000,
+      { ...(isBase ? {} : { baseline: BASELINE }), ...(target ? { target } : {}) },
+      extra,
+    );
+    log(
+      `  ${spec.name.padEnd(32)} ${String(Math.round(f.reqPerS)).padStart(6)} req/s  p50 ${r3(f.p50Ms)} ms  p99 ${r3(f.p99Ms)} ms  cpu ${r1(f.cpuUsPerReq)} µs/req${isBase ? '' : `  ratio ${r3(f.reqPerS / base.reqPerS)}`}`,
+    );
+  }
+
+  if (process.env['MCP_AUTH_BENCH_HTTP_LAYOUTS'] === '1') {
+    const other: Layout = layout === 'session' ? 'stateless' : 'session';
+    const specs = wanted.filter((v) => !v.optional);
+    log(`# http: layout ${other} for comparison (1 round)`);
+    const alt = await measure(specs, other, 1);
+    for (const [name, f] of alt) {
+      const mine = figures.get(name)!;
+      bench.record(
+        `${name}.${other}`,
+        f.p50Ms * 1000,
+        {},
+        {
+          ratio: null,
+          req_per_s: Math.round(f.reqPerS),
+          p50_ms: r3(f.p50Ms),
+          p99_ms: r3(f.p99Ms),
+          server_cpu_us_per_req: r1(f.cpuUsPerReq),
+          layout: other,
+          req_per_s_vs_layout_in_use: r3(f.reqPerS / mine.reqPerS),
+        },
+      );
+      log(
+        `  ${`${name}.${other}`.padEnd(42)} ${String(Math.round(f.reqPerS)).padStart(6)} req/s  cpu ${r1(f.cpuUsPerReq)} µs/req  (×${r3(f.reqPerS / mine.reqPerS)} of ${layout})`,
+      );
+    }
+  }
+}
