@@ -1,3 +1,4 @@
+import { ConfigError, loadConfigFromEnv, type OAuthConfig } from '@mcp-auth/core';
 import { ROLE_SCOPES } from './users.js';
 
 /**
@@ -62,83 +63,65 @@ function value(env: Env, name: string): string | undefined {
   return v ? v : undefined;
 }
 
-/** Reads and checks the demo's settings; throws {@link DemoConfigError} listing every problem. */
+/**
+ * Reads and checks the demo's settings: core's `loadConfigFromEnv` for the shared variables
+ * (`OAUTH_*`, `JWT_SECRET`, `MCP_AUTH_ISSUER`), plus the demo's own (`PORT`, `HOST`,
+ * `MCP_AUTH_REDIS_URL`, `OAUTH_USERINFO_ENDPOINT`, `OAUTH_JWKS_URI`, `OAUTH_ROLE_CLAIM`,
+ * `OAUTH_DEFAULT_ROLE`). Throws one {@link DemoConfigError} listing every problem.
+ */
 export function readDemoSettings(env: Env): DemoSettings {
   const problems: string[] = [];
+  let config: OAuthConfig = {};
+  try {
+    config = loadConfigFromEnv(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems.map((p) => `${p.variable} ${p.message}`));
+  }
   const port = value(env, 'PORT') ?? '3000';
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535) {
     problems.push('PORT must be a port number from 0 to 65535');
-  }
-  const issuer = value(env, 'MCP_AUTH_ISSUER');
-  if (issuer !== undefined && !URL.canParse(issuer)) {
-    problems.push('MCP_AUTH_ISSUER must be an absolute URL such as https://mcp.example.com');
-  }
-  const jwtSecret = env['JWT_SECRET'];
-  if (
-    jwtSecret !== undefined &&
-    jwtSecret !== '' &&
-    new TextEncoder().encode(jwtSecret).length < 32
-  ) {
-    problems.push('JWT_SECRET must be at least 32 bytes (try: openssl rand -base64 32)');
   }
   const redisUrl = value(env, 'MCP_AUTH_REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     problems.push('MCP_AUTH_REDIS_URL must start with redis:// or rediss://');
   }
-
-  let upstream: UpstreamSettings | undefined;
-  const clientId = value(env, 'OAUTH_CLIENT_ID');
-  const anyUpstream = Object.keys(env).some((k) => k.startsWith('OAUTH_') && value(env, k));
-  if (anyUpstream && clientId === undefined) {
-    problems.push('OAUTH_CLIENT_ID is required when any OAUTH_* variable is set (proxy mode)');
+  const demoUpstream = ['OAUTH_USERINFO_ENDPOINT', 'OAUTH_JWKS_URI'] as const;
+  for (const name of demoUpstream) {
+    const v = value(env, name);
+    if (v !== undefined && !v.startsWith('https://'))
+      problems.push(`${name} must be an https:// URL`);
   }
-  if (clientId !== undefined) {
-    const authorizationEndpoint = value(env, 'OAUTH_AUTH_ENDPOINT');
-    const tokenEndpoint = value(env, 'OAUTH_TOKEN_ENDPOINT');
-    const upstreamIssuer = value(env, 'OAUTH_ISSUER');
-    if (upstreamIssuer === undefined && authorizationEndpoint === undefined) {
-      problems.push(
-        'proxy mode needs OAUTH_ISSUER (discovery) or OAUTH_AUTH_ENDPOINT and OAUTH_TOKEN_ENDPOINT',
-      );
-    }
-    if (authorizationEndpoint !== undefined && tokenEndpoint === undefined) {
-      problems.push('OAUTH_TOKEN_ENDPOINT is required with OAUTH_AUTH_ENDPOINT');
-    }
-    for (const name of [
-      'OAUTH_ISSUER',
-      'OAUTH_AUTH_ENDPOINT',
-      'OAUTH_TOKEN_ENDPOINT',
-      'OAUTH_USERINFO_ENDPOINT',
-      'OAUTH_JWKS_URI',
-    ]) {
-      const v = value(env, name);
-      if (v !== undefined && !v.startsWith('https://'))
-        problems.push(`${name} must be an https:// URL`);
-    }
-    const defaultRole = value(env, 'OAUTH_DEFAULT_ROLE') ?? 'viewer';
-    if (!ROLE_SCOPES[defaultRole]) {
-      problems.push(`OAUTH_DEFAULT_ROLE must be one of ${Object.keys(ROLE_SCOPES).join(', ')}`);
-    }
-    const scopes = value(env, 'OAUTH_SCOPES')?.split(/\s+/).filter(Boolean);
-    upstream = {
-      issuer: upstreamIssuer,
-      authorizationEndpoint,
-      tokenEndpoint,
-      userinfoEndpoint: value(env, 'OAUTH_USERINFO_ENDPOINT'),
-      jwksUri: value(env, 'OAUTH_JWKS_URI'),
-      clientId,
-      clientSecret: value(env, 'OAUTH_CLIENT_SECRET'),
-      scopes,
-      roleClaim: value(env, 'OAUTH_ROLE_CLAIM') ?? 'role',
-      defaultRole,
-    };
+  const clientId = value(env, 'OAUTH_CLIENT_ID');
+  if (clientId === undefined && demoUpstream.some((name) => value(env, name))) {
+    problems.push('OAUTH_CLIENT_ID is required when an upstream provider is configured');
+  }
+  const defaultRole = value(env, 'OAUTH_DEFAULT_ROLE') ?? 'viewer';
+  if (!ROLE_SCOPES[defaultRole]) {
+    problems.push(`OAUTH_DEFAULT_ROLE must be one of ${Object.keys(ROLE_SCOPES).join(', ')}`);
   }
   if (problems.length > 0) throw new DemoConfigError(problems);
+
+  const upstream: UpstreamSettings | undefined =
+    config.clientId === undefined
+      ? undefined
+      : {
+          issuer: config.upstreamIssuer,
+          authorizationEndpoint: config.authorizationEndpoint,
+          tokenEndpoint: config.tokenEndpoint,
+          userinfoEndpoint: value(env, 'OAUTH_USERINFO_ENDPOINT'),
+          jwksUri: value(env, 'OAUTH_JWKS_URI'),
+          clientId: config.clientId,
+          clientSecret: config.clientSecret,
+          scopes: config.scopes,
+          roleClaim: value(env, 'OAUTH_ROLE_CLAIM') ?? 'role',
+          defaultRole,
+        };
   return {
     host: value(env, 'HOST') ?? '127.0.0.1',
     port: Number(port),
-    issuer,
-    jwtSecret: jwtSecret ? jwtSecret : undefined,
+    issuer: config.issuer,
+    jwtSecret: config.jwtSecret,
     redisUrl,
     upstream,
   };
