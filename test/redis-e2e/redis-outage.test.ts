@@ -92,6 +92,14 @@ describe('redis-e2e: Redis outage under a running demo process', () => {
     } finally {
       redis.resume();
     }
+    // The code the failed request carried is still single use: at most one redemption mints.
+    const after = [
+      await redeem(demo.url, clientId, spare, resource),
+      await redeem(demo.url, clientId, spare, resource),
+    ];
+    expect(after[1]!.status).toBe(400);
+    expect(after.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+    await Promise.all(after.map((r) => r.body?.cancel()));
     // The same process, the same token: accepted again once Redis answers.
     let status = 0;
     for (let i = 0; i < 50 && status !== 200; i++) {
