@@ -777,6 +777,33 @@ export function defineContractSuite(
 
       // ------------------------------------------------------------- the MCP endpoint (resource)
 
+      it('the three dev users get what their scopes and role allow: tools/list filtered per user, carol may delete', async () => {
+        const all = `${READ} ${WRITE} ${ADMIN}`;
+        const expected: Record<string, { scopes: string[]; tools: string[] }> = {
+          alice: { scopes: [READ], tools: ['get_weather', 'whoami'] },
+          bob: { scopes: [READ, WRITE], tools: ['get_weather', 'send_email', 'whoami'] },
+          carol: {
+            scopes: [READ, WRITE, ADMIN],
+            tools: ['delete_user', 'get_weather', 'send_email', 'whoami'],
+          },
+        };
+        for (const [user, want] of Object.entries(expected)) {
+          const tokens = await tokensFor(all, user);
+          expect(tokens.scope.split(' ').sort(), user).toEqual([...want.scopes].sort());
+          const client = await connectWithToken(tokens.access_token);
+          const { tools } = await client.listTools();
+          expect(tools.map((t) => t.name).sort(), user).toEqual(want.tools);
+          const whoami = await client.callTool({ name: 'whoami', arguments: {} });
+          expect(JSON.stringify(whoami.content), user).toContain(`${user} role=`);
+          if (user === 'carol') {
+            const deleted = await client.callTool({ name: 'delete_user', arguments: { id: 'u1' } });
+            expect(deleted.isError).toBeFalsy();
+            expect(JSON.stringify(deleted.content)).toContain('Deleted u1');
+          }
+          await client.close();
+        }
+      });
+
       it('SECURITY-CASES 37: a token in ?access_token= is ignored → 401', async () => {
         const token = await mint();
         const response = await callMcp(
