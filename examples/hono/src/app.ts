@@ -83,7 +83,9 @@ export async function createApp(url: string, signingKey: string): Promise<Hono> 
       authorizationHeader: c.req.header('authorization'),
       body,
     });
-    if (decision.kind !== 'ok') return new Response(decision.body, decision);
+    if (decision.kind !== 'ok') {
+      return new Response(decision.body, { status: decision.status, headers: decision.headers });
+    }
     const mcp = buildMcpServer(policy);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
@@ -99,7 +101,9 @@ export async function start(options: { port?: number; host?: string } = {}) {
   const hostname = options.host ?? process.env['HOST'] ?? '127.0.0.1';
   const port = options.port ?? Number(process.env['PORT'] ?? 3000);
   let app: Hono | undefined;
-  const server = serve({ fetch: (request) => app!.fetch(request), port, hostname });
+  // The issuer is the URL really listened on (port 0 included), so the app is built after listen.
+  const fetch = (request: Request) => app?.fetch(request) ?? new Response(null, { status: 503 });
+  const server = serve({ fetch, port, hostname });
   await new Promise<void>((resolve, reject) =>
     server.once('listening', resolve).once('error', reject),
   );
