@@ -126,6 +126,12 @@ const SDK_STEPS: readonly SdkStep[] = [
   },
 ];
 
+/** Test ids a mount may list in {@link ContractSuiteOptions.knownFailures}. */
+export const KNOWN_FAILURE_IDS: readonly string[] = [
+  '39-step-up',
+  ...SDK_STEPS.flatMap((step) => (step.id ? [step.id] : [])),
+];
+
 /** Registers the whole contract for one mount. */
 export function defineContractSuite(
   name: string,
@@ -133,6 +139,13 @@ export function defineContractSuite(
   options: ContractSuiteOptions = {},
 ): void {
   const known = options.knownFailures ?? {};
+  for (const id of Object.keys(known)) {
+    if (!KNOWN_FAILURE_IDS.includes(id)) {
+      throw new TypeError(
+        `defineContractSuite: unknown knownFailures id ${id} (one of ${KNOWN_FAILURE_IDS.join(', ')})`,
+      );
+    }
+  }
   const test = (id: string, title: string, fn: () => Promise<void>) => {
     const reason = known[id];
     if (reason !== undefined) it.fails(`${title} [known failure: ${reason}]`, fn);
