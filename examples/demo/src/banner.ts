@@ -36,7 +36,7 @@ export function formatBanner(demo: RunningDemo): string {
     `  MCP Inspector     npx @modelcontextprotocol/inspector   → Transport "Streamable HTTP", URL ${mcp}`,
     `  mcp-remote        npx mcp-remote ${mcp}`,
     `  Claude Code       claude mcp add --transport http demo ${mcp}`,
-    `  SDK client        pnpm --filter ./examples/demo client${demo.port === 3000 ? '' : ` ${mcp}`}`,
+    `  SDK client        pnpm --filter ./examples/demo client${mcp === 'http://localhost:3000/mcp' ? '' : ` ${mcp}`}`,
     '',
     'Tools: get_weather (mcp:tools:read), send_email (mcp:tools:write),',
     '       delete_user (mcp:tools:admin + role admin), whoami, oauth_introspect',
