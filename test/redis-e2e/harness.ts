@@ -1,117 +1,14 @@
-// Real processes for the Redis end-to-end tests: test-owned `redis-server`s on free ports and
-// demo server processes (examples/demo, Redis mode through MCP_AUTH_REDIS_URL). Everything
-// spawned here is tracked and stopped by `stopAll()`.
+// Demo server processes for the Redis end-to-end tests: examples/demo in Redis mode
+// (MCP_AUTH_REDIS_URL), spawned as separate Node processes, plus the OAuth steps driven by hand.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { authorizeWithForms } from '@mcp-auth/core/testing';
+import { stop, track, waitUntil } from '../support/processes.js';
+
+export { freePort, stopAll, TestRedis } from '../support/processes.js';
 
 const DEMO_DIR = fileURLToPath(new URL('../../examples/demo/', import.meta.url));
-const children = new Set<ChildProcess>();
-
-/** A free loopback port (bound to 0 and read back). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  child.kill(signal);
-  await exited(child);
-  clearTimeout(timer);
-}
-
-/** Stops every process this harness started. */
-export async function stopAll(): Promise<void> {
-  for (const child of children) child.kill('SIGCONT'); // a paused redis-server cannot exit
-  await Promise.all([...children].map((child) => stop(child)));
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** A test-owned `redis-server` (no persistence) that can be stopped, paused and restarted. */
-export class TestRedis {
-  #child: ChildProcess | undefined;
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<TestRedis> {
-    const redis = new TestRedis(await freePort());
-    await redis.restart();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts redis-server on the same port again (empty: nothing was saved). */
-  async restart(): Promise<void> {
-    const child = track(
-      spawn(
-        'redis-server',
-        ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        { stdio: 'ignore' },
-      ),
-    );
-    this.#child = child;
-    await waitUntil(async () => {
-      if (child.exitCode !== null) throw new Error('redis-server exited');
-      return (await ping(this.port)) === '+PONG';
-    }, `redis-server on ${this.port}`);
-  }
-
-  /** Kills it (connections refused from now on). */
-  async stop(): Promise<void> {
-    if (this.#child) await stop(this.#child);
-    this.#child = undefined;
-  }
-
-  /** Freezes it (SIGSTOP): connections stay open, commands go unanswered. */
-  pause(): void {
-    this.#child?.kill('SIGSTOP');
-  }
-
-  resume(): void {
-    this.#child?.kill('SIGCONT');
-  }
-}
-
-// One PING over a raw socket: no client library state to reset between restarts.
-function ping(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.setTimeout(1000, () => socket.destroy(new Error('timeout')));
-    socket.once('error', reject);
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      resolve(data.toString('utf8').trim());
-      socket.end();
-    });
-  });
-}
 
 /** A demo server process (examples/demo) in Redis mode. */
 export interface DemoProcess {

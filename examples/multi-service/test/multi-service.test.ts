@@ -1,28 +1,14 @@
 // The multi-service example as real processes: one authorization server and two resource
-// servers (notes, tasks) on free ports, sharing a Redis under a test-only key prefix. The
-// official MCP SDK client goes through discovery, registration, PKCE and the real forms.
+// servers (notes, tasks) on free ports, sharing a test-owned Redis (under a unique key prefix
+// too). The official MCP SDK client goes through discovery, registration, PKCE and the forms.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postMcp } from '../../../test/support/example-cases.js';
 import { connectWithOAuth, type OAuthSession } from '../../../test/support/oauth-client.js';
+import { freePort, stopAll, TestRedis } from '../../../test/support/processes.js';
 import { type Launched, launch } from '../src/launch.js';
 
-const REDIS_URL = process.env['MCP_AUTH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const keyPrefix = `mcp-auth-multi-test:${randomBytes(6).toString('hex')}:`;
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  for (let i = 0; i < count; i++) {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-  }
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 function jwtHeader(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
@@ -39,15 +25,16 @@ async function revoke(endpoint: string, token: string, clientId: string): Promis
 }
 
 let running: Launched;
+let redis: TestRedis;
 const sessions: OAuthSession[] = [];
 
 beforeAll(async () => {
-  const [asPort, notesPort, tasksPort] = await freePorts(3);
+  redis = await TestRedis.start();
   running = launch({
-    asPort: asPort!,
-    notesPort: notesPort!,
-    tasksPort: tasksPort!,
-    redisUrl: REDIS_URL,
+    asPort: await freePort(),
+    notesPort: await freePort(),
+    tasksPort: await freePort(),
+    redisUrl: redis.url,
     keyPrefix,
     stdio: 'pipe',
   });
@@ -61,14 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(sessions.map((s) => s.close()));
   await running?.stop();
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    const keys = await redis.keys(`${keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
+  await stopAll(); // the test-owned redis-server (nothing persisted)
 });
 
 async function as(username: string, service: 'notes' | 'tasks'): Promise<OAuthSession> {
@@ -145,5 +125,26 @@ describe('examples/multi-service: one authorization server, two resource servers
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
     }
+  });
+
+  it('when Redis cannot answer, a resource server refuses the request (503) instead of skipping the revocation check; it serves again when Redis is back', async () => {
+    const bob = await as('bob', 'tasks');
+    const token = bob.provider.accessToken;
+    const list = () => postMcp(`${running.tasksUrl}/mcp`, token, { method: 'tools/list' });
+    expect((await list()).status).toBe(200);
+    redis.pause();
+    try {
+      const refused = await list();
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    } finally {
+      redis.resume();
+    }
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await list()).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(200);
   });
 });
