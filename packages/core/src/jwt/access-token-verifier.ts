@@ -15,6 +15,8 @@ export interface AccessTokenVerifierOptions {
   audience: string | readonly string[];
   /** Seconds of clock skew tolerated. Default 0. */
   clockTolerance?: number;
+  /** A clock in milliseconds, for tests. Default `Date.now`. */
+  now?: () => number;
   /** Verified tokens remembered (the revocation check still runs every time). Default 1000. */
   cacheSize?: number;
   /**
@@ -63,7 +65,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${where}: options are required`);
   }
-  const { key, issuer, audience, clockTolerance, cacheSize, isRevoked } = options;
+  const { key, issuer, audience, clockTolerance, cacheSize, isRevoked, now } = options;
   if (typeof issuer !== 'string' || issuer.length === 0) {
     throw new TypeError(`${where}: issuer must be the authorization server's issuer URL`);
   }
@@ -80,6 +82,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     audience,
     clockTolerance,
     cacheSize,
+    ...(now === undefined ? {} : { now }),
     requireExp: true,
     requiredClaims: ['iss', 'aud', 'exp', 'sub', 'client_id'],
   });

@@ -24,6 +24,8 @@ export interface VerifyJwtOptions {
   clockTolerance?: number;
   /** "Now", for tests. Default: the current time. */
   currentDate?: Date;
+  /** A clock in milliseconds (a moving "now", e.g. a test clock); `currentDate` wins. */
+  now?: () => number;
   /** Maximum age in seconds since `iat` (which then is required). */
   maxTokenAge?: number;
   /** Claims that must be present. */
@@ -47,6 +49,7 @@ export interface CompiledVerifyOptions {
   readonly audiences: readonly string[] | undefined;
   readonly clockTolerance: number;
   readonly currentDate: Date | undefined;
+  readonly now: () => number;
   readonly maxTokenAge: number | undefined;
   readonly requiredClaims: readonly string[];
   readonly requireExp: boolean;
@@ -105,6 +108,9 @@ export function compileVerifyOptions(
   ) {
     throw new TypeError(`${where}: currentDate must be a valid Date`);
   }
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new TypeError(`${where}: now must be a function returning milliseconds`);
+  }
   if (
     maxTokenAge !== undefined &&
     (typeof maxTokenAge !== 'number' || !Number.isFinite(maxTokenAge) || maxTokenAge <= 0)
@@ -126,6 +132,7 @@ export function compileVerifyOptions(
     audiences: stringList(options.audience, 'audience', where),
     clockTolerance,
     currentDate,
+    now: options.now ?? Date.now,
     maxTokenAge,
     requiredClaims: Object.freeze([...requiredClaims]),
     requireExp,
@@ -147,7 +154,7 @@ function isNumericDate(value: unknown): value is number {
 
 /** "Now" in seconds since the epoch. @internal */
 export function nowSeconds(options: CompiledVerifyOptions): number {
-  return Math.floor((options.currentDate?.getTime() ?? Date.now()) / 1000);
+  return Math.floor((options.currentDate?.getTime() ?? options.now()) / 1000);
 }
 
 /**

@@ -327,3 +327,20 @@ describe('token service details', () => {
     });
   });
 });
+
+describe('the service clock', () => {
+  it('reaches the access-token verifier: tokens live and expire by the injected clock', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const { tokens } = await createSetup({ now: () => now, accessTokenTtlSeconds: 60 });
+    const response = await issueAndRedeem(tokens);
+    const verifier = tokens.createAccessTokenVerifier();
+    await expect(verifier.verify(response.access_token)).resolves.toMatchObject({
+      userId: 'user-1',
+    });
+    now += 61_000;
+    await expect(verifier.verify(response.access_token)).rejects.toMatchObject({
+      code: 'invalid_token',
+      jwtCode: 'ERR_JWT_EXPIRED',
+    });
+  });
+});

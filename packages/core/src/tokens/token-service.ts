@@ -231,6 +231,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       key: verificationKey,
       issuer,
       audience: resource,
+      now,
       isRevoked: (context: AuthContext) => checkRevoked(context),
     });
     return verifier;
