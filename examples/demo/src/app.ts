@@ -15,7 +15,7 @@ import {
   type UpstreamOAuthProviderOptions,
   wellKnownPath,
 } from '@mcp-auth/core';
-import { mcpAuth } from '@mcp-auth/express';
+import { mcpAuthRouter, mcpGuard } from '@mcp-auth/express';
 import { RedisStore } from '@mcp-auth/redis';
 import express, { type Express } from 'express';
 import { readDemoSettings, type UpstreamSettings } from './env.js';
@@ -95,6 +95,10 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   const derive = (label: string) => createHmac('sha256', jwtSecret).update(label).digest();
   const cookieSecret = derive('mcp-auth-demo cookies');
 
+  // The policy's scopes, without wildcards: clients request every advertised scope (SEP-835),
+  // and no demo user may be granted `mcp:tools:*` (the default rules' catch-all).
+  const advertised = policy.scopesSupported().filter((scope) => !scope.endsWith('*'));
+
   const ownsStore = options.store === undefined;
   const store: Store =
     options.store ??
@@ -116,9 +120,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     signingKey: jwtSecret,
     store,
     identityProvider,
-    // The policy's scopes, without wildcards: clients request every advertised scope (SEP-835),
-    // and no demo user may be granted `mcp:tools:*` (the default rules' catch-all).
-    scopesSupported: policy.scopesSupported().filter((scope) => !scope.endsWith('*')),
+    scopesSupported: advertised,
     consent: {
       cookieSecret,
       scopeDescriptions: SCOPE_DESCRIPTIONS,
@@ -156,11 +158,19 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
 
   const app = express();
   app.disable('x-powered-by');
-  const auth = mcpAuth({ server: authServer, policy });
-  // The OAuth endpoints and metadata, then /mcp behind the guard (401 / 403 step-up at the edge).
+  // The OAuth endpoints and metadata (before any body parser: core reads the raw body).
+  app.use(mcpAuthRouter(authServer));
+  // /mcp behind the guard: 401 with resource_metadata and the scopes a client should ask for
+  // (the user narrows them on the consent page), 403 step-up when a tool needs more.
+  const guard = mcpGuard({
+    verifier: authServer.tokenVerifier,
+    resourceMetadataUrl: authServer.resourceMetadataUrl,
+    policy,
+    challengeScopes: advertised,
+  });
   // The handler returns nothing: Express 5 awaits returned promises through `is-promise`, which
   // breaks under the root vitest config's `import` condition (it loads the ESM build).
-  auth.mount(app, (req, res, next) => {
+  app.all(new URL(mcpUrl).pathname, guard, (req, res, next) => {
     sessions.handle(req, res, req.body).catch(next);
   });
   app.get('/', (_req, res) => {

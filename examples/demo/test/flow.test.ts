@@ -63,6 +63,8 @@ describe('demo: discovery (RFC 9728, RFC 8414)', () => {
     expect(challenge).toContain(
       `resource_metadata="${t.demo.url}/.well-known/oauth-protected-resource/mcp"`,
     );
+    // The scopes a client should request (MCP 2025-11-25 scope selection); consent narrows them.
+    expect(challenge).toContain(`scope="${READ} ${WRITE} ${ADMIN}"`);
   });
 
   it('publishes the policy scopes in both metadata documents', async () => {
