@@ -31,7 +31,8 @@ policy.addRule({ id: 'whoami', tools: 'whoami' });
 export async function start(options: { port?: number; host?: string } = {}) {
   const host = options.host ?? process.env['HOST'] ?? '127.0.0.1';
   const port = await resolvePort(options.port ?? Number(process.env['PORT'] ?? 3000), host);
-  const url = `http://${host}:${port}`;
+  // The public origin (MCP_AUTH_ISSUER behind a proxy): the issuer; the MCP URL is <origin>/mcp.
+  const url = process.env['MCP_AUTH_ISSUER'] ?? `http://${host}:${port}`;
 
   const authorizationServer = createAuthorizationServer({
     issuer: url,

@@ -107,7 +107,10 @@ export async function start(options: { port?: number; host?: string } = {}) {
   await new Promise<void>((resolve, reject) =>
     server.once('listening', resolve).once('error', reject),
   );
-  const url = `http://${hostname}:${(server.address() as AddressInfo).port}`;
+  // The public origin (MCP_AUTH_ISSUER behind a proxy): the issuer; the MCP URL is <origin>/mcp.
+  const url =
+    process.env['MCP_AUTH_ISSUER'] ??
+    `http://${hostname}:${(server.address() as AddressInfo).port}`;
   app = await createApp(url, process.env['MCP_AUTH_SECRET'] ?? generateSecret());
   return {
     url,

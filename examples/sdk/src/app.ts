@@ -64,7 +64,10 @@ export async function start(options: { port?: number; host?: string } = {}) {
       .once('error', reject)
       .listen(options.port ?? Number(process.env['PORT'] ?? 3000), host, resolve);
   });
-  const url = `http://${host}:${(httpServer.address() as AddressInfo).port}`;
+  // The public origin (MCP_AUTH_ISSUER behind a proxy): the issuer; the MCP URL is <origin>/mcp.
+  const url =
+    process.env['MCP_AUTH_ISSUER'] ??
+    `http://${host}:${(httpServer.address() as AddressInfo).port}`;
 
   const authServer = createAuthorizationServer({
     issuer: url,
