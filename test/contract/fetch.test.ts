@@ -1,8 +1,9 @@
 // The contract suite through the Fetch handler (Web runtimes): core's toFetchHandler for the
-// authorization server and core's MCP guard in front of the SDK's web-standard Streamable
-// HTTP transport, served on Node by @hono/node-server.
+// authorization server and core's Fetch MCP guard in front of the SDK's web-standard Streamable
+// HTTP transport (core's createFetchMcpGuard: body cap, 401/403 step-up, parse error), served
+// on Node by @hono/node-server.
 import type { Server } from 'node:http';
-import { createMcpGuard, toFetchHandler } from '@mcp-auth/core';
+import { createFetchMcpGuard, toFetchHandler } from '@mcp-auth/core';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { closeServer, listenLoopback } from './fixtures.js';
@@ -16,7 +17,7 @@ defineContractSuite('Fetch handler', async (spec) => {
   const baseUrl = await listenLoopback(http);
   const server = spec.createServer(baseUrl);
   const authorizationServer = toFetchHandler(server);
-  const guard = createMcpGuard({
+  const guard = createFetchMcpGuard({
     verifier: server.tokenVerifier,
     policy: spec.policy,
     resourceMetadataUrl: server.resourceMetadataUrl,
@@ -24,29 +25,18 @@ defineContractSuite('Fetch handler', async (spec) => {
   const mcpPath = new URL(server.resource).pathname;
 
   const mcp = async (request: Request): Promise<Response> => {
-    let body: unknown;
-    if (request.method === 'POST') {
-      const text = await request.text();
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined; // the transport answers the JSON-RPC parse error
-      }
-    }
-    const decision = await guard.check({
-      authorizationHeader: request.headers.get('authorization') ?? undefined,
-      body,
-    });
-    if (decision.kind !== 'ok') {
-      return new Response(decision.body, { status: decision.status, headers: decision.headers });
-    }
+    const outcome = await guard(request);
+    if (!outcome.ok) return outcome.response;
     const mcpServer = createContractMcpServer(spec.policy, spec.tools);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
     });
     await mcpServer.connect(transport);
-    return transport.handleRequest(request, { authInfo: decision.authInfo, parsedBody: body });
+    return transport.handleRequest(request, {
+      authInfo: outcome.authInfo,
+      parsedBody: outcome.body,
+    });
   };
   handle = (request) =>
     new URL(request.url).pathname === mcpPath ? mcp(request) : authorizationServer(request);

@@ -5,6 +5,7 @@ export {
   MissingBearerTokenError,
 } from './bearer.js';
 export { type BearerChallengeOptions, buildBearerChallenge } from './challenge.js';
+export * from './fetch-guard.js';
 export {
   authContextFromAuthInfo,
   authorizeMcpToolCall,
