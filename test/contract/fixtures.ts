@@ -108,9 +108,9 @@ export const CONTRACT_TOOLS: readonly ContractTool[] = [
 
 /**
  * The authorization server's clock (codes, interactions, stores), which tests move forward.
- * It starts 30 minutes behind real time and never gets ahead of it: core's access-token
- * verifier reads the real clock (the server's `now` option does not reach it), so a token
- * issued "in the future" would be refused as not yet valid.
+ * It starts 30 minutes behind real time and never gets ahead of it: the access-token verifier
+ * runs on this clock, but the adapters' middleware re-checks expiry on the real clock, so a
+ * token must be valid on both.
  */
 export class TestClock {
   #offset: number;

@@ -301,7 +301,9 @@ export function defineContractSuite(
 
       async function mint(claims: Record<string, unknown> = {}) {
         const key = await createSecretKey(CONTRACT_SECRET);
-        const now = Math.floor(Date.now() / 1000); // the verifier's clock is the real one
+        // The verifier runs on the server clock (≤ real time); the middleware also re-checks
+        // expiry on the real clock: valid on both.
+        const now = Math.floor(clock.now() / 1000);
         return signJwt(
           {
             iss: m.issuer,
@@ -311,7 +313,7 @@ export function defineContractSuite(
             scope: READ,
             role: 'editor',
             iat: now,
-            exp: now + 300,
+            exp: Math.floor(Date.now() / 1000) + 300,
             jti: crypto.randomUUID(),
             ...claims,
           },
@@ -754,7 +756,7 @@ export function defineContractSuite(
         const prm = (await (await h().get(prmUrl.pathname)).json()) as Record<string, unknown>;
         expect(prm.resource).toBe(m.mcpUrl);
         expect(prm.authorization_servers).toEqual([m.issuer]);
-        const expired = await mint({ exp: Math.floor(Date.now() / 1000) - 10 });
+        const expired = await mint({ exp: Math.floor(clock.now() / 1000) - 10 });
         for (const headers of <Record<string, string>[]>[
           {},
           { authorization: 'Bearer garbage.token.here' },
@@ -893,6 +895,7 @@ export function defineContractSuite(
           buildSpec(policy, (origin) =>
             contractServerOptions(origin, policy, failable.store, clock, {
               identityProvider: upstream,
+              upstreamEncryptionKey: 'contract-upstream-encryption-key-0123456789',
             }),
           ),
         );

@@ -287,7 +287,7 @@ export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
     if (utf8Encode(jwtSecret).length < min) {
       problem(
         'JWT_SECRET',
-        `must be at least ${min} bytes for ${alg} (generate one with \`mcp-auth keys secret\` or openssl rand -base64 32)`,
+        `must be at least ${min} bytes for ${alg} (generate one with \`mcp-auth keys generate\` or openssl rand -base64 32)`,
       );
     }
   } else if (

@@ -233,6 +233,22 @@ export function createAuthorizationServer(
   if (!Number.isInteger(maxLoginAttempts) || maxLoginAttempts < 1) {
     throw new TypeError(`${where}: maxLoginAttempts must be a positive integer`);
   }
+  if (
+    options.introspectionSecret !== undefined &&
+    (typeof options.introspectionSecret !== 'string' || options.introspectionSecret.length < 32)
+  ) {
+    throw new TypeError(`${where}: introspectionSecret must be a string of at least 32 characters`);
+  }
+  if (
+    options.identityProvider?.kind === 'redirect' &&
+    options.upstreamEncryptionKey === undefined &&
+    options.tokenService === undefined
+  ) {
+    // Upstream IdP tokens are kept server-side; never at rest in clear (ARCHITECTURE: Tokens).
+    throw new TypeError(
+      `${where}: upstreamEncryptionKey is required with an upstream identity provider (≥ 32 characters; generate one with \`mcp-auth keys generate\`)`,
+    );
+  }
   const signer = createSigner(consent.cookieSecret, `${where}: consent.cookieSecret`);
   const secure = issuerUrl.protocol === 'https:';
 

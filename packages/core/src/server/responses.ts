@@ -13,9 +13,11 @@ export function jsonResponse(
   body: unknown,
   headers: Readonly<Record<string, string | readonly string[]>> = {},
 ): AuthResponse {
+  // A caller that sets its own Cache-Control (public metadata) gets no `Pragma: no-cache`.
+  const caching = 'cache-control' in headers ? {} : NO_STORE_HEADERS;
   return {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...NO_STORE_HEADERS, ...headers },
+    headers: { 'content-type': 'application/json; charset=utf-8', ...caching, ...headers },
     body: JSON.stringify(body),
   };
 }

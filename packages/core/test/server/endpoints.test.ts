@@ -572,3 +572,22 @@ describe('Client ID Metadata Documents (SECURITY-CASES 23)', () => {
     expect(requested).toEqual([clientId]);
   });
 });
+
+describe('construction-time checks for secrets', () => {
+  it('requires an upstream encryption key with an upstream identity provider', () => {
+    const upstream = {
+      kind: 'redirect' as const,
+      startLogin: async () => ({ url: new URL('https://idp.example.test/authorize'), data: null }),
+      completeLogin: async () => {
+        throw new Error('not reached');
+      },
+    };
+    expect(() =>
+      makeServer({ identityProvider: upstream, upstreamEncryptionKey: undefined }),
+    ).toThrow(TypeError);
+  });
+
+  it('refuses an introspection secret under 32 characters', () => {
+    expect(() => makeServer({ introspectionSecret: 'short' })).toThrow(TypeError);
+  });
+});

@@ -45,6 +45,7 @@ export function makeServer(overrides: Partial<AuthorizationServerOptions> = {}) 
         clientName: 'Static <b>App</b>',
       },
     ],
+    upstreamEncryptionKey: 'test-upstream-encryption-key-0123456789abcdef',
     now: () => clock,
     ...overrides,
   });
