@@ -1,5 +1,6 @@
 // The contract suite through @mcp-auth/fastmcp: FastMCPAuthWrapper on a FastMCP server with
-// the httpStream transport (stateless), the authorization server embedded on its HTTP app.
+// the httpStream transport (stateless), the authorization server embedded on its HTTP app, core's
+// MCP guard in fastmcp's authenticate hook (403 step-up at the HTTP edge, denials inside MCP).
 import { createServer } from 'node:net';
 import { FastMCPAuthWrapper } from '@mcp-auth/fastmcp';
 import { FastMCP } from 'fastmcp';
@@ -19,44 +20,31 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-defineContractSuite(
-  'fastmcp',
-  async (spec) => {
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const server = spec.createServer(baseUrl);
-    const auth = new FastMCPAuthWrapper({ policy: spec.policy, authorizationServer: server });
-    const fastmcp = auth.protect(
-      new FastMCP({ ...auth.serverOptions(), name: 'contract', version: '1.0.0', logger: quiet }),
-    );
-    for (const tool of spec.tools) {
-      fastmcp.addTool({
-        name: tool.name,
-        description: tool.description,
-        parameters: z.object(tool.shape),
-        execute: async (args, { session }) => tool.run(args as Record<string, unknown>, session),
-      });
-    }
-    await fastmcp.start({
-      transportType: 'httpStream',
-      httpStream: { port, host: '127.0.0.1', endpoint: '/mcp', stateless: true },
+defineContractSuite('fastmcp', async (spec) => {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = spec.createServer(baseUrl);
+  const auth = new FastMCPAuthWrapper({ policy: spec.policy, authorizationServer: server });
+  const fastmcp = auth.protect(
+    new FastMCP({ ...auth.serverOptions(), name: 'contract', version: '1.0.0', logger: quiet }),
+  );
+  for (const tool of spec.tools) {
+    fastmcp.addTool({
+      name: tool.name,
+      description: tool.description,
+      parameters: z.object(tool.shape),
+      execute: async (args, { session }) => tool.run(args as Record<string, unknown>, session),
     });
-    return {
-      baseUrl,
-      mcpUrl: server.resource,
-      issuer: server.issuer,
-      server,
-      close: () => fastmcp.stop(),
-    };
-  },
-  {
-    // fastmcp gives middleware no access to the JSON-RPC body, and the wrapper hides tools the
-    // caller may not call (canAccess): such a call is answered as an unknown tool (HTTP 200,
-    // JSON-RPC -32601) — no 403 step-up, no policy reason (documented in its README).
-    knownFailures: {
-      '39-step-up': 'HTTP 200 + JSON-RPC -32601 "Unknown tool" instead of 403 insufficient_scope',
-      'sdk-attribute-denial': 'MCP error -32601 "Unknown tool" instead of core\'s denied result',
-      'sdk-step-up': 'no 403 step-up challenge: the hidden tool is an unknown tool',
-    },
-  },
-);
+  }
+  await fastmcp.start({
+    transportType: 'httpStream',
+    httpStream: { port, host: '127.0.0.1', endpoint: '/mcp', stateless: true },
+  });
+  return {
+    baseUrl,
+    mcpUrl: server.resource,
+    issuer: server.issuer,
+    server,
+    close: () => fastmcp.stop(),
+  };
+});

@@ -3,16 +3,26 @@ import {
   type AuthContext,
   type AuthorizationServer,
   authorizeMcpToolCall,
+  createNodeMcpGuard,
+  DEFAULT_MAX_MCP_BODY_BYTES,
   errorResponse,
   filterToolList,
-  McpAuthMiddleware,
+  findToolCalls,
+  PayloadTooLargeError,
   PolicyEngine,
   protectedResourceMetadataUrl,
   type TokenVerifier,
   toFetchHandler,
   toFetchResponse,
 } from '@mcp-auth/core';
-import { FastMCP, type ServerOptions, type Tool, type ToolParameters } from 'fastmcp';
+import {
+  FastMCP,
+  type FastMCPSession,
+  type ServerOptions,
+  type Tool,
+  type ToolParameters,
+} from 'fastmcp';
+import { BODY_TOO_LARGE, BodyCapture } from './body-capture.js';
 
 /**
  * The session object fastmcp keeps for an authenticated caller (`context.session` in a tool's
@@ -48,6 +58,11 @@ export interface FastMCPAuthWrapperOptions {
    * `authorization_servers`). Default: the embedded authorization server's issuer.
    */
   authorizationServers?: readonly string[];
+  /**
+   * Cap on MCP JSON-RPC bodies, in bytes; a larger one is answered 413. Default 4 MiB
+   * (`DEFAULT_MAX_MCP_BODY_BYTES`, the MCP SDK's own limit).
+   */
+  maxBodyBytes?: number;
 }
 
 /** The options {@link FastMCPAuthWrapper.serverOptions} contributes to `new FastMCP({…})`. */
@@ -59,6 +74,47 @@ export interface FastMCPAuthServerOptions {
 type AnyTool = Tool<FastMCPAuthSession, ToolParameters, ToolParameters>;
 
 const protectedServers = new WeakSet<object>();
+
+/**
+ * Which tools a session holds besides those the policy shows the caller: `'all'` (a session
+ * opened by `initialize`, whose list is filtered per request instead), or the tools the
+ * request calls — so that a refused call reaches the tool and gets core's denied result
+ * instead of fastmcp's "Unknown tool". Non-enumerable: tools never see it.
+ */
+const HELD_TOOLS = Symbol('mcp-auth: tools held by the session');
+
+type HeldTools = 'all' | ReadonlySet<string>;
+
+function heldTools(auth: FastMCPAuthSession): HeldTools | undefined {
+  return (auth as { [HELD_TOOLS]?: HeldTools })[HELD_TOOLS];
+}
+
+function holdTools(auth: FastMCPAuthSession, held: HeldTools): FastMCPAuthSession {
+  Object.defineProperty(auth, HELD_TOOLS, { value: held, writable: true, configurable: true });
+  return auth;
+}
+
+function isInitialize(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some(
+    (message) =>
+      typeof message === 'object' &&
+      message !== null &&
+      (message as { method?: unknown }).method === 'initialize',
+  );
+}
+
+/** The MCP SDK's request-handler table of a session (`session.server`), when it has one. */
+type RequestHandler = (request: unknown, extra: unknown) => Promise<unknown>;
+function requestHandlers(session: FastMCPSession<FastMCPAuthSession>): Map<string, RequestHandler> {
+  const handlers = (session.server as unknown as { _requestHandlers?: unknown })._requestHandlers;
+  if (!(handlers instanceof Map)) {
+    throw new TypeError(
+      '@mcp-auth/fastmcp: this fastmcp / MCP SDK version keeps no request handler table; tools/list cannot be filtered per request',
+    );
+  }
+  return handlers as Map<string, RequestHandler>;
+}
 
 /**
  * mcp-auth for a `fastmcp` server (the original design's name). Two lines:
@@ -82,6 +138,7 @@ export class FastMCPAuthWrapper {
   readonly #authorizationServer: AuthorizationServer | undefined;
   readonly #authenticate: FastMCPAuthServerOptions['authenticate'];
   readonly #oauth: FastMCPAuthServerOptions['oauth'];
+  readonly #bodies: BodyCapture;
 
   /** @throws TypeError naming the option to fix. */
   constructor(options: FastMCPAuthWrapperOptions) {
@@ -127,18 +184,37 @@ export class FastMCPAuthWrapper {
         bearerMethodsSupported: ['header'],
       },
     };
-    const middleware = new McpAuthMiddleware({
+    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_MCP_BODY_BYTES;
+    // Core's MCP endpoint guard: 401 / 403 step-up / 503 / 413 / parse error, decided in core.
+    const guard = createNodeMcpGuard({
       verifier,
       policy,
       resourceMetadataUrl: protectedResourceMetadataUrl(resource),
+      maxBodyBytes,
     });
+    const bodies = new BodyCapture(maxBodyBytes);
+    this.#bodies = bodies;
     this.#authenticate = async (request) => {
-      try {
-        return { ...(await middleware.authenticateRequest(request?.headers.authorization)) };
-      } catch (error) {
-        // mcp-proxy writes a thrown Response verbatim: core's 401 challenge / 503, as is.
-        throw toFetchResponse(errorResponse(error));
-      }
+      // mcp-proxy writes a thrown Response verbatim: core's answer, as is.
+      const body = request === undefined ? undefined : bodies.take(request);
+      if (body === BODY_TOO_LARGE) throw toFetchResponse(errorResponse(new PayloadTooLargeError()));
+      // mcp-proxy has read the stream: the guard gets the bytes it read, never the stream.
+      const outcome = await guard(
+        {
+          method: request?.method,
+          url: request?.url,
+          headers: request?.headers ?? {},
+          readableEnded: true,
+        },
+        { preread: body },
+      );
+      if (!outcome.ok) throw toFetchResponse(outcome.response);
+      return holdTools(
+        { ...outcome.auth },
+        isInitialize(outcome.body)
+          ? 'all'
+          : new Set(findToolCalls(outcome.body).map((call) => call.name)),
+      );
     };
   }
 
@@ -179,8 +255,60 @@ export class FastMCPAuthWrapper {
     server.addTool = (tool) => addTool(this.protectTool(tool as AnyTool) as typeof tool);
     server.addTools = (tools) =>
       addTools(tools.map((tool) => this.protectTool(tool as AnyTool) as typeof tool));
+    // The HTTP edge: keep a copy of the MCP endpoint's bodies while the server runs, so that
+    // `authenticate` can run core's guard on them (see body-capture.ts).
+    const start = server.start.bind(server);
+    const stop = server.stop.bind(server);
+    server.start = async (options) => {
+      this.#bodies.start(mcpEndpointPath(options));
+      try {
+        await start(options);
+      } catch (error) {
+        this.#bodies.stop();
+        throw error;
+      }
+    };
+    server.stop = async () => {
+      this.#bodies.stop();
+      await stop();
+    };
+    // Stateful sessions live across requests (and tokens): their tools/list is filtered per
+    // request instead of once at `initialize`.
+    server.on('connect', ({ session }) => this.#filterListPerRequest(session));
     this.addAuthEndpoints(server);
     return server;
+  }
+
+  /**
+   * A long-lived session holds every tool (each call is authorized with the current token by
+   * {@link FastMCPAuthWrapper.protectTool}); its `tools/list` answer is filtered for the
+   * caller of each request. mcp-proxy hands every request's session object to `updateAuth`
+   * before the request is handled.
+   */
+  #filterListPerRequest(session: FastMCPSession<FastMCPAuthSession>): void {
+    const policy = this.#policy;
+    let caller: FastMCPAuthSession | undefined;
+    const updateAuth = session.updateAuth.bind(session);
+    session.updateAuth = (auth) => {
+      caller = auth === undefined ? undefined : holdTools(auth, 'all');
+      updateAuth(auth);
+    };
+    const patchList = () => {
+      const handlers = requestHandlers(session);
+      const list = handlers.get('tools/list');
+      if (list === undefined) return;
+      handlers.set('tools/list', async (request, extra) => {
+        const result = (await list(request, extra)) as { tools?: { name: string }[] };
+        return { ...result, tools: filterToolList(result.tools ?? [], caller, policy) };
+      });
+    };
+    // fastmcp registers a new tools/list handler whenever the server's tools change.
+    const toolsListChanged = session.toolsListChanged.bind(session);
+    session.toolsListChanged = (tools) => {
+      toolsListChanged(tools);
+      patchList();
+    };
+    patchList();
   }
 
   /**
@@ -199,9 +327,11 @@ export class FastMCPAuthWrapper {
   }
 
   /**
-   * One tool made to follow the policy: `canAccess` hides it from callers the policy refuses
-   * (and keeps the tool's own `canAccess`, if any, as a further condition); `execute` checks
-   * the call again with its arguments and answers a refusal with core's denied result.
+   * One tool made to follow the policy: `canAccess` hides it from the `tools/list` of callers
+   * the policy refuses (and keeps the tool's own `canAccess`, if any, as a further condition),
+   * but keeps it in a session whose request calls it; `execute` checks every call with its
+   * arguments (`authorizeMcpToolCall`) and answers a refusal with core's denied result
+   * (`createDeniedToolResult`), never running the tool.
    */
   protectTool<T extends AnyTool>(tool: T): T {
     const policy = this.#policy;
@@ -210,9 +340,14 @@ export class FastMCPAuthWrapper {
     const execute = tool.execute;
     return {
       ...tool,
-      canAccess: (auth: FastMCPAuthSession) =>
-        filterToolList([tool], auth, policy).length === 1 &&
-        (ownCanAccess === undefined || ownCanAccess(auth)),
+      canAccess: (auth: FastMCPAuthSession) => {
+        const held = heldTools(auth);
+        const holds = held === 'all' || held?.has(name) === true;
+        return (
+          (holds || filterToolList([tool], auth, policy).length === 1) &&
+          (ownCanAccess === undefined || ownCanAccess(auth))
+        );
+      },
       execute: async (args, context) => {
         const outcome = authorizeMcpToolCall(policy, context.session, name, args);
         return outcome.allowed ? execute(args, context) : outcome.result;
@@ -243,4 +378,36 @@ function parseIssuers(value: unknown): string[] {
   throw new TypeError(
     'FastMCPAuthWrapper: authorizationServers must list the issuer URL(s) of the authorization server (or pass authorizationServer)',
   );
+}
+
+/**
+ * The path fastmcp 4 serves MCP on for these `start()` options, resolved as fastmcp does:
+ * option, then `--endpoint` / `--base-path` arguments, then `FASTMCP_ENDPOINT` /
+ * `FASTMCP_BASE_PATH`, then `/mcp`.
+ */
+function mcpEndpointPath(options: unknown): string {
+  const httpStream = (options as { httpStream?: { endpoint?: unknown; basePath?: unknown } })
+    ?.httpStream;
+  const endpoint =
+    nonEmpty(httpStream?.endpoint) ??
+    argument('endpoint') ??
+    nonEmpty(process.env['FASTMCP_ENDPOINT']) ??
+    '/mcp';
+  const basePath =
+    nonEmpty(httpStream?.basePath) ??
+    argument('base-path') ??
+    nonEmpty(process.env['FASTMCP_BASE_PATH']) ??
+    '';
+  const base = (basePath.startsWith('/') ? basePath : `/${basePath}`).replace(/\/+$/, '');
+  return `${base}${endpoint.startsWith('/') ? endpoint : `/${endpoint}`}`;
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function argument(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  const index = args.indexOf(`--${name}`);
+  return index === -1 ? undefined : nonEmpty(args[index + 1]);
 }

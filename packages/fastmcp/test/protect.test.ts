@@ -44,7 +44,7 @@ interface Running {
   token(user: keyof typeof USERS): Promise<string>;
 }
 
-async function start(stateless: boolean): Promise<Running> {
+async function start(stateless: boolean, maxBodyBytes?: number): Promise<Running> {
   const port = await freePort();
   const url = new URL(`http://127.0.0.1:${port}/mcp`);
   const key: JwtKey = await createSecretKey(generateSecret());
@@ -56,11 +56,18 @@ async function start(stateless: boolean): Promise<Running> {
     effect: 'deny',
     args: { not: { arg: 'owner', eq: { claim: 'sub' } } },
   });
+  policy.addRule({
+    id: 'secrets-for-admins',
+    tools: 'get_secrets',
+    effect: 'deny',
+    when: { not: { claim: 'role', eq: 'admin' } },
+  });
   const auth = new FastMCPAuthWrapper({
     verifier: createAccessTokenVerifier({ key, issuer: ISSUER, audience: url.href }),
     policy,
     resource: url,
     authorizationServers: [ISSUER],
+    ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
   });
   const server = auth.protect(
     new FastMCP({ ...auth.serverOptions(), name: 'fastmcp-test', version: '1.0.0', logger: quiet }),
@@ -80,6 +87,10 @@ async function start(stateless: boolean): Promise<Running> {
     execute: async ({ owner }) => `document of ${owner}`,
   });
   server.addTools([
+    {
+      name: 'get_secrets',
+      execute: async () => 'the secrets',
+    },
     {
       name: 'delete_user',
       parameters: z.object({ id: z.string() }),
@@ -124,6 +135,20 @@ async function connectAs(url: URL, token: string): Promise<Client> {
   return client;
 }
 
+/** A raw POST to the MCP endpoint (`body` as JSON unless it is a string). */
+function post(url: URL, token: string | undefined, body: unknown): Promise<Response> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+  };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  return fetch(url, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
 function text(result: unknown): string {
   const content = (result as { content?: { text?: string }[] }).content ?? [];
   return content.map((c) => c.text ?? '').join('');
@@ -149,6 +174,7 @@ for (const stateless of [true, false]) {
       ]);
       expect((await carol.listTools()).tools.map((t) => t.name).sort()).toEqual([
         'delete_user',
+        'get_secrets',
         'get_weather',
         'read_document',
         'whoami',
@@ -179,14 +205,69 @@ for (const stateless of [true, false]) {
       await alice.close();
     });
 
-    it('a tool the caller may not see cannot be called: fastmcp answers it as unknown (-32601)', async () => {
+    it('a call scopes could fix → HTTP 403 insufficient_scope, scope = granted ∪ missing (SECURITY-CASES 39, MCP step-up)', async () => {
       const alice = await connectAs(app.url, await app.token('alice'));
       const error = await alice.callTool({ name: 'delete_user', arguments: { id: 'bob' } }).then(
         () => undefined,
         (caught: unknown) => caught,
       );
-      expect((error as { code?: unknown } | undefined)?.code).toBe(-32601);
+      expect((error as { code?: unknown } | undefined)?.code).toBe(403);
       await alice.close();
+      const response = await post(app.url, await app.token('alice'), {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'delete_user', arguments: { id: 'bob' } },
+      });
+      expect(response.status).toBe(403);
+      const challenge = response.headers.get('www-authenticate') ?? '';
+      expect(challenge).toMatch(/^Bearer /);
+      expect(challenge).toContain('error="insufficient_scope"');
+      expect(challenge).toContain('scope="mcp:tools:read mcp:tools:admin"');
+      expect(challenge).toContain(
+        `resource_metadata="${new URL('/.well-known/oauth-protected-resource/mcp', app.url).href}"`,
+      );
+    });
+
+    it('a call denied by attributes reaches the tool layer and gets the documented denied result, not "Unknown tool"', async () => {
+      const alice = await connectAs(app.url, await app.token('alice'));
+      expect((await alice.listTools()).tools.map((t) => t.name)).not.toContain('get_secrets');
+      const result = await alice.callTool({ name: 'get_secrets', arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(/^Access denied \(denied_by_rule\): /);
+      expect(text(result)).not.toContain('the secrets');
+      // The session that held the tool for this call still lists only what alice may call.
+      expect((await alice.listTools()).tools.map((t) => t.name)).not.toContain('get_secrets');
+      await alice.close();
+    });
+
+    it('a session follows the token of each request: tools/list and calls after a step-up', async () => {
+      let token = await app.token('alice');
+      const client = new Client({ name: 'test-client', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(app.url, {
+          fetch: (input, init) => {
+            const headers = new Headers(init?.headers);
+            headers.set('authorization', `Bearer ${token}`);
+            return fetch(input, { ...init, headers });
+          },
+        }),
+      );
+      expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('delete_user');
+      token = await app.token('carol');
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('delete_user');
+      expect(text(await client.callTool({ name: 'delete_user', arguments: { id: 'x' } }))).toBe(
+        'deleted x',
+      );
+      expect(text(await client.callTool({ name: 'whoami', arguments: {} }))).toBe('carol');
+      await client.close();
+    });
+
+    it('a body that is not JSON: 401 without a token, JSON-RPC parse error (-32700) only after authentication', async () => {
+      expect((await post(app.url, undefined, '{nope')).status).toBe(401);
+      const response = await post(app.url, await app.token('alice'), '{nope');
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: -32700 } });
     });
 
     it('no token → 401 with core challenge naming the resource metadata (RFC 9728 §5.1)', async () => {
@@ -230,6 +311,32 @@ for (const stateless of [true, false]) {
     });
   });
 }
+
+describe('FastMCPAuthWrapper body cap', () => {
+  let app: Running;
+  beforeAll(async () => {
+    app = await start(true, 256);
+  });
+  afterAll(async () => {
+    await app.server.stop();
+  });
+
+  it('a body over maxBodyBytes → 413 before anything runs; at the cap it is served', async () => {
+    const call = (padding: number) =>
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'get_weather', arguments: { city: 'Oslo' } },
+      }).padEnd(padding, ' ');
+    const token = await app.token('alice');
+    const atCap = await post(app.url, token, call(256));
+    expect(atCap.status).toBe(200);
+    expect(await atCap.text()).toContain('sunny in Oslo');
+    expect((await post(app.url, token, call(257))).status).toBe(413);
+    expect((await post(app.url, token, call(64 * 1024))).status).toBe(413);
+  });
+});
 
 describe('FastMCPAuthWrapper options are validated at construction', () => {
   it('refuses a missing verifier, policy or a bad resource with TypeError', async () => {
