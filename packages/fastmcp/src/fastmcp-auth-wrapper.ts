@@ -94,14 +94,25 @@ function holdTools(auth: FastMCPAuthSession, held: HeldTools): FastMCPAuthSessio
   return auth;
 }
 
-function isInitialize(body: unknown): boolean {
+function hasMethod(body: unknown, method: string): boolean {
   const messages = Array.isArray(body) ? body : [body];
   return messages.some(
     (message) =>
       typeof message === 'object' &&
       message !== null &&
-      (message as { method?: unknown }).method === 'initialize',
+      (message as { method?: unknown }).method === method,
   );
+}
+
+/**
+ * The tools a request's session must hold: all for a lone `initialize` (the session of a
+ * stateful client, whose `tools/list` is filtered per request), none next to a `tools/list`
+ * (the list must stay filtered), else the tools it calls.
+ */
+function toolsToHold(body: unknown): HeldTools {
+  if (!Array.isArray(body) && hasMethod(body, 'initialize')) return 'all';
+  if (hasMethod(body, 'tools/list')) return new Set();
+  return new Set(findToolCalls(body).map((call) => call.name));
 }
 
 /** The MCP SDK's request-handler table of a session (`session.server`), when it has one. */
@@ -185,6 +196,11 @@ export class FastMCPAuthWrapper {
       },
     };
     const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_MCP_BODY_BYTES;
+    if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
+      throw new TypeError(
+        'FastMCPAuthWrapper: maxBodyBytes must be a positive integer number of bytes',
+      );
+    }
     // Core's MCP endpoint guard: 401 / 403 step-up / 503 / 413 / parse error, decided in core.
     const guard = createNodeMcpGuard({
       verifier,
@@ -209,12 +225,7 @@ export class FastMCPAuthWrapper {
         { preread: body },
       );
       if (!outcome.ok) throw toFetchResponse(outcome.response);
-      return holdTools(
-        { ...outcome.auth },
-        isInitialize(outcome.body)
-          ? 'all'
-          : new Set(findToolCalls(outcome.body).map((call) => call.name)),
-      );
+      return holdTools({ ...outcome.auth }, toolsToHold(outcome.body));
     };
   }
 

@@ -364,6 +364,16 @@ describe('FastMCPAuthWrapper options are validated at construction', () => {
         }),
     ).toThrow(TypeError);
     expect(() => new FastMCPAuthWrapper({ verifier, policy, resource })).toThrow(TypeError);
+    expect(
+      () =>
+        new FastMCPAuthWrapper({
+          verifier,
+          policy,
+          resource,
+          authorizationServers,
+          maxBodyBytes: 0,
+        }),
+    ).toThrow(TypeError);
   });
 
   it('protect() refuses a server not built with serverOptions()', async () => {
