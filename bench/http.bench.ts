@@ -13,15 +13,18 @@
  * `p99_ms`, `server_cpu_us_per_req` (the child's `process.cpuUsage()` delta / responses), and
  * `ratio` = req/s ÷ the baseline's req/s (higher is better; 1 = as fast as unprotected).
  *
- * Environment knobs (defaults in brackets): MCP_AUTH_BENCH_HTTP_ROUNDS [3],
- * MCP_AUTH_BENCH_HTTP_SECONDS [5], MCP_AUTH_BENCH_HTTP_WARMUP [3],
+ * Environment knobs (defaults in brackets): MCP_AUTH_BENCH_HTTP_ROUNDS [5],
+ * MCP_AUTH_BENCH_HTTP_SECONDS [3], MCP_AUTH_BENCH_HTTP_WARMUP [3],
  * MCP_AUTH_BENCH_HTTP_CONNECTIONS [8], MCP_AUTH_BENCH_LAYOUT [session|stateless],
  * MCP_AUTH_BENCH_HTTP_PROFILE=<dir> (children run with --cpu-prof into <dir>),
- * MCP_AUTH_BENCH_HTTP_LAYOUTS=1 (also measure the stateless layout, one round).
+ * MCP_AUTH_BENCH_HTTP_LAYOUTS=1 (also measure the other layout, one round),
+ * MCP_AUTH_BENCH_HTTP_EDGE=1 (also `http.edge.*`: the same protections in front of a handler that
+ * answers at once, without the MCP SDK — what protection alone costs, with far less noise).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -33,9 +36,10 @@ import {
 } from '../packages/core/src/index.node.js';
 import { type Bench, median } from './harness.js';
 import { ISSUER, type Layout, MCP_PATH, RESOURCE } from './http/common.js';
+import { inProcessBench } from './http/inprocess.js';
 
-const ROUNDS = envInt('MCP_AUTH_BENCH_HTTP_ROUNDS', 3);
-const SECONDS = envInt('MCP_AUTH_BENCH_HTTP_SECONDS', 5);
+const ROUNDS = envInt('MCP_AUTH_BENCH_HTTP_ROUNDS', 5);
+const SECONDS = envInt('MCP_AUTH_BENCH_HTTP_SECONDS', 3);
 const WARMUP = envInt('MCP_AUTH_BENCH_HTTP_WARMUP', 3);
 const CONNECTIONS = envInt('MCP_AUTH_BENCH_HTTP_CONNECTIONS', 8);
 const PROFILE_DIR = process.env['MCP_AUTH_BENCH_HTTP_PROFILE'];
@@ -53,6 +57,12 @@ interface VariantSpec {
   /** Skipped with a note when the server cannot start (Redis down). */
   readonly optional?: boolean;
 }
+
+const EDGE_VARIANTS: readonly VariantSpec[] = [
+  { name: 'http.edge.none', script: 'edge.ts', args: ['none'], protected: false },
+  { name: 'http.edge.mcp-auth', script: 'edge.ts', args: ['mcp-auth'], protected: true },
+  { name: 'http.edge.sdk-jose', script: 'edge.ts', args: ['sdk-jose'], protected: true },
+];
 
 const VARIANTS: readonly VariantSpec[] = [
   { name: BASELINE, script: 'unprotected.ts', protected: false },
@@ -128,10 +138,11 @@ async function startVariant(
 ): Promise<RunningVariant | undefined> {
   const nodeArgs = ['--conditions=@mcp-auth/source', '--import', 'tsx'];
   if (PROFILE_DIR) {
+    // One directory per server: the tsx loader thread writes its own profile beside the main
+    // thread's (the larger file).
     nodeArgs.push(
       '--cpu-prof',
-      `--cpu-prof-dir=${PROFILE_DIR}`,
-      `--cpu-prof-name=${spec.name}.cpuprofile`,
+      `--cpu-prof-dir=${PROFILE_DIR}/${spec.name}.${env['MCP_AUTH_BENCH_LAYOUT']}`,
     );
   }
   const child = spawn(
@@ -170,8 +181,16 @@ async function startVariant(
   return { spec, child, port, sessions: [], rounds: [] };
 }
 
-async function stopVariant(variant: RunningVariant): Promise<void> {
+async function stopVariant(variant: RunningVariant, layout: Layout): Promise<void> {
   if (variant.child.exitCode !== null) return;
+  if (PROFILE_DIR) {
+    // For bench/http/profile-summary.ts: per-request figures from the profile's totals.
+    const stats = await fetch(`http://127.0.0.1:${variant.port}/__bench/cpu`);
+    const { requests } = (await stats.json()) as { requests: number };
+    const dir = `${PROFILE_DIR}/${variant.spec.name}.${layout}`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/requests.txt`, `${requests}\n`);
+  }
   const exited = once(variant.child, 'exit');
   variant.child.kill('SIGTERM');
   const timer = setTimeout(() => variant.child.kill('SIGKILL'), 10_000);
@@ -331,6 +350,15 @@ function summarize(rounds: readonly RoundFigures[]): RoundFigures {
   };
 }
 
+/** Median over rounds of `fn(a[r], b[r])`. */
+function pairedMedian(
+  a: readonly RoundFigures[],
+  b: readonly RoundFigures[],
+  fn: (x: RoundFigures, y: RoundFigures) => number,
+): number {
+  return median(a.map((x, r) => fn(x, b[r]!)));
+}
+
 const r1 = (n: number) => Math.round(n * 10) / 10;
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
@@ -339,7 +367,7 @@ async function measure(
   specs: readonly VariantSpec[],
   layout: Layout,
   rounds: number,
-): Promise<Map<string, RoundFigures>> {
+): Promise<Map<string, RoundFigures[]>> {
   const secret = randomBytes(32).toString('base64url');
   const token = await mintAccessToken(secret);
   const env = {
@@ -364,77 +392,142 @@ async function measure(
       }
     }
   } finally {
-    await Promise.all(running.map(stopVariant));
+    await Promise.all(running.map((v) => stopVariant(v, layout)));
   }
-  return new Map(running.map((v) => [v.spec.name, summarize(v.rounds)]));
+  return new Map(running.map((v) => [v.spec.name, v.rounds]));
 }
 
-export default async function httpBench(bench: Bench): Promise<void> {
-  const wanted = VARIANTS.filter((v) => v.name === BASELINE || bench.wants(v.name));
-  if (wanted.length === 1 && !bench.wants(BASELINE)) return;
-  const layout = (process.env['MCP_AUTH_BENCH_LAYOUT'] ?? 'session') as Layout;
-  log(
-    `# http: ${wanted.length} variants, layout ${layout}, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds × ${SECONDS} s`,
-  );
-  const figures = await measure(wanted, layout, ROUNDS);
-  const base = figures.get(BASELINE)!;
-  const jose = figures.get('http.toolscall.sdk-jose');
-  for (const spec of wanted) {
-    const f = figures.get(spec.name);
-    if (!f) continue;
-    const isBase = spec.name === BASELINE;
+/** Records one group of variants measured together, against `baseline` (and `jose`). */
+function report(
+  bench: Bench,
+  specs: readonly VariantSpec[],
+  measured: Map<string, RoundFigures[]>,
+  names: { baseline: string; jose: string; mcpAuth: string; target?: string },
+  layout: Layout,
+): void {
+  const baseRounds = measured.get(names.baseline)!;
+  const joseRounds = measured.get(names.jose);
+  for (const spec of specs) {
+    const rounds = measured.get(spec.name);
+    if (!rounds) continue;
+    const f = summarize(rounds);
+    const isBase = spec.name === names.baseline;
+    // Ratios and differences are taken within each round (the variants ran back to back), then
+    // the median over rounds: steadier than a ratio of medians on a shared machine.
+    const ratio = isBase ? 1 : pairedMedian(rounds, baseRounds, (a, b) => a.reqPerS / b.reqPerS);
     const extra: Record<string, unknown> = {
-      ratio: isBase ? 1 : r3(f.reqPerS / base.reqPerS),
+      ratio: r3(ratio),
       req_per_s: Math.round(f.reqPerS),
       p50_ms: r3(f.p50Ms),
       p99_ms: r3(f.p99Ms),
       server_cpu_us_per_req: r1(f.cpuUsPerReq),
       layout,
       connections: CONNECTIONS,
+      rounds: rounds.length,
     };
-    if (!isBase) extra['added_server_cpu_us_per_req'] = r1(f.cpuUsPerReq - base.cpuUsPerReq);
-    if (spec.name.startsWith('http.toolscall.mcp-auth') && jose) {
-      extra['vs_sdk_jose'] = r3(f.reqPerS / jose.reqPerS);
+    if (!isBase) {
+      extra['added_server_cpu_us_per_req'] = r1(
+        pairedMedian(rounds, baseRounds, (a, b) => a.cpuUsPerReq - b.cpuUsPerReq),
+      );
+      extra['cpu_ratio'] = r3(
+        pairedMedian(rounds, baseRounds, (a, b) => b.cpuUsPerReq / a.cpuUsPerReq),
+      );
     }
-    let target: string | undefined;
-    if (spec.name === 'http.toolscall.mcp-auth') {
-      target = 'ratio >= 0.95, vs_sdk_jose >= 1.15, added_server_cpu_us_per_req <= 30';
+    if (spec.name.startsWith(names.mcpAuth) && joseRounds) {
+      extra['vs_sdk_jose'] = r3(pairedMedian(rounds, joseRounds, (a, b) => a.reqPerS / b.reqPerS));
+      extra['cpu_vs_sdk_jose'] = r3(
+        pairedMedian(rounds, joseRounds, (a, b) => b.cpuUsPerReq / a.cpuUsPerReq),
+      );
     }
+    const target = spec.name === names.mcpAuth ? names.target : undefined;
     bench.record(
       spec.name,
       f.p50Ms * 1000,
-      { ...(isBase ? {} : { baseline: BASELINE }), ...(target ? { target } : {}) },
+      { ...(isBase ? {} : { baseline: names.baseline }), ...(target ? { target } : {}) },
       extra,
     );
     log(
-      `  ${spec.name.padEnd(32)} ${String(Math.round(f.reqPerS)).padStart(6)} req/s  p50 ${r3(f.p50Ms)} ms  p99 ${r3(f.p99Ms)} ms  cpu ${r1(f.cpuUsPerReq)} µs/req${isBase ? '' : `  ratio ${r3(f.reqPerS / base.reqPerS)}`}`,
+      `  ${spec.name.padEnd(32)} ${String(Math.round(f.reqPerS)).padStart(6)} req/s  p50 ${r3(f.p50Ms)} ms  p99 ${r3(f.p99Ms)} ms  cpu ${r1(f.cpuUsPerReq)} µs/req${isBase ? '' : `  ratio ${r3(ratio)}  added cpu ${String(extra['added_server_cpu_us_per_req'])} µs`}${extra['vs_sdk_jose'] === undefined ? '' : `  vs sdk-jose ${String(extra['vs_sdk_jose'])}`}`,
     );
   }
+}
 
-  if (process.env['MCP_AUTH_BENCH_HTTP_LAYOUTS'] === '1') {
-    const other: Layout = layout === 'session' ? 'stateless' : 'session';
-    const specs = wanted.filter((v) => !v.optional);
-    log(`# http: layout ${other} for comparison (1 round)`);
-    const alt = await measure(specs, other, 1);
-    for (const [name, f] of alt) {
-      const mine = figures.get(name)!;
-      bench.record(
-        `${name}.${other}`,
-        f.p50Ms * 1000,
-        {},
-        {
-          ratio: null,
-          req_per_s: Math.round(f.reqPerS),
-          p50_ms: r3(f.p50Ms),
-          p99_ms: r3(f.p99Ms),
-          server_cpu_us_per_req: r1(f.cpuUsPerReq),
-          layout: other,
-          req_per_s_vs_layout_in_use: r3(f.reqPerS / mine.reqPerS),
-        },
-      );
-      log(
-        `  ${`${name}.${other}`.padEnd(42)} ${String(Math.round(f.reqPerS)).padStart(6)} req/s  cpu ${r1(f.cpuUsPerReq)} µs/req  (×${r3(f.reqPerS / mine.reqPerS)} of ${layout})`,
-      );
+export default async function httpBench(bench: Bench): Promise<void> {
+  {
+    const secret = randomBytes(32).toString('base64url');
+    await inProcessBench(bench, secret, await mintAccessToken(secret), toolCallBody(1));
+  }
+  const wanted = VARIANTS.filter((v) => v.name === BASELINE || bench.wants(v.name));
+  const layout = (process.env['MCP_AUTH_BENCH_LAYOUT'] ?? 'session') as Layout;
+  if (wanted.length > 1 || bench.wants(BASELINE)) {
+    log(
+      `# http: ${wanted.length} variants, layout ${layout}, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds × ${SECONDS} s`,
+    );
+    const measured = await measure(wanted, layout, ROUNDS);
+    report(
+      bench,
+      wanted,
+      measured,
+      {
+        baseline: BASELINE,
+        jose: 'http.toolscall.sdk-jose',
+        mcpAuth: 'http.toolscall.mcp-auth',
+        target: 'ratio >= 0.95, vs_sdk_jose >= 1.15, added_server_cpu_us_per_req <= 30',
+      },
+      layout,
+    );
+    if (process.env['MCP_AUTH_BENCH_HTTP_LAYOUTS'] === '1') {
+      await compareLayouts(bench, wanted, measured, layout);
     }
+  }
+  if (process.env['MCP_AUTH_BENCH_HTTP_EDGE'] === '1') {
+    // The edge alone (no MCP SDK behind it): stateless, no sessions to open.
+    log(`# http edge: ${EDGE_VARIANTS.length} variants, ${ROUNDS} rounds × ${SECONDS} s`);
+    const measured = await measure(EDGE_VARIANTS, 'stateless', ROUNDS);
+    report(
+      bench,
+      EDGE_VARIANTS,
+      measured,
+      {
+        baseline: 'http.edge.none',
+        jose: 'http.edge.sdk-jose',
+        mcpAuth: 'http.edge.mcp-auth',
+      },
+      'stateless',
+    );
+  }
+}
+
+async function compareLayouts(
+  bench: Bench,
+  wanted: readonly VariantSpec[],
+  measured: Map<string, RoundFigures[]>,
+  layout: Layout,
+): Promise<void> {
+  const figures = new Map([...measured].map(([name, rounds]) => [name, summarize(rounds)]));
+  const other: Layout = layout === 'session' ? 'stateless' : 'session';
+  const specs = wanted.filter((v) => !v.optional);
+  log(`# http: layout ${other} for comparison (1 round)`);
+  const alt = await measure(specs, other, 1);
+  for (const [name, rounds] of alt) {
+    const f = summarize(rounds);
+    const mine = figures.get(name)!;
+    bench.record(
+      `${name}.${other}`,
+      f.p50Ms * 1000,
+      {},
+      {
+        ratio: null,
+        req_per_s: Math.round(f.reqPerS),
+        p50_ms: r3(f.p50Ms),
+        p99_ms: r3(f.p99Ms),
+        server_cpu_us_per_req: r1(f.cpuUsPerReq),
+        layout: other,
+        req_per_s_vs_layout_in_use: r3(f.reqPerS / mine.reqPerS),
+      },
+    );
+    log(
+      `  ${`${name}.${other}`.padEnd(42)} ${String(Math.round(f.reqPerS)).padStart(6)} req/s  cpu ${r1(f.cpuUsPerReq)} µs/req  (×${r3(f.reqPerS / mine.reqPerS)} of ${layout})`,
+    );
   }
 }

@@ -4,8 +4,8 @@
  * Express 5 with the same layout, and differs only in what protects `/mcp`.
  *
  * A server process listens on 127.0.0.1 port 0 and prints one line `port=<n>` on stdout. Besides
- * `/mcp` it answers `GET /__bench/cpu` with `process.cpuUsage()` and `memoryUsage()` (outside any
- * auth), which the bench reads before and after each run to get server CPU µs per request.
+ * `/mcp` it answers `GET /__bench/cpu` with `process.cpuUsage()`, `memoryUsage()` and the number of
+ * requests served so far (outside any auth), which the bench reads before and after each run to get server CPU µs per request.
  *
  * Environment:
  * - `MCP_AUTH_BENCH_SECRET`: the HS256 secret tokens are signed with (set by the bench);
@@ -138,6 +138,8 @@ export function createMcpHandler(
   };
 }
 
+let served = 0;
+
 function answerCpu(res: ServerResponse): void {
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
@@ -148,6 +150,7 @@ function answerCpu(res: ServerResponse): void {
       system_us: cpu.system,
       heap_used: memory.heapUsed,
       rss: memory.rss,
+      requests: served,
     }),
   );
 }
@@ -159,7 +162,10 @@ function answerCpu(res: ServerResponse): void {
 export async function serve(app: Express): Promise<void> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/__bench/cpu') answerCpu(res);
-    else app(req, res);
+    else {
+      served++;
+      app(req, res);
+    }
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {

@@ -5,44 +5,16 @@
  */
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import express from 'express';
-import { jwtVerify } from 'jose';
 import {
   benchLayout,
-  benchSecret,
   createMcpHandler,
   createToolServer,
-  ISSUER,
   MCP_PATH,
   RESOURCE,
   serve,
 } from './common.js';
-
-const key = new TextEncoder().encode(benchSecret());
-
-async function verifyAccessToken(token: string): Promise<AuthInfo> {
-  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
-  try {
-    ({ payload } = await jwtVerify(token, key, {
-      algorithms: ['HS256'],
-      issuer: ISSUER,
-      audience: RESOURCE,
-      typ: 'at+jwt',
-      requiredClaims: ['exp', 'sub', 'client_id'],
-    }));
-  } catch {
-    throw new InvalidTokenError('The access token is invalid');
-  }
-  const scope = typeof payload['scope'] === 'string' ? payload['scope'] : '';
-  return {
-    token,
-    clientId: String(payload['client_id']),
-    scopes: scope.split(' ').filter((s) => s.length > 0),
-    ...(payload.exp === undefined ? {} : { expiresAt: payload.exp }),
-    extra: { sub: payload.sub },
-  };
-}
+import { verifyAccessToken } from './sdk-jose-verifier.js';
 
 const app = express();
 app.all(
