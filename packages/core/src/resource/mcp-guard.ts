@@ -37,9 +37,20 @@ export function toAuthInfo(ctx: AuthContext, token: string): McpAuthInfo {
     extra: { auth: ctx },
   };
   if (ctx.expiresAt !== undefined) info.expiresAt = ctx.expiresAt;
-  if (ctx.resource !== undefined && URL.canParse(ctx.resource))
-    info.resource = new URL(ctx.resource);
+  if (ctx.resource !== undefined) {
+    const resource = parseUrl(ctx.resource);
+    if (resource !== undefined) info.resource = resource;
+  }
   return info;
+}
+
+/** `new URL(value)`, or undefined when it does not parse (one parse, no `URL.canParse` first). */
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The {@link AuthContext} inside an SDK `AuthInfo` built by {@link toAuthInfo}, if any. */
