@@ -1,6 +1,5 @@
-import { base64UrlEncode } from './encoding/base64url.js';
 import { timingSafeEqual } from './encoding/constant-time.js';
-import { randomBytes } from './encoding/random.js';
+import { randomBytes, sha256Base64Url } from './encoding/random.js';
 
 /** PKCE code challenge methods. Only `S256` is accepted; `plain` exists to be refused. */
 export type PkceMethod = 'S256' | 'plain';
@@ -67,8 +66,7 @@ export async function computeS256Challenge(verifier: string): Promise<string> {
   if (!isValidCodeVerifier(verifier)) {
     throw new TypeError('computeS256Challenge: the verifier must be 43-128 unreserved characters');
   }
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  return base64UrlEncode(new Uint8Array(digest));
+  return sha256Base64Url(verifier);
 }
 
 /**

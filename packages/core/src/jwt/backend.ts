@@ -27,6 +27,8 @@ export interface JwsBackend {
    * exactly the semantics of `base64UrlDecode` + `utf8DecodeStrict`; `undefined` when invalid.
    */
   decodeSegment?(segment: string): string | undefined;
+  /** SHA-256 of a string's UTF-8 bytes, base64url: hashes of codes, tokens, PKCE verifiers. */
+  sha256Base64Url?(input: string): string;
 }
 
 let current: JwsBackend | undefined;

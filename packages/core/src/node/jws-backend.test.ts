@@ -29,3 +29,28 @@ describe('node backend decodeSegment = base64UrlDecode + utf8DecodeStrict', () =
     }
   });
 });
+
+describe('the Node digest fast path', () => {
+  it('computes the same SHA-256 as WebCrypto (RFC 7636 Appendix B through both paths)', async () => {
+    const { sha256Base64Url } = await import('../encoding/random.js');
+    const { setJwsBackend, getJwsBackend } = await import('../jwt/backend.js');
+    const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    const previous = getJwsBackend();
+    try {
+      setJwsBackend(undefined);
+      const web = await sha256Base64Url(verifier);
+      setJwsBackend(nodeJwsBackend);
+      const node = await sha256Base64Url(verifier);
+      expect(web).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+      expect(node).toBe(web);
+      for (const input of ['', 'é ü 🎉', 'x'.repeat(10_000)]) {
+        setJwsBackend(undefined);
+        const w = await sha256Base64Url(input);
+        setJwsBackend(nodeJwsBackend);
+        expect(await sha256Base64Url(input)).toBe(w);
+      }
+    } finally {
+      setJwsBackend(previous);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import {
+  createHash,
   createHmac,
   KeyObject,
   sign as nodeSign,
@@ -50,6 +51,9 @@ function decodeSegment(segment: string): string | undefined {
 export const nodeJwsBackend: JwsBackend = {
   name: 'node:crypto',
   decodeSegment,
+  sha256Base64Url(input: string): string {
+    return createHash('sha256').update(input, 'utf8').digest('base64url');
+  },
   hmacBase64Url(alg: HmacAlgorithm, key: CryptoKey, signingInput: string): string {
     return createHmac(ALGORITHMS[alg].hash!, keyObjectOf(key))
       .update(signingInput, 'latin1')

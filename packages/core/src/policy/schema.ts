@@ -6,7 +6,7 @@
  */
 export const policyJsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://mcp-auth.dev/schemas/policy-v1.json',
+  $id: 'https://unpkg.com/@mcp-auth/core/dist/policy.schema.json',
   title: 'mcp-auth tool policy',
   type: 'object',
   additionalProperties: false,
