@@ -73,13 +73,12 @@ export class BodyCapture {
   }
 
   /**
-   * The body kept for `request` (once: it is forgotten here), {@link BODY_TOO_LARGE} when it
-   * was over the cap, or undefined when none was kept.
+   * The body kept for `request`, {@link BODY_TOO_LARGE} when it was over the cap, or undefined
+   * when none was kept. The copy lives as long as the request object.
    */
   take(request: object): Uint8Array | typeof BODY_TOO_LARGE | undefined {
     const captured = this.#bodies.get(request);
     if (captured === undefined) return undefined;
-    this.#bodies.delete(request);
     if (captured.size > this.#maxBytes) return BODY_TOO_LARGE;
     if (captured.chunks.length === 1) return captured.chunks[0];
     const body = new Uint8Array(captured.size);
