@@ -11,6 +11,7 @@ export {
   authorizeMcpToolCall,
   createDeniedToolResult,
   createMcpGuard,
+  type McpGuardOptions,
   type DeniedToolResult,
   filterToolList,
   findToolCalls,

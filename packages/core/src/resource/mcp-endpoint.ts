@@ -24,6 +24,8 @@ export interface McpEndpointGuardOptions {
   resourceMetadataUrl: string | URL;
   /** Scopes advertised in 401 challenges besides the called tool's. */
   challengeScopes?: readonly string[];
+  /** Scopes every request needs (403 step-up without them); also advertised in 401s. */
+  requiredScopes?: readonly string[];
   /** Optional `realm` of the challenges. */
   realm?: string;
   /** Cap on JSON-RPC bodies, in bytes. Default 4 MiB (the MCP SDK's own limit). */
@@ -132,13 +134,18 @@ export function createMcpEndpointGuard(
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new TypeError(`${where}: maxBodyBytes must be a positive integer number of bytes`);
   }
-  const guard = createMcpGuard({
-    verifier: checkVerifier(options.verifier, where),
-    policy: options.policy,
-    resourceMetadataUrl: checkResourceMetadataUrl(options.resourceMetadataUrl, where),
-    challengeScopes: checkScopes(options.challengeScopes, `${where}: challengeScopes`),
-    realm: options.realm,
-  });
+  const requiredScopes = checkScopes(options.requiredScopes, `${where}: requiredScopes`);
+  const challengeScopes = checkScopes(options.challengeScopes, `${where}: challengeScopes`);
+  const guard = createMcpGuard(
+    {
+      verifier: checkVerifier(options.verifier, where),
+      policy: options.policy,
+      resourceMetadataUrl: checkResourceMetadataUrl(options.resourceMetadataUrl, where),
+      challengeScopes: [...new Set([...challengeScopes, ...requiredScopes])],
+      realm: options.realm,
+    },
+    { requiredScopes },
+  );
   return {
     maxBodyBytes,
     async decide(authorizationHeader, parsed) {

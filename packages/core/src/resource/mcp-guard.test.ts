@@ -385,3 +385,32 @@ describe('MCP-layer helpers', () => {
     expect(createMcpGuard(m).middleware).toBe(m);
   });
 });
+
+describe('createMcpGuard requiredScopes', () => {
+  it('answers a token without an endpoint-wide scope with a 403 step-up, whatever the method', async () => {
+    const { policy, token, verifier } = await setup();
+    const guard = createMcpGuard(
+      { verifier, policy, resourceMetadataUrl: PRM },
+      { requiredScopes: ['mcp:access'] },
+    );
+    const list = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
+    const refused = expectRejection(
+      await guard.check({ authorizationHeader: `Bearer ${await token()}`, body: list }),
+      403,
+    );
+    expect(refused.kind).toBe('insufficient_scope');
+    expect(refused.headers['www-authenticate']).toContain('scope="mcp:tools:read mcp:access"');
+    const ok = await guard.check({
+      authorizationHeader: `Bearer ${await token({ scope: 'mcp:tools:read mcp:access' })}`,
+      body: list,
+    });
+    expect(ok.kind).toBe('ok');
+  });
+
+  it('refuses a malformed requiredScopes at creation', async () => {
+    const { policy, verifier } = await setup();
+    expect(() =>
+      createMcpGuard({ verifier, policy }, { requiredScopes: [''] as unknown as string[] }),
+    ).toThrow(TypeError);
+  });
+});

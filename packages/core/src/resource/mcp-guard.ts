@@ -5,6 +5,7 @@ import {
   ServerError,
 } from '../errors/oauth-error.js';
 import type { PolicyEngine } from '../policy/engine.js';
+import { scopeCovers } from '../policy/scopes.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
 import { errorResponse } from '../server/responses.js';
 import type { AuthContext } from './auth-context.js';
@@ -165,10 +166,17 @@ function rejectionFor(error: unknown): McpGuardRejection {
  * resource_metadata="…"` (MCP step-up). A 401 advertises `challengeScopes` plus, for a
  * `tools/call`, the scopes the tool's first allow rule requires.
  */
-export function createMcpGuard(options: McpAuthMiddlewareOptions | McpAuthMiddleware): McpGuard {
+export function createMcpGuard(
+  options: McpAuthMiddlewareOptions | McpAuthMiddleware,
+  guardOptions: McpGuardOptions = {},
+): McpGuard {
   const middleware =
     options instanceof McpAuthMiddleware ? options : new McpAuthMiddleware(options);
   const policy = middleware.policy;
+  const requiredScopes = [...(guardOptions.requiredScopes ?? [])];
+  if (!requiredScopes.every((s) => typeof s === 'string' && s.length > 0)) {
+    throw new TypeError('createMcpGuard: requiredScopes must be an array of scope strings');
+  }
   return {
     middleware,
     async check(request: McpGuardRequest): Promise<McpGuardDecision> {
@@ -184,8 +192,10 @@ export function createMcpGuard(options: McpAuthMiddlewareOptions | McpAuthMiddle
       } catch (error) {
         return rejectionFor(error);
       }
-      const missing: string[] = [];
-      let firstReason: string | undefined;
+      // Scopes every request to this endpoint needs, whatever it calls.
+      const missing = requiredScopes.filter((scope) => !scopeCovers(auth.scopes, scope));
+      let firstReason: string | undefined =
+        missing.length > 0 ? 'The access token lacks a scope this endpoint requires' : undefined;
       let firstDenied: ToolCall | undefined;
       for (const call of calls) {
         const decision = policy.evaluate({
@@ -199,15 +209,13 @@ export function createMcpGuard(options: McpAuthMiddlewareOptions | McpAuthMiddle
         });
         if (!decision.allowed && decision.missingScopes.length > 0) {
           missing.push(...decision.missingScopes);
-          if (firstReason === undefined) {
-            firstReason = decision.reason;
-            firstDenied = call;
-          }
+          firstReason ??= decision.reason;
+          firstDenied ??= call;
         }
       }
-      if (firstDenied !== undefined) {
+      if (missing.length > 0) {
         // Record the refusal once in the audit log (the MCP layer never sees this call).
-        middleware.authorizeToolCall(firstDenied.name, auth, firstDenied.args);
+        if (firstDenied) middleware.authorizeToolCall(firstDenied.name, auth, firstDenied.args);
         const scope = [...new Set([...auth.scopes, ...missing])];
         const reason = firstReason ?? 'insufficient scope';
         return rejection(
@@ -222,6 +230,15 @@ export function createMcpGuard(options: McpAuthMiddlewareOptions | McpAuthMiddle
       return { kind: 'ok', auth, authInfo: toAuthInfo(auth, token) };
     },
   };
+}
+
+/** Options of {@link createMcpGuard} beyond the middleware's. */
+export interface McpGuardOptions {
+  /**
+   * Scopes every request to the MCP endpoint needs, whatever it calls: a token without them
+   * gets a 403 `insufficient_scope` step-up challenge. Default: none (the policy decides).
+   */
+  readonly requiredScopes?: readonly string[];
 }
 
 /** MCP `CallToolResult` for a refused call: `isError: true` and the reason as text. */

@@ -637,7 +637,7 @@ export function createNodeMcpAuth(options: NodeMcpAuthOptions): NodeMcpAuth {
   const requiredScopes = options.requiredScopes ?? [];
   const authenticate = createNodeBearerAuth({ ...base, requiredScopes });
   const guard = options.policy
-    ? createNodeMcpGuard({ ...base, policy: options.policy, challengeScopes: requiredScopes })
+    ? createNodeMcpGuard({ ...base, policy: options.policy, requiredScopes })
     : undefined;
   return {
     routes: createNodeAuthorizationHandler(server),
