@@ -58,12 +58,15 @@ const JSON_RPC_PARSE_ERROR: AuthResponse = Object.freeze({
   }),
 });
 
+// One decoder for every request: constructing a TextDecoder costs more than decoding a typical
+// JSON-RPC body. A non-streaming decode() starts from a clean state, also after a fatal error.
+const jsonBodyDecoder = new TextDecoder('utf-8', { fatal: true });
+
 /** Parses raw body bytes (or text) as JSON: empty → no body; invalid UTF-8 or JSON → not ok. */
 export function parseJsonBody(raw: Uint8Array | string | undefined): ParsedJson {
   if (raw === undefined || raw.length === 0) return NO_JSON_BODY;
   try {
-    const text =
-      typeof raw === 'string' ? raw : new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    const text = typeof raw === 'string' ? raw : jsonBodyDecoder.decode(raw);
     return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false };
