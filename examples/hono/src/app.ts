@@ -3,7 +3,7 @@ import {
   authContextFromAuthInfo,
   createAuthorizationServer,
   createDefaultPolicies,
-  createMcpGuard,
+  createFetchMcpGuard,
   DevIdentityProvider,
   type DevUser,
   generateSecret,
@@ -66,7 +66,7 @@ export async function createApp(url: string, signingKey: string): Promise<Hono> 
   });
   await authServer.ready();
   const oauth = toFetchHandler(authServer);
-  const guard = createMcpGuard({
+  const guard = createFetchMcpGuard({
     verifier: authServer.tokenVerifier,
     policy,
     resourceMetadataUrl: authServer.resourceMetadataUrl,
@@ -77,21 +77,18 @@ export async function createApp(url: string, signingKey: string): Promise<Hono> 
   for (const path of new Set(authServer.routes.map((r) => r.path)))
     app.all(path, (c) => oauth(c.req.raw));
   app.all('/mcp', async (c) => {
-    const body = c.req.method === 'POST' ? await c.req.json().catch(() => undefined) : undefined;
-    // 401 / 403 step-up / 503 at the HTTP edge, answered exactly as core says.
-    const decision = await guard.check({
-      authorizationHeader: c.req.header('authorization'),
-      body,
-    });
-    if (decision.kind !== 'ok') {
-      return new Response(decision.body, { status: decision.status, headers: decision.headers });
-    }
+    // 401 / 403 step-up / 413 / 503 / parse error at the HTTP edge, answered exactly as core says.
+    const outcome = await guard(c.req.raw);
+    if (!outcome.ok) return outcome.response;
     const mcp = buildMcpServer(policy);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
     });
     await mcp.connect(transport);
-    return transport.handleRequest(c.req.raw, { authInfo: decision.authInfo, parsedBody: body });
+    return transport.handleRequest(c.req.raw, {
+      authInfo: outcome.authInfo,
+      parsedBody: outcome.body,
+    });
   });
   return app;
 }
