@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DevIdentityProvider, hashPassword } from './dev.js';
+import { DEMO_USERS, DevIdentityProvider, hashPassword } from './dev.js';
 
 describe('DevIdentityProvider', () => {
   const provider = new DevIdentityProvider({
@@ -60,5 +60,39 @@ describe('DevIdentityProvider', () => {
       () =>
         new DevIdentityProvider({ users: [{ username: 'a', passwordHash: 'plain', scopes: [] }] }),
     ).toThrow(TypeError);
+  });
+});
+
+describe('DEMO_USERS', () => {
+  const provider = new DevIdentityProvider({ users: DEMO_USERS, iterations: 10_000 });
+  const READ = 'mcp:tools:read';
+  const WRITE = 'mcp:tools:write';
+  const ADMIN = 'mcp:tools:admin';
+
+  it('alice (viewer), bob (editor) and carol (admin) log in with the password demo', async () => {
+    const roles: Record<string, { role: string; scopes: string[] }> = {
+      alice: { role: 'viewer', scopes: [READ] },
+      bob: { role: 'editor', scopes: [READ, WRITE] },
+      carol: { role: 'admin', scopes: [READ, WRITE, ADMIN] },
+    };
+    expect(DEMO_USERS.map((u) => u.username)).toEqual(Object.keys(roles));
+    for (const [username, { role, scopes }] of Object.entries(roles)) {
+      expect(await provider.authenticate(username, 'demo')).toEqual({
+        sub: username,
+        attributes: { role },
+        grantableScopes: scopes,
+        displayName: username,
+      });
+      expect(await provider.authenticate(username, 'Demo')).toBeUndefined();
+    }
+  });
+
+  it('is frozen, so one server cannot change the users another one sees', () => {
+    expect(Object.isFrozen(DEMO_USERS)).toBe(true);
+    for (const user of DEMO_USERS) {
+      expect(Object.isFrozen(user)).toBe(true);
+      expect(Object.isFrozen(user.scopes)).toBe(true);
+      expect(Object.isFrozen(user.attributes)).toBe(true);
+    }
   });
 });

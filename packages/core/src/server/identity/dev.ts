@@ -25,6 +25,32 @@ export interface DevUser {
   readonly scopes: readonly string[];
 }
 
+/**
+ * The three users of every mcp-auth example, demo and contract test, **for development only**:
+ * each has the password `demo` (in clear), so never configure them on a server anyone else can
+ * reach. `attributes.role` is copied into their tokens; `scopes` caps what each may be granted:
+ *
+ * | user  | role   | may be granted                                         |
+ * | ----- | ------ | ------------------------------------------------------ |
+ * | alice | viewer | `mcp:tools:read`                                       |
+ * | bob   | editor | `mcp:tools:read`, `mcp:tools:write`                    |
+ * | carol | admin  | `mcp:tools:read`, `mcp:tools:write`, `mcp:tools:admin` |
+ *
+ * ```ts
+ * const identityProvider = new DevIdentityProvider({ users: DEMO_USERS });
+ * ```
+ */
+export const DEMO_USERS: readonly DevUser[] = Object.freeze([
+  demoUser('alice', 'viewer', ['mcp:tools:read']),
+  demoUser('bob', 'editor', ['mcp:tools:read', 'mcp:tools:write']),
+  demoUser('carol', 'admin', ['mcp:tools:read', 'mcp:tools:write', 'mcp:tools:admin']),
+]);
+
+function demoUser(username: string, role: string, scopes: string[]): DevUser {
+  const attributes = Object.freeze({ role });
+  return Object.freeze({ username, password: 'demo', attributes, scopes: Object.freeze(scopes) });
+}
+
 /** Options of {@link DevIdentityProvider}. */
 export interface DevIdentityProviderOptions {
   readonly users: readonly DevUser[];
