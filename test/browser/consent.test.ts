@@ -74,9 +74,7 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 async function logIn(page: Page, username: string, password = 'demo'): Promise<void> {
-  await expect(
-    page.getByRole('heading', { name: 'Sign in to continue' }).isVisible(),
-  ).resolves.toBe(true);
+  await expect(page.getByRole('heading', { name: /^Sign in to / }).isVisible()).resolves.toBe(true);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -153,7 +151,7 @@ describe('consent pages in Chromium (playwright-core)', () => {
         expect(await unlabelledInputs(page)).toEqual([]);
         await logIn(page, user);
 
-        await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
+        await page.getByRole('heading', { name: /^Allow access to .+\?$/ }).waitFor();
         expect(await unlabelledInputs(page)).toEqual([]);
         const offered = await page
           .getByRole('checkbox')
@@ -200,7 +198,7 @@ describe('consent pages in Chromium (playwright-core)', () => {
     try {
       await page.goto(url.href);
       await logIn(page, 'bob');
-      await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
+      await page.getByRole('heading', { name: /^Allow access to .+\?$/ }).waitFor();
       const back = nextRedirect();
       await page.getByRole('button', { name: 'Deny' }).click();
       const redirect = await back;
@@ -232,7 +230,7 @@ describe('consent pages in Chromium (playwright-core)', () => {
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('password');
       await page.keyboard.type('demo');
       await page.keyboard.press('Enter');
-      await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
+      await page.getByRole('heading', { name: /^Allow access to .+\?$/ }).waitFor();
       // Tab reaches the checkboxes and both buttons.
       const reached = new Set<string>();
       for (let i = 0; i < 8; i++) {
@@ -265,7 +263,7 @@ describe('consent pages in Chromium (playwright-core)', () => {
       await page.goto(url.href);
       await shot(page, 'login-mobile');
       await logIn(page, 'carol');
-      await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
+      await page.getByRole('heading', { name: /^Allow access to .+\?$/ }).waitFor();
       await shot(page, 'consent-mobile');
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,

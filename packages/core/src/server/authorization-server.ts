@@ -326,6 +326,7 @@ export function createAuthorizationServer(
   const flow = new AuthorizationFlow({
     issuer,
     resource,
+    serviceName: options.resourceName ?? new URL(resource).host,
     origin,
     paths,
     store,

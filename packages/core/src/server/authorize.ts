@@ -31,6 +31,8 @@ export interface AuthorizationPaths {
 export interface AuthorizationFlowDeps {
   readonly issuer: string;
   readonly resource: string;
+  /** Shown on the login and consent pages: what the user signs in to (`resourceName`). */
+  readonly serviceName: string;
   readonly origin: string;
   readonly paths: AuthorizationPaths;
   readonly store: Store;
@@ -630,6 +632,7 @@ export class AuthorizationFlow {
         interaction: interaction.id,
         csrf: await this.#d.signer.sign(`csrf|${interaction.id}`),
         client: this.#display(client, interaction.redirectUri),
+        service: { name: this.#d.serviceName, url: interaction.resource },
         error: extra.error,
         username: extra.username,
       }),
@@ -650,6 +653,7 @@ export class AuthorizationFlow {
         interaction: interaction.id,
         csrf: await this.#d.signer.sign(`csrf|${interaction.id}`),
         client: this.#display(client, interaction.redirectUri),
+        service: { name: this.#d.serviceName, url: interaction.resource },
         scopes: offered.map((name) => ({ name, description: this.#d.scopeDescriptions[name] })),
         unavailable: interaction.scopes.filter((s) => !offered.includes(s)),
         user: interaction.identity?.displayName ?? interaction.identity?.sub,

@@ -242,7 +242,11 @@ describe('SECURITY-CASES 5: page headers', () => {
     const csp = header(s.consent, 'content-security-policy')!;
     const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
     expect(s.consent.body).toContain(`<style nonce="${nonce}">`);
-    expect(s.consent.body).not.toMatch(/<script|<link|src=|https?:\/\/(?!app\.example\.test)/);
+    // The only URLs on the page are text: the client's redirect host and the service's URL.
+    expect(s.consent.body).not.toMatch(
+      /<script|<link|src=|url\(|https?:\/\/(?!app\.example\.test|mcp\.example\.test\/mcp<)/,
+    );
+    expect(s.consent.body).toContain('Allow access to mcp.example.test?');
   });
 
   it('everything a client registered is HTML-escaped', async () => {

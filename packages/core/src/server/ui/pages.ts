@@ -91,9 +91,19 @@ function hidden(fields: InteractionFields): SafeHtml {
 <input type="hidden" name="csrf_token" value="${fields.csrf}">`;
 }
 
+/** The MCP server a login or consent is for. */
+export interface ServiceDisplay {
+  /** Its name (`resourceName`, else its host). */
+  readonly name: string;
+  /** Its URL (the token audience). */
+  readonly url: string;
+}
+
 /** Input of {@link loginPage}. */
 export interface LoginPageInput extends InteractionFields {
   readonly client: ClientDisplay;
+  /** The service the user signs in to (the MCP server). */
+  readonly service: ServiceDisplay;
   readonly error?: string | undefined;
   readonly username?: string | undefined;
 }
@@ -105,8 +115,8 @@ export function loginPage(input: LoginPageInput): (nonce: string) => SafeHtml {
       nonce,
       'Sign in',
       html`<div class="mark" aria-hidden="true">&#x2192;</div>
-<h1>Sign in to continue</h1>
-<p class="muted">An application wants to access your account.</p>
+<h1>Sign in to ${input.service.name}</h1>
+<p class="muted">An application wants to access your account on <strong>${input.service.name}</strong>.</p>
 ${clientBox(input.client)}
 ${input.error ? html`<div class="alert" role="alert">${input.error}</div>` : ''}
 <form method="post" action="${input.action}" autocomplete="on">
@@ -129,6 +139,8 @@ export interface ConsentScope {
 /** Input of {@link consentPage}. */
 export interface ConsentPageInput extends InteractionFields {
   readonly client: ClientDisplay;
+  /** The service the client will access (the MCP server). */
+  readonly service: ServiceDisplay;
   readonly scopes: readonly ConsentScope[];
   /** Requested scopes the user's account cannot be granted. */
   readonly unavailable: readonly string[];
@@ -151,7 +163,8 @@ export function consentPage(input: ConsentPageInput): (nonce: string) => SafeHtm
       nonce,
       'Authorize access',
       html`<div class="mark" aria-hidden="true">&#x2713;</div>
-<h1>Allow access?</h1>
+<h1>Allow access to ${input.service.name}?</h1>
+<p class="muted">${input.service.url}</p>
 ${input.user ? html`<p class="muted">Signed in as <strong>${input.user}</strong></p>` : ''}
 ${clientBox(input.client)}
 <form method="post" action="${input.action}">
@@ -173,7 +186,7 @@ ${input.upstreamNext ? html`<p class="muted">After you allow access you will sig
 <button type="submit" name="decision" value="approve" class="primary">Allow</button>
 </div>
 </form>
-<footer>You can revoke this access later. Access tokens are short-lived.</footer>`,
+<footer>Access tokens are short-lived (an hour at most); the application keeps access only while it can refresh them, and signing out of it or revoking its tokens ends that.</footer>`,
     );
 }
 
