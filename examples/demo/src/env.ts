@@ -66,7 +66,7 @@ function value(env: Env, name: string): string | undefined {
 /**
  * Reads and checks the demo's settings: core's `loadConfigFromEnv` for the shared variables
  * (`OAUTH_*`, `JWT_SECRET`, `MCP_AUTH_ISSUER`), plus the demo's own (`PORT`, `HOST`,
- * `MCP_AUTH_REDIS_URL`, `OAUTH_USERINFO_ENDPOINT`, `OAUTH_JWKS_URI`, `OAUTH_ROLE_CLAIM`,
+ * `MCP_AUTH_REDIS_URL`, `OAUTH_ROLE_CLAIM`,
  * `OAUTH_DEFAULT_ROLE`). Throws one {@link DemoConfigError} listing every problem.
  */
 export function readDemoSettings(env: Env): DemoSettings {
@@ -86,16 +86,6 @@ export function readDemoSettings(env: Env): DemoSettings {
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     problems.push('MCP_AUTH_REDIS_URL must start with redis:// or rediss://');
   }
-  const demoUpstream = ['OAUTH_USERINFO_ENDPOINT', 'OAUTH_JWKS_URI'] as const;
-  for (const name of demoUpstream) {
-    const v = value(env, name);
-    if (v !== undefined && !v.startsWith('https://'))
-      problems.push(`${name} must be an https:// URL`);
-  }
-  const clientId = value(env, 'OAUTH_CLIENT_ID');
-  if (clientId === undefined && demoUpstream.some((name) => value(env, name))) {
-    problems.push('OAUTH_CLIENT_ID is required when an upstream provider is configured');
-  }
   const defaultRole = value(env, 'OAUTH_DEFAULT_ROLE') ?? 'viewer';
   if (!ROLE_SCOPES[defaultRole]) {
     problems.push(`OAUTH_DEFAULT_ROLE must be one of ${Object.keys(ROLE_SCOPES).join(', ')}`);
@@ -109,8 +99,8 @@ export function readDemoSettings(env: Env): DemoSettings {
           issuer: config.upstreamIssuer,
           authorizationEndpoint: config.authorizationEndpoint,
           tokenEndpoint: config.tokenEndpoint,
-          userinfoEndpoint: value(env, 'OAUTH_USERINFO_ENDPOINT'),
-          jwksUri: value(env, 'OAUTH_JWKS_URI'),
+          userinfoEndpoint: config.userinfoEndpoint,
+          jwksUri: config.jwksUri,
           clientId: config.clientId,
           clientSecret: config.clientSecret,
           scopes: config.scopes,

@@ -154,3 +154,25 @@ describe('loadConfigFromEnv (issue 2, item 6)', () => {
     );
   });
 });
+
+describe('loadConfigFromEnv: configured upstream endpoints', () => {
+  it('reads OAUTH_USERINFO_ENDPOINT and OAUTH_JWKS_URI (e.g. GitHub, which has no discovery)', () => {
+    const config = loadConfigFromEnv({
+      OAUTH_CLIENT_ID: 'gh-client',
+      OAUTH_AUTH_ENDPOINT: 'https://github.com/login/oauth/authorize',
+      OAUTH_TOKEN_ENDPOINT: 'https://github.com/login/oauth/access_token',
+      OAUTH_USERINFO_ENDPOINT: 'https://api.github.com/user',
+    });
+    expect(config.userinfoEndpoint).toBe('https://api.github.com/user');
+    expect(config.jwksUri).toBeUndefined();
+  });
+
+  it('names a malformed OAUTH_JWKS_URI among the problems', () => {
+    try {
+      loadConfigFromEnv({ OAUTH_JWKS_URI: 'not a url' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => p.variable)).toContain('OAUTH_JWKS_URI');
+    }
+  });
+});

@@ -15,6 +15,8 @@ export const CONFIG_ENV_VARS = [
   'OAUTH_CLIENT_SECRET',
   'OAUTH_AUTH_ENDPOINT',
   'OAUTH_TOKEN_ENDPOINT',
+  'OAUTH_USERINFO_ENDPOINT',
+  'OAUTH_JWKS_URI',
   'OAUTH_ISSUER',
   'OAUTH_SCOPES',
   'JWT_SECRET',
@@ -41,6 +43,10 @@ export interface OAuthConfig {
   authorizationEndpoint?: string;
   /** Upstream token endpoint (`OAUTH_TOKEN_ENDPOINT`). */
   tokenEndpoint?: string;
+  /** Upstream userinfo endpoint (`OAUTH_USERINFO_ENDPOINT`; configured mode, e.g. GitHub). */
+  userinfoEndpoint?: string;
+  /** Upstream JWKS URI for ID tokens (`OAUTH_JWKS_URI`; configured mode). */
+  jwksUri?: string;
   /** Upstream issuer, for OIDC / RFC 8414 discovery (`OAUTH_ISSUER`). */
   upstreamIssuer?: string;
   /** Scopes to request upstream (`OAUTH_SCOPES`, space or comma separated). */
@@ -157,6 +163,8 @@ export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
   const clientSecret = read('OAUTH_CLIENT_SECRET');
   const authorizationEndpoint = url('OAUTH_AUTH_ENDPOINT', 'endpoint');
   const tokenEndpoint = url('OAUTH_TOKEN_ENDPOINT', 'endpoint');
+  const userinfoEndpoint = url('OAUTH_USERINFO_ENDPOINT', 'endpoint');
+  const jwksUri = url('OAUTH_JWKS_URI', 'endpoint');
   const upstreamIssuer = url('OAUTH_ISSUER', 'issuer');
   const issuer = url('MCP_AUTH_ISSUER', 'issuer');
   const resourceUrl = url('MCP_AUTH_RESOURCE_URL', 'resource');
@@ -307,6 +315,8 @@ export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
   set('clientSecret', clientSecret);
   set('authorizationEndpoint', authorizationEndpoint);
   set('tokenEndpoint', tokenEndpoint);
+  set('userinfoEndpoint', userinfoEndpoint);
+  set('jwksUri', jwksUri);
   set('upstreamIssuer', upstreamIssuer);
   set('scopes', scopes ? Object.freeze(scopes) : undefined);
   set('jwtSecret', jwtSecret);
