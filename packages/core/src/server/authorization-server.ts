@@ -18,6 +18,7 @@ import type { AuthRequest, AuthResponse } from './http.js';
 import { handleIntrospectionRequest } from './introspection-endpoint.js';
 import {
   type AuthorizationServerMetadata,
+  createProtectedResourceMetadata,
   type ProtectedResourceMetadata,
   protectedResourceMetadataUrl,
   wellKnownPath,
@@ -375,19 +376,16 @@ export function createAuthorizationServer(
     };
     return doc;
   };
-  const protectedResourceMetadata = (): ProtectedResourceMetadata => {
-    const scopes = scopesSupported();
-    return {
+  const protectedResourceMetadata = (): ProtectedResourceMetadata =>
+    createProtectedResourceMetadata({
       resource,
-      authorization_servers: [issuer],
-      ...(scopes.length > 0 ? { scopes_supported: [...scopes] } : {}),
-      bearer_methods_supported: ['header'],
-      ...(options.resourceName !== undefined ? { resource_name: options.resourceName } : {}),
+      authorizationServers: [issuer],
+      scopesSupported: scopesSupported(),
+      ...(options.resourceName !== undefined ? { resourceName: options.resourceName } : {}),
       ...(options.resourceDocumentation !== undefined
-        ? { resource_documentation: options.resourceDocumentation }
+        ? { resourceDocumentation: options.resourceDocumentation }
         : {}),
-    };
-  };
+    });
 
   const cors = options.cors ?? true;
   const table = new Map<string, Map<string, Handler>>();

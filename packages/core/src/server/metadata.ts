@@ -49,3 +49,52 @@ export function protectedResourceMetadataUrl(resource: string): string {
   const url = new URL(resource);
   return url.origin + wellKnownPath('oauth-protected-resource', resource);
 }
+
+/** Options of {@link createProtectedResourceMetadata}. */
+export interface ProtectedResourceMetadataOptions {
+  /** The protected resource (the MCP endpoint URL, the tokens' audience). */
+  resource: string;
+  /** Issuer identifiers of the authorization servers whose tokens it accepts. */
+  authorizationServers: readonly string[];
+  /** Scopes it understands (e.g. `policy.scopesSupported()`). */
+  scopesSupported?: readonly string[];
+  /** A human-readable name (RFC 9728 §2 `resource_name`). */
+  resourceName?: string;
+  /** A page for developers (RFC 9728 §2 `resource_documentation`). */
+  resourceDocumentation?: string;
+}
+
+/**
+ * The RFC 9728 protected resource metadata document of an MCP server, for the authorization
+ * server (which serves its own resource's) and for standalone resource servers that accept an
+ * authorization server's tokens: serve it as JSON at {@link protectedResourceMetadataUrl}.
+ *
+ * @throws TypeError when `resource` or an authorization server is not an absolute URL.
+ */
+export function createProtectedResourceMetadata(
+  options: ProtectedResourceMetadataOptions,
+): ProtectedResourceMetadata {
+  const where = 'createProtectedResourceMetadata';
+  const absolute = (value: unknown, name: string): string => {
+    if (typeof value !== 'string' || !URL.canParse(value)) {
+      throw new TypeError(`${where}: ${name} must be an absolute URL`);
+    }
+    return value;
+  };
+  const resource = absolute(options?.resource, 'resource');
+  if (!Array.isArray(options.authorizationServers) || options.authorizationServers.length === 0) {
+    throw new TypeError(`${where}: authorizationServers must list at least one issuer URL`);
+  }
+  const servers = options.authorizationServers.map((s) => absolute(s, 'authorizationServers[]'));
+  const scopes = options.scopesSupported ?? [];
+  return {
+    resource,
+    authorization_servers: servers,
+    ...(scopes.length > 0 ? { scopes_supported: [...scopes] } : {}),
+    bearer_methods_supported: ['header'],
+    ...(options.resourceName !== undefined ? { resource_name: options.resourceName } : {}),
+    ...(options.resourceDocumentation !== undefined
+      ? { resource_documentation: options.resourceDocumentation }
+      : {}),
+  };
+}
