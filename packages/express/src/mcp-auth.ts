@@ -46,8 +46,15 @@ export function mcpAuth(options: McpAuthOptions): McpAuth {
     protect,
     path: wired.path,
     mount(app, handler, path = wired.path) {
-      app.use(router);
+      // The MCP endpoint first: its requests then skip the router's layer (~10 µs of Express
+      // dispatch each). Unless the path is one of the server's own endpoints, which must win.
+      if (wired.routes.routes.some((route) => route.path === path)) {
+        app.use(router);
+        app.all(path, protect, handler);
+        return;
+      }
       app.all(path, protect, handler);
+      app.use(router);
     },
   };
 }
