@@ -1,70 +1,27 @@
-import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import {
-  authContextFromAuthInfo,
-  createAuthorizationServer,
-  createDefaultPolicies,
-  createFetchMcpGuard,
-  DevIdentityProvider,
-  type DevUser,
-  generateSecret,
-  type PolicyEngine,
-  toFetchHandler,
-} from '@mcp-auth/core';
-import { serve } from '@hono/node-server';
+  createExampleAuthorizationServer,
+  createExamplePolicy,
+  registerExampleTools,
+} from '@mcp-auth-examples/shared';
+import {
+  type ExampleOptions,
+  exampleSigningKey,
+  listenExample,
+} from '@mcp-auth-examples/shared/node';
+import { createFetchMcpGuard, toFetchHandler } from '@mcp-auth/core';
 import { protectMcpServer } from '@mcp-auth/sdk';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { Hono } from 'hono';
-import { z } from 'zod';
 
-// The three users of every mcp-auth example, password `demo`; `scopes` caps what each may be granted.
-const user = (username: string, role: string, scopes: string[]): DevUser => ({
-  username,
-  password: 'demo',
-  attributes: { role },
-  scopes: scopes.map((s) => `mcp:tools:${s}`),
-});
-const users = [
-  user('alice', 'viewer', ['read']),
-  user('bob', 'editor', ['read', 'write']),
-  user('carol', 'admin', ['read', 'write', 'admin']),
-];
-
-// get_* → mcp:tools:read, send_* → mcp:tools:write, delete_* → mcp:tools:admin; whoami: anyone signed in.
-const policy = createDefaultPolicies();
-policy.addRule({ id: 'whoami', tools: 'whoami' });
-
-function buildMcpServer(policy: PolicyEngine): McpServer {
-  const mcp = protectMcpServer(new McpServer({ name: 'hono-example', version: '1.0.0' }), {
-    policy,
-  });
-  const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
-  mcp.registerTool('get_weather', { inputSchema: { city: z.string() } }, async ({ city }) =>
-    text(`Sunny in ${city}`),
-  );
-  mcp.registerTool('send_email', { inputSchema: { to: z.string() } }, async ({ to }) =>
-    text(`Sent to ${to}`),
-  );
-  mcp.registerTool('delete_user', { inputSchema: { username: z.string() } }, async ({ username }) =>
-    text(`Deleted ${username}`),
-  );
-  mcp.registerTool('whoami', {}, async ({ authInfo }) => {
-    const auth = authContextFromAuthInfo(authInfo); // the caller's AuthContext
-    return text(`${auth?.userId} (${auth?.claims['role']}): ${auth?.scopes.join(' ')}`);
-  });
-  return mcp;
-}
+// What every example shares (../shared): the policy (get_* → read, send_* → write, delete_* →
+// admin, whoami for anyone), the four tools, the users alice/bob/carol (password `demo`).
+const policy = createExamplePolicy();
 
 /** The Hono app: Web-standard `Request` → `Response` only, so it runs on Workers, Deno, Bun… */
 export async function createApp(url: string, signingKey: string): Promise<Hono> {
-  const authServer = createAuthorizationServer({
-    issuer: url,
-    resource: `${url}/mcp`,
-    signingKey,
-    policy,
-    identityProvider: new DevIdentityProvider({ users }),
-  });
-  await authServer.ready();
+  const authServer = await createExampleAuthorizationServer({ url, policy, signingKey });
   const oauth = toFetchHandler(authServer);
   const guard = createFetchMcpGuard({
     verifier: authServer.tokenVerifier,
@@ -80,7 +37,8 @@ export async function createApp(url: string, signingKey: string): Promise<Hono> 
     // 401 / 403 step-up / 413 / 503 / parse error at the HTTP edge, answered exactly as core says.
     const outcome = await guard(c.req.raw);
     if (!outcome.ok) return outcome.response;
-    const mcp = buildMcpServer(policy);
+    const mcp = new McpServer({ name: 'hono-example', version: '1.0.0' });
+    registerExampleTools(protectMcpServer(mcp, { policy }));
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
     });
@@ -93,25 +51,11 @@ export async function createApp(url: string, signingKey: string): Promise<Hono> 
   return app;
 }
 
-/** Starts the example on Node; `port: 0` picks a free port. */
-export async function start(options: { port?: number; host?: string } = {}) {
-  const hostname = options.host ?? process.env['HOST'] ?? '127.0.0.1';
-  const port = options.port ?? Number(process.env['PORT'] ?? 3000);
-  let app: Hono | undefined;
-  // The issuer is the URL really listened on (port 0 included), so the app is built after listen.
-  const fetch = (request: Request) => app?.fetch(request) ?? new Response(null, { status: 503 });
-  const server = serve({ fetch, port, hostname });
-  await new Promise<void>((resolve, reject) =>
-    server.once('listening', resolve).once('error', reject),
-  );
-  // The public origin (MCP_AUTH_ISSUER behind a proxy): the issuer; the MCP URL is <origin>/mcp.
-  const url =
-    process.env['MCP_AUTH_ISSUER'] ??
-    `http://${hostname}:${(server.address() as AddressInfo).port}`;
-  app = await createApp(url, process.env['MCP_AUTH_SECRET'] ?? generateSecret());
-  return {
-    url,
-    mcpUrl: `${url}/mcp`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+/** Starts the example on Node (`@hono/node-server`); `port: 0` picks a free port. */
+export async function start(options: ExampleOptions = {}) {
+  // Listen first: the issuer is the URL really listened on (or MCP_AUTH_ISSUER behind a proxy).
+  const { server, example } = await listenExample(options);
+  const app = await createApp(example.url, exampleSigningKey());
+  server.on('request', getRequestListener(app.fetch));
+  return example;
 }

@@ -1,10 +1,10 @@
 // The authorization server process: users log in here; tokens are ES256, published as a JWKS.
 import { createServer } from 'node:http';
+import { createExamplePolicy } from '@mcp-auth-examples/shared';
 import {
   createAuthorizationServer,
-  createDefaultPolicies,
+  DEMO_USERS,
   DevIdentityProvider,
-  type DevUser,
   generateKeyPair,
   generateSecret,
 } from '@mcp-auth/core';
@@ -13,23 +13,12 @@ import { RedisStore } from '@mcp-auth/redis';
 import express from 'express';
 import { env, listen } from './env.js';
 
-const user = (username: string, role: string, scopes: string[]): DevUser => ({
-  username,
-  password: 'demo',
-  attributes: { role },
-  scopes: scopes.map((s) => `mcp:tools:${s}`),
-});
-const users = [
-  user('alice', 'viewer', ['read']),
-  user('bob', 'editor', ['read', 'write']),
-  user('carol', 'admin', ['read', 'write', 'admin']),
-];
-
 const { origin, port, host, services, redisUrl, keyPrefix } = env();
-// Shared by every issuer of this process: the signing key, the users, the consent cookie key
-// and the Redis store (codes, grants, refresh families, revocations).
+// Shared by every issuer of this process: the signing key, the users (alice, bob, carol;
+// password `demo`), the consent cookie key and the Redis store (codes, grants, refresh
+// families, revocations).
 const { privateKey } = await generateKeyPair('ES256');
-const identityProvider = new DevIdentityProvider({ users });
+const identityProvider = new DevIdentityProvider({ users: DEMO_USERS });
 const store = new RedisStore({ url: redisUrl, keyPrefix });
 const cookieSecret = generateSecret();
 
@@ -43,7 +32,7 @@ for (const [name, resourceUrl] of Object.entries(services)) {
     signingKey: privateKey,
     store,
     identityProvider,
-    policy: createDefaultPolicies(),
+    policy: createExamplePolicy(), // the one the resource servers enforce
     consent: { cookieSecret },
   });
   await server.ready();

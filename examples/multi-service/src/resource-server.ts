@@ -1,10 +1,10 @@
 // A resource server process: an MCP service that trusts the authorization server's JWKS and
 // checks revocations in the shared Redis on every request.
 import { createServer } from 'node:http';
+import { createExamplePolicy } from '@mcp-auth-examples/shared';
 import {
   authContextFromAuthInfo,
   createAccessTokenVerifier,
-  createDefaultPolicies,
   createRemoteKeySet,
   createRevocationChecker,
   protectedResourceMetadataUrl,
@@ -25,8 +25,8 @@ if (!url) throw new Error(`SERVICE must be one of ${Object.keys(services).join('
 const resource = `${url}/mcp`;
 const issuer = `${origin}/${name}`;
 
-const policy = createDefaultPolicies(); // list_* → read, create_* → write, delete_* → admin
-policy.addRule({ id: 'whoami', tools: 'whoami' });
+// The examples' policy: list_* → read, create_* → write, delete_* → admin; whoami: anyone.
+const policy = createExamplePolicy();
 const verifier = createAccessTokenVerifier({
   key: createRemoteKeySet(`${issuer}/jwks.json`), // ES256 public keys, fetched and cached
   issuer,
