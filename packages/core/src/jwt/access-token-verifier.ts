@@ -87,6 +87,33 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     requiredClaims: ['iss', 'aud', 'exp', 'sub', 'client_id'],
   });
 
+  // Contexts of cached (frozen, shared) payloads; entries go when the verifier's cache drops them.
+  const contexts = new WeakMap<JwtPayload, AuthContext>();
+  const toContext = (payload: JwtPayload): AuthContext => {
+    const sub = optionalString(payload, 'sub');
+    const clientId = optionalString(payload, 'client_id');
+    if (!sub || !clientId) {
+      throw new InvalidTokenError('The access token is invalid', {
+        jwtCode: 'ERR_JWT_CLAIM_INVALID',
+      });
+    }
+    const scope = optionalString(payload, 'scope');
+    const aud = payload.aud;
+    const resource = (typeof aud === 'string' ? [aud] : (aud ?? [])).find((a) =>
+      audiences.includes(a),
+    );
+    return Object.freeze({
+      userId: sub,
+      clientId,
+      scopes: Object.freeze(scope ? scope.split(' ').filter((s) => s.length > 0) : []),
+      claims: payload,
+      expiresAt: payload.exp,
+      jti: optionalString(payload, 'jti'),
+      resource,
+      grantId: optionalString(payload, 'grant_id'),
+    });
+  };
+
   return {
     async verify(token: string): Promise<AuthContext> {
       let payload: JwtPayload;
@@ -101,28 +128,12 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
         }
         throw new InvalidTokenError(describe(error), { jwtCode: error.code, cause: error });
       }
-      const sub = optionalString(payload, 'sub');
-      const clientId = optionalString(payload, 'client_id');
-      if (!sub || !clientId) {
-        throw new InvalidTokenError('The access token is invalid', {
-          jwtCode: 'ERR_JWT_CLAIM_INVALID',
-        });
+      // A cached verification returns the same frozen payload: reuse its context too.
+      let context = contexts.get(payload);
+      if (context === undefined) {
+        context = toContext(payload);
+        if (Object.isFrozen(payload)) contexts.set(payload, context);
       }
-      const scope = optionalString(payload, 'scope');
-      const aud = payload.aud;
-      const resource = (typeof aud === 'string' ? [aud] : (aud ?? [])).find((a) =>
-        audiences.includes(a),
-      );
-      const context: AuthContext = Object.freeze({
-        userId: sub,
-        clientId,
-        scopes: Object.freeze(scope ? scope.split(' ').filter((s) => s.length > 0) : []),
-        claims: payload,
-        expiresAt: payload.exp,
-        jti: optionalString(payload, 'jti'),
-        resource,
-        grantId: optionalString(payload, 'grant_id'),
-      });
       if (isRevoked) {
         let revoked: boolean;
         try {
