@@ -1,27 +1,21 @@
 import { getRequestListener } from '@hono/node-server';
-import {
-  createExampleAuthorizationServer,
-  createExamplePolicy,
-  registerExampleTools,
-} from '@mcp-auth-examples/shared';
-import {
-  type ExampleOptions,
-  exampleSigningKey,
-  listenExample,
-} from '@mcp-auth-examples/shared/node';
-import { createFetchMcpGuard, toFetchHandler } from '@mcp-auth/core';
+import { createExamplePolicy, registerExampleTools } from '@mcp-auth-examples/shared';
+import { type ExampleOptions, startExample } from '@mcp-auth-examples/shared/node';
+import { type AuthorizationServer, createFetchMcpGuard, toFetchHandler } from '@mcp-auth/core';
 import { protectMcpServer } from '@mcp-auth/sdk';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { Hono } from 'hono';
 
-// What every example shares (../shared): the policy (get_* → read, send_* → write, delete_* →
-// admin, whoami for anyone), the four tools, the users alice/bob/carol (password `demo`).
+// Shared by every example (../shared): this policy (get_* → read, send_* → write, delete_* →
+// admin, whoami for anyone), the four tools, the authorization server with alice, bob, carol.
 const policy = createExamplePolicy();
 
-/** The Hono app: Web-standard `Request` → `Response` only, so it runs on Workers, Deno, Bun… */
-export async function createApp(url: string, signingKey: string): Promise<Hono> {
-  const authServer = await createExampleAuthorizationServer({ url, policy, signingKey });
+/**
+ * The Hono app: Web-standard `Request` → `Response` only, so it runs on Workers, Deno, Bun…
+ * (there, make `authServer` with `createExampleAuthorizationServer` from the shared package).
+ */
+export function createApp(authServer: AuthorizationServer): Hono {
   const oauth = toFetchHandler(authServer);
   const guard = createFetchMcpGuard({
     verifier: authServer.tokenVerifier,
@@ -52,10 +46,8 @@ export async function createApp(url: string, signingKey: string): Promise<Hono> 
 }
 
 /** Starts the example on Node (`@hono/node-server`); `port: 0` picks a free port. */
-export async function start(options: ExampleOptions = {}) {
-  // Listen first: the issuer is the URL really listened on (or MCP_AUTH_ISSUER behind a proxy).
-  const { server, example } = await listenExample(options);
-  const app = await createApp(example.url, exampleSigningKey());
-  server.on('request', getRequestListener(app.fetch));
-  return example;
+export function start(options: ExampleOptions = {}) {
+  return startExample(options, policy, ({ authServer }) =>
+    getRequestListener(createApp(authServer).fetch),
+  );
 }

@@ -1,8 +1,9 @@
-// The Node side of the examples (`@mcp-auth-examples/shared/node`): where they listen and
-// which origin and secret they use, read from the environment.
-import { createServer, type Server } from 'node:http';
+// The Node side of the examples (`@mcp-auth-examples/shared/node`): the environment they read
+// (PORT, HOST, MCP_AUTH_ISSUER, MCP_AUTH_SECRET) and `startExample`, which serves one on Node.
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateSecret } from '@mcp-auth/core';
+import { type AuthorizationServer, generateSecret, type PolicyEngine } from '@mcp-auth/core';
+import { createExampleAuthorizationServer } from './authorization-server.js';
 
 /** How a test or `server.ts` starts an example: `port: 0` picks a free port. */
 export interface ExampleOptions {
@@ -42,14 +43,25 @@ export function exampleSigningKey(): string {
   return process.env['MCP_AUTH_SECRET'] ?? generateSecret();
 }
 
+/** What {@link startExample} hands the example's framework code. */
+export interface ExampleMount {
+  /** The embedded authorization server, ready: its routes, verifier and metadata URL. */
+  readonly authServer: AuthorizationServer;
+  /** The address listened on (e.g. for the SDK's DNS-rebinding guard). */
+  readonly host: string;
+}
+
 /**
- * Starts a Node HTTP server with no handler yet: the issuer is the URL really listened on
- * (port 0 included), so the app is built after this and attached with
- * `server.on('request', handler)`. `host` is the address listened on.
+ * Starts an example on Node: listens first (the issuer is the URL really listened on, port 0
+ * included, or `MCP_AUTH_ISSUER`), then creates the authorization server
+ * ({@link createExampleAuthorizationServer}: the demo users, `policy`,
+ * {@link exampleSigningKey}) and serves what `mount` builds with it.
  */
-export async function listenExample(
-  options: ExampleOptions = {},
-): Promise<{ server: Server; host: string; example: RunningExample }> {
+export async function startExample(
+  options: ExampleOptions,
+  policy: PolicyEngine,
+  mount: (context: ExampleMount) => RequestListener | Promise<RequestListener>,
+): Promise<RunningExample> {
   const { host, port } = exampleAddress(options);
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -58,5 +70,13 @@ export async function listenExample(
   const url = exampleOrigin(host, (server.address() as AddressInfo).port);
   const close = () =>
     new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections());
-  return { server, host, example: { url, mcpUrl: `${url}/mcp`, close } };
+  try {
+    const signingKey = exampleSigningKey();
+    const authServer = await createExampleAuthorizationServer({ url, policy, signingKey });
+    server.on('request', await mount({ authServer, host }));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url, mcpUrl: `${url}/mcp`, close };
 }
