@@ -5,6 +5,7 @@ import { buildKeySet, type LocalKeySet } from './key-set.js';
 import type { Jwks } from './keys.js';
 import type { JwtHeader, JwtKey } from './types.js';
 import type { KeySet } from './verify.js';
+import { readCapped as readCappedBody } from '../encoding/read-capped.js';
 
 /** Options of {@link createRemoteKeySet}. */
 export interface RemoteKeySetOptions {
@@ -41,32 +42,13 @@ function fetchFailed(message: string, cause?: unknown): JwtError {
 }
 
 async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
-    throw fetchFailed('The JWKS response is too large');
-  }
-  const reader = response.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw fetchFailed('The JWKS response is too large');
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  const read = await readCappedBody(
+    response.body,
+    maxBytes,
+    response.headers.get('content-length'),
+  );
+  if (read.overflow) throw fetchFailed('The JWKS response is too large');
+  return read.bytes;
 }
 
 /**

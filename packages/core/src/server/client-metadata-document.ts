@@ -5,6 +5,7 @@ import { storeCall } from '../store/store.js';
 import { type ClientMetadata, validateClientMetadata } from './client-metadata.js';
 import { checkOutboundUrl } from './ssrf.js';
 import type { ClientRecord } from './types.js';
+import { type CappedRead, readCapped as readCappedBody } from '../encoding/read-capped.js';
 
 /**
  * Options of Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document):
@@ -199,38 +200,16 @@ export class ClientMetadataDocumentResolver {
 }
 
 async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
-    throw new ClientMetadataDocumentError('too_large', 'The document is too large');
-  }
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  let read: CappedRead;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new ClientMetadataDocumentError('too_large', 'The document is too large');
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error instanceof ClientMetadataDocumentError) throw error;
+    read = await readCappedBody(response.body, maxBytes, response.headers.get('content-length'));
+  } catch {
     throw new ClientMetadataDocumentError('fetch_failed', 'The document could not be read');
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
+  if (read.overflow)
+    throw new ClientMetadataDocumentError('too_large', 'The document is too large');
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
   } catch {
     throw new ClientMetadataDocumentError('invalid_document', 'The document is not UTF-8');
   }

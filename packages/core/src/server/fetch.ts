@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_BODY_BYTES } from './form.js';
 import type { AuthRequest, AuthResponse } from './http.js';
 import { errorResponse } from './responses.js';
+import { readCapped } from '../encoding/read-capped.js';
 
 /** Anything with the `handle` method of an `AuthorizationServer`. */
 export interface AuthRequestHandler {
@@ -26,28 +27,9 @@ export async function fromFetchRequest(
   return { ...base, body: await readBody(request.body, maxBodyBytes + 1) };
 }
 
+// At most `limit` bytes: a body of exactly `limit` (= cap + 1) tells the parser it is too large.
 async function readBody(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const room = limit - size;
-    chunks.push(value.length > room ? value.subarray(0, room) : value);
-    size += Math.min(value.length, room);
-    if (size >= limit) {
-      await reader.cancel().catch(() => {});
-      break;
-    }
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return (await readCapped(stream, limit)).bytes;
 }
 
 /** Converts an {@link AuthResponse} into a Fetch `Response` (several `Set-Cookie` kept apart). */

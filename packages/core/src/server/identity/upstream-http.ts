@@ -1,6 +1,7 @@
 import { utf8DecodeStrict } from '../../encoding/utf8.js';
 import { OAuthError, TemporarilyUnavailableError } from '../../errors/oauth-error.js';
 import { checkOutboundUrl } from '../ssrf.js';
+import { type CappedRead, readCapped as readCappedBody } from '../../encoding/read-capped.js';
 
 /** Why an upstream login failed; stable, for logs and tests (never a token or code). */
 export type UpstreamErrorReason =
@@ -124,37 +125,14 @@ async function readCapped(
   maxBytes: number,
   reason: UpstreamErrorReason,
 ): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new UpstreamIdentityError(reason, 'The identity provider response is too large');
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  const reader = response.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  let read: CappedRead;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
+    read = await readCappedBody(response.body, maxBytes, response.headers.get('content-length'));
   } catch (cause) {
-    if (cause instanceof UpstreamIdentityError) throw cause;
     throw new TemporarilyUnavailableError('The identity provider response was cut off', { cause });
   }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
+  if (read.overflow) {
+    throw new UpstreamIdentityError(reason, 'The identity provider response is too large');
   }
-  return out;
+  return read.bytes;
 }

@@ -1,0 +1,54 @@
+/** What {@link readCapped} read. */
+export interface CappedRead {
+  /** At most `maxBytes` bytes of the body. */
+  readonly bytes: Uint8Array;
+  /** The body holds more than `maxBytes` (the stream was cancelled, `bytes` is cut). */
+  readonly overflow: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Reads a body stream, never keeping more than `maxBytes`: past that the stream is cancelled
+ * and `overflow` is set. A declared `Content-Length` over the cap is refused before reading.
+ * Read errors reject (callers map them to their own error). Every outbound and inbound body
+ * core reads (metadata documents, JWKS, upstream IdP answers, Fetch requests) goes through it.
+ */
+export async function readCapped(
+  body: ReadableStream<Uint8Array> | null | undefined,
+  maxBytes: number,
+  declaredLength?: string | null,
+): Promise<CappedRead> {
+  const declared = Number(declaredLength ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await body?.cancel().catch(() => {});
+    return { bytes: EMPTY, overflow: true };
+  }
+  if (!body) return { bytes: EMPTY, overflow: false };
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let overflow = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = maxBytes - size;
+    if (value.length > room) {
+      if (room > 0) chunks.push(value.subarray(0, room));
+      size = maxBytes;
+      overflow = true;
+      await reader.cancel().catch(() => {});
+      break;
+    }
+    chunks.push(value);
+    size += value.length;
+  }
+  if (chunks.length === 1) return { bytes: chunks[0]!, overflow };
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return { bytes, overflow };
+}
