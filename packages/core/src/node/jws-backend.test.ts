@@ -28,6 +28,37 @@ describe('node backend decodeSegment = base64UrlDecode + utf8DecodeStrict', () =
       expect(nodeJwsBackend.decodeSegment!(s), s).toBe(portable(s));
     }
   });
+
+  it('keeps an encoded U+FFFD and a BOM, refuses ill-formed UTF-8 (SECURITY-CASES 32)', () => {
+    const cases: [number[], boolean][] = [
+      [[0x61, 0xef, 0xbf, 0xbd, 0x62], true], // "a\uFFFDb": valid, holds U+FFFD itself
+      [[0xef, 0xbb, 0xbf, 0x7b, 0x7d], true], // BOM then "{}"
+      [[0xc3, 0xa9], true], // "é"
+      [[0x61, 0xff], false],
+      [[0xef, 0xbf, 0xbd, 0x80], false], // U+FFFD then a stray continuation byte
+      [[0xed, 0xa0, 0x80], false], // an encoded surrogate
+      [[0xc0, 0x80], false], // overlong NUL
+      [[0xf4, 0x90, 0x80, 0x80], false], // above U+10FFFF
+      [[0xe2, 0x82], false], // truncated
+    ];
+    for (const [bytes, valid] of cases) {
+      const segment = Buffer.from(bytes).toString('base64url');
+      const decoded = nodeJwsBackend.decodeSegment!(segment);
+      expect(decoded, segment).toBe(portable(segment));
+      expect(decoded !== undefined, segment).toBe(valid);
+    }
+  });
+
+  it('agrees on segments too long for the scratch buffer', () => {
+    for (const size of [8191, 8192, 8193, 20_000]) {
+      const text = `{"a":"${'é'.repeat(size)}"}`;
+      const segment = Buffer.from(text).toString('base64url');
+      expect(nodeJwsBackend.decodeSegment!(segment)).toBe(text);
+      expect(nodeJwsBackend.decodeSegment!(`${segment}=`)).toBeUndefined();
+      const bad = Buffer.concat([Buffer.from(text), Buffer.from([0xff])]).toString('base64url');
+      expect(nodeJwsBackend.decodeSegment!(bad)).toBeUndefined();
+    }
+  });
 });
 
 describe('the Node digest fast path', () => {
