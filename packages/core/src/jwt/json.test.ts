@@ -43,4 +43,74 @@ describe('strict JSON (RFC 7515 §5.2: member names unique)', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('refuses duplicates however numbers and whitespace are written (RFC 7515 §5.2)', () => {
+    // The length fast path must not be fooled by number forms shorter than String(n).
+    for (const text of [
+      '{"a":1e3,"b":1,"b":1}',
+      '{"a":1000,"b":1,"b":1}',
+      '{"a":1e21,"a":1e21}',
+      '{"x":1e9,"y":1e9,"z":1e9,"a":0,"a":0}',
+      '{"n":123000,"m":[1e5,1e5,1e5,1e5,1e5],"a":1,"a":1}',
+      '{ "a" :1 , "a":1 }',
+      '{"a":[{"b":1,"b":2}],"c":100}',
+      '{"exp":1795738894,"iat":1795735294,"sub":"u","sub":"v"}',
+      // Shorter number forms that exactly pay for the dropped `"a":0,` (6 characters):
+      '{"x":1e8,"a":0,"a":0}',
+      '{"m":1e6,"n":1e4,"a":0,"a":0}',
+      `{${'bcdefg'
+        .split('')
+        .map((k) => `"${k}":1152921504606847e3`)
+        .join(',')},"a":0,"a":0}`,
+      '{"x":15e299,"y":15e299,"z":15e299,"a":0,"a":0}',
+    ]) {
+      expect(parseJsonObjectStrict(text), text).toBeUndefined();
+    }
+    for (const text of [
+      '{"a":1e3}',
+      '{"a":1.0,"b":-0,"c":100,"d":-7,"e":0}',
+      '{"a":9007199254740993,"b":1152921504606847e3}',
+      '{ "a" : 1 ,\n"b":[ true,false,null ] }',
+      '{"exp":1795738894,"iat":1795735294,"sub":"u","aud":["x","y"],"o":{}}',
+    ]) {
+      expect(parseJsonObjectStrict(text), text).toEqual(JSON.parse(text));
+    }
+  });
+
+  it('any number form or whitespace: strict parse refuses exactly the duplicates (fast-check)', () => {
+    const key = fc.constantFrom('a', 'b', 'c', 'é', '__proto__');
+    const number = fc.oneof(
+      fc.integer({ min: -1_000_000, max: 1_000_000 }).map((n) => n * 1000),
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(0, -0, 100, 1e21, 2 ** 60, Number.MAX_SAFE_INTEGER + 2),
+    );
+    // Equivalent JSON texts of one number: canonical, exponent, fraction, padded exponent.
+    const numberText = fc
+      .tuple(number, fc.nat(3))
+      .map(([n, form]) =>
+        form === 0 || !Number.isFinite(n)
+          ? JSON.stringify(n)
+          : form === 1
+            ? n.toExponential().replace('+', '')
+            : form === 2 && Number.isSafeInteger(n)
+              ? `${JSON.stringify(n)}.0`
+              : n.toExponential(),
+      );
+    const value = fc.oneof(
+      numberText,
+      fc.jsonValue({ maxDepth: 1 }).map((v) => JSON.stringify(v)),
+    );
+    const space = fc.constantFrom('', '', '', ' ', '\n');
+    const entries = fc.array(fc.tuple(key, value, space), { maxLength: 6 });
+    fc.assert(
+      fc.property(entries, fc.boolean(), (members, nest) => {
+        const body = `{${members.map(([k, v, w]) => `${JSON.stringify(k)}${w}:${v}`).join(',')}}`;
+        const text = nest ? `{"outer":[1e3,${body},"s"],"z":100}` : body;
+        const duplicated = new Set(members.map(([k]) => k)).size !== members.length;
+        expect(parseJsonObjectStrict(text) === undefined, text).toBe(duplicated);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });

@@ -87,10 +87,59 @@ export function parseJsonObjectStrict(text: string): Record<string, unknown> | u
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  if (text.includes('\\') ? hasDuplicateKeys(text) : !uniqueByCount(text, value)) {
+  if (text.includes('\\') ? hasDuplicateKeys(text) : !uniqueByLength(text, value)) {
     return undefined;
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Fastest duplicate check, for text without escapes, by length alone: from the parsed tree,
+ * the length `E` of its compact serialization (no whitespace, each number as `String(n)`).
+ * The text holds every kept token at least as long as in `E` (strings are verbatim without
+ * escapes; numbers are limited to ones with no shorter JSON form, see `integerLength`), plus
+ * whitespace, plus every member JSON.parse dropped for a repeated name (at least `"":0,`).
+ * So `text.length === E` proves the names unique; otherwise (whitespace, other numbers, or a
+ * duplicate) {@link uniqueByCount} decides. No scan of the text at all in the common case.
+ */
+function uniqueByLength(text: string, value: object): boolean {
+  let expected = 0;
+  const pending: object[] = [value];
+  while (pending.length > 0) {
+    if (pending.length > 1024) return !hasDuplicateKeys(text);
+    const node = pending.pop() as Record<string, unknown>;
+    const isArray = Array.isArray(node);
+    let members = 0;
+    for (const name in node) {
+      members++;
+      if (!isArray) expected += name.length + 3; // "name":
+      const inner = node[name];
+      if (typeof inner === 'string') expected += inner.length + 2;
+      else if (typeof inner === 'number') {
+        const length = integerLength(inner);
+        if (length === 0) return uniqueByCount(text, value);
+        expected += length;
+      } else if (typeof inner === 'boolean') expected += inner ? 4 : 5;
+      else if (inner === null) expected += 4;
+      else if (typeof inner === 'object') pending.push(inner);
+    }
+    expected += members === 0 ? 2 : members + 1; // brackets and members - 1 commas
+  }
+  return expected === text.length || uniqueByCount(text, value);
+}
+
+/**
+ * `String(n).length` for a safe integer that no JSON number text writes in fewer
+ * characters, else 0. A text parsing to a safe integer must state all its significant
+ * digits (one ulp is at most 1); only an exponent can shorten it, which needs at least three
+ * trailing zeros (`1e3` vs `1000`; `1e2` ties with `100`).
+ */
+function integerLength(n: number): number {
+  if (!Number.isSafeInteger(n) || (n % 1000 === 0 && n !== 0)) return 0;
+  let length = n < 0 ? 2 : 1;
+  const magnitude = Math.abs(n);
+  for (let power = 10; power <= magnitude; power *= 10) length++;
+  return length;
 }
 
 /**
