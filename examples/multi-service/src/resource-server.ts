@@ -5,6 +5,7 @@ import { createExamplePolicy } from '@mcp-auth-examples/shared';
 import {
   authContextFromAuthInfo,
   createAccessTokenVerifier,
+  createProtectedResourceMetadata,
   createRemoteKeySet,
   createRevocationChecker,
   protectedResourceMetadataUrl,
@@ -53,12 +54,13 @@ function buildMcpServer(): McpServer {
 const app = express();
 // RFC 9728: where MCP clients discover the authorization server of this resource.
 app.get(new URL(protectedResourceMetadataUrl(resource)).pathname, (_req, res) => {
-  res.json({
-    resource,
-    authorization_servers: [issuer],
-    scopes_supported: policy.scopesSupported(),
-    bearer_methods_supported: ['header'],
-  });
+  res.json(
+    createProtectedResourceMetadata({
+      resource,
+      authorizationServers: [issuer],
+      scopesSupported: policy.scopesSupported(),
+    }),
+  );
 });
 const guard = mcpGuard({
   verifier,
