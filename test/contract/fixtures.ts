@@ -9,6 +9,7 @@ import {
   computeS256Challenge,
   createAuthorizationServer,
   createDefaultPolicies,
+  DEMO_USERS,
   DevIdentityProvider,
   generateCodeVerifier,
   MemoryStore,
@@ -29,24 +30,8 @@ export const REDIRECT = 'https://app.example.test/cb';
 
 /** alice viewer → read; bob editor → read + write; carol admin → read, write, admin. */
 export function createDevUsers(): DevIdentityProvider {
-  return new DevIdentityProvider({
-    iterations: 10_000,
-    users: [
-      { username: 'alice', password: PASSWORD, scopes: [READ], attributes: { role: 'viewer' } },
-      {
-        username: 'bob',
-        password: PASSWORD,
-        scopes: [READ, WRITE],
-        attributes: { role: 'editor' },
-      },
-      {
-        username: 'carol',
-        password: PASSWORD,
-        scopes: [READ, WRITE, ADMIN],
-        attributes: { role: 'admin' },
-      },
-    ],
-  });
+  // Core's demo users (alice viewer → read; bob editor → read, write; carol admin → all).
+  return new DevIdentityProvider({ iterations: 10_000, users: DEMO_USERS });
 }
 
 /**
