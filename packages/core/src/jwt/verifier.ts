@@ -22,6 +22,16 @@ function fingerprint(token: string): number {
   return h | 1; // never 0, the empty slot
 }
 
+/**
+ * The third segment of a `h.p.s` token, else `''` (not cached). `indexOf` rather than
+ * `lastIndexOf`, which V8 runs several times slower.
+ */
+function signatureOf(token: string): string {
+  const dot1 = token.indexOf('.');
+  const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
+  return dot2 < 0 ? '' : token.slice(dot2 + 1);
+}
+
 /** Options of {@link createJwtVerifier}. */
 export interface JwtVerifierOptions extends VerifyJwtOptions {
   /** How many verified tokens to remember (0 disables the cache). Default 1000. */
@@ -105,8 +115,7 @@ export function createJwtVerifier(
 
   function verify(token: string): Promise<VerifiedJwt> {
     try {
-      const id =
-        cacheSize > 0 && typeof token === 'string' ? token.slice(token.lastIndexOf('.') + 1) : '';
+      const id = cacheSize > 0 && typeof token === 'string' ? signatureOf(token) : '';
       if (id !== '') {
         const hit = lookup(token, id);
         if (hit !== undefined) {
