@@ -44,10 +44,19 @@ function decodeJsonSegment(segment: string, what: 'header' | 'payload'): Record<
 const HEADER_CACHE_MAX = 256;
 const HEADER_CACHE_MAX_SEGMENT = 1024;
 const headerCache = new Map<string, JwtHeader>();
+// The last header found: most tokens repeat it, and comparing strings costs less than
+// hashing the fresh segment for the Map.
+let lastSegment = '';
+let lastHeader: JwtHeader | undefined;
 
 function decodeHeader(segment: string): JwtHeader {
+  if (segment === lastSegment && lastHeader !== undefined) return lastHeader;
   const cached = headerCache.get(segment);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    lastSegment = segment;
+    lastHeader = cached;
+    return cached;
+  }
   const value = decodeJsonSegment(segment, 'header');
   if (typeof value.alg !== 'string') {
     throw new JwtError('ERR_JWT_ALG_NOT_ALLOWED', 'The JWT header has no alg', { claim: 'alg' });
@@ -63,6 +72,8 @@ function decodeHeader(segment: string): JwtHeader {
   if (segment.length <= HEADER_CACHE_MAX_SEGMENT) {
     if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear();
     headerCache.set(segment, header);
+    lastSegment = segment;
+    lastHeader = header;
   }
   return header;
 }

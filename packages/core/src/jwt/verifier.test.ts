@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expectJwtError } from '../../test/jwt/helpers.js';
+import { expectJwtError, rejectionOf } from '../../test/jwt/helpers.js';
+import type { JwtError } from '../errors/jwt-error.js';
 import { createJwtVerifier, createSecretKey, generateSecret, signJwt } from './index.js';
 
 describe('createJwtVerifier (cache of verified tokens)', () => {
@@ -45,5 +46,25 @@ describe('createJwtVerifier (cache of verified tokens)', () => {
     expect(() => createJwtVerifier(key, { cacheSize: -1 })).toThrow(TypeError);
     expect(() => createJwtVerifier(key, { clockTolerance: -1 })).toThrow(TypeError);
     expect(() => createJwtVerifier(key, { audience: [] })).toThrow(TypeError);
+  });
+
+  it('refuses a non-string iss, sub or jti and names the claim (RFC 7519 §4.1.1, 4.1.2, 4.1.7)', async () => {
+    const key = await createSecretKey(generateSecret());
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const v = createJwtVerifier(key);
+    for (const [claim, value] of [
+      ['iss', 1],
+      ['sub', ['u']],
+      ['jti', { id: 1 }],
+      ['sub', null],
+    ] as const) {
+      const token = await signJwt({ sub: 'u', [claim]: value, exp }, key);
+      const error = (await rejectionOf(v.verify(token))) as JwtError;
+      expect(error.code).toBe('ERR_JWT_CLAIM_INVALID');
+      expect(error.claim).toBe(claim);
+    }
+    await expect(
+      v.verify(await signJwt({ iss: 'i', sub: 'u', jti: 'j', exp }, key)),
+    ).resolves.toBeDefined();
   });
 });

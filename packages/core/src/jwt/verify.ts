@@ -215,12 +215,18 @@ export function checkClaims(
       throw claimError('ERR_JWT_CLAIM_INVALID', 'typ', 'The JWT typ is not the expected one');
     }
   }
-  for (const name of STRING_CLAIMS) {
-    if (payload[name] !== undefined && typeof payload[name] !== 'string') {
-      throw claimError('ERR_JWT_CLAIM_INVALID', name, `The JWT ${name} is not a string`);
+  const { iss, sub, jti, aud } = payload;
+  if (
+    (iss !== undefined && typeof iss !== 'string') ||
+    (sub !== undefined && typeof sub !== 'string') ||
+    (jti !== undefined && typeof jti !== 'string')
+  ) {
+    for (const name of STRING_CLAIMS) {
+      if (payload[name] !== undefined && typeof payload[name] !== 'string') {
+        throw claimError('ERR_JWT_CLAIM_INVALID', name, `The JWT ${name} is not a string`);
+      }
     }
   }
-  const aud = payload.aud;
   if (
     aud !== undefined &&
     typeof aud !== 'string' &&
@@ -230,7 +236,7 @@ export function checkClaims(
   }
   checkTimeClaims(payload, options, now);
   if (options.issuers !== undefined) {
-    if (typeof payload.iss !== 'string' || !options.issuers.includes(payload.iss)) {
+    if (typeof iss !== 'string' || !options.issuers.includes(iss)) {
       throw claimError('ERR_JWT_CLAIM_INVALID', 'iss', 'The JWT iss is not the expected issuer');
     }
   }
