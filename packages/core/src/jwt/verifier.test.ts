@@ -48,6 +48,28 @@ describe('createJwtVerifier (cache of verified tokens)', () => {
     expect(() => createJwtVerifier(key, { audience: [] })).toThrow(TypeError);
   });
 
+  it('keeps serving both generations after the young one rotates', async () => {
+    const key = await createSecretKey(generateSecret());
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const v = createJwtVerifier(key, { cacheSize: 4 }); // generations of 2
+    const tokens = await Promise.all([0, 1, 2, 3, 4].map((i) => signJwt({ exp, i }, key)));
+    const cachedResult = async (t: string) => {
+      await v.verify(t);
+      return v.verify(t); // admitted on the second verification
+    };
+    const a = await cachedResult(tokens[0]!);
+    const b = await cachedResult(tokens[1]!);
+    // A third admission rotates: a and b move to the old generation, still served.
+    const c = await cachedResult(tokens[2]!);
+    expect(await v.verify(tokens[0]!)).toBe(a); // promoted back to young
+    expect(await v.verify(tokens[2]!)).toBe(c);
+    expect(await v.verify(tokens[1]!)).toBe(b); // promotion rotated: b was in old
+    for (const t of tokens.slice(3)) await cachedResult(t);
+    // Five admitted into at most four slots: the oldest generation went away.
+    const served = await Promise.all(tokens.map((t) => v.verify(t)));
+    expect(served.filter((r, i) => r === [a, b, c][i]).length).toBeLessThan(3);
+  });
+
   it('refuses a non-string iss, sub or jti and names the claim (RFC 7519 §4.1.1, 4.1.2, 4.1.7)', async () => {
     const key = await createSecretKey(generateSecret());
     const exp = Math.floor(Date.now() / 1000) + 60;

@@ -12,6 +12,7 @@ import {
 
 interface Entry {
   readonly token: string;
+  readonly print: number;
   readonly result: VerifiedJwt;
 }
 
@@ -76,6 +77,11 @@ export function createJwtVerifier(
   let doorSize = 64;
   while (doorSize < cacheSize * 2) doorSize *= 2;
   const door = new Int32Array(cacheSize > 0 ? doorSize : 0);
+  const mask = doorSize - 1;
+  // `cached[print & mask]` is 1 for the fingerprint of every entry in `young` or `old` (and
+  // possibly for forgotten ones): a token whose bit is 0 is not cached, so a first sighting
+  // skips slicing its id and both Map lookups. Rebuilt when a generation is dropped.
+  const cached = new Uint8Array(door.length);
 
   function lookup(token: string, id: string): Entry | undefined {
     let entry = young.get(id);
@@ -90,8 +96,11 @@ export function createJwtVerifier(
     if (young.size >= generation) {
       old = young;
       young = new Map();
+      cached.fill(0);
+      for (const kept of old.values()) cached[kept.print & mask] = 1;
     }
     young.set(id, entry);
+    cached[entry.print & mask] = 1;
   }
 
   function forget(id: string): void {
@@ -99,25 +108,28 @@ export function createJwtVerifier(
     old.delete(id);
   }
 
-  function admit(token: string, id: string, result: VerifiedJwt): VerifiedJwt {
-    if (id === '') return result;
-    const print = fingerprint(token);
-    const slot = print & (door.length - 1);
+  function admit(token: string, print: number, result: VerifiedJwt): VerifiedJwt {
+    if (print === 0) return result;
+    const slot = print & mask;
     if (door[slot] !== print) {
       door[slot] = print;
       return result;
     }
+    const id = signatureOf(token);
+    if (id === '') return result;
     deepFreeze(result.payload);
     const frozen = Object.freeze(result);
-    remember(id, { token, result: frozen });
+    remember(id, { token, print, result: frozen });
     return frozen;
   }
 
   function verify(token: string): Promise<VerifiedJwt> {
     try {
-      const id = cacheSize > 0 && typeof token === 'string' ? signatureOf(token) : '';
-      if (id !== '') {
-        const hit = lookup(token, id);
+      // 0: not cacheable (the cache is off, or not a string).
+      const print = cacheSize > 0 && typeof token === 'string' ? fingerprint(token) : 0;
+      if (print !== 0 && cached[print & mask] === 1) {
+        const id = signatureOf(token);
+        const hit = id === '' ? undefined : lookup(token, id);
         if (hit !== undefined) {
           try {
             checkTimeClaims(hit.result.payload, compiled, nowSeconds(compiled));
@@ -130,9 +142,9 @@ export function createJwtVerifier(
       }
       const result = verifyCompiledSync(token, key, compiled);
       if (typeof (result as PromiseLike<VerifiedJwt>).then === 'function') {
-        return Promise.resolve(result).then((r) => admit(token, id, r));
+        return Promise.resolve(result).then((r) => admit(token, print, r));
       }
-      return Promise.resolve(admit(token, id, result as VerifiedJwt));
+      return Promise.resolve(admit(token, print, result as VerifiedJwt));
     } catch (error) {
       return Promise.reject(error);
     }
