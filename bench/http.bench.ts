@@ -18,6 +18,10 @@
  * MCP_AUTH_BENCH_HTTP_CONNECTIONS [8], MCP_AUTH_BENCH_LAYOUT [session|stateless],
  * MCP_AUTH_BENCH_HTTP_PROFILE=<dir> (children run with --cpu-prof into <dir>),
  * MCP_AUTH_BENCH_HTTP_LAYOUTS=1 (also measure the other layout, one round),
+ * MCP_AUTH_BENCH_FROM_SOURCE=1 (server children run the TypeScript sources instead of the built
+ * packages, see bench/http/packages.ts),
+ * MCP_AUTH_BENCH_HTTP_SOURCE=1 (also `http.toolscall.mcp-auth.source`: mcp-auth from the sources,
+ * side by side with the built packages),
  * MCP_AUTH_BENCH_HTTP_EDGE=1 (also `http.edge.*`: the same protections in front of a handler that
  * answers at once, without the MCP SDK — what protection alone costs, with far less noise).
  */
@@ -37,6 +41,13 @@ import {
 import { type Bench, median } from './harness.js';
 import { ISSUER, type Layout, MCP_PATH, RESOURCE } from './http/common.js';
 import { inProcessBench } from './http/inprocess.js';
+import {
+  childEnv,
+  childNodeArgs,
+  ensureBuiltPackages,
+  type PackageMode,
+  packageMode,
+} from './http/packages.js';
 
 const ROUNDS = envInt('MCP_AUTH_BENCH_HTTP_ROUNDS', 5);
 const SECONDS = envInt('MCP_AUTH_BENCH_HTTP_SECONDS', 3);
@@ -56,6 +67,8 @@ interface VariantSpec {
   readonly protected: boolean;
   /** Skipped with a note when the server cannot start (Redis down). */
   readonly optional?: boolean;
+  /** Where this child loads `@mcp-auth/*` from; default {@link packageMode}. */
+  readonly mode?: PackageMode;
 }
 
 const EDGE_VARIANTS: readonly VariantSpec[] = [
@@ -76,6 +89,14 @@ const VARIANTS: readonly VariantSpec[] = [
     optional: true,
   },
 ];
+
+/** With MCP_AUTH_BENCH_HTTP_SOURCE=1 (dist mode only): mcp-auth run from the TypeScript sources too. */
+const SOURCE_VARIANT: VariantSpec = {
+  name: 'http.toolscall.mcp-auth.source',
+  script: 'mcp-auth.ts',
+  protected: true,
+  mode: 'source',
+};
 
 interface RunningVariant {
   readonly spec: VariantSpec;
@@ -136,7 +157,8 @@ async function startVariant(
   spec: VariantSpec,
   env: NodeJS.ProcessEnv,
 ): Promise<RunningVariant | undefined> {
-  const nodeArgs = ['--conditions=@mcp-auth/source', '--import', 'tsx'];
+  const mode = spec.mode ?? packageMode();
+  const nodeArgs = childNodeArgs(mode);
   if (PROFILE_DIR) {
     // One directory per server: the tsx loader thread writes its own profile beside the main
     // thread's (the larger file).
@@ -148,18 +170,20 @@ async function startVariant(
   const child = spawn(
     process.execPath,
     [...nodeArgs, `${HTTP_DIR}${spec.script}`, ...(spec.args ?? [])],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env: { ...env, ...childEnv(mode) }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
   });
   const lines = createInterface({ input: child.stdout! });
+  let core: string | undefined;
   const port = await new Promise<number | undefined>((resolve) => {
     const timer = setTimeout(() => resolve(undefined), 30_000);
     lines.on('line', (line) => {
-      const match = /^port=(\d+)$/.exec(line);
+      const match = /^port=(\d+)(?: core=(\S+))?$/.exec(line);
       if (match) {
+        core = match[2];
         clearTimeout(timer);
         resolve(Number(match[1]));
       }
@@ -178,7 +202,25 @@ async function startVariant(
     }
     throw new Error(note);
   }
+  try {
+    checkPackageMode(spec, mode, core);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return { spec, child, port, sessions: [], rounds: [] };
+}
+
+/** Fails when a server child loaded `@mcp-auth/core` from elsewhere than the mode says. */
+function checkPackageMode(spec: VariantSpec, mode: PackageMode, core: string | undefined): void {
+  if (core === undefined)
+    throw new Error(`${spec.name}: the server did not say where it loads @mcp-auth/core from`);
+  const fromDist = core.includes('/packages/core/dist/');
+  if ((mode === 'dist') !== fromDist) {
+    throw new Error(
+      `${spec.name}: expected @mcp-auth/core from ${mode}, the server loaded ${core}`,
+    );
+  }
 }
 
 async function stopVariant(variant: RunningVariant, layout: Layout): Promise<void> {
@@ -453,11 +495,16 @@ function report(
 }
 
 export default async function httpBench(bench: Bench): Promise<void> {
+  ensureBuiltPackages(ROOT, log);
   {
     const secret = randomBytes(32).toString('base64url');
     await inProcessBench(bench, secret, await mintAccessToken(secret), toolCallBody(1));
   }
-  const wanted = VARIANTS.filter((v) => v.name === BASELINE || bench.wants(v.name));
+  const variants =
+    process.env['MCP_AUTH_BENCH_HTTP_SOURCE'] === '1' && packageMode() === 'dist'
+      ? [...VARIANTS, SOURCE_VARIANT]
+      : VARIANTS;
+  const wanted = variants.filter((v) => v.name === BASELINE || bench.wants(v.name));
   const layout = (process.env['MCP_AUTH_BENCH_LAYOUT'] ?? 'session') as Layout;
   if (wanted.length > 1 || bench.wants(BASELINE)) {
     log(

@@ -3,7 +3,9 @@
  * variant serves the same MCP tool server (`get_weather`) from `@modelcontextprotocol/sdk` on
  * Express 5 with the same layout, and differs only in what protects `/mcp`.
  *
- * A server process listens on 127.0.0.1 port 0 and prints one line `port=<n>` on stdout. Besides
+ * A server process listens on 127.0.0.1 port 0 and prints one line `port=<n> core=<url>` on
+ * stdout (`<url>`: where `@mcp-auth/core` resolves, so the bench can check it runs the built
+ * packages, or the sources with `MCP_AUTH_BENCH_FROM_SOURCE=1`). Besides
  * `/mcp` it answers `GET /__bench/cpu` with `process.cpuUsage()`, `memoryUsage()` and the number of
  * requests served so far (outside any auth), which the bench reads before and after each run to get server CPU µs per request.
  *
@@ -178,5 +180,7 @@ export async function serve(app: Express): Promise<void> {
   };
   process.once('SIGTERM', exit);
   process.once('SIGINT', exit);
-  process.stdout.write(`port=${(server.address() as AddressInfo).port}\n`);
+  // Where `@mcp-auth/core` resolves in this process (dist/ or src/): the bench checks it.
+  const core = import.meta.resolve('@mcp-auth/core');
+  process.stdout.write(`port=${(server.address() as AddressInfo).port} core=${core}\n`);
 }

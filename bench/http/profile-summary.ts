@@ -36,10 +36,10 @@ interface CpuProfile {
 }
 
 const AREAS: readonly [string, RegExp][] = [
-  ['mcp-auth core', /packages\/core\/src\//],
-  ['mcp-auth express', /packages\/express\/src\//],
-  ['mcp-auth sdk', /packages\/sdk\/src\//],
-  ['mcp-auth redis', /packages\/redis\/src\//],
+  ['mcp-auth core', /packages\/core\/(src|dist)\//],
+  ['mcp-auth express', /packages\/express\/(src|dist)\//],
+  ['mcp-auth sdk', /packages\/sdk\/(src|dist)\//],
+  ['mcp-auth redis', /packages\/redis\/(src|dist)\//],
   ['ioredis', /node_modules\/.*(ioredis|redis-parser|denque|cluster-key-slot)/],
   ['jose', /node_modules\/.*jose\//],
   ['MCP SDK', /@modelcontextprotocol\/sdk\//],
