@@ -60,12 +60,18 @@ export function protectMcpServer<T extends McpServer | Server>(
 }
 
 function guardToolCall(policy: PolicyEngine, handler: RawRequestHandler): RawRequestHandler {
-  return async (request, extra) => {
-    const params = request.params as { name?: unknown; arguments?: unknown } | undefined;
-    // A non-string name is checked as '' (an invalid tool name, which the policy refuses).
-    const tool = typeof params?.name === 'string' ? params.name : '';
-    const outcome = authorizeMcpToolCall(policy, authOf(extra), tool, params?.arguments);
-    return outcome.allowed ? handler(request, extra) : outcome.result;
+  // Not `async`: an allowed call hands back the tool handler's own promise (no extra promise
+  // and microtask hops per call). A throw still becomes a rejection, never a pass.
+  return (request, extra) => {
+    try {
+      const params = request.params as { name?: unknown; arguments?: unknown } | undefined;
+      // A non-string name is checked as '' (an invalid tool name, which the policy refuses).
+      const tool = typeof params?.name === 'string' ? params.name : '';
+      const outcome = authorizeMcpToolCall(policy, authOf(extra), tool, params?.arguments);
+      return outcome.allowed ? handler(request, extra) : Promise.resolve(outcome.result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 

@@ -6,7 +6,7 @@ import { isValidScopeToken } from '../policy/scopes.js';
 import type { AuthResponse } from '../server/http.js';
 import { errorResponse } from '../server/responses.js';
 import type { AuthContext, TokenVerifier } from './auth-context.js';
-import { createMcpGuard, type McpAuthInfo } from './mcp-guard.js';
+import { createMcpGuard, type McpAuthInfo, type McpGuardDecision } from './mcp-guard.js';
 
 /** Default cap on MCP JSON-RPC bodies: 4 MiB, as the MCP SDK's Streamable HTTP transport. */
 export const DEFAULT_MAX_MCP_BODY_BYTES = 4 * 1024 * 1024;
@@ -151,21 +151,23 @@ export function createMcpEndpointGuard(
   );
   return {
     maxBodyBytes,
-    async decide(authorizationHeader, parsed) {
-      const decision = await guard.check({
-        authorizationHeader,
-        body: parsed.ok ? parsed.value : undefined,
-      });
-      if (decision.kind !== 'ok') {
-        return {
-          ok: false,
-          response: { status: decision.status, headers: decision.headers, body: decision.body },
-        };
-      }
-      if (!parsed.ok) return { ok: false, response: JSON_RPC_PARSE_ERROR };
-      return { ok: true, auth: decision.auth, authInfo: decision.authInfo, body: parsed.value };
+    decide(authorizationHeader, parsed) {
+      return guard
+        .check({ authorizationHeader, body: parsed.ok ? parsed.value : undefined })
+        .then((decision) => toEndpointOutcome(decision, parsed));
     },
   };
+}
+
+function toEndpointOutcome(decision: McpGuardDecision, parsed: ParsedJson): McpEndpointOutcome {
+  if (decision.kind !== 'ok') {
+    return {
+      ok: false,
+      response: { status: decision.status, headers: decision.headers, body: decision.body },
+    };
+  }
+  if (!parsed.ok) return { ok: false, response: JSON_RPC_PARSE_ERROR };
+  return { ok: true, auth: decision.auth, authInfo: decision.authInfo, body: parsed.value };
 }
 
 /** A refusal outcome carrying core's answer for `error` (413, 400, 5xx…). */

@@ -121,23 +121,25 @@ interface ToolCall {
 
 /** The `tools/call` requests in a JSON-RPC message or batch. */
 export function findToolCalls(body: unknown): ToolCall[] {
-  const messages = Array.isArray(body) ? body : [body];
   const calls: ToolCall[] = [];
-  for (const message of messages) {
-    if (typeof message !== 'object' || message === null) continue;
-    const { method, params } = message as { method?: unknown; params?: unknown };
-    if (method !== 'tools/call' || typeof params !== 'object' || params === null) continue;
-    const { name, arguments: args } = params as { name?: unknown; arguments?: unknown };
-    if (typeof name !== 'string') continue;
-    calls.push({
-      name,
-      args:
-        typeof args === 'object' && args !== null && !Array.isArray(args)
-          ? (args as Record<string, unknown>)
-          : undefined,
-    });
-  }
+  if (Array.isArray(body)) for (const message of body) addToolCall(message, calls);
+  else addToolCall(body, calls);
   return calls;
+}
+
+function addToolCall(message: unknown, calls: ToolCall[]): void {
+  if (typeof message !== 'object' || message === null) return;
+  const { method, params } = message as { method?: unknown; params?: unknown };
+  if (method !== 'tools/call' || typeof params !== 'object' || params === null) return;
+  const { name, arguments: args } = params as { name?: unknown; arguments?: unknown };
+  if (typeof name !== 'string') return;
+  calls.push({
+    name,
+    args:
+      typeof args === 'object' && args !== null && !Array.isArray(args)
+        ? (args as Record<string, unknown>)
+        : undefined,
+  });
 }
 
 function rejection(kind: McpGuardRejection['kind'], error: OAuthError): McpGuardRejection {
@@ -177,18 +179,24 @@ export function createMcpGuard(
   if (!requiredScopes.every((s) => typeof s === 'string' && s.length > 0)) {
     throw new TypeError('createMcpGuard: requiredScopes must be an array of scope strings');
   }
+  /** `challengeScopes` plus the scopes each called tool's first allow rule requires. */
+  const challengeScopeFor = (calls: readonly ToolCall[]): readonly string[] => {
+    const extra = calls.flatMap((c) => policy.requiredScopesFor(c.name));
+    return extra.length > 0
+      ? [...new Set([...middleware.challengeScopes, ...extra])]
+      : middleware.challengeScopes;
+  };
   return {
     middleware,
     async check(request: McpGuardRequest): Promise<McpGuardDecision> {
       const calls = findToolCalls(request.body);
-      let challengeScope = middleware.challengeScopes;
-      if (calls.length > 0) {
-        const extra = calls.flatMap((c) => policy.requiredScopesFor(c.name));
-        if (extra.length > 0) challengeScope = [...new Set([...challengeScope, ...extra])];
-      }
       let auth: AuthContext;
       try {
-        auth = await middleware.authenticateRequest(request.authorizationHeader, challengeScope);
+        // The 401 challenge's scopes are only computed when a 401 is built.
+        auth = await middleware.authenticateRequest(
+          request.authorizationHeader,
+          calls.length > 0 ? () => challengeScopeFor(calls) : undefined,
+        );
       } catch (error) {
         return rejectionFor(error);
       }

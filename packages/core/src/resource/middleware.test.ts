@@ -124,6 +124,23 @@ describe('McpAuthMiddleware', () => {
     expect(expired.status).toBe(401);
   });
 
+  it('a challengeScope function is called only when a 401 challenge is built (RFC 6750 §3)', async () => {
+    const { auth } = setup();
+    let calls = 0;
+    const scope = () => {
+      calls++;
+      return ['mcp:tools:admin'];
+    };
+    expect((await auth.authenticateRequest('Bearer reader', scope)).userId).toBe('alice');
+    expect(calls).toBe(0);
+    for (const header of [undefined, 'Bearer nope', 'Bearer expired']) {
+      const err = await rejection(auth.authenticateRequest(header, scope));
+      expect([err.code, err.status]).toEqual(['invalid_token', 401]);
+      expect(err.headers['WWW-Authenticate']).toContain('scope="mcp:tools:admin"');
+    }
+    expect(calls).toBe(3);
+  });
+
   it('a store failure in the verifier stays a 503 (fail closed)', async () => {
     const { auth } = setup();
     const err = await rejection(auth.authenticateRequest('Bearer down'));

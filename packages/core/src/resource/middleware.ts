@@ -47,6 +47,9 @@ export interface ToolCallAuthorization {
   readonly decision: PolicyDecision;
 }
 
+/** Scopes for a 401 challenge, or a function computing them when a challenge is built. */
+type ChallengeScope = readonly string[] | (() => readonly string[]);
+
 function isAuthContext(value: unknown): value is AuthContext {
   return (
     typeof value === 'object' &&
@@ -134,11 +137,12 @@ export class McpAuthMiddleware {
    * - the verifier's `TemporarilyUnavailableError` (503) when the store fails — fail closed;
    * - `ServerError` (500) when the verifier fails unexpectedly.
    *
-   * `challengeScope` overrides the scopes advertised in the 401 challenge.
+   * `challengeScope` overrides the scopes advertised in the 401 challenge; a function is called
+   * only when a challenge is built (so a request that authenticates never computes it).
    */
   async authenticateRequest(
     authorizationHeader: string | undefined,
-    challengeScope?: readonly string[],
+    challengeScope?: readonly string[] | (() => readonly string[]),
   ): Promise<AuthContext> {
     const scope = challengeScope ?? this.challengeScopes;
     let token: string;
@@ -160,8 +164,11 @@ export class McpAuthMiddleware {
     return ctx;
   }
 
-  #unauthorized(error: unknown, scope: readonly string[]): InvalidTokenError {
-    const challenge = this.unauthorizedChallenge(error, scope);
+  #unauthorized(error: unknown, scope: ChallengeScope): InvalidTokenError {
+    const challenge = this.unauthorizedChallenge(
+      error,
+      typeof scope === 'function' ? scope() : scope,
+    );
     const source = error instanceof InvalidTokenError ? error : undefined;
     const description = source?.message || 'The access token is invalid';
     const options = {
@@ -174,7 +181,7 @@ export class McpAuthMiddleware {
       : new InvalidTokenError(description, options);
   }
 
-  #verifierFailure(error: unknown, scope: readonly string[]): OAuthError {
+  #verifierFailure(error: unknown, scope: ChallengeScope): OAuthError {
     if (error instanceof InvalidTokenError) return this.#unauthorized(error, scope);
     if (isJwtError(error))
       return this.#unauthorized(

@@ -543,18 +543,32 @@ export function createNodeBearerAuth(
   };
 }
 
-async function readNodeJson(
+/**
+ * The JSON body of a Node request: synchronous when a body parser already ran, else a promise.
+ * Throws (or rejects with) `PayloadTooLargeError` / `InvalidRequestError` like
+ * {@link readNodeBody}. Not an `async` function, so the common stream read costs one promise.
+ */
+function readNodeJson(
   request: NodeRequestLike,
-  options: ReadNodeBodyOptions,
-): Promise<ParsedJson> {
+  options: ReadNodeBodyOptions & { maxBytes: number },
+): ParsedJson | Promise<ParsedJson> {
   if (isConsumed(request)) {
     const parsed = options.preread ?? request.body;
     // A JSON parser (express.json(), koa-bodyparser) already ran: use its result as it is.
     if (typeof parsed === 'object' && parsed !== null && !(parsed instanceof Uint8Array)) {
       return { ok: true, value: parsed };
     }
+    return parseJsonBody(
+      capped(reencodeParsedBody(parsed, request.headers['content-type']), options.maxBytes),
+    );
   }
-  return parseJsonBody(await readNodeBody(request, options));
+  const declared = Number(request.headers['content-length'] ?? '0');
+  if (Number.isFinite(declared) && declared > options.maxBytes) throw new PayloadTooLargeError();
+  const body =
+    typeof request.on === 'function' && typeof request.removeListener === 'function'
+      ? readEvents(request as EventedRequest, options.maxBytes)
+      : readStream(request as AsyncIterable<unknown>, options.maxBytes);
+  return body.then(parseJsonBody);
 }
 
 /**
@@ -572,20 +586,22 @@ export function createNodeMcpGuard(
   options: NodeMcpGuardOptions,
 ): (request: NodeRequestLike, readOptions?: { preread?: unknown }) => Promise<NodeGuardOutcome> {
   const guard = createMcpEndpointGuard(options, 'mcpGuard');
-  return async (request, readOptions = {}) => {
-    const method = (request.method ?? 'GET').toUpperCase();
-    let parsed = NO_JSON_BODY;
-    if (!NO_BODY_METHODS.has(method)) {
-      try {
-        parsed = await readNodeJson(request, {
-          maxBytes: guard.maxBodyBytes,
-          preread: readOptions.preread,
-        });
-      } catch (error) {
-        return failedOutcome(error);
-      }
+  const maxBytes = guard.maxBodyBytes;
+  // Plain functions and `.then` rather than nested `async` ones: a protected call goes through
+  // this for every request, and each `async` layer costs a promise and microtask hops.
+  return (request, readOptions) => {
+    const method = request.method ?? 'GET';
+    if (NO_BODY_METHODS.has(method) || NO_BODY_METHODS.has(method.toUpperCase())) {
+      return guard.decide(authorizationHeader(request), NO_JSON_BODY);
     }
-    return guard.decide(authorizationHeader(request), parsed);
+    let parsed: ParsedJson | Promise<ParsedJson>;
+    try {
+      parsed = readNodeJson(request, { maxBytes, preread: readOptions?.preread });
+    } catch (error) {
+      return Promise.resolve(failedOutcome(error));
+    }
+    if (!(parsed instanceof Promise)) return guard.decide(authorizationHeader(request), parsed);
+    return parsed.then((json) => guard.decide(authorizationHeader(request), json), failedOutcome);
   };
 }
 
