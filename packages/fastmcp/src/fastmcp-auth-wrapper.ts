@@ -22,6 +22,8 @@ import {
   type Tool,
   type ToolParameters,
 } from 'fastmcp';
+import { interceptRequestHandlers } from '@mcp-auth/sdk';
+import type { Server as SdkServer } from '@modelcontextprotocol/sdk/server/index.js';
 import { BODY_TOO_LARGE, BodyCapture } from './body-capture.js';
 
 /**
@@ -113,18 +115,6 @@ function toolsToHold(body: unknown): HeldTools {
   if (!Array.isArray(body) && hasMethod(body, 'initialize')) return 'all';
   if (hasMethod(body, 'tools/list')) return new Set();
   return new Set(findToolCalls(body).map((call) => call.name));
-}
-
-/** The MCP SDK's request-handler table of a session (`session.server`), when it has one. */
-type RequestHandler = (request: unknown, extra: unknown) => Promise<unknown>;
-function requestHandlers(session: FastMCPSession<FastMCPAuthSession>): Map<string, RequestHandler> {
-  const handlers = (session.server as unknown as { _requestHandlers?: unknown })._requestHandlers;
-  if (!(handlers instanceof Map)) {
-    throw new TypeError(
-      '@mcp-auth/fastmcp: this fastmcp / MCP SDK version keeps no request handler table; tools/list cannot be filtered per request',
-    );
-  }
-  return handlers as Map<string, RequestHandler>;
 }
 
 /**
@@ -304,22 +294,16 @@ export class FastMCPAuthWrapper {
       caller = auth === undefined ? undefined : holdTools(auth, 'all');
       updateAuth(auth);
     };
-    const patchList = () => {
-      const handlers = requestHandlers(session);
-      const list = handlers.get('tools/list');
-      if (list === undefined) return;
-      handlers.set('tools/list', async (request, extra) => {
-        const result = (await list(request, extra)) as { tools?: { name: string }[] };
-        return { ...result, tools: filterToolList(result.tools ?? [], caller, policy) };
-      });
-    };
-    // fastmcp registers a new tools/list handler whenever the server's tools change.
-    const toolsListChanged = session.toolsListChanged.bind(session);
-    session.toolsListChanged = (tools) => {
-      toolsListChanged(tools);
-      patchList();
-    };
-    patchList();
+    // The SDK server's request-handler table, through @mcp-auth/sdk's one accessor: every
+    // tools/list handler fastmcp installs (also after a tools change) is filtered.
+    interceptRequestHandlers(session.server as unknown as SdkServer, (method, handler) =>
+      method !== 'tools/list'
+        ? handler
+        : async (request, extra) => {
+            const result = (await handler(request, extra)) as { tools?: { name: string }[] };
+            return { ...result, tools: filterToolList(result.tools ?? [], caller, policy) };
+          },
+    );
   }
 
   /**

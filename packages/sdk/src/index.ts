@@ -6,3 +6,9 @@
  */
 export { type ProtectMcpServerOptions, protectMcpServer } from './protect-mcp-server.js';
 export { createTokenVerifier } from './token-verifier.js';
+export {
+  interceptRequestHandlers,
+  type RawRequestHandler,
+  type RequestExtra,
+  type WrapRequestHandler,
+} from './request-handlers.js';
