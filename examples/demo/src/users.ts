@@ -1,4 +1,4 @@
-import type { DevUser } from '@mcp-auth/core';
+import { DEMO_USERS as CORE_DEMO_USERS, type DevUser } from '@mcp-auth/core';
 
 /** The password of every demo user. */
 export const DEMO_PASSWORD = 'demo';
@@ -29,11 +29,12 @@ export function createDemoUser(username: string, role: string, displayName?: str
 }
 
 /**
- * The three users every mcp-auth example shares (issue 5), all with password `demo`:
- * alice (viewer: read), bob (editor: read + write), carol (admin: read + write + admin).
+ * Core's demo users (alice viewer: read; bob editor: read + write; carol admin: all three;
+ * password `demo`), with the display names the consent page shows.
  */
-export const DEMO_USERS: readonly DevUser[] = Object.freeze([
-  createDemoUser('alice', 'viewer', 'Alice (viewer)'),
-  createDemoUser('bob', 'editor', 'Bob (editor)'),
-  createDemoUser('carol', 'admin', 'Carol (admin)'),
-]);
+export const DEMO_USERS: readonly DevUser[] = Object.freeze(
+  CORE_DEMO_USERS.map((user) => ({
+    ...user,
+    displayName: `${user.username[0]!.toUpperCase()}${user.username.slice(1)} (${String(user.attributes?.['role'])})`,
+  })),
+);
