@@ -1,4 +1,5 @@
 import { utf8Encode } from './encoding/utf8.js';
+import { isLoopbackHostname } from './server/ssrf.js';
 import { ALGORITHMS, isJwsAlgorithm } from './jwt/algorithms.js';
 import {
   createSecretKey,
@@ -89,13 +90,8 @@ function defaultEnv(): ConfigEnv {
   return g.process?.env ?? {};
 }
 
-function isLoopback(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
-}
+// "Loopback, so http is fine": the one rule of server/ssrf.ts (trailing dots normalised).
+const isLoopback = isLoopbackHostname;
 
 // RFC 6749 §3.3 scope-token characters.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;

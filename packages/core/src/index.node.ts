@@ -5,9 +5,13 @@
  */
 import { setJwsBackend } from './jwt/backend.js';
 import { nodeJwsBackend } from './node/jws-backend.js';
+import { createNodeOutboundFetch } from './node/outbound-fetch.js';
+import { setOutboundFetchFactory } from './server/ssrf.js';
 
 // Registered here, in the entry module itself: with `"sideEffects": false` a separate
 // side-effect-only module could be dropped by bundlers.
 setJwsBackend(nodeJwsBackend);
+// Outbound fetches to attacker-influenced URLs check the address they connect to (SSRF).
+setOutboundFetchFactory(createNodeOutboundFetch);
 
 export * from './index.js';

@@ -1,4 +1,5 @@
 import { utf8DecodeStrict } from '../encoding/utf8.js';
+import { isLoopbackHostname } from '../server/ssrf.js';
 import { isJwtError, JwtError } from '../errors/jwt-error.js';
 import { parseJsonObjectStrict } from './json.js';
 import { buildKeySet, type LocalKeySet } from './key-set.js';
@@ -29,13 +30,8 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
-function isLoopback(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
-}
+// "Loopback, so http is fine": the one rule of server/ssrf.ts (trailing dots normalised).
+const isLoopback = isLoopbackHostname;
 
 function fetchFailed(message: string, cause?: unknown): JwtError {
   return new JwtError('ERR_JWKS_FETCH_FAILED', message, cause === undefined ? {} : { cause });

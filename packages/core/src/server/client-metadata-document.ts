@@ -3,7 +3,7 @@ import { sha256Base64Url } from '../encoding/random.js';
 import type { Store, StoreValue } from '../store/store.js';
 import { storeCall } from '../store/store.js';
 import { type ClientMetadata, validateClientMetadata } from './client-metadata.js';
-import { checkOutboundUrl } from './ssrf.js';
+import { checkOutboundUrl, defaultOutboundFetch } from './ssrf.js';
 import type { ClientRecord } from './types.js';
 import { type CappedRead, readCapped as readCappedBody } from '../encoding/read-capped.js';
 
@@ -18,10 +18,11 @@ export interface ClientIdMetadataDocumentOptions {
    */
   allowInsecureLoopback?: boolean;
   /**
-   * The fetch used for documents. A Web `fetch` cannot see the IP address a host name
-   * resolved to, so DNS names pointing at private addresses (and DNS rebinding) are not
-   * caught by the URL checks; pass a fetch that pins and checks resolved addresses when
-   * that matters (SECURITY-CASES 23).
+   * The fetch used for documents. Default: on Node, one that checks the address each
+   * connection is made to (a name resolving to a private address is refused, DNS rebinding
+   * included); on other runtimes the global `fetch`, which cannot see the resolved address,
+   * so only the URL checks apply there: pass a fetch that pins and checks resolved addresses
+   * when that matters (SECURITY-CASES 23).
    */
   fetch?: typeof fetch;
   /** Largest document accepted, in bytes. Default 5120 (the draft's recommendation). */
@@ -59,25 +60,60 @@ export function isUrlClientId(clientId: string): boolean {
 
 /**
  * Checks a client ID URL: https (loopback http only when allowed), a path other than `/`,
- * no fragment, no user information, no dot segments, and an allowed target host.
+ * no fragment, no user information, no dot segments, no backslash, control, space or bidi
+ * character, and an allowed target host. The URL must already be in the canonical form a URL
+ * parser gives it (`new URL(id).href === id`): the document is fetched from, and compared
+ * against, exactly the string the user is shown, so `/a/%2e%2e/b`, `\`, tab, upper-case
+ * host, default port and Unicode host forms are refused instead of being normalised.
  */
 export function checkClientIdUrl(
   clientId: string,
   allowInsecureLoopback: boolean,
 ): string | undefined {
   if (clientId.length > 2000) return 'is too long';
+  if (hasForbiddenCharacter(clientId)) return 'contains a forbidden character';
   let url: URL;
   try {
     url = new URL(clientId);
   } catch {
     return 'is not a URL';
   }
+  if (url.href !== clientId) return 'is not in canonical form';
   if (clientId.includes('#')) return 'must not contain a fragment';
   if (url.pathname === '/' || url.pathname === '') return 'must contain a path';
   if (/\/\.\.?(\/|$)/.test(clientId.split('?', 1)[0] ?? '') || /%2e/i.test(url.pathname)) {
     return 'must not contain dot segments';
   }
   return checkOutboundUrl(url, { allowInsecureLoopback });
+}
+
+/**
+ * True for C0/C1 controls, space, backslash, bidi controls (U+200E/F, U+202A–E, U+2066–9),
+ * zero-width characters (U+200B–D, U+2060, U+FEFF) and other invisible formatting marks.
+ */
+export function hasForbiddenCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x5c) return true;
+    if (isInvisibleFormat(c)) return true;
+  }
+  return false;
+}
+
+/** Bidi controls, zero-width and other invisible format characters (Unicode Cf subset). */
+export function isInvisibleFormat(c: number): boolean {
+  return (
+    c === 0xad ||
+    c === 0x34f ||
+    c === 0x61c ||
+    (c >= 0x180b && c <= 0x180e) ||
+    (c >= 0x200b && c <= 0x200f) ||
+    (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2060 && c <= 0x206f) ||
+    c === 0xfeff ||
+    (c >= 0xfe00 && c <= 0xfe0f) ||
+    (c >= 0xfff9 && c <= 0xfffb)
+  );
 }
 
 /** Fetches, validates and caches client ID metadata documents. */
@@ -96,14 +132,15 @@ export class ClientMetadataDocumentResolver {
     scopesSupported: () => readonly string[],
   ) {
     this.#store = store;
-    const f = options.fetch ?? globalThis.fetch;
+    this.#allowInsecureLoopback = options.allowInsecureLoopback ?? false;
+    const f =
+      options.fetch ?? defaultOutboundFetch({ allowInsecureLoopback: this.#allowInsecureLoopback });
     if (typeof f !== 'function') {
       throw new TypeError(
         'createAuthorizationServer: clientIdMetadataDocuments needs a fetch function (none is global here)',
       );
     }
     this.#fetch = f;
-    this.#allowInsecureLoopback = options.allowInsecureLoopback ?? false;
     this.#maxBytes = positive(options.maxBytes ?? 5120, 'clientIdMetadataDocuments.maxBytes');
     this.#timeoutMs = positive(options.timeoutMs ?? 5000, 'clientIdMetadataDocuments.timeoutMs');
     this.#cacheTtlMs =

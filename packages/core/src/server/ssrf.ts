@@ -1,11 +1,18 @@
 /**
  * Outbound URL checks for server-side fetches of attacker-chosen URLs (client metadata
- * documents, upstream IdP discovery): SECURITY-CASES 23.
+ * documents, upstream IdP discovery, JWKS): SECURITY-CASES 23. This file is the one place for
+ * the "local / loopback / private host" name rules; other modules reuse it.
  *
- * Limit: a Web `fetch` cannot tell which IP address a host name resolved to, so a public
- * name that resolves to a private address (or DNS rebinding) is not caught here. Pass a
- * `fetch` that pins and checks the resolved address (e.g. an undici `Agent` with a `lookup`
- * hook) where that matters.
+ * Host names are normalised before any rule runs: lower case, IDNA dots (`。` U+3002,
+ * `．` U+FF0E, `｡` U+FF61) and `%2e` read as `.`, trailing dots removed (`localhost.` is
+ * `localhost`).
+ *
+ * Limit: a Web `fetch` cannot tell which IP address a host name resolved to, so on Web
+ * runtimes a public name that resolves to a private address (or DNS rebinding) is not caught
+ * here. On Node, the Node entry installs {@link setOutboundFetchFactory}: the default fetch
+ * of metadata documents and upstream requests then checks the address each connection is
+ * actually made to (a `lookup` hook on the socket), so those are refused too. Elsewhere, pass
+ * a `fetch` that pins and checks resolved addresses where that matters.
  */
 
 /** Options of {@link checkOutboundUrl}. */
@@ -18,14 +25,37 @@ export interface OutboundUrlOptions {
 const LOCAL_SUFFIXES = ['.localhost', '.local', '.internal', '.home.arpa', '.localdomain', '.lan'];
 
 /**
+ * A host name as DNS will see it: lower case, IDNA full stops (U+3002, U+FF0E, U+FF61) and
+ * `%2e` read as `.`, trailing dots removed. `[v6]` literals are returned lower-cased.
+ */
+export function normalizeHostname(hostname: string): string {
+  let host = hostname
+    .toLowerCase()
+    .replace(/%2e/g, '.')
+    .replace(/[\u3002\uff0e\uff61]/g, '.');
+  while (host.endsWith('.')) host = host.slice(0, -1);
+  return host;
+}
+
+/**
+ * True for a loopback host: `localhost`, `*.localhost` (RFC 6761 §6.3), `127.0.0.0/8`, `[::1]`
+ * and IPv4-mapped loopback, after {@link normalizeHostname}.
+ */
+export function isLoopbackHostname(hostname: string): boolean {
+  const host = normalizeHostname(hostname);
+  return host === 'localhost' || host.endsWith('.localhost') || ipClass(host) === 'loopback';
+}
+
+/**
  * Why `url` must not be fetched, or `undefined` when it may: only `https:` (or loopback
  * `http:` when allowed), no user information, and no private, loopback, link-local,
  * unique-local, multicast or reserved IP literal, nor a local-only host name.
  */
 export function checkOutboundUrl(url: URL, options: OutboundUrlOptions = {}): string | undefined {
   if (url.username || url.password) return 'must not contain user information';
-  const host = url.hostname.toLowerCase();
-  const loopback = isLoopbackName(host) || ipClass(host) === 'loopback';
+  const host = normalizeHostname(url.hostname);
+  if (host === '') return 'must have a host';
+  const loopback = isLoopbackHostname(host);
   if (url.protocol === 'http:') {
     if (!(options.allowInsecureLoopback && loopback)) return 'must use https';
   } else if (url.protocol !== 'https:') {
@@ -33,6 +63,11 @@ export function checkOutboundUrl(url: URL, options: OutboundUrlOptions = {}): st
   }
   if (loopback)
     return options.allowInsecureLoopback ? undefined : 'must not target a loopback host';
+  return checkHostName(host);
+}
+
+// The name rules for a non-loopback host (already normalised).
+function checkHostName(host: string): string | undefined {
   const klass = ipClass(host);
   if (klass !== undefined && klass !== 'public') return `must not target a ${klass} address`;
   if (klass === undefined) {
@@ -42,8 +77,45 @@ export function checkOutboundUrl(url: URL, options: OutboundUrlOptions = {}): st
   return undefined;
 }
 
-function isLoopbackName(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost');
+/**
+ * Why a connection to the resolved address `address` (`1.2.3.4` or `::1`, no brackets) must
+ * not be made, or `undefined` when it may. For runtimes that can see the address a name
+ * resolved to (the Node entry's default fetch).
+ */
+export function checkResolvedAddress(
+  address: string,
+  options: OutboundUrlOptions = {},
+): string | undefined {
+  const literal = address.includes(':') ? `[${address}]` : address;
+  const klass = ipClass(literal);
+  if (klass === undefined) return 'resolved to something that is not an IP address';
+  if (klass === 'public') return undefined;
+  if (klass === 'loopback' && options.allowInsecureLoopback) return undefined;
+  return `resolved to a ${klass} address`;
+}
+
+/** Makes the default fetch for outbound requests, given the options of the caller. @internal */
+export type OutboundFetchFactory = (options: OutboundUrlOptions) => typeof fetch;
+
+let outboundFetchFactory: OutboundFetchFactory | undefined;
+
+/**
+ * Installs (or, with `undefined`, removes) the factory of the default outbound fetch. The Node
+ * entry installs one whose connections check the resolved address; Web runtimes use `fetch`.
+ * @internal
+ */
+export function setOutboundFetchFactory(factory: OutboundFetchFactory | undefined): void {
+  outboundFetchFactory = factory;
+}
+
+/**
+ * The fetch used for outbound requests when the caller passed none: the installed factory's
+ * (address-checking on Node), else the global `fetch` (`undefined` when there is none).
+ * @internal
+ */
+export function defaultOutboundFetch(options: OutboundUrlOptions): typeof fetch | undefined {
+  if (outboundFetchFactory) return outboundFetchFactory(options);
+  return typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined;
 }
 
 /** Address class of an IP literal host (`[v6]` or dotted v4), or `undefined` for a name. */

@@ -7,6 +7,7 @@ import type { KeySet } from '../../jwt/verify.js';
 import { verifyJwt } from '../../jwt/verify.js';
 import { computeS256Challenge, generateCodeVerifier } from '../../pkce.js';
 import type { StoreValue } from '../../store/store.js';
+import { defaultOutboundFetch } from '../ssrf.js';
 import type { Identity, RedirectIdentityProvider, UpstreamTokens } from '../types.js';
 import {
   fetchJson,
@@ -82,9 +83,10 @@ export interface UpstreamOAuthProviderOptions {
    */
   allowInsecureLoopback?: boolean;
   /**
-   * The `fetch` for discovery, token, userinfo and JWKS requests. Default the global one.
-   * A Web `fetch` cannot see which address a name resolved to; pass one that pins and checks
-   * resolved addresses where DNS rebinding matters.
+   * The `fetch` for discovery, token, userinfo and JWKS requests. Default: on Node, one that
+   * checks the address each connection is made to (names resolving to private addresses and
+   * DNS rebinding are refused); elsewhere the global one, which cannot see which address a
+   * name resolved to: pass one that pins and checks resolved addresses where that matters.
    */
   fetch?: typeof fetch;
   /** Timeout of each upstream request, in milliseconds. Default 10,000. */
@@ -165,7 +167,9 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
         `${where}: mapIdentity (upstream user → sub, attributes, scopes) is required`,
       );
     }
-    const fetchImpl = options.fetch ?? globalThis.fetch;
+    const fetchImpl =
+      options.fetch ??
+      defaultOutboundFetch({ allowInsecureLoopback: options.allowInsecureLoopback === true });
     if (typeof fetchImpl !== 'function') throw new TypeError(`${where}: no fetch is available`);
     const positive = (value: number | undefined, fallback: number, name: string) => {
       if (value === undefined) return fallback;
