@@ -465,7 +465,7 @@ export function defineContractSuite(
         const s = await toConsent(client.client_id);
         const set = s.page.headers.getSetCookie()[0]!;
         // Served over http on loopback: no __Host- prefix and no Secure (core's https tests cover those).
-        expect(set).toMatch(/^(__Host-)?mcp-auth-interaction=/);
+        expect(set).toMatch(/^(__Host-)?mcp-auth-interaction-[\w-]{43}=/);
         expect(set).toMatch(/; HttpOnly(;|$)/);
         expect(set).toMatch(/; SameSite=Lax(;|$)/);
         expect(set).toMatch(/; Path=\/(;|$)/);

@@ -115,9 +115,17 @@ export class AuthorizationFlow {
     this.#d = deps;
   }
 
-  /** The interaction cookie's name (`__Host-` prefixed when the issuer is https). */
+  /**
+   * The interaction cookie's name prefix (`__Host-` prefixed when the issuer is https). Each
+   * interaction has its own cookie, `<prefix>-<interaction id>`, so two sign-ins running at
+   * once in one browser do not overwrite each other (issue 19 item 8).
+   */
   get cookieName(): string {
     return cookieName(COOKIE_BASE, this.#d.cookie);
+  }
+
+  #cookieNameFor(interactionId: string): string {
+    return `${this.cookieName}-${interactionId}`;
   }
 
   /**
@@ -217,7 +225,7 @@ export class AuthorizationFlow {
             error_description: 'The user denied the request',
             state: taken.state ?? undefined,
           },
-          [this.#clearCookie()],
+          [this.#clearCookie(taken)],
         );
       }
       const offered = taken.offered ?? taken.scopes;
@@ -248,11 +256,18 @@ export class AuthorizationFlow {
       const params = uniqueParams(request.url.searchParams);
       const state = params.get('state');
       if (!state || !INTERACTION_ID.test(state)) throw pageError(400, 'invalid_state');
+      // Read, check the browser's cookie, THEN take: a callback URL replayed without the
+      // cookie must not burn the victim's state (issue 19 item 7).
+      const peeked = await storeCall(this.#d.store.get<StoreValue>(upstreamKey(state)));
+      if (!peeked || typeof peeked !== 'object') throw pageError(400, 'invalid_state');
+      if (!(await this.#cookieMatches(request, (peeked as unknown as UpstreamState).interaction))) {
+        throw pageError(400, 'invalid_state');
+      }
       const saved = await storeCall(this.#d.store.take<StoreValue>(upstreamKey(state)));
       if (!saved || typeof saved !== 'object') throw pageError(400, 'invalid_state');
       const { interaction, data, expiresAt } = saved as unknown as UpstreamState;
       if (expiresAt <= this.#d.now()) throw pageError(400, 'invalid_state');
-      if (!(await this.#cookieMatches(request, interaction))) {
+      if (interaction.id !== (peeked as unknown as UpstreamState).interaction.id) {
         throw pageError(400, 'invalid_state');
       }
       const provider = this.#d.identityProvider;
@@ -280,7 +295,7 @@ export class AuthorizationFlow {
             error_description: 'The sign-in with the identity provider did not complete',
             state: interaction.state ?? undefined,
           },
-          [this.#clearCookie()],
+          [this.#clearCookie(interaction)],
         );
       }
       const approved = (interaction.approved ?? []).filter((s) =>
@@ -446,7 +461,7 @@ export class AuthorizationFlow {
     const csrf = form.get('csrf_token');
     // SECURITY-CASES 6: no CSRF token, or no interaction cookie → 403 before anything else.
     if (!csrf || !id || !INTERACTION_ID.test(id)) throw pageError(403, 'csrf');
-    const cookie = readCookie(request.headers['cookie'], this.cookieName);
+    const cookie = readCookie(request.headers['cookie'], this.#cookieNameFor(id));
     if (!cookie || cookie.split('.', 1)[0] !== id) throw pageError(403, 'csrf');
     if (!(await this.#d.signer.verify(`csrf|${id}`, csrf))) throw pageError(403, 'csrf');
     const saved = await storeCall(this.#d.store.get<StoreValue>(interactionKey(id)));
@@ -543,7 +558,7 @@ export class AuthorizationFlow {
         code,
         state: interaction.state ?? undefined,
       },
-      [this.#clearCookie()],
+      [this.#clearCookie(interaction)],
     );
   }
 
@@ -581,20 +596,20 @@ export class AuthorizationFlow {
   async #cookie(interaction: Interaction): Promise<string> {
     const sig = await this.#d.signer.sign(`interaction|${interaction.id}|${interaction.clientId}`);
     return serializeCookie(
-      this.cookieName,
+      this.#cookieNameFor(interaction.id),
       `${interaction.id}.${sig}`,
       this.#d.interactionTtlMs / 1000,
       this.#d.cookie,
     );
   }
 
-  #clearCookie(): string {
-    return serializeCookie(this.cookieName, '', 0, this.#d.cookie);
+  #clearCookie(interaction: Interaction): string {
+    return serializeCookie(this.#cookieNameFor(interaction.id), '', 0, this.#d.cookie);
   }
 
   // The cookie is signed over the interaction id and the client id: bound to both.
   async #cookieMatches(request: AuthRequest, interaction: Interaction): Promise<boolean> {
-    const value = readCookie(request.headers['cookie'], this.cookieName);
+    const value = readCookie(request.headers['cookie'], this.#cookieNameFor(interaction.id));
     if (!value) return false;
     const [id, sig, extra] = value.split('.');
     if (extra !== undefined || id !== interaction.id || !sig) return false;

@@ -303,7 +303,7 @@ describe('SECURITY-CASES 6: CSRF and cookies', () => {
   it('the cookie is __Host- prefixed, Secure, HttpOnly, SameSite=Lax, Path=/', async () => {
     const s = await startLogin();
     const set = cookies(s.page)[0]!;
-    expect(set).toMatch(/^__Host-mcp-auth-interaction=/);
+    expect(set).toMatch(/^__Host-mcp-auth-interaction-[\w-]{43}=/);
     expect(set).toMatch(/; Secure(;|$)/);
     expect(set).toMatch(/; HttpOnly(;|$)/);
     expect(set).toMatch(/; SameSite=Lax(;|$)/);
@@ -314,7 +314,7 @@ describe('SECURITY-CASES 6: CSRF and cookies', () => {
   it('over http (loopback development) the cookie is neither __Host- nor Secure', async () => {
     const s = await startLogin(makeServer({ issuer: 'http://localhost:9999' }));
     const set = cookies(s.page)[0]!;
-    expect(set).toMatch(/^mcp-auth-interaction=/);
+    expect(set).toMatch(/^mcp-auth-interaction-[\w-]{43}=/);
     expect(set).not.toMatch(/Secure/);
   });
 

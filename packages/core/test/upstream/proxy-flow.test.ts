@@ -96,8 +96,7 @@ const toClient = (u: URL) => u.href.startsWith(CLIENT_REDIRECT);
 const toCallback = (u: URL) => u.origin === as.origin && u.pathname === '/oauth/callback';
 
 /** Runs the browser part up to the upstream redirect to our callback. */
-async function loginUpstream(user: string) {
-  const browser = new Browser();
+async function loginUpstream(user: string, browser = new Browser()) {
   const clientId = await register();
   const verifier = generateCodeVerifier();
   const state = `client-state-${Math.random().toString(36).slice(2)}`;
@@ -133,17 +132,21 @@ async function loginUpstream(user: string) {
   expect(upstreamAuthorize.searchParams.get('state')).not.toBe(state);
   // The upstream's own login and consent pages (oidc-provider dev interactions).
   const login = await browser.follow(upstreamAuthorize, toCallback);
-  expect(login.response.status).toBe(200);
-  const loginHtml = await login.response.text();
-  const afterLogin = await browser.submit(
-    { html: loginHtml, url: login.url },
-    { login: user, password: 'any' },
-    toCallback,
-  );
-  let callback = afterLogin.stoppedAt;
+  // A browser already signed in upstream (same browser, second sign-in) comes straight back.
+  let callback = login.stoppedAt;
   if (!callback) {
-    const html = await afterLogin.response.text();
-    callback = (await browser.submit({ html, url: afterLogin.url }, {}, toCallback)).stoppedAt;
+    expect(login.response.status).toBe(200);
+    const loginHtml = await login.response.text();
+    const afterLogin = await browser.submit(
+      { html: loginHtml, url: login.url },
+      { login: user, password: 'any' },
+      toCallback,
+    );
+    callback = afterLogin.stoppedAt;
+    if (!callback) {
+      const html = await afterLogin.response.text();
+      callback = (await browser.submit({ html, url: afterLogin.url }, {}, toCallback)).stoppedAt;
+    }
   }
   expect(callback).toBeDefined();
   expect(callback!.searchParams.get('iss')).toBe(idp.issuer);
@@ -276,5 +279,29 @@ describe('SECURITY-CASES 7: hostile upstream callbacks → 400, no code', () => 
   it('a callback from another browser (no interaction cookie)', async () => {
     const { callback } = await loginUpstream('carol');
     await noCode(await new Browser().request(callback));
+  }, 60_000);
+});
+
+describe('issue 19 items 7 and 8 against oidc-provider', () => {
+  it('a callback replayed without the interaction cookie does not burn the state (item 7)', async () => {
+    const { browser, callback } = await loginUpstream('erin');
+    const stranger = await new Browser().request(callback);
+    expect(stranger.status).toBe(400);
+    const back = await browser.request(callback);
+    expect(back.status).toBe(302);
+    expect(new URL(back.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+  }, 60_000);
+
+  it('two authorizations at once in one browser both complete (item 8)', async () => {
+    const browser = new Browser();
+    const first = await loginUpstream('frank', browser);
+    const second = await loginUpstream('frank', browser);
+    for (const { callback, state } of [first, second]) {
+      const back = await browser.request(callback);
+      expect(back.status).toBe(302);
+      const to = new URL(back.headers.get('location')!);
+      expect(to.searchParams.get('state')).toBe(state);
+      expect(to.searchParams.get('code')).toBeTruthy();
+    }
   }, 60_000);
 });
