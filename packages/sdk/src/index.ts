@@ -1,7 +1,9 @@
 /**
- * `@mcp-auth/sdk`: protects an `McpServer` from `@modelcontextprotocol/sdk` with mcp-auth —
- * every tool call authorized against the policy, `tools/list` filtered per caller — and adapts
- * core's token verifier to the SDK's `requireBearerAuth`.
+ * `@mcp-auth/sdk`: protects an `McpServer` from MCP TypeScript SDK 1.x
+ * (`@modelcontextprotocol/sdk`) with mcp-auth — every tool call authorized against the policy
+ * on the arguments the tool receives, `tools/list` filtered per caller — and adapts core's
+ * token verifier to the SDK's `requireBearerAuth`. For SDK 2.x (`@modelcontextprotocol/server`)
+ * import from `@mcp-auth/sdk/v2`.
  * @packageDocumentation
  */
 export { type ProtectMcpServerOptions, protectMcpServer } from './protect-mcp-server.js';

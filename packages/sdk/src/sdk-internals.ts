@@ -1,0 +1,187 @@
+/**
+ * The one place that touches MCP SDK internals, for both SDK generations (`@modelcontextprotocol/sdk`
+ * 1.x and `@modelcontextprotocol/server` 2.x keep the same private names). Everything here is
+ * structural (no SDK import), checked when a server is protected (a `TypeError` naming the SDK
+ * when a name moved) and pinned by the canary tests `test/request-handlers.test.ts` (v1) and
+ * `test/v2/sdk-internals.test.ts` (v2), so an SDK upgrade cannot silently leave tools unguarded.
+ *
+ * What is touched and why (neither SDK offers a public seam for it):
+ * - `Protocol#_requestHandlers` (a `Map` method → handler): guarding `tools/call` and
+ *   `tools/list` handlers stored before or after protection, whichever path stored them.
+ * - `McpServer#setToolRequestHandlers` (wrapped, behaviour unchanged): to know that the
+ *   `tools/call` handler being stored is McpServer's own, which parses the arguments with the
+ *   tool's input schema and then calls `executeToolHandler`.
+ * - `McpServer#executeToolHandler(tool, args, extra)` (wrapped): the point after the input
+ *   schema parsed the arguments and right before the tool runs — the policy decides on the
+ *   arguments the tool actually receives. `McpServer#_registeredTools` names the tool.
+ * - v1 only, `McpServer#handleAutomaticTaskPolling` and `validateToolInput`: the task path of
+ *   SDK 1.x tools (`taskSupport: 'optional'`) runs the tool without `executeToolHandler`.
+ * @internal
+ */
+
+/** A request handler as both SDKs store it: the raw JSON-RPC request in, the result out. */
+export type StoredHandler = (request: never, extra: never) => Promise<unknown>;
+
+/** Returns the handler to store for `method`: the given one, or a guard around it. */
+export type WrapStoredHandler = (method: string, handler: StoredHandler) => StoredHandler;
+
+/**
+ * Replaces the protocol's request-handler map with one that passes every handler stored now
+ * or later through `wrap`. Wraps compose: a second `wrap` (another adapter, or
+ * `protectMcpServer` after `@mcp-auth/fastmcp`) goes around the first. Returns false when this
+ * very `wrap` was already applied to this server.
+ * @throws TypeError when the SDK no longer keeps handlers in `_requestHandlers`.
+ */
+export function interceptHandlerMap(server: object, wrap: WrapStoredHandler, sdk: string): boolean {
+  const holder = server as { _requestHandlers?: unknown };
+  const current = holder._requestHandlers;
+  if (current instanceof GuardedHandlerMap) return current.addWrap(wrap);
+  if (!(current instanceof Map) || Object.getPrototypeOf(current) !== Map.prototype) {
+    throw new TypeError(
+      `@mcp-auth/sdk cannot guard this ${sdk} version: its Protocol no longer keeps request handlers in \`_requestHandlers\`; use a release of ${sdk} supported by @mcp-auth/sdk`,
+    );
+  }
+  const guarded = new GuardedHandlerMap();
+  for (const [method, handler] of current as Map<string, StoredHandler>)
+    guarded.set(method, handler);
+  guarded.addWrap(wrap);
+  holder._requestHandlers = guarded;
+  return true;
+}
+
+class GuardedHandlerMap extends Map<string, StoredHandler> {
+  readonly #wraps: WrapStoredHandler[] = [];
+  addWrap(wrap: WrapStoredHandler): boolean {
+    if (this.#wraps.includes(wrap)) return false;
+    this.#wraps.push(wrap);
+    for (const [method, handler] of this) super.set(method, wrap(method, handler));
+    return true;
+  }
+  override set(method: string, handler: StoredHandler): this {
+    let stored = handler;
+    for (const wrap of this.#wraps) stored = wrap(method, stored);
+    return super.set(method, stored);
+  }
+}
+
+/**
+ * Decides a tool call on the arguments the input schema produced. Returns the result to answer
+ * instead of running the tool, or `undefined` to run it. `tool` is undefined when the called
+ * tool could not be named (the caller must refuse).
+ */
+export type BeforeToolRuns = (tool: string | undefined, args: unknown, extra: unknown) => unknown;
+
+/** Handle on an McpServer whose tool execution is hooked by {@link hookToolExecution}. */
+export interface ToolExecutionHookHandle {
+  /** True while McpServer is storing its own `tools/*` handlers (so `tools/call` parses). */
+  readonly installingToolHandlers: boolean;
+  /** Whether McpServer had stored its `tools/*` handlers when it was hooked. */
+  readonly toolHandlersInstalledBefore: boolean;
+}
+
+type Method = (this: unknown, ...args: never[]) => unknown;
+
+interface McpServerInternals {
+  _registeredTools?: unknown;
+  _toolHandlersInitialized?: unknown;
+  setToolRequestHandlers?: unknown;
+  executeToolHandler?: unknown;
+  validateToolInput?: unknown;
+  handleAutomaticTaskPolling?: unknown;
+}
+
+const hooked = new WeakMap<object, ToolExecutionHookHandle>();
+
+/**
+ * Hooks an McpServer so `beforeToolRuns` sees every call of a registered tool with the parsed
+ * arguments, right before the tool runs (both SDK generations; v1's automatic task polling
+ * path too). Idempotent per server.
+ * @throws TypeError when one of the internals listed in this file's header moved.
+ */
+export function hookToolExecution(
+  mcpServer: object,
+  beforeToolRuns: BeforeToolRuns,
+  sdk: string,
+): ToolExecutionHookHandle {
+  const existing = hooked.get(mcpServer);
+  if (existing) return existing;
+  const target = mcpServer as McpServerInternals;
+  const setHandlers = target.setToolRequestHandlers;
+  const execute = target.executeToolHandler;
+  const tools = target._registeredTools;
+  if (
+    typeof setHandlers !== 'function' ||
+    typeof execute !== 'function' ||
+    typeof tools !== 'object' ||
+    tools === null ||
+    typeof target._toolHandlersInitialized !== 'boolean'
+  ) {
+    throw new TypeError(
+      `@mcp-auth/sdk cannot guard this ${sdk} version: McpServer no longer has setToolRequestHandlers/executeToolHandler/_registeredTools; use a release of ${sdk} supported by @mcp-auth/sdk`,
+    );
+  }
+  let installing = 0;
+  const handle: ToolExecutionHookHandle = {
+    get installingToolHandlers() {
+      return installing > 0;
+    },
+    toolHandlersInstalledBefore: target._toolHandlersInitialized === true,
+  };
+  target.setToolRequestHandlers = function (this: unknown, ...args: never[]) {
+    installing++;
+    try {
+      return (setHandlers as Method).apply(this, args);
+    } finally {
+      installing--;
+    }
+  };
+  target.executeToolHandler = function (
+    this: unknown,
+    tool: unknown,
+    args: unknown,
+    extra: unknown,
+  ) {
+    const refusal = beforeToolRuns(toolNameOf(target, tool), args, extra);
+    if (refusal !== undefined) return Promise.resolve(refusal);
+    return (execute as Method).call(this, tool as never, args as never, extra as never);
+  };
+  hookTaskPolling(target, beforeToolRuns);
+  hooked.set(mcpServer, handle);
+  return handle;
+}
+
+/** SDK 1.x: `taskSupport: 'optional'` tools called without a task run outside executeToolHandler. */
+function hookTaskPolling(target: McpServerInternals, beforeToolRuns: BeforeToolRuns): void {
+  const poll = target.handleAutomaticTaskPolling;
+  if (poll === undefined) return; // SDK 2.x has no such path.
+  const validate = target.validateToolInput;
+  if (typeof poll !== 'function' || typeof validate !== 'function') {
+    throw new TypeError(
+      '@mcp-auth/sdk cannot guard this @modelcontextprotocol/sdk version: McpServer#handleAutomaticTaskPolling changed shape',
+    );
+  }
+  target.handleAutomaticTaskPolling = async function (
+    this: unknown,
+    tool: unknown,
+    request: { params?: { name?: unknown; arguments?: unknown } },
+    extra: unknown,
+  ) {
+    const args = await (validate as Method).call(
+      this,
+      tool as never,
+      request.params?.arguments as never,
+      request.params?.name as never,
+    );
+    const refusal = beforeToolRuns(toolNameOf(target, tool), args, extra);
+    if (refusal !== undefined) return refusal;
+    return (poll as Method).call(this, tool as never, request as never, extra as never);
+  };
+}
+
+/** The name under which `tool` is registered now (McpServer moves the object on rename). */
+function toolNameOf(target: McpServerInternals, tool: unknown): string | undefined {
+  const tools = target._registeredTools as Record<string, unknown> | null | undefined;
+  if (typeof tools !== 'object' || tools === null) return undefined;
+  for (const name of Object.keys(tools)) if (tools[name] === tool) return name;
+  return undefined;
+}

@@ -1,0 +1,143 @@
+import {
+  type AuthContext,
+  authorizeMcpToolCall,
+  filterToolList,
+  PolicyEngine,
+} from '@mcp-auth/core';
+import {
+  hookToolExecution,
+  interceptHandlerMap,
+  type StoredHandler,
+  type ToolExecutionHookHandle,
+} from './sdk-internals.js';
+
+/**
+ * The guard both SDK generations share: `tools/call` authorized, `tools/list` filtered, with the
+ * caller read from the request's extra/context by `authOf`. SDK-free (structural types).
+ * @internal
+ */
+export interface ToolGuardTarget {
+  /** The protocol-level server whose request handlers are guarded. */
+  readonly server: object;
+  /** The McpServer around it, when there is one: argument conditions then see parsed arguments. */
+  readonly mcpServer: object | undefined;
+  /** The caller of a request, from the extra/context the SDK hands handlers. */
+  readonly authOf: (extra: unknown) => AuthContext | undefined;
+  /** The SDK package name, for error messages. */
+  readonly sdk: string;
+}
+
+type Handler = (request: unknown, extra: unknown) => Promise<unknown>;
+
+const guarded = new WeakMap<object, PolicyEngine>();
+
+/**
+ * Guards `target` with `policy`. Idempotent per server and policy.
+ * @throws TypeError when the server is already guarded with another policy.
+ */
+export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void {
+  const current = guarded.get(target.server);
+  if (current === policy) return;
+  if (current !== undefined) {
+    throw new TypeError(
+      'protectMcpServer(server, { policy }): this server is already protected with another policy; protect each server instance once',
+    );
+  }
+  guarded.set(target.server, policy);
+  const { authOf } = target;
+  let hook: ToolExecutionHookHandle | undefined;
+  if (target.mcpServer !== undefined) {
+    hook = hookToolExecution(
+      target.mcpServer,
+      (tool, args, extra) => {
+        if (tool === undefined) {
+          // Never run a tool that cannot be named against the policy.
+          throw new Error('Access denied: @mcp-auth/sdk could not identify the called tool');
+        }
+        const outcome = authorizeMcpToolCall(policy, authOf(extra), tool, args);
+        return outcome.allowed ? undefined : outcome.result;
+      },
+      target.sdk,
+    );
+  }
+  let storingExisting = true;
+  const parsesArguments = (): boolean =>
+    hook !== undefined &&
+    (hook.installingToolHandlers || (storingExisting && hook.toolHandlersInstalledBefore));
+  interceptHandlerMap(
+    target.server,
+    (method, handler) => {
+      const raw = handler as unknown as Handler;
+      if (method === 'tools/call')
+        return guardToolCall(policy, raw, authOf, parsesArguments()) as unknown as StoredHandler;
+      if (method === 'tools/list')
+        return guardToolList(policy, raw, authOf) as unknown as StoredHandler;
+      return handler;
+    },
+    target.sdk,
+  );
+  storingExisting = false;
+}
+
+/**
+ * `tools/call` at the protocol layer. Without a caller → the `unauthenticated` denied result.
+ * When McpServer's own handler follows (`deferArguments`), a call the caller may make for some
+ * arguments goes on, and the decision with the arguments is taken after the input schema parsed
+ * them ({@link hookToolExecution}); a call refused whatever the arguments is refused here,
+ * before any argument is parsed. Any other handler (a low-level `Server`'s own) gets the
+ * decision on the arguments as sent.
+ */
+function guardToolCall(
+  policy: PolicyEngine,
+  handler: Handler,
+  authOf: (extra: unknown) => AuthContext | undefined,
+  deferArguments: boolean,
+): Handler {
+  // Not `async`: an allowed call hands back the tool handler's own promise (no extra promise
+  // and microtask hops per call). A throw still becomes a rejection, never a pass.
+  return (request, extra) => {
+    try {
+      const params = (request as { params?: { name?: unknown; arguments?: unknown } }).params;
+      // A non-string name is checked as '' (an invalid tool name, which the policy refuses).
+      const tool = typeof params?.name === 'string' ? params.name : '';
+      const auth = authOf(extra);
+      if (deferArguments && auth !== undefined && policy.isVisible(tool, auth)) {
+        return handler(request, extra);
+      }
+      const outcome = authorizeMcpToolCall(policy, auth, tool, params?.arguments);
+      return outcome.allowed ? handler(request, extra) : Promise.resolve(outcome.result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+}
+
+function guardToolList(
+  policy: PolicyEngine,
+  handler: Handler,
+  authOf: (extra: unknown) => AuthContext | undefined,
+): Handler {
+  return async (request, extra) => {
+    const result = await handler(request, extra);
+    const fields = typeof result === 'object' && result !== null ? result : {};
+    const tools = (fields as { tools?: unknown }).tools;
+    // A result of another shape lists nothing: fail closed.
+    const listed = Array.isArray(tools) ? tools.filter(hasName) : [];
+    return { ...fields, tools: filterToolList(listed, authOf(extra), policy) };
+  };
+}
+
+function hasName(tool: unknown): tool is { readonly name: string } {
+  return typeof (tool as { name?: unknown } | null)?.name === 'string';
+}
+
+/** The policy of `protectMcpServer`'s options, or a TypeError naming what to fix. */
+export function validatePolicy(options: unknown, where: string): PolicyEngine {
+  const policy = (options as { policy?: unknown } | null | undefined)?.policy;
+  if (!(policy instanceof PolicyEngine)) {
+    throw new TypeError(
+      `${where}: policy must be a PolicyEngine from @mcp-auth/core (e.g. createDefaultPolicies())`,
+    );
+  }
+  return policy;
+}
