@@ -24,6 +24,11 @@ export interface StaticClientConfig {
   readonly clientName?: string;
   /** Space-separated scopes this client is limited to. */
   readonly scope?: string;
+  /**
+   * A resource server: may call the introspection endpoint for any token (it needs a
+   * `clientSecret`). Only configured clients can be marked; registered ones never are.
+   */
+  readonly resourceServer?: boolean;
 }
 
 interface StoredClient extends ClientRecord {
@@ -197,11 +202,20 @@ function staticRecord(config: StaticClientConfig): Promise<ClientRecord> {
       `${where}: ${config.clientId}: a clientSecret goes with client_secret_basic/post, none without`,
     );
   }
+  if (config.resourceServer !== undefined && typeof config.resourceServer !== 'boolean') {
+    throw new TypeError(`${where}: ${config.clientId}: resourceServer must be a boolean`);
+  }
+  if (config.resourceServer === true && config.clientSecret === undefined) {
+    throw new TypeError(
+      `${where}: ${config.clientId}: a resourceServer client needs a clientSecret (introspection is for confidential callers)`,
+    );
+  }
   const base: ClientRecord = {
     clientId: config.clientId,
     ...metadata,
     clientIdIssuedAt: 0,
     source: 'static',
+    ...(config.resourceServer === true ? { resourceServer: true } : {}),
   };
   if (config.clientSecret === undefined) return Promise.resolve(base);
   if (typeof config.clientSecret !== 'string' || config.clientSecret.length < 16) {

@@ -20,13 +20,23 @@ export interface IntrospectionEndpointDeps {
    * client credentials. At least 32 characters.
    */
   resourceServerSecret?: string;
+  /**
+   * Who else may introspect. `'resource-servers'` (default): only configured clients marked
+   * `resourceServer`; any other client → 401 `invalid_client`. `'own-tokens'`: any
+   * confidential client too, but a token issued to another client is `{"active": false}`
+   * for it.
+   */
+  callers?: 'resource-servers' | 'own-tokens';
 }
 
 /**
- * The RFC 7662 introspection endpoint. The caller must authenticate (RFC 7662 §2.1): a
- * confidential client (`client_secret_basic` / `client_secret_post`) or a resource server with
- * the shared `resourceServerSecret` as a Bearer token; otherwise 401 (SECURITY-CASES 19).
- * Expired, revoked, foreign or garbage tokens give exactly `{"active": false}`.
+ * The RFC 7662 introspection endpoint, for resource servers only (RFC 7662 §2.1, §4: the
+ * endpoint tells whether a token is live, so an open one lets a thief test a stolen refresh
+ * token without using it and without tripping reuse detection). The caller is a resource
+ * server presenting the shared `resourceServerSecret` as a Bearer token, or a configured
+ * confidential client marked `resourceServer`; anyone else → 401 `invalid_client`
+ * (SECURITY-CASES 19, issue 12 §3). Expired, revoked, foreign or garbage tokens give exactly
+ * `{"active": false}`.
  */
 export async function handleIntrospectionRequest(
   request: AuthRequest,
@@ -44,6 +54,8 @@ export async function handleIntrospectionRequest(
     if (request.method !== 'POST') throw new MethodNotAllowedError(['POST']);
     const form = parseFormBody(request);
     const authorization = request.headers['authorization'];
+    // Set for a caller that may only see its own tokens.
+    let ownerOnly: string | undefined;
     const bearer =
       authorization === undefined ? undefined : /^Bearer[ ]+(\S+)[ ]*$/i.exec(authorization);
     if (bearer) {
@@ -54,13 +66,28 @@ export async function handleIntrospectionRequest(
         throw new InvalidClientError('Caller authentication failed', { basic: true });
       }
     } else {
-      await authenticateClient(request, form, deps.clients, { requireSecret: true });
+      const client = await authenticateClient(request, form, deps.clients, {
+        requireSecret: true,
+      });
+      const resourceServer = client.resourceServer === true && client.source === 'static';
+      if (!resourceServer) {
+        if ((deps.callers ?? 'resource-servers') !== 'own-tokens') {
+          throw new InvalidClientError('This client may not introspect tokens', {
+            basic: /^basic/i.test(authorization?.trimStart() ?? ''),
+          });
+        }
+        ownerOnly = client.clientId;
+      }
     }
     const token = form.get('token');
     if (token === undefined || token.length === 0) {
       throw new InvalidRequestError('The token parameter is required');
     }
-    return jsonResponse(200, await deps.tokens.introspect(token));
+    const answer = await deps.tokens.introspect(token);
+    if (ownerOnly !== undefined && answer.active && answer.client_id !== ownerOnly) {
+      return jsonResponse(200, { active: false });
+    }
+    return jsonResponse(200, answer);
   } catch (error) {
     return errorResponse(error);
   }

@@ -27,6 +27,11 @@ export interface ClientRecord {
   readonly clientIdIssuedAt: number;
   /** Where the record came from. */
   readonly source: 'registration' | 'metadata-document' | 'static';
+  /**
+   * A resource server allowed to introspect any token. Set only from server configuration
+   * (`StaticClientConfig.resourceServer`), never by registration or a metadata document.
+   */
+  readonly resourceServer?: boolean;
 }
 
 /** Looks clients up by `client_id` (registered, static, or fetched metadata documents). */
@@ -64,8 +69,22 @@ export interface UpstreamTokens {
  */
 export interface LocalIdentityProvider {
   readonly kind: 'local';
-  /** The identity for these credentials, or `undefined` when they are wrong. */
-  authenticate(username: string, password: string): Promise<Identity | undefined>;
+  /**
+   * The identity for these credentials, or `undefined` when they are wrong. May reject with
+   * `TooManyRequestsError` (429, e.g. from a `createLoginThrottle` throttle) to refuse an
+   * attempt without checking it.
+   */
+  authenticate(
+    username: string,
+    password: string,
+    context?: LoginContext,
+  ): Promise<Identity | undefined>;
+}
+
+/** What core knows about a login attempt besides the credentials. */
+export interface LoginContext {
+  /** The caller's address (trusted-proxy aware), when known: for per-address throttling. */
+  readonly remoteAddress?: string | undefined;
 }
 
 /**

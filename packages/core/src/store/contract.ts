@@ -128,6 +128,39 @@ export function storeContract(
       },
     },
     {
+      name: 'write options are accepted: a disposable entry reads back like any other',
+      async run(store) {
+        await store.set(k('disp'), 'd', 10_000, { disposable: true });
+        check((await store.get(k('disp'))) === 'd', 'a disposable set must be readable');
+        check(
+          await store.setIfAbsent(k('disp-nx'), 'e', 10_000, { disposable: true }),
+          'a disposable setIfAbsent must store',
+        );
+        await store.set(k('dur'), 'x', 10_000, { disposable: false });
+        check((await store.get(k('dur'))) === 'x', 'a durable set must be readable');
+      },
+    },
+    {
+      name: 'increment (when implemented) counts atomically in a fixed window',
+      async run(store) {
+        if (typeof store.increment !== 'function') return;
+        const counts = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            store.increment!(k('ctr'), 10_000, { disposable: true }),
+          ),
+        );
+        check(
+          [...counts].sort((a, b) => a - b).join(',') ===
+            Array.from({ length: 20 }, (_, i) => i + 1).join(','),
+          'concurrent increments must return 1..n once each',
+        );
+        check((await store.get(k('ctr'))) === 20, 'get reads the count as a number');
+        await store.increment(k('ctr-ttl'), 60);
+        await sleep(150);
+        check((await store.increment(k('ctr-ttl'), 10_000)) === 1, 'a window ends with its TTL');
+      },
+    },
+    {
       name: 'a non-positive TTL is refused',
       async run(store) {
         let threw = false;

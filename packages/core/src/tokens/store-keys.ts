@@ -1,5 +1,7 @@
 /**
- * Store key names of the token service. Shared with resource servers that check revocation
+ * Store key names of the token service. Every entry written under these keys is durable
+ * security state (never evicted by a bounded store; see `StoreWriteOptions`).
+ * Shared with resource servers that check revocation
  * through the same store (see `createRevocationChecker`), so they are part of the wire
  * contract between instances: change them only with a major version. Keys carry no product
  * prefix: a shared store (`RedisStore`, default prefix `mcp-auth:`) adds one.
@@ -13,6 +15,11 @@ export const STORE_KEYS = Object.freeze({
   refresh: (tokenHash: string) => `tok:rt:${tokenHash}`,
   /** Refresh-token hash → grant id, kept past rotation so reuse revokes the family. */
   refreshGrant: (tokenHash: string) => `tok:rt-grant:${tokenHash}`,
+  /**
+   * A just-rotated refresh token's hash → `{ clientId, at }`, for the reuse grace window: the
+   * same client presenting it again within the window is a parallel refresh, not theft.
+   */
+  refreshRotated: (tokenHash: string) => `tok:rt-rotated:${tokenHash}`,
   /** A revoked access token, by `jti`. */
   revokedJti: (jti: string) => `tok:revoked:jti:${jti}`,
   /** A revoked grant (every token of it), by grant id. */

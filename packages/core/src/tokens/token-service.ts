@@ -68,6 +68,7 @@ const MAX_JWT_LENGTH = 16 * 1024;
 const DEFAULT_ACCESS_TTL = 3600;
 const DEFAULT_REFRESH_TTL = 30 * 24 * 3600;
 const DEFAULT_CODE_TTL = 60;
+const DEFAULT_REUSE_GRACE = 10;
 
 type Claims = { readonly [claim: string]: StoreValue };
 
@@ -203,6 +204,13 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     'refreshTokenTtlSeconds',
   );
   const codeTtl = positiveSeconds(options.codeTtlSeconds, DEFAULT_CODE_TTL, 'codeTtlSeconds');
+  const graceSeconds = options.refreshReuseGraceSeconds ?? DEFAULT_REUSE_GRACE;
+  if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > 300) {
+    throw new TypeError(
+      'createTokenService: refreshReuseGraceSeconds must be an integer from 0 to 300',
+    );
+  }
+  const graceMs = graceSeconds * 1000;
   if (options.claims !== undefined && typeof options.claims !== 'function') {
     throw new TypeError('createTokenService: claims must be a function (identity) => claims');
   }
@@ -404,6 +412,20 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     );
   }
 
+  // True when `hash` was rotated less than the grace window ago for `clientId`.
+  async function withinGrace(hash: string, clientId: string): Promise<boolean> {
+    if (graceMs === 0) return false;
+    const rotated = await storeCall(
+      store.get<{ clientId: string; at: number }>(STORE_KEYS.refreshRotated(hash)),
+    );
+    return (
+      typeof rotated === 'object' &&
+      rotated !== null &&
+      rotated.clientId === clientId &&
+      now() - rotated.at < graceMs
+    );
+  }
+
   async function refresh(input: RefreshInput): Promise<TokenResponse> {
     const { refreshToken, clientId } = input;
     if (
@@ -419,8 +441,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     );
     if (record === undefined) {
       // A rotated (or revoked) refresh token was presented again: revoke the family
-      // (RFC 9700 §4.14.2, SECURITY-CASES 16).
-      if (typeof familyGrant === 'string') await revokeGrant(familyGrant);
+      // (RFC 9700 §4.14.2, SECURITY-CASES 16) — unless it is the same client within the grace
+      // window after the rotation (a parallel refresh): then only this request fails.
+      if (typeof familyGrant === 'string' && !(await withinGrace(hash, clientId))) {
+        await revokeGrant(familyGrant);
+      }
       throw invalidRefresh();
     }
     const rt = record as RefreshRecord;
@@ -438,11 +463,17 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       }
       scopes = requested;
     }
+    if (graceMs > 0) {
+      // Written before the take, so a parallel request arriving right after it sees it.
+      const rotated = { clientId: rt.clientId, at: now() };
+      await storeCall(store.set(STORE_KEYS.refreshRotated(hash), rotated, graceMs));
+    }
     // Validation above does not consume the token; the atomic take decides who rotates it.
     const taken = await storeCall(store.take<RefreshRecord>(STORE_KEYS.refresh(hash)));
     if (taken === undefined) {
-      // Lost a race against another use of the same token: that is reuse too.
-      await revokeGrant(rt.grantId);
+      // Lost a race against another use of the same token by the same client: a parallel
+      // refresh within the grace window (the winner's tokens stay valid); reuse without one.
+      if (graceMs === 0) await revokeGrant(rt.grantId);
       throw invalidRefresh();
     }
     const revoked = await storeCall(store.get(STORE_KEYS.revokedGrant(taken.grantId)));

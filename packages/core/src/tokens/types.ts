@@ -41,6 +41,14 @@ export interface TokenServiceOptions {
    * plain JSON (still never given to clients).
    */
   upstreamEncryptionKey?: string;
+  /**
+   * Seconds after a rotation during which the same client presenting the old refresh token
+   * again is treated as a parallel refresh, not as theft: it gets `invalid_grant` and the
+   * grant (with the winner's new tokens) stays valid. Past the window, or from another
+   * client, a replay revokes the grant (RFC 9700 §4.14.2). `0` = every replay revokes.
+   * Default 10.
+   */
+  refreshReuseGraceSeconds?: number;
   /** Clock in milliseconds since the epoch, for tests. Default `Date.now`. */
   now?: () => number;
 }

@@ -7,7 +7,7 @@ import { handleRevocationRequest } from '../../src/server/revocation-endpoint.js
 import { handleTokenRequest } from '../../src/server/token-endpoint.js';
 import type { ClientRecord, ClientRegistry, Identity } from '../../src/server/types.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import type { Store, StoreValue } from '../../src/store/store.js';
+import type { Store, StoreValue, StoreWriteOptions } from '../../src/store/store.js';
 import { createTokenService } from '../../src/tokens/token-service.js';
 import type { TokenService, TokenServiceOptions } from '../../src/tokens/types.js';
 
@@ -44,7 +44,10 @@ function client(
   };
 }
 
-/** An in-memory client registry: public `pub`, `pub2`, confidential `conf` (basic), `post`. */
+/**
+ * An in-memory client registry: public `pub`, `pub2`, confidential `conf` (basic), `post`,
+ * and `rs`, a confidential client configured as a resource server (may introspect).
+ */
 export async function createClients(): Promise<
   ClientRegistry & { records: Map<string, ClientRecord> }
 > {
@@ -55,6 +58,7 @@ export async function createClients(): Promise<
     ['pub-no-refresh', client('pub-no-refresh', 'none', undefined, ['authorization_code'])],
     ['conf', client('conf', 'client_secret_basic', hash)],
     ['post', client('post', 'client_secret_post', hash)],
+    ['rs', { ...client('rs', 'client_secret_basic', hash), resourceServer: true }],
   ]);
   return { records, getClient: async (id) => records.get(id) };
 }
@@ -171,8 +175,12 @@ export function withLatency(inner: Store, maxMs = 5): Store {
   return {
     get: delayed((k: string) => inner.get(k)),
     getMany: delayed((k: readonly string[]) => inner.getMany(k)),
-    set: delayed((k: string, v: StoreValue, t: number) => inner.set(k, v, t)),
-    setIfAbsent: delayed((k: string, v: StoreValue, t: number) => inner.setIfAbsent(k, v, t)),
+    set: delayed((k: string, v: StoreValue, t: number, o?: StoreWriteOptions) =>
+      inner.set(k, v, t, o),
+    ),
+    setIfAbsent: delayed((k: string, v: StoreValue, t: number, o?: StoreWriteOptions) =>
+      inner.setIfAbsent(k, v, t, o),
+    ),
     take: delayed((k: string) => inner.take(k)),
     delete: delayed((k: string) => inner.delete(k)),
   } as Store;

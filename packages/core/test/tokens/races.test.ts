@@ -55,8 +55,27 @@ for (const [name, makeStore] of [
       }
     });
 
-    it('many concurrent refreshes of one token: at most one success, and the family is revoked', async () => {
+    it('many concurrent refreshes of one token by its client: exactly one success, and the winner keeps its tokens (grace window)', async () => {
       const s = await createSetup({ store: makeStore() });
+      const first = await s.grant();
+      const body = {
+        grant_type: 'refresh_token',
+        refresh_token: first.refresh_token!,
+        client_id: 'pub',
+      };
+      const responses = await Promise.all(Array.from({ length: 20 }, () => s.token(body)));
+      const ok = responses.filter((r) => r.status === 200);
+      expect(ok).toHaveLength(1);
+      for (const r of responses.filter((x) => x.status !== 200))
+        expect(json(r).error).toBe('invalid_grant');
+      const winner = json(ok[0]!) as unknown as TokenBody;
+      expect(json(await s.introspect(winner.access_token)).active).toBe(true);
+      const next = await s.token({ ...body, refresh_token: winner.refresh_token! });
+      expect(next.status).toBe(200);
+    });
+
+    it('with refreshReuseGraceSeconds 0, many concurrent refreshes: at most one success, and the family is revoked', async () => {
+      const s = await createSetup({ store: makeStore(), refreshReuseGraceSeconds: 0 });
       const first = await s.grant();
       const body = {
         grant_type: 'refresh_token',

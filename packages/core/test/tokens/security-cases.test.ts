@@ -322,8 +322,9 @@ describe('SECURITY-CASES 15: Cache-Control: no-store on every token response', (
 });
 
 describe('SECURITY-CASES 16: refresh-token rotation and reuse detection', () => {
-  it('RT1 → AT2 + RT2; replaying RT1 → invalid_grant and revokes RT2 and every access token', async () => {
-    const s = await createSetup();
+  it('RT1 → AT2 + RT2; replaying RT1 (after the grace window) → invalid_grant and revokes RT2 and every access token', async () => {
+    let clock = Date.now();
+    const s = await createSetup({ now: () => clock });
     const first = await s.grant();
     const rt1 = first.refresh_token!;
     const r2 = await s.token({ grant_type: 'refresh_token', refresh_token: rt1, client_id: 'pub' });
@@ -334,6 +335,7 @@ describe('SECURITY-CASES 16: refresh-token rotation and reuse detection', () => 
     expect(second.access_token).not.toBe(first.access_token);
     expect(json(await s.introspect(second.access_token)).active).toBe(true);
 
+    clock += 10_000; // the 10 s grace window for parallel refreshes is over
     const replay = await s.token({
       grant_type: 'refresh_token',
       refresh_token: rt1,
@@ -577,9 +579,14 @@ describe('SECURITY-CASES 19: introspection', () => {
       deps,
     );
     expect(pub.status).toBe(401);
-    // A confidential client is.
-    const conf = await handleIntrospectionRequest(
+    // A confidential client is not either (issue 12 §3); one configured as a resource server is.
+    const plain = await handleIntrospectionRequest(
       formRequest({ token: access_token }, basic('conf', SECRET), url),
+      deps,
+    );
+    expect(plain.status).toBe(401);
+    const conf = await handleIntrospectionRequest(
+      formRequest({ token: access_token }, basic('rs', SECRET), url),
       deps,
     );
     expect(conf.status).toBe(200);
