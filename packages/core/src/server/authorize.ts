@@ -17,7 +17,13 @@ import type { AuthRequest, AuthResponse } from './http.js';
 import { redirectTarget, redirectUriMatches } from './redirect-uri.js';
 import type { ClientRecord, Identity, IdentityProvider, UpstreamTokens } from './types.js';
 import { htmlResponse } from './ui/html.js';
-import { type ClientDisplay, consentPage, errorPage, loginPage } from './ui/pages.js';
+import {
+  type ClientDisplay,
+  consentPage,
+  errorPage,
+  loginPage,
+  redirectKindOf,
+} from './ui/pages.js';
 
 /** Paths of the browser-facing endpoints (absolute paths on the issuer's origin). */
 export interface AuthorizationPaths {
@@ -623,6 +629,7 @@ export class AuthorizationFlow {
       name: client.clientName,
       clientId: client.clientId,
       redirectTarget: redirectTarget(redirectUri).display,
+      redirectKind: redirectKindOf(redirectUri),
       source: client.source,
     };
   }

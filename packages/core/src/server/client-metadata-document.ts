@@ -1,5 +1,6 @@
 import { OAuthError } from '../errors/oauth-error.js';
 import { sha256Base64Url } from '../encoding/random.js';
+import { isControl, isInvisibleFormat } from '../encoding/unicode.js';
 import type { Store, StoreValue } from '../store/store.js';
 import { storeCall } from '../store/store.js';
 import { type ClientMetadata, validateClientMetadata } from './client-metadata.js';
@@ -88,32 +89,16 @@ export function checkClientIdUrl(
 }
 
 /**
- * True for C0/C1 controls, space, backslash, bidi controls (U+200E/F, U+202A–E, U+2066–9),
- * zero-width characters (U+200B–D, U+2060, U+FEFF) and other invisible formatting marks.
+ * True for C0/C1 controls, space, backslash, bidi controls, zero-width characters and other
+ * invisible formatting marks (`isInvisibleFormat`).
  */
 export function hasForbiddenCharacter(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c <= 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x5c) return true;
+    if (c <= 0x20 || isControl(c) || c === 0x5c) return true;
     if (isInvisibleFormat(c)) return true;
   }
   return false;
-}
-
-/** Bidi controls, zero-width and other invisible format characters (Unicode Cf subset). */
-export function isInvisibleFormat(c: number): boolean {
-  return (
-    c === 0xad ||
-    c === 0x34f ||
-    c === 0x61c ||
-    (c >= 0x180b && c <= 0x180e) ||
-    (c >= 0x200b && c <= 0x200f) ||
-    (c >= 0x202a && c <= 0x202e) ||
-    (c >= 0x2060 && c <= 0x206f) ||
-    c === 0xfeff ||
-    (c >= 0xfe00 && c <= 0xfe0f) ||
-    (c >= 0xfff9 && c <= 0xfffb)
-  );
 }
 
 /** Fetches, validates and caches client ID metadata documents. */

@@ -1,3 +1,5 @@
+import { revealInvisible } from '../../encoding/unicode.js';
+import { isLoopbackHostname } from '../ssrf.js';
 import { html, type SafeHtml } from './html.js';
 
 const STYLES = `
@@ -14,6 +16,7 @@ p{margin:0 0 16px}
 .mark.error{background:var(--danger)}
 .client{border:1px solid var(--border);border-radius:10px;padding:12px 14px;margin:0 0 20px}
 .client strong{display:block;word-break:break-word}
+.client strong.host{display:inline;font-size:1.0625rem}
 .client code,.detail code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.875rem;word-break:break-all}
 label{display:block;font-weight:600;margin:0 0 6px}
 input[type=text],input[type=password]{display:block;width:100%;font:inherit;padding:10px 12px;border:1px solid var(--border);border-radius:8px;background:transparent;color:inherit;margin:0 0 16px}
@@ -61,22 +64,64 @@ export interface ClientDisplay {
   readonly clientId: string;
   /** The host (or scheme) the browser goes back to. */
   readonly redirectTarget: string;
+  /**
+   * Where that is: `loopback` (a port on the user's own computer), `app` (a private-use URI
+   * scheme of a native app) or `web`. Loopback and app redirects get a warning: any program
+   * on the machine can answer there (MCP authorization, security considerations).
+   */
+  readonly redirectKind?: 'web' | 'loopback' | 'app';
   /** How the client is known: self-registered, a metadata document URL, or configured. */
   readonly source: 'registration' | 'metadata-document' | 'static';
 }
 
+/** Where a redirect URI leads, for {@link ClientDisplay.redirectKind}. */
+export function redirectKindOf(redirectUri: string): 'web' | 'loopback' | 'app' {
+  try {
+    const url = new URL(redirectUri);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'app';
+    return isLoopbackHostname(url.hostname) ? 'loopback' : 'web';
+  } catch {
+    return 'app';
+  }
+}
+
+// The host a browser would contact for a metadata-document client_id: ASCII (punycode), so a
+// look-alike such as `аnthropic.com` (Cyrillic а) shows as `xn--nthropic-06g.com`.
+function documentHost(clientId: string): string {
+  try {
+    return new URL(clientId).host;
+  } catch {
+    return clientId;
+  }
+}
+
+function redirectWarning(client: ClientDisplay): SafeHtml | '' {
+  if (client.redirectKind === 'loopback') {
+    return html`<div class="warn" role="note">It returns to a program on this computer (<code>${revealInvisible(client.redirectTarget)}</code>). Any program on this computer can listen there, so the name and address above cannot prove which application you are talking to. Only continue if you just started this sign-in from the application you meant to connect.</div>`;
+  }
+  if (client.redirectKind === 'app') {
+    return html`<div class="warn" role="note">It returns to an app on this device (<code>${revealInvisible(client.redirectTarget)}</code>), which any app can claim to be. Only continue if you just started this sign-in from the application you meant to connect.</div>`;
+  }
+  return '';
+}
+
 function clientBox(client: ClientDisplay): SafeHtml {
-  const note =
+  // Names and URLs come from the client: invisible and bidi characters are shown as markers.
+  const name = client.name === undefined ? undefined : revealInvisible(client.name);
+  const selfAsserted = client.source !== 'static';
+  const provenance =
     client.source === 'metadata-document'
-      ? html`<span class="muted">Identity published at <code>${client.clientId}</code></span>`
+      ? html`<span class="muted">Published at</span> <strong class="host"><code>${documentHost(client.clientId)}</code></strong><br>
+<span class="muted">Identity document: <code>${revealInvisible(client.clientId)}</code></span><br>`
       : client.source === 'registration'
-        ? html`<span class="muted">This application registered itself. Only continue if you started this sign-in.</span>`
+        ? html`<span class="muted">This application registered itself. Only continue if you started this sign-in.</span><br>`
         : html``;
   return html`<div class="client">
-<strong>${client.name ?? 'An unnamed application'}</strong>
-<span class="muted">will return you to <code>${client.redirectTarget}</code></span><br>
-${note}
-</div>`;
+<strong>${name ?? 'An unnamed application'}</strong>
+${name !== undefined && selfAsserted ? html`<span class="muted">Name given by the application itself, not verified.</span><br>` : ''}
+${provenance}<span class="muted">will return you to</span> <strong class="host"><code>${revealInvisible(client.redirectTarget)}</code></strong>
+</div>
+${redirectWarning(client)}`;
 }
 
 /** Fields every interaction form carries. */
