@@ -4,6 +4,7 @@ import {
   type McpAuthInfo,
   type NodeAuthOutcome,
   type NodeBearerAuthOptions,
+  type NodeGuardCallOptions,
   type NodeMcpGuardOptions,
   type NodeRequestLike,
   writeNodeResponse,
@@ -26,10 +27,13 @@ export type McpGuardOptions = NodeMcpGuardOptions;
 
 /** The Express glue around one of core's Node checks: write the refusal, or attach and go on. */
 export function toMiddleware(
-  check: (request: NodeRequestLike) => Promise<NodeAuthOutcome & { body?: unknown }>,
+  check: (
+    request: NodeRequestLike,
+    options: NodeGuardCallOptions,
+  ) => Promise<NodeAuthOutcome & { body?: unknown }>,
 ): RequestHandler {
   return (req, res, next) => {
-    check(req).then((outcome) => {
+    check(req, { response: res }).then((outcome) => {
       if (!outcome.ok) return writeNodeResponse(res, outcome.response);
       (req as McpAuthRequest).auth = outcome.authInfo;
       if (outcome.body !== undefined) req.body = outcome.body;
@@ -56,13 +60,13 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
 }
 
 /**
- * Express middleware for the MCP endpoint: authenticates like {@link requireAuth} and
- * authorizes every `tools/call` in the body at the HTTP edge, so a call that lacks scopes gets
- * a real 403 `insufficient_scope` step-up challenge (scope = granted ∪ missing). A denial that
- * scopes cannot fix passes on, to be answered inside MCP with the policy's reason (use
- * `protectMcpServer` from `@mcp-auth/sdk` on the MCP server).
+ * Express middleware for the MCP endpoint: core's MCP guard. It authenticates from the
+ * `Authorization` header before reading the body (an unauthenticated body is never read), then
+ * decides every `tools/call` at the HTTP edge: 403 `insufficient_scope` step-up when scopes
+ * would help, otherwise the JSON-RPC denied result written here — a refused call never reaches
+ * the MCP server. Answers preflights and refuses foreign `Origin`s (see `cors`).
  *
- * It reads the JSON body itself (4 MiB cap) unless `express.json()` already ran, and leaves the
+ * It reads the JSON body itself (4 MiB cap; mount it before `express.json()`) and leaves the
  * parsed body in `req.body`: call `transport.handleRequest(req, res, req.body)`.
  *
  * @throws TypeError at mount time when an option is missing or malformed.

@@ -3,7 +3,7 @@ import type { Application, RequestHandler } from 'express';
 import { toMiddleware } from './auth.js';
 import { toRouter } from './router.js';
 
-/** Options of {@link mcpAuth}: `server` (`createAuthorizationServer()`), `policy?`, `requiredScopes?`. */
+/** Options of {@link mcpAuth}: `server` (`createAuthorizationServer()`), `policy` (required), `requiredScopes?`, `cors?`, `maxJsonDepth?`. */
 export type McpAuthOptions = NodeMcpAuthOptions;
 
 /** Everything {@link mcpAuth} wires from one authorization server. */
@@ -12,7 +12,7 @@ export interface McpAuth {
   readonly router: RequestHandler;
   /** `requireAuth()` with the server's verifier and metadata URL. */
   readonly requireAuth: RequestHandler;
-  /** `mcpGuard()` when a policy was given, else {@link McpAuth.requireAuth}. */
+  /** `mcpGuard()` with the server's verifier and URLs: every `tools/call` is decided here. */
   readonly protect: RequestHandler;
   /** The MCP endpoint's path: the path of the server's `resource` URL (e.g. `/mcp`). */
   readonly path: string;

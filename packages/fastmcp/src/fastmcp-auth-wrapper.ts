@@ -5,10 +5,9 @@ import {
   authorizeMcpToolCall,
   createNodeMcpGuard,
   DEFAULT_MAX_MCP_BODY_BYTES,
-  errorResponse,
   filterToolList,
   findToolCalls,
-  PayloadTooLargeError,
+  type McpCorsOptions,
   PolicyEngine,
   protectedResourceMetadataUrl,
   type TokenVerifier,
@@ -24,7 +23,7 @@ import {
 } from 'fastmcp';
 import { interceptRequestHandlers } from '@mcp-auth/sdk';
 import type { Server as SdkServer } from '@modelcontextprotocol/sdk/server/index.js';
-import { BODY_TOO_LARGE, BodyCapture } from './body-capture.js';
+import { EdgeGuard } from './edge-guard.js';
 
 /**
  * The session object fastmcp keeps for an authenticated caller (`context.session` in a tool's
@@ -65,6 +64,10 @@ export interface FastMCPAuthWrapperOptions {
    * (`DEFAULT_MAX_MCP_BODY_BYTES`, the MCP SDK's own limit).
    */
   maxBodyBytes?: number;
+  /** Deepest JSON nesting accepted in an MCP body (default 64). */
+  maxJsonDepth?: number;
+  /** Browser access to the MCP endpoint: allowed `Origin`s and `Host`s (see core's `McpCorsOptions`). */
+  cors?: McpCorsOptions;
 }
 
 /** The options {@link FastMCPAuthWrapper.serverOptions} contributes to `new FastMCP({…})`. */
@@ -139,7 +142,7 @@ export class FastMCPAuthWrapper {
   readonly #authorizationServer: AuthorizationServer | undefined;
   readonly #authenticate: FastMCPAuthServerOptions['authenticate'];
   readonly #oauth: FastMCPAuthServerOptions['oauth'];
-  readonly #bodies: BodyCapture;
+  readonly #edge: EdgeGuard;
 
   /** @throws TypeError naming the option to fix. */
   constructor(options: FastMCPAuthWrapperOptions) {
@@ -191,31 +194,32 @@ export class FastMCPAuthWrapper {
         'FastMCPAuthWrapper: maxBodyBytes must be a positive integer number of bytes',
       );
     }
-    // Core's MCP endpoint guard: 401 / 403 step-up / 503 / 413 / parse error, decided in core.
+    // Core's MCP endpoint guard decides every request, at the HTTP edge (see edge-guard.ts).
     const guard = createNodeMcpGuard({
       verifier,
       policy,
       resourceMetadataUrl: protectedResourceMetadataUrl(resource),
       maxBodyBytes,
+      maxJsonDepth: options.maxJsonDepth,
+      cors: options.cors,
     });
-    const bodies = new BodyCapture(maxBodyBytes);
-    this.#bodies = bodies;
+    const edge = new EdgeGuard(guard);
+    this.#edge = edge;
     this.#authenticate = async (request) => {
-      // mcp-proxy writes a thrown Response verbatim: core's answer, as is.
-      const body = request === undefined ? undefined : bodies.take(request);
-      if (body === BODY_TOO_LARGE) throw toFetchResponse(errorResponse(new PayloadTooLargeError()));
-      // mcp-proxy has read the stream: the guard gets the bytes it read, never the stream.
-      const outcome = await guard(
-        {
-          method: request?.method,
+      // A request that did not pass the HTTP edge (no request, another path) is decided here
+      // from its headers alone; it has no body to read.
+      const outcome =
+        (request === undefined ? undefined : edge.outcome(request)) ??
+        guard({
+          method: 'GET',
           url: request?.url,
           headers: request?.headers ?? {},
           readableEnded: true,
-        },
-        { preread: body },
-      );
-      if (!outcome.ok) throw toFetchResponse(outcome.response);
-      return holdTools({ ...outcome.auth }, toolsToHold(outcome.body));
+        });
+      const result = await outcome;
+      // mcp-proxy writes a thrown Response verbatim: core's answer, as is.
+      if (!result.ok) throw toFetchResponse(result.response);
+      return holdTools({ ...result.auth }, toolsToHold(result.body));
     };
   }
 
@@ -256,21 +260,20 @@ export class FastMCPAuthWrapper {
     server.addTool = (tool) => addTool(this.protectTool(tool as AnyTool) as typeof tool);
     server.addTools = (tools) =>
       addTools(tools.map((tool) => this.protectTool(tool as AnyTool) as typeof tool));
-    // The HTTP edge: keep a copy of the MCP endpoint's bodies while the server runs, so that
-    // `authenticate` can run core's guard on them (see body-capture.ts).
+    // The HTTP edge: core's guard runs on every MCP request as it arrives (see edge-guard.ts).
     const start = server.start.bind(server);
     const stop = server.stop.bind(server);
     server.start = async (options) => {
-      this.#bodies.start(mcpEndpointPath(options));
+      this.#edge.start(mcpEndpointPath(options));
       try {
         await start(options);
       } catch (error) {
-        this.#bodies.stop();
+        this.#edge.stop();
         throw error;
       }
     };
     server.stop = async () => {
-      this.#bodies.stop();
+      this.#edge.stop();
       await stop();
     };
     // Stateful sessions live across requests (and tokens): their tools/list is filtered per

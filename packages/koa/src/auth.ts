@@ -4,6 +4,7 @@ import {
   type McpAuthInfo,
   type NodeAuthOutcome,
   type NodeBearerAuthOptions,
+  type NodeGuardCallOptions,
   type NodeMcpGuardOptions,
   type NodeRequestLike,
   writeNodeResponse,
@@ -41,12 +42,12 @@ interface ParsedRequest {
 export function toMiddleware(
   check: (
     request: NodeRequestLike,
-    readOptions: { preread?: unknown },
+    options: NodeGuardCallOptions,
   ) => Promise<NodeAuthOutcome & { body?: unknown }>,
 ): Middleware<McpAuthState> {
   return async (ctx, next) => {
     const request = ctx.request as ParsedRequest;
-    const outcome = await check(ctx.req, { preread: request.body });
+    const outcome = await check(ctx.req, { preread: request.body, response: ctx.res });
     if (!outcome.ok) {
       ctx.respond = false; // core's answer is written as it is
       writeNodeResponse(ctx.res, outcome.response);
@@ -75,11 +76,11 @@ export function requireAuth(options: RequireAuthOptions): Middleware<McpAuthStat
 }
 
 /**
- * Koa middleware for the MCP endpoint: authenticates like {@link requireAuth} and authorizes
- * every `tools/call` in the body at the HTTP edge, so a call that lacks scopes gets a real 403
- * `insufficient_scope` step-up challenge (scope = granted ∪ missing). A denial that scopes
- * cannot fix passes on, to be answered inside MCP with the policy's reason (use
- * `protectMcpServer` from `@mcp-auth/sdk` on the MCP server).
+ * Koa middleware for the MCP endpoint: core's MCP guard. It authenticates from the
+ * `Authorization` header before reading the body (an unauthenticated body is never read), then
+ * decides every `tools/call` at the HTTP edge: 403 `insufficient_scope` step-up when scopes
+ * would help, otherwise the JSON-RPC denied result written here — a refused call never reaches
+ * the MCP server. Answers preflights and refuses foreign `Origin`s (see `cors`).
  *
  * It reads the JSON body itself (4 MiB cap) unless a body parser already ran, and leaves the
  * parsed body in `ctx.state.body` and `ctx.request.body`: call

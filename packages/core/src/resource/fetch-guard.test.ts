@@ -116,13 +116,13 @@ describe('createFetchMcpGuard', () => {
     expect(response.status).toBe(401);
   });
 
-  it('a tools/call that scopes can fix → 403 insufficient_scope, scope = granted ∪ missing (SECURITY-CASES 39, MCP step-up)', async () => {
+  it('a tools/call that scopes can fix → 403 insufficient_scope asking for what the call needs (SECURITY-CASES 39, MCP step-up)', async () => {
     const { guard } = setup();
     const response = refused(await guard(post(call('send_email', { to: 'x' }), 'reader')));
     expect(response.status).toBe(403);
     const params = challenge(response);
     expect(params.error).toBe('insufficient_scope');
-    expect(params.scope?.split(' ').sort()).toEqual([READ, WRITE].sort());
+    expect(params.scope?.split(' ')).toEqual([WRITE]);
     expect(params.resource_metadata).toBe(PRM);
   });
 
@@ -137,18 +137,17 @@ describe('createFetchMcpGuard', () => {
     expect(outcome.body).toMatchObject({ method: 'tools/call', params: { name: 'get_weather' } });
   });
 
-  it('a denial scopes cannot fix (attributes) passes, to be answered inside MCP', async () => {
-    const { guard, policy } = setup();
+  it('issue 11: a denial scopes cannot fix (attributes) is answered by the guard; the server never sees it', async () => {
+    const { guard } = setup();
     const outcome = await guard(post(call('delete_user', { id: 'u1' }), 'admin'));
-    expect(outcome.ok).toBe(true);
-    if (!outcome.ok) return;
-    const decision = policy.evaluate({
-      tool: 'delete_user',
-      scopes: outcome.auth.scopes,
-      claims: outcome.auth.claims,
-      audit: false,
-    });
-    expect(decision.code).toBe('denied_by_rule');
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.response.status).toBe(200);
+    const answer = (await outcome.response.json()) as {
+      result: { isError: boolean; content: { text: string }[] };
+    };
+    expect(answer.result.isError).toBe(true);
+    expect(answer.result.content[0]!.text).toContain('denied_by_rule');
   });
 
   it('GET and DELETE are authenticated without reading a body', async () => {

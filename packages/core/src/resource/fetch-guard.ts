@@ -1,24 +1,11 @@
+import { readCapped } from '../encoding/read-capped.js';
 import { PayloadTooLargeError } from '../errors/oauth-error.js';
-import { fromFetchRequest, toFetchResponse } from '../server/fetch.js';
+import { toFetchResponse } from '../server/fetch.js';
 import type { AuthContext } from './auth-context.js';
-import {
-  createMcpEndpointGuard,
-  failedOutcome,
-  type McpEndpointGuardOptions,
-  type McpEndpointOutcome,
-  NO_BODY_METHODS,
-  NO_JSON_BODY,
-  type ParsedJson,
-  parseJsonBody,
-} from './mcp-endpoint.js';
-import type { McpAuthInfo } from './mcp-guard.js';
+import { createMcpGuard, type McpAuthInfo, type McpGuardOptions } from './mcp-guard.js';
 
-/**
- * Options of {@link createFetchMcpGuard}: `verifier`, `policy`, `resourceMetadataUrl`,
- * `challengeScopes?`, `realm?` and `maxBodyBytes?` (default `DEFAULT_MAX_MCP_BODY_BYTES`,
- * 4 MiB, the MCP SDK's own limit).
- */
-export interface FetchMcpGuardOptions extends McpEndpointGuardOptions {}
+/** Options of {@link createFetchMcpGuard}: the guard's options ({@link McpGuardOptions}). */
+export interface FetchMcpGuardOptions extends McpGuardOptions {}
 
 /** What a {@link FetchMcpGuard} resolves to. */
 export type FetchMcpGuardOutcome =
@@ -33,10 +20,15 @@ export type FetchMcpGuardOutcome =
        * read: pass this to the transport as `parsedBody`.
        */
       readonly body: unknown;
+      /**
+       * Adds what the MCP server's answer must carry (CORS for an allowed browser `Origin`):
+       * `return outcome.respond(await transport.handleRequest(…))`.
+       */
+      respond(response: Response): Response;
     }
   | {
       readonly ok: false;
-      /** Core's 401 / 403 / 413 / 400 / 5xx answer: return it as it is. */
+      /** The guard's answer (401, 403, 400, 413, 503, 204 preflight, or a refused call's JSON-RPC result): return it as it is. */
       readonly response: Response;
     };
 
@@ -44,50 +36,59 @@ export type FetchMcpGuardOutcome =
 export type FetchMcpGuard = (request: Request) => Promise<FetchMcpGuardOutcome>;
 
 /**
- * The MCP endpoint guard for Web runtimes (Workers, Deno, Bun, Hono, Node's `Request`): the
- * Fetch twin of `createNodeMcpGuard`, with the same decisions from core's `createMcpGuard`.
- *
- * The JSON-RPC body of a POST is read at most `maxBodyBytes` (+1) bytes while streaming — a
- * larger one is a 413 and is never buffered whole. Then: unauthenticated → 401 with
- * `resource_metadata` (SECURITY-CASES 22, 38); a `tools/call` whose denial scopes can fix →
- * 403 `insufficient_scope` step-up, `scope` = granted ∪ missing (SECURITY-CASES 39); store
- * down → 503; a body that is not JSON, from an authenticated caller only → JSON-RPC parse error
- * (400, -32700). A denial scopes cannot fix passes (`ok`), to be answered inside MCP with the
- * policy's reason (`authorizeMcpToolCall`). Tokens are read from the `Authorization` header
- * only, never the query string (SECURITY-CASES 37).
+ * The MCP endpoint guard for Web runtimes (Workers, Deno, Bun, Hono, Node's `Request`) over
+ * core's one decision (`createMcpGuard`): the token is checked from the `Authorization` header
+ * before the body stream is touched; an unauthenticated request's body is never read. Then the
+ * body is read at most `maxBodyBytes` (+1) while streaming, parsed with a depth limit, checked
+ * against the 2026-07-28 headers, and every `tools/call` is decided: 403 step-up when scopes
+ * would help, the JSON-RPC denied result otherwise — a refused call never reaches the server.
  *
  * ```ts
  * const guard = createFetchMcpGuard({ verifier: server.tokenVerifier, policy, resourceMetadataUrl: server.resourceMetadataUrl });
  * app.all('/mcp', async (c) => {
  *   const outcome = await guard(c.req.raw);
  *   if (!outcome.ok) return outcome.response;
- *   return transport.handleRequest(c.req.raw, { authInfo: outcome.authInfo, parsedBody: outcome.body });
+ *   return outcome.respond(await handler(c.req.raw, { authInfo: outcome.authInfo, parsedBody: outcome.body }));
  * });
  * ```
  *
  * @throws TypeError at creation when an option is missing or malformed.
  */
 export function createFetchMcpGuard(options: FetchMcpGuardOptions): FetchMcpGuard {
-  const guard = createMcpEndpointGuard(options, 'createFetchMcpGuard');
-  const maxBodyBytes = guard.maxBodyBytes;
+  const guard = createMcpGuard(options, 'createFetchMcpGuard');
   return async (request) => {
-    let parsed: ParsedJson = NO_JSON_BODY;
-    let outcome: McpEndpointOutcome;
-    if (!NO_BODY_METHODS.has(request.method.toUpperCase()) && request.body !== null) {
-      try {
-        // Reads at most maxBodyBytes + 1 bytes, then cancels the stream.
-        const { body } = await fromFetchRequest(request, maxBodyBytes);
-        if (body !== undefined && body.length > maxBodyBytes) throw new PayloadTooLargeError();
-        parsed = parseJsonBody(body);
-      } catch (error) {
-        return { ok: false, response: toFetchResponse(failedOutcome(error).response) };
-      }
-    }
-    try {
-      outcome = await guard.decide(request.headers.get('authorization') ?? undefined, parsed);
-    } catch (error) {
-      outcome = failedOutcome(error);
-    }
-    return outcome.ok ? outcome : { ok: false, response: toFetchResponse(outcome.response) };
+    const outcome = await guard.check({
+      method: request.method,
+      header: (name) => request.headers.get(name) ?? undefined,
+      get headerNames() {
+        return [...request.headers.keys()];
+      },
+      async readBody(maxBytes) {
+        if (request.body === null) return undefined;
+        // Reads at most maxBytes + 1 bytes, then cancels the stream.
+        const read = await readCapped(request.body, maxBytes, request.headers.get('content-length'));
+        if (read.overflow || read.bytes.length > maxBytes) throw new PayloadTooLargeError();
+        return read.bytes;
+      },
+    });
+    if (!outcome.ok) return { ok: false, response: toFetchResponse(outcome.response) };
+    const extra = outcome.headers;
+    return {
+      ok: true,
+      auth: outcome.auth,
+      authInfo: outcome.authInfo,
+      body: outcome.body,
+      respond(response) {
+        const names = Object.keys(extra);
+        if (names.length === 0) return response;
+        const headers = new Headers(response.headers);
+        for (const name of names) headers.set(name, extra[name]!);
+        return new Response(response.body, {
+          status: response.status,
+          statusText: response.statusText,
+          headers,
+        });
+      },
+    };
   };
 }

@@ -5,20 +5,34 @@ export {
   MissingBearerTokenError,
 } from './bearer.js';
 export { type BearerChallengeOptions, buildBearerChallenge } from './challenge.js';
-export * from './fetch-guard.js';
+export type { McpCorsOptions } from './cors.js';
+export {
+  createFetchMcpGuard,
+  type FetchMcpGuard,
+  type FetchMcpGuardOptions,
+  type FetchMcpGuardOutcome,
+} from './fetch-guard.js';
+export {
+  DEFAULT_MAX_JSON_DEPTH,
+  decodeMcpHeaderValue,
+  findToolCalls,
+  HEADER_MISMATCH_CODE,
+  type McpEra,
+  mcpEra,
+  type ToolCall,
+} from './json-rpc.js';
 export {
   authContextFromAuthInfo,
   authorizeMcpToolCall,
   createDeniedToolResult,
   createMcpGuard,
-  type McpGuardOptions,
+  DEFAULT_MAX_MCP_BODY_BYTES,
   type DeniedToolResult,
   filterToolList,
-  findToolCalls,
   type McpAuthInfo,
   type McpGuard,
-  type McpGuardDecision,
-  type McpGuardRejection,
+  type McpGuardOptions,
+  type McpGuardOutcome,
   type McpGuardRequest,
   type McpToolCallAuthorization,
   toAuthInfo,

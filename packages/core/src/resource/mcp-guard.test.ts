@@ -19,8 +19,8 @@ import {
   createDeniedToolResult,
   createMcpGuard,
   filterToolList,
-  type McpGuardDecision,
-  McpAuthMiddleware,
+  type McpGuard,
+  type McpGuardOutcome,
   toAuthInfo,
 } from './index.js';
 
@@ -78,7 +78,57 @@ const call = (name: string, args?: unknown, id = 1) => ({
   params: { name, arguments: args },
 });
 
-function expectRejection(decision: McpGuardDecision, status: number) {
+interface GuardInput {
+  authorizationHeader: string | undefined;
+  body: unknown;
+  method?: string;
+  headers?: Record<string, string>;
+  [other: string]: unknown;
+}
+
+type Decision =
+  | (Extract<McpGuardOutcome, { ok: true }> & { kind: 'ok'; bodyReads: number })
+  | {
+      kind: 'unauthenticated' | 'insufficient_scope' | 'unavailable' | 'error' | 'answered';
+      status: number;
+      headers: Record<string, string>;
+      body: string;
+      bodyReads: number;
+    };
+
+/** Runs the guard on a request whose body is `body` as JSON, and counts body reads. */
+async function check(guard: McpGuard, input: GuardInput): Promise<Decision> {
+  const headers: Record<string, string> = { ...(input.headers ?? {}) };
+  if (input.authorizationHeader !== undefined) headers['authorization'] = input.authorizationHeader;
+  let bodyReads = 0;
+  const outcome = await guard.check({
+    method: input.method ?? 'POST',
+    header: (name) => headers[name],
+    headerNames: Object.keys(headers),
+    readBody: async () => {
+      bodyReads++;
+      return input.body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(input.body));
+    },
+  });
+  if (outcome.ok) return { ...outcome, kind: 'ok', bodyReads };
+  const { status } = outcome.response;
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(outcome.response.headers))
+    flat[name] = typeof value === 'string' ? value : value.join(', ');
+  const kind =
+    status === 401
+      ? 'unauthenticated'
+      : status === 403 && flat['www-authenticate']?.includes('insufficient_scope')
+        ? 'insufficient_scope'
+        : status === 503
+          ? 'unavailable'
+          : status >= 500
+            ? 'error'
+            : 'answered';
+  return { kind, status, headers: flat, body: outcome.response.body ?? '', bodyReads };
+}
+
+function expectRejection(decision: Decision, status: number) {
   if (decision.kind === 'ok') throw new Error(`expected ${status}, got ok`);
   expect(decision.status).toBe(status);
   return decision;
@@ -88,7 +138,7 @@ describe('createMcpGuard', () => {
   it('lets an authenticated request through with the AuthContext and the SDK AuthInfo', async () => {
     const { guard, token } = await setup();
     const t = await token();
-    const decision = await guard.check({
+    const decision = await check(guard, {
       authorizationHeader: `Bearer ${t}`,
       body: call('read_file'),
     });
@@ -117,7 +167,7 @@ describe('createMcpGuard', () => {
       url: `${AUD}?access_token=${t}`,
       access_token: t,
     };
-    const d = expectRejection(await guard.check(request), 401);
+    const d = expectRejection(await check(guard, request), 401);
     expect(d.kind).toBe('unauthenticated');
     expect(d.body).not.toContain(t);
   });
@@ -130,7 +180,7 @@ describe('createMcpGuard', () => {
   ])('SECURITY-CASES 38: %s → 401 with resource_metadata', async (_label, header) => {
     const { guard } = await setup();
     const d = expectRejection(
-      await guard.check({ authorizationHeader: header, body: call('read_file') }),
+      await check(guard, { authorizationHeader: header, body: call('read_file') }),
       401,
     );
     expect(d.kind).toBe('unauthenticated');
@@ -155,27 +205,34 @@ describe('createMcpGuard', () => {
     };
     const guard = createMcpGuard({ verifier: spy, policy, resourceMetadataUrl: PRM });
     const d = expectRejection(
-      await guard.check({ authorizationHeader: `Bearer ${'a'.repeat(9000)}`, body: null }),
+      await check(guard, { authorizationHeader: `Bearer ${'a'.repeat(9000)}`, body: null }),
       401,
     );
     expect(d.headers['www-authenticate']).toContain('error="invalid_token"');
     expect(verified).toBe(0);
   });
 
-  it('a 401 for a tools/call advertises the scope that tool needs', async () => {
+  it('issue 12: an unauthenticated request gets its 401 without its body being read; the scope does not depend on it', async () => {
     const { guard } = await setup();
-    const d = expectRejection(
-      await guard.check({ authorizationHeader: undefined, body: call('delete_user') }),
+    const a = expectRejection(
+      await check(guard, { authorizationHeader: undefined, body: call('delete_user') }),
       401,
     );
-    expect(d.headers['www-authenticate']).toContain('scope="mcp:tools:read mcp:tools:admin"');
+    const b = expectRejection(
+      await check(guard, { authorizationHeader: 'Bearer garbage', body: call('read_file') }),
+      401,
+    );
+    expect(a.bodyReads).toBe(0);
+    expect(b.bodyReads).toBe(0);
+    expect(a.headers['www-authenticate']).toContain('scope="mcp:tools:read"');
+    expect(a.headers['www-authenticate']).not.toContain('mcp:tools:admin');
   });
 
-  it('SECURITY-CASES 39: a missing scope for a tool → 403 insufficient_scope with granted ∪ needed scope', async () => {
+  it('SECURITY-CASES 39: a missing scope for a tool → 403 insufficient_scope asking for the scopes this request needs', async () => {
     const { guard, token } = await setup();
     const t = await token();
     const d = expectRejection(
-      await guard.check({
+      await check(guard, {
         authorizationHeader: `Bearer ${t}`,
         body: call('delete_user', { id: 'u1' }),
       }),
@@ -185,17 +242,17 @@ describe('createMcpGuard', () => {
     const challenge = d.headers['www-authenticate']!;
     expect(challenge).toMatch(/^Bearer /);
     expect(challenge).toContain('error="insufficient_scope"');
-    expect(challenge).toContain('scope="mcp:tools:read mcp:tools:admin"');
+    expect(challenge).toContain('scope="mcp:tools:admin"');
     expect(challenge).toContain(`resource_metadata="${PRM}"`);
     expect(JSON.parse(d.body).error).toBe('insufficient_scope');
     expect(challenge).not.toContain(t);
   });
 
-  it('a batch: every scope the refused calls need is requested at once', async () => {
+  it('a batch: every scope the request needs is asked for at once, and nothing of it runs', async () => {
     const { guard, token } = await setup();
     const t = await token();
     const d = expectRejection(
-      await guard.check({
+      await check(guard, {
         authorizationHeader: `Bearer ${t}`,
         body: [
           call('read_file', {}, 1),
@@ -211,24 +268,67 @@ describe('createMcpGuard', () => {
     );
   });
 
-  it('denials scopes cannot fix pass the HTTP edge; the MCP layer answers them', async () => {
-    const { guard, token, policy } = await setup();
+  it('issue 11: a denial scopes cannot fix is answered at the edge with the denied tool result (2025 era)', async () => {
+    const { guard, token } = await setup();
     const t = await token({ scope: 'mcp:tools:write' });
-    for (const body of [
-      call('edit_doc', { owner: 'bob' }),
-      call('bad name'),
-      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
-      'not json-rpc',
-      null,
-    ]) {
-      const d = await guard.check({ authorizationHeader: `Bearer ${t}`, body });
-      expect(d.kind).toBe('ok');
-      if (d.kind === 'ok' && typeof body === 'object' && body !== null && 'params' in body) {
-        const inner = authorizeMcpToolCall(policy, d.auth, body.params.name, body.params.arguments);
-        expect(inner.allowed).toBe(false);
-        if (!inner.allowed) expect(inner.result.isError).toBe(true);
-      }
+    for (const [body, code] of [
+      [call('edit_doc', { owner: 'bob' }, 7), 'condition_not_met'],
+      [call('bad name', {}, 7), 'invalid_tool_name'],
+    ] as const) {
+      const d = expectRejection(await check(guard, { authorizationHeader: `Bearer ${t}`, body }), 200);
+      const answer = JSON.parse(d.body);
+      expect(answer.id).toBe(7);
+      expect(answer.result.isError).toBe(true);
+      expect(answer.result.content[0].text).toMatch(/^Access denied \(/);
+      expect(answer.result.content[0].text).toContain(code);
+      expect(answer.result.resultType).toBeUndefined();
     }
+    for (const body of [{ jsonrpc: '2.0', id: 1, method: 'tools/list' }, 'not json-rpc', null]) {
+      expect((await check(guard, { authorizationHeader: `Bearer ${t}`, body })).kind).toBe('ok');
+    }
+  });
+
+  it('issue 11: on protocol 2026-07-28 the denied result carries resultType "complete"', async () => {
+    const { guard, token } = await setup();
+    const t = await token({ scope: 'mcp:tools:write' });
+    const d = expectRejection(
+      await check(guard, {
+        authorizationHeader: `Bearer ${t}`,
+        body: call('edit_doc', { owner: 'bob' }, 'a'),
+        headers: {
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'edit_doc',
+        },
+      }),
+      200,
+    );
+    expect(JSON.parse(d.body)).toMatchObject({
+      id: 'a',
+      result: { isError: true, resultType: 'complete' },
+    });
+  });
+
+  it('issue 11: a batch holding a refused call is answered whole; no element runs', async () => {
+    const { guard, token } = await setup();
+    const t = await token({ scope: 'mcp:tools:write mcp:tools:read' });
+    const d = expectRejection(
+      await check(guard, {
+        authorizationHeader: `Bearer ${t}`,
+        body: [
+          call('read_file', {}, 1),
+          call('edit_doc', { owner: 'bob' }, 2),
+          { jsonrpc: '2.0', id: 3, method: 'tools/list' },
+          { jsonrpc: '2.0', method: 'notifications/initialized' },
+        ],
+      }),
+      200,
+    );
+    const answers = JSON.parse(d.body) as { id: number; result?: { isError: boolean }; error?: { code: number } }[];
+    expect(answers.map((a) => a.id)).toEqual([1, 2, 3]);
+    expect(answers[0]!.error?.code).toBe(-32600);
+    expect(answers[1]!.result?.isError).toBe(true);
+    expect(answers[2]!.error?.code).toBe(-32600);
   });
 
   it('SECURITY-CASES 39: a store error while verifying → 503, never a 2xx', async () => {
@@ -239,7 +339,7 @@ describe('createMcpGuard', () => {
     });
     const t = await token();
     const d = expectRejection(
-      await guard.check({ authorizationHeader: `Bearer ${t}`, body: call('read_file') }),
+      await check(guard, { authorizationHeader: `Bearer ${t}`, body: call('read_file') }),
       503,
     );
     expect(d.kind).toBe('unavailable');
@@ -255,7 +355,7 @@ describe('createMcpGuard', () => {
       },
     };
     const d = expectRejection(
-      await createMcpGuard({ verifier: broken, policy }).check({
+      await check(createMcpGuard({ verifier: broken, policy, resourceMetadataUrl: PRM }), {
         authorizationHeader: 'Bearer x',
         body: null,
       }),
@@ -273,7 +373,7 @@ describe('createMcpGuard', () => {
     };
     expect(
       (
-        await createMcpGuard({ verifier: down, policy }).check({
+        await check(createMcpGuard({ verifier: down, policy, resourceMetadataUrl: PRM }), {
           authorizationHeader: 'Bearer x',
           body: null,
         })
@@ -282,7 +382,7 @@ describe('createMcpGuard', () => {
     const liar: TokenVerifier = { verify: async () => ({}) as AuthContext };
     expect(
       expectRejection(
-        await createMcpGuard({ verifier: liar, policy }).check({
+        await check(createMcpGuard({ verifier: liar, policy, resourceMetadataUrl: PRM }), {
           authorizationHeader: 'Bearer x',
           body: null,
         }),
@@ -295,12 +395,12 @@ describe('createMcpGuard', () => {
     const { guard, token } = await setup();
     const other = await token({ aud: 'https://other.example.com/mcp' });
     const d = expectRejection(
-      await guard.check({ authorizationHeader: `Bearer ${other}`, body: call('read_file') }),
+      await check(guard, { authorizationHeader: `Bearer ${other}`, body: call('read_file') }),
       401,
     );
     expect(d.headers['www-authenticate']).toContain('error="invalid_token"');
     const t = await token();
-    const ok = await guard.check({ authorizationHeader: `Bearer ${t}`, body: null });
+    const ok = await check(guard, { authorizationHeader: `Bearer ${t}`, body: null });
     if (ok.kind !== 'ok') throw new Error('expected ok');
     // What tool handlers get (the AuthContext) has no token to forward upstream.
     expect(JSON.stringify(ok.auth)).not.toContain(t);
@@ -311,7 +411,7 @@ describe('createMcpGuard', () => {
     const { guard, token } = await setup();
     const t = await token({ exp: Math.floor(Date.now() / 1000) - 10 });
     expect(
-      expectRejection(await guard.check({ authorizationHeader: `Bearer ${t}`, body: null }), 401)
+      expectRejection(await check(guard, { authorizationHeader: `Bearer ${t}`, body: null }), 401)
         .kind,
     ).toBe('unauthenticated');
   });
@@ -376,31 +476,25 @@ describe('MCP-layer helpers', () => {
     expect(authContextFromAuthInfo({ extra: {} })).toBeUndefined();
     expect(authContextFromAuthInfo(null)).toBeUndefined();
   });
-
-  it('the guard can wrap an existing middleware', () => {
-    const m = new McpAuthMiddleware({
-      verifier: { verify: async () => ctx },
-      policy: createDefaultPolicies(),
-    });
-    expect(createMcpGuard(m).middleware).toBe(m);
-  });
 });
 
 describe('createMcpGuard requiredScopes', () => {
   it('answers a token without an endpoint-wide scope with a 403 step-up, whatever the method', async () => {
     const { policy, token, verifier } = await setup();
-    const guard = createMcpGuard(
-      { verifier, policy, resourceMetadataUrl: PRM },
-      { requiredScopes: ['mcp:access'] },
-    );
+    const guard = createMcpGuard({
+      verifier,
+      policy,
+      resourceMetadataUrl: PRM,
+      requiredScopes: ['mcp:access'],
+    });
     const list = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
     const refused = expectRejection(
-      await guard.check({ authorizationHeader: `Bearer ${await token()}`, body: list }),
+      await check(guard, { authorizationHeader: `Bearer ${await token()}`, body: list }),
       403,
     );
     expect(refused.kind).toBe('insufficient_scope');
-    expect(refused.headers['www-authenticate']).toContain('scope="mcp:tools:read mcp:access"');
-    const ok = await guard.check({
+    expect(refused.headers['www-authenticate']).toContain('scope="mcp:access"');
+    const ok = await check(guard, {
       authorizationHeader: `Bearer ${await token({ scope: 'mcp:tools:read mcp:access' })}`,
       body: list,
     });
@@ -410,7 +504,12 @@ describe('createMcpGuard requiredScopes', () => {
   it('refuses a malformed requiredScopes at creation', async () => {
     const { policy, verifier } = await setup();
     expect(() =>
-      createMcpGuard({ verifier, policy }, { requiredScopes: [''] as unknown as string[] }),
+      createMcpGuard({
+        verifier,
+        policy,
+        resourceMetadataUrl: PRM,
+        requiredScopes: [''] as unknown as string[],
+      }),
     ).toThrow(TypeError);
   });
 });

@@ -1,20 +1,42 @@
 import {
   InsufficientScopeError,
-  isOAuthError,
-  type OAuthError,
-  ServerError,
+  PayloadTooLargeError,
 } from '../errors/oauth-error.js';
-import type { PolicyEngine } from '../policy/engine.js';
-import { scopeCovers } from '../policy/scopes.js';
+import { PolicyEngine } from '../policy/engine.js';
+import { isValidScopeToken, scopeCovers } from '../policy/scopes.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
+import type { AuthResponse } from '../server/http.js';
 import { errorResponse } from '../server/responses.js';
-import type { AuthContext } from './auth-context.js';
+import type { AuthContext, TokenVerifier } from './auth-context.js';
 import { extractBearerToken } from './bearer.js';
-import { McpAuthMiddleware, type McpAuthMiddlewareOptions } from './middleware.js';
+import { createOriginPolicy, type McpCorsOptions } from './cors.js';
+import {
+  DEFAULT_MAX_JSON_DEPTH,
+  type DeniedToolResult,
+  deniedCallsResponse,
+  findToolCalls,
+  headerMismatch,
+  headerMismatchResponse,
+  mcpEra,
+  NO_BODY,
+  type ParsedBody,
+  parseErrorResponse,
+  parseJsonBody,
+  type ToolCall,
+} from './json-rpc.js';
+import { McpAuthMiddleware } from './middleware.js';
+
+export type { DeniedToolResult } from './json-rpc.js';
+
+/** Default cap on MCP JSON-RPC bodies: 4 MiB, as the MCP SDK's Streamable HTTP transport. */
+export const DEFAULT_MAX_MCP_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Methods whose body the MCP endpoint guard never reads. */
+const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
 
 /**
- * The MCP SDK's `AuthInfo` shape (`@modelcontextprotocol/sdk/server/auth/types.js`), declared
- * structurally so core does not depend on the SDK. `extra.auth` holds the {@link AuthContext}.
+ * The MCP SDK's `AuthInfo` shape (v1 `@modelcontextprotocol/sdk`, v2 `@modelcontextprotocol/server`),
+ * declared structurally so core does not depend on the SDK. `extra.auth` holds the {@link AuthContext}.
  */
 export interface McpAuthInfo {
   token: string;
@@ -28,7 +50,7 @@ export interface McpAuthInfo {
 /**
  * Builds the SDK's `AuthInfo` for a verified request: `{ token, clientId, scopes, expiresAt,
  * resource, extra: { auth: ctx } }`. The token is there because the SDK's type requires it;
- * never forward it to an upstream API (SECURITY-CASES 40).
+ * never forward it to an upstream API.
  */
 export function toAuthInfo(ctx: AuthContext, token: string): McpAuthInfo {
   const info: McpAuthInfo = {
@@ -45,7 +67,6 @@ export function toAuthInfo(ctx: AuthContext, token: string): McpAuthInfo {
   return info;
 }
 
-/** `new URL(value)`, or undefined when it does not parse (one parse, no `URL.canParse` first). */
 function parseUrl(value: string): URL | undefined {
   try {
     return new URL(value);
@@ -70,199 +91,261 @@ export function authContextFromAuthInfo(authInfo: unknown): AuthContext | undefi
   return undefined;
 }
 
-/** What the HTTP edge passes to {@link McpGuard.check}. There is no URL: tokens in the query
- * string are never looked at (SECURITY-CASES 37). */
-export interface McpGuardRequest {
-  /** The `Authorization` header value. */
-  readonly authorizationHeader: string | undefined;
-  /** The parsed JSON-RPC body: one message or a batch (anything else is just authenticated). */
-  readonly body: unknown;
-}
-
-/** A refusal: write `status`, `headers` and `body` (a JSON string) as they are. */
-export interface McpGuardRejection {
-  readonly kind: 'unauthenticated' | 'insufficient_scope' | 'unavailable' | 'error';
-  readonly status: number;
-  /** Lower-case names: `www-authenticate`, `content-type`, `cache-control`, `retry-after`… */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-  /** The error behind it (its message never contains a token). */
-  readonly error: OAuthError;
-}
-
-/**
- * The guard's answer:
- * - `ok`: authenticated, and no `tools/call` in the body was refused for missing scopes. The
- *   MCP layer must still authorize each call ({@link authorizeMcpToolCall}): denials that
- *   scopes cannot fix (conditions, deny rules, unknown tools) pass here on purpose, to be
- *   answered inside MCP with the policy's reason.
- * - `unauthenticated` (401), `insufficient_scope` (403 step-up), `unavailable` (503, store
- *   down — fail closed), `error` (500).
- */
-export type McpGuardDecision =
-  | {
-      readonly kind: 'ok';
-      readonly auth: AuthContext;
-      /** The SDK `AuthInfo` to attach to the request (`req.auth`). */
-      readonly authInfo: McpAuthInfo;
-    }
-  | McpGuardRejection;
-
-/** The request guard every adapter runs at the HTTP edge of the MCP endpoint. */
-export interface McpGuard {
-  readonly middleware: McpAuthMiddleware;
-  check(request: McpGuardRequest): Promise<McpGuardDecision>;
-}
-
-interface ToolCall {
-  readonly name: string;
-  readonly args: Record<string, unknown> | undefined;
-}
-
-/** The `tools/call` requests in a JSON-RPC message or batch. */
-export function findToolCalls(body: unknown): ToolCall[] {
-  const calls: ToolCall[] = [];
-  if (Array.isArray(body)) for (const message of body) addToolCall(message, calls);
-  else addToolCall(body, calls);
-  return calls;
-}
-
-function addToolCall(message: unknown, calls: ToolCall[]): void {
-  if (typeof message !== 'object' || message === null) return;
-  const { method, params } = message as { method?: unknown; params?: unknown };
-  if (method !== 'tools/call' || typeof params !== 'object' || params === null) return;
-  const { name, arguments: args } = params as { name?: unknown; arguments?: unknown };
-  if (typeof name !== 'string') return;
-  calls.push({
-    name,
-    args:
-      typeof args === 'object' && args !== null && !Array.isArray(args)
-        ? (args as Record<string, unknown>)
-        : undefined,
-  });
-}
-
-function rejection(kind: McpGuardRejection['kind'], error: OAuthError): McpGuardRejection {
-  const response = errorResponse(error);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(response.headers))
-    headers[name] = typeof value === 'string' ? value : value.join(', ');
-  return { kind, status: response.status, headers, body: response.body ?? '', error };
-}
-
-function rejectionFor(error: unknown): McpGuardRejection {
-  if (!isOAuthError(error)) return rejection('error', new ServerError());
-  if (error.status === 401) return rejection('unauthenticated', error);
-  if (error.status === 503) return rejection('unavailable', error);
-  if (error.status >= 500) return rejection('error', error);
-  return rejection(error.status === 403 ? 'insufficient_scope' : 'error', error);
-}
-
-/**
- * Creates the MCP request guard from middleware options (or an existing
- * {@link McpAuthMiddleware}). Adapters call `check({ authorizationHeader, body })` for every
- * request to the MCP endpoint and only translate the result.
- *
- * For a `tools/call` whose denial scopes could fix, the answer is a 403 with
- * `WWW-Authenticate: Bearer error="insufficient_scope", scope="<granted ∪ missing>",
- * resource_metadata="…"` (MCP step-up). A 401 advertises `challengeScopes` plus, for a
- * `tools/call`, the scopes the tool's first allow rule requires.
- */
-export function createMcpGuard(
-  options: McpAuthMiddlewareOptions | McpAuthMiddleware,
-  guardOptions: McpGuardOptions = {},
-): McpGuard {
-  const middleware =
-    options instanceof McpAuthMiddleware ? options : new McpAuthMiddleware(options);
-  const policy = middleware.policy;
-  const requiredScopes = [...(guardOptions.requiredScopes ?? [])];
-  if (!requiredScopes.every((s) => typeof s === 'string' && s.length > 0)) {
-    throw new TypeError('createMcpGuard: requiredScopes must be an array of scope strings');
-  }
-  /** `challengeScopes` plus the scopes each called tool's first allow rule requires. */
-  const challengeScopeFor = (calls: readonly ToolCall[]): readonly string[] => {
-    const extra = calls.flatMap((c) => policy.requiredScopesFor(c.name));
-    return extra.length > 0
-      ? [...new Set([...middleware.challengeScopes, ...extra])]
-      : middleware.challengeScopes;
-  };
-  return {
-    middleware,
-    async check(request: McpGuardRequest): Promise<McpGuardDecision> {
-      const calls = findToolCalls(request.body);
-      let auth: AuthContext;
-      try {
-        // The 401 challenge's scopes are only computed when a 401 is built.
-        auth = await middleware.authenticateRequest(
-          request.authorizationHeader,
-          calls.length > 0 ? () => challengeScopeFor(calls) : undefined,
-        );
-      } catch (error) {
-        return rejectionFor(error);
-      }
-      // Scopes every request to this endpoint needs, whatever it calls.
-      const missing = requiredScopes.filter((scope) => !scopeCovers(auth.scopes, scope));
-      let firstReason: string | undefined =
-        missing.length > 0 ? 'The access token lacks a scope this endpoint requires' : undefined;
-      let firstDenied: ToolCall | undefined;
-      for (const call of calls) {
-        const decision = policy.evaluate({
-          tool: call.name,
-          scopes: auth.scopes,
-          claims: auth.claims,
-          args: call.args,
-          subject: auth.userId,
-          clientId: auth.clientId,
-          audit: false,
-        });
-        if (!decision.allowed && decision.missingScopes.length > 0) {
-          missing.push(...decision.missingScopes);
-          firstReason ??= decision.reason;
-          firstDenied ??= call;
-        }
-      }
-      if (missing.length > 0) {
-        // Record the refusal once in the audit log (the MCP layer never sees this call).
-        if (firstDenied) middleware.authorizeToolCall(firstDenied.name, auth, firstDenied.args);
-        const scope = [...new Set([...auth.scopes, ...missing])];
-        const reason = firstReason ?? 'insufficient scope';
-        return rejection(
-          'insufficient_scope',
-          new InsufficientScopeError(scope, reason, {
-            headers: { 'WWW-Authenticate': middleware.insufficientScopeChallenge(scope, reason) },
-          }),
-        );
-      }
-      // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
-      const token = extractBearerToken(request.authorizationHeader);
-      return { kind: 'ok', auth, authInfo: toAuthInfo(auth, token) };
-    },
-  };
-}
-
-/** Options of {@link createMcpGuard} beyond the middleware's. */
+/** Options of {@link createMcpGuard} (and of the Node and Fetch faces over it). */
 export interface McpGuardOptions {
+  /** Turns the bearer token into an `AuthContext` (`server.tokenVerifier`, `createAccessTokenVerifier()`). */
+  verifier: TokenVerifier;
+  /** The tool policy every `tools/call` is decided by. */
+  policy: PolicyEngine;
+  /** The RFC 9728 protected-resource metadata URL put in every challenge (`resource_metadata`). */
+  resourceMetadataUrl: string | URL;
+  /** Scopes every request needs (403 step-up without them); also advertised in 401s. */
+  requiredScopes?: readonly string[];
+  /** Scopes advertised in 401 challenges besides `requiredScopes`. Never `offline_access`. */
+  challengeScopes?: readonly string[];
+  /** Optional `realm` of the challenges. */
+  realm?: string;
+  /** Cap on JSON-RPC bodies, in bytes. Default 4 MiB (the MCP SDK's own limit). */
+  maxBodyBytes?: number;
   /**
-   * Scopes every request to the MCP endpoint needs, whatever it calls: a token without them
-   * gets a 403 `insufficient_scope` step-up challenge. Default: none (the policy decides).
+   * Deepest JSON nesting accepted in a body; deeper is a JSON-RPC parse error, found by a linear
+   * scan before `JSON.parse` runs. Default {@link DEFAULT_MAX_JSON_DEPTH} (64): MCP messages nest
+   * a handful of levels, tool arguments rarely more than ten.
    */
-  readonly requiredScopes?: readonly string[];
-}
-
-/** MCP `CallToolResult` for a refused call: `isError: true` and the reason as text. */
-export interface DeniedToolResult {
-  [key: string]: unknown;
-  content: { type: 'text'; text: string }[];
-  isError: true;
+  maxJsonDepth?: number;
+  /** Browser access: allowed `Origin`s (CORS) and `Host`s. Safe defaults, see {@link McpCorsOptions}. */
+  cors?: McpCorsOptions;
 }
 
 /**
- * The one denied result every adapter returns for a refused `tools/call` inside MCP:
+ * One request to the MCP endpoint as the guard sees it. The guard reads the headers first and
+ * calls `readBody` only for an authenticated caller, at most once.
+ */
+export interface McpGuardRequest {
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** A header value by lower-case name (repeated headers joined by `, `). */
+  header(name: string): string | undefined;
+  /** Every header name, lower-case (for the `Mcp-Param-*` rule). */
+  readonly headerNames: readonly string[];
+  /**
+   * Reads the raw body, at most `maxBytes` (more: reject with `PayloadTooLargeError`), or hands
+   * over a body a framework parser already parsed as `{ parsed }`.
+   */
+  readBody(maxBytes: number): Promise<Uint8Array | string | { parsed: unknown } | undefined>;
+}
+
+/** The guard's answer: forward the request to the MCP server, or write `response` as it is. */
+export type McpGuardOutcome =
+  | {
+      readonly ok: true;
+      /** The caller. */
+      readonly auth: AuthContext;
+      /** The MCP SDK `AuthInfo` for the transport (`req.auth`, `handleRequest(…, { authInfo })`). */
+      readonly authInfo: McpAuthInfo;
+      /** The parsed JSON-RPC body (`undefined` without one): pass it to the transport. */
+      readonly body: unknown;
+      /** Headers the MCP server's answer must carry (CORS for an allowed browser origin). */
+      readonly headers: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly ok: false;
+      /** 401, 403 (step-up, origin), 400 (parse error, header mismatch), 413, 503, 204 (preflight), or the guard's own JSON-RPC answer to a refused call (200). */
+      readonly response: AuthResponse;
+    };
+
+/** The MCP endpoint guard: one decision per request. */
+export interface McpGuard {
+  /** The body cap in bytes. */
+  readonly maxBodyBytes: number;
+  /** The authenticator and challenge builder (the manual API), for adapters that need it. */
+  readonly middleware: McpAuthMiddleware;
+  /**
+   * Decides one request: `Origin`/`Host` and preflight → authentication from the
+   * `Authorization` header (no body read before it) → `requiredScopes` → the body (capped,
+   * depth-limited parse) → the 2026-07-28 header rules → every `tools/call` in it. A refusal
+   * that scopes can fix is a 403 step-up asking for the scopes this request needs; any other
+   * refusal is answered here as the JSON-RPC result the client expects, so the call never
+   * reaches the server. Never rejects.
+   */
+  check(request: McpGuardRequest): Promise<McpGuardOutcome>;
+}
+
+function checkScopes(value: unknown, where: string): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every(isValidScopeToken)) {
+    throw new TypeError(`${where} must be an array of scope strings such as ["mcp:tools:read"]`);
+  }
+  return Object.freeze(value.filter((scope) => scope !== 'offline_access'));
+}
+
+function checkPositive(value: number, where: string): number {
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new TypeError(`${where} must be a positive integer`);
+  return value;
+}
+
+/** Checks the options every MCP guard face takes; `where` prefixes the TypeError. */
+function checkOptions(options: McpGuardOptions, where: string) {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${where}: options are required ({ verifier, policy, resourceMetadataUrl })`);
+  }
+  if (!(options.policy instanceof PolicyEngine)) {
+    throw new TypeError(`${where}: policy must be a PolicyEngine (e.g. createDefaultPolicies())`);
+  }
+  if (typeof (options.verifier as TokenVerifier | null)?.verify !== 'function') {
+    throw new TypeError(
+      `${where}: verifier must have verify(token), e.g. server.tokenVerifier or createAccessTokenVerifier()`,
+    );
+  }
+  const metadataUrl = options.resourceMetadataUrl;
+  if (typeof metadataUrl !== 'string' && !(metadataUrl instanceof URL)) {
+    throw new TypeError(
+      `${where}: resourceMetadataUrl is required (server.resourceMetadataUrl); MCP clients discover the authorization server through it`,
+    );
+  }
+  const requiredScopes = checkScopes(options.requiredScopes, `${where}: requiredScopes`);
+  const challengeScopes = checkScopes(options.challengeScopes, `${where}: challengeScopes`);
+  return {
+    requiredScopes,
+    challengeScopes: [...new Set([...challengeScopes, ...requiredScopes])],
+    maxBodyBytes: checkPositive(options.maxBodyBytes ?? DEFAULT_MAX_MCP_BODY_BYTES, `${where}: maxBodyBytes`),
+    maxJsonDepth: checkPositive(options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH, `${where}: maxJsonDepth`),
+  };
+}
+
+/** Adds `headers` to a response the guard answers itself. */
+function withHeaders(response: AuthResponse, headers: Readonly<Record<string, string>>): AuthResponse {
+  return Object.keys(headers).length === 0
+    ? response
+    : { ...response, headers: { ...response.headers, ...headers } };
+}
+
+/**
+ * Creates the MCP endpoint guard every adapter runs (Node: `createNodeMcpGuard`, Fetch:
+ * `createFetchMcpGuard`, Express/Koa `mcpGuard()`/`mcpAuth()`, fastmcp). The policy is enforced
+ * here, at the edge: a server mounted with the guard alone never runs a refused call.
+ *
+ * @throws TypeError at creation when an option is missing or malformed.
+ */
+export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard'): McpGuard {
+  const checked = checkOptions(options, where);
+  const { policy } = options;
+  const middleware = new McpAuthMiddleware({
+    verifier: options.verifier,
+    policy,
+    resourceMetadataUrl: options.resourceMetadataUrl,
+    challengeScopes: checked.challengeScopes,
+    realm: options.realm,
+  });
+  const origins = createOriginPolicy(options.cors, new URL(String(options.resourceMetadataUrl)), where);
+  const { maxBodyBytes, maxJsonDepth, requiredScopes } = checked;
+
+  const stepUp = (needed: readonly string[], reason: string): AuthResponse => {
+    const scope = [...new Set(needed)].filter((s) => s !== 'offline_access');
+    return errorResponse(
+      new InsufficientScopeError(scope, reason, {
+        headers: { 'WWW-Authenticate': middleware.insufficientScopeChallenge(scope, reason) },
+      }),
+    );
+  };
+
+  /** Decides every `tools/call` of an authenticated request's body. */
+  const decideCalls = (auth: AuthContext, body: unknown, era: ReturnType<typeof mcpEra>) => {
+    const calls = findToolCalls(body);
+    if (calls.length === 0) return undefined;
+    const needed: string[] = [...requiredScopes];
+    let stepUpReason: string | undefined;
+    const denied = new Map<ToolCall, DeniedToolResult>();
+    for (const call of calls) {
+      const decision = policy.evaluate({
+        tool: call.name,
+        scopes: auth.scopes,
+        claims: auth.claims,
+        args: call.args,
+        subject: auth.userId,
+        clientId: auth.clientId,
+      });
+      // The scopes this call uses or lacks: what a re-authorization must keep or add.
+      for (const scope of decision.requiredScopes)
+        if (scopeCovers(auth.scopes, scope)) needed.push(scope);
+      if (decision.allowed) continue;
+      if (decision.missingScopes.length > 0) {
+        needed.push(...decision.missingScopes);
+        stepUpReason ??= decision.reason;
+      } else denied.set(call, createDeniedToolResult(decision));
+    }
+    if (stepUpReason !== undefined) return stepUp(needed, stepUpReason);
+    return denied.size > 0 ? deniedCallsResponse(body, denied, era) : undefined;
+  };
+
+  const readParsed = async (request: McpGuardRequest): Promise<ParsedBody | AuthResponse> => {
+    const declared = Number(request.header('content-length') ?? '0');
+    if (Number.isFinite(declared) && declared > maxBodyBytes)
+      return errorResponse(new PayloadTooLargeError());
+    let raw: Awaited<ReturnType<McpGuardRequest['readBody']>>;
+    try {
+      raw = await request.readBody(maxBodyBytes);
+    } catch (error) {
+      return errorResponse(error);
+    }
+    if (raw !== undefined && typeof raw === 'object' && !(raw instanceof Uint8Array))
+      return { ok: true, value: raw.parsed };
+    return parseJsonBody(raw, maxJsonDepth);
+  };
+
+  const check = async (request: McpGuardRequest): Promise<McpGuardOutcome> => {
+    const method = request.method.toUpperCase();
+    const screened = origins.screen(method, request.header);
+    if (screened !== undefined) return { ok: false, response: screened };
+    const cors = origins.responseHeaders(request.header('origin'));
+    const refuse = (response: AuthResponse): McpGuardOutcome => ({
+      ok: false,
+      response: withHeaders(response, cors),
+    });
+    const authorization = request.header('authorization');
+    let auth: AuthContext;
+    try {
+      auth = await middleware.authenticateRequest(authorization);
+    } catch (error) {
+      return refuse(errorResponse(error));
+    }
+    const missing = requiredScopes.filter((scope) => !scopeCovers(auth.scopes, scope));
+    if (missing.length > 0)
+      return refuse(stepUp(requiredScopes, 'The access token lacks a scope this endpoint requires'));
+    let parsed: ParsedBody = NO_BODY;
+    if (!NO_BODY_METHODS.has(method)) {
+      const read = await readParsed(request);
+      if (!('ok' in read)) return refuse(read);
+      parsed = read;
+    }
+    if (!parsed.ok) return refuse(parseErrorResponse(parsed.reason, maxJsonDepth));
+    const body = parsed.value;
+    const era = mcpEra(request.header, body);
+    const mismatch = headerMismatch(request.header, request.headerNames, body, era);
+    if (mismatch !== undefined) return refuse(headerMismatchResponse(body, mismatch));
+    const refusal = decideCalls(auth, body, era);
+    if (refusal !== undefined) return refuse(refusal);
+    // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
+    const authInfo = toAuthInfo(auth, extractBearerToken(authorization));
+    return { ok: true, auth, authInfo, body, headers: cors };
+  };
+
+  return {
+    maxBodyBytes,
+    middleware,
+    check: (request) => check(request).catch((error: unknown) => ({ ok: false, response: errorResponse(error) })),
+  };
+}
+
+/**
+ * The one denied result every adapter returns for a refused `tools/call`:
  * `{ content: [{ type: 'text', text: 'Access denied (<code>): <reason>' }], isError: true }`.
  */
-export function createDeniedToolResult(
-  decision: Pick<PolicyDecision, 'code' | 'reason'>,
-): DeniedToolResult {
+export function createDeniedToolResult(decision: {
+  readonly code: string;
+  readonly reason: string;
+}): DeniedToolResult {
   return {
     content: [{ type: 'text', text: `Access denied (${decision.code}): ${decision.reason}` }],
     isError: true,
@@ -282,7 +365,8 @@ export type McpToolCallAuthorization =
 
 /**
  * Authorizes a `tools/call` inside the MCP layer (the SDK's `extra.authInfo`, fastmcp's
- * session…). Without a caller it is refused with code `unauthenticated`. Emits the audit event.
+ * session…), on the arguments the tool will receive. Without a caller it is refused with code
+ * `unauthenticated`. Emits the audit event.
  */
 export function authorizeMcpToolCall(
   policy: PolicyEngine,
@@ -294,12 +378,7 @@ export function authorizeMcpToolCall(
     return {
       allowed: false,
       decision: undefined,
-      result: {
-        content: [
-          { type: 'text', text: 'Access denied (unauthenticated): no authenticated caller' },
-        ],
-        isError: true,
-      },
+      result: createDeniedToolResult({ code: 'unauthenticated', reason: 'no authenticated caller' }),
     };
   const decision = policy.evaluate({
     tool,

@@ -4,28 +4,23 @@ import {
   PayloadTooLargeError,
 } from '../errors/oauth-error.js';
 import { PolicyEngine } from '../policy/engine.js';
-import { scopeCovers } from '../policy/scopes.js';
+import { isValidScopeToken, scopeCovers } from '../policy/scopes.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../server/form.js';
 import type { AuthRequest, AuthResponse } from '../server/http.js';
 import { errorResponse } from '../server/responses.js';
 import type { AuthContext, TokenVerifier } from './auth-context.js';
 import { extractBearerToken } from './bearer.js';
 import {
-  checkResourceMetadataUrl,
-  checkScopes,
-  checkVerifier,
-  createMcpEndpointGuard,
-  failedOutcome,
-  type McpEndpointGuardOptions,
-  NO_BODY_METHODS,
-  NO_JSON_BODY,
-  type ParsedJson,
-  parseJsonBody,
-} from './mcp-endpoint.js';
-import { type McpAuthInfo, toAuthInfo } from './mcp-guard.js';
+  createMcpGuard,
+  type McpAuthInfo,
+  type McpGuardOptions,
+  type McpGuardRequest,
+  toAuthInfo,
+} from './mcp-guard.js';
 import { McpAuthMiddleware } from './middleware.js';
 
-export { DEFAULT_MAX_MCP_BODY_BYTES } from './mcp-endpoint.js';
+/** Methods without a body: the Node conversion never reads theirs. */
+const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
 
 // The one conversion between Node's http request/response and core's AuthRequest/AuthResponse.
 // Every Node framework adapter (Express, Koa, …) goes through it, so adapters stay glue.
@@ -444,10 +439,10 @@ export function createNodeAuthorizationHandler(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Resource side: the MCP endpoint. Decisions come from McpAuthMiddleware / createMcpGuard; this
-// only reads the Node request and hands back core's answer.
+// Resource side: the MCP endpoint. Every decision is core's `createMcpGuard`; this only reads the
+// Node request (headers first, the body only when the guard asks for it) and hands back its answer.
 
-/** What {@link createNodeBearerAuth} and {@link createNodeMcpGuard} resolve to. */
+/** What {@link createNodeBearerAuth} resolves to. */
 export type NodeAuthOutcome =
   | {
       readonly ok: true;
@@ -458,7 +453,7 @@ export type NodeAuthOutcome =
     }
   | {
       readonly ok: false;
-      /** Core's 401 / 403 / 413 / 5xx answer, to write with {@link writeNodeResponse}. */
+      /** Core's answer, to write with {@link writeNodeResponse}. */
       readonly response: AuthResponse;
     };
 
@@ -482,26 +477,32 @@ export interface NodeBearerAuthOptions {
   realm?: string;
 }
 
-/**
- * Options of {@link createNodeMcpGuard}: `verifier`, `policy`, `resourceMetadataUrl`,
- * `challengeScopes?`, `realm?` and `maxBodyBytes?` (default {@link DEFAULT_MAX_MCP_BODY_BYTES},
- * 4 MiB, the MCP SDK's own limit).
- */
-export interface NodeMcpGuardOptions extends McpEndpointGuardOptions {}
+/** Options of {@link createNodeMcpGuard}: the guard's options (`McpGuardOptions`). */
+export interface NodeMcpGuardOptions extends McpGuardOptions {}
 
-function authorizationHeader(request: NodeRequestLike): string | undefined {
-  // Node lower-cases header names; only this one is needed (no copy of every header).
-  const value = request.headers['authorization'];
+/** What the Node MCP guard is given besides the request. */
+export interface NodeGuardCallOptions {
+  /**
+   * A body another middleware already read, kept outside `req.body` (Koa:
+   * `ctx.request.body`). Used only when the stream has been consumed.
+   */
+  preread?: unknown;
+  /** The response: an allowed request gets the guard's headers (CORS) set on it before the MCP server writes. */
+  response?: Pick<NodeResponseLike, 'setHeader'>;
+}
+
+/** A Node request's header by lower-case name (repeated values joined by `, `). */
+function nodeHeader(request: NodeRequestLike, name: string): string | undefined {
+  const value = request.headers[name];
   if (value === undefined || typeof value === 'string') return value;
   return value.join(', ');
 }
 
 /**
  * Bearer authentication for a Node request (`requireAuth()` of the Node adapters). Reads the
- * token from the `Authorization` header only (never `?access_token=`, SECURITY-CASES 37),
- * verifies it and checks `requiredScopes`. Refusals are core's responses: 401 with
- * `WWW-Authenticate: Bearer resource_metadata="…", scope="…"` (SECURITY-CASES 38, 40), 403
- * `insufficient_scope` with scope = granted ∪ missing (39), 503 when the store is down (39).
+ * token from the `Authorization` header only, verifies it and checks `requiredScopes`: 401 with
+ * `WWW-Authenticate: Bearer resource_metadata="…"`, 403 `insufficient_scope`, 503 when the
+ * store is down. It decides no tool call: use {@link createNodeMcpGuard} for an MCP endpoint.
  *
  * @throws TypeError at creation when an option is missing or malformed.
  */
@@ -512,96 +513,89 @@ export function createNodeBearerAuth(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${where}: options are required ({ verifier, resourceMetadataUrl })`);
   }
-  const requiredScopes = checkScopes(options.requiredScopes, `${where}: requiredScopes`);
+  const requiredScopes = options.requiredScopes ?? [];
+  if (!Array.isArray(requiredScopes) || !requiredScopes.every(isValidScopeToken))
+    throw new TypeError(`${where}: requiredScopes must be an array of scope strings such as ["mcp:tools:read"]`);
+  if (options.resourceMetadataUrl === undefined)
+    throw new TypeError(`${where}: resourceMetadataUrl is required (server.resourceMetadataUrl)`);
   const middleware = new McpAuthMiddleware({
-    verifier: checkVerifier(options.verifier, where),
+    verifier: options.verifier,
     // No tool decisions here: only authentication and the challenges.
     policy: new PolicyEngine(),
-    resourceMetadataUrl: checkResourceMetadataUrl(options.resourceMetadataUrl, where),
+    resourceMetadataUrl: options.resourceMetadataUrl,
     challengeScopes: requiredScopes,
     realm: options.realm,
   });
   return async (request) => {
-    const header = authorizationHeader(request);
+    const header = nodeHeader(request, 'authorization');
     let auth: AuthContext;
     try {
       auth = await middleware.authenticateRequest(header);
     } catch (error) {
-      return failedOutcome(error);
+      return { ok: false, response: errorResponse(error) };
     }
     const missing = requiredScopes.filter((scope) => !scopeCovers(auth.scopes, scope));
     if (missing.length > 0) {
-      const scope = [...new Set([...auth.scopes, ...missing])];
       const reason = 'The access token lacks a scope this endpoint requires';
-      return failedOutcome(
-        new InsufficientScopeError(scope, reason, {
-          headers: { 'WWW-Authenticate': middleware.insufficientScopeChallenge(scope, reason) },
-        }),
-      );
+      return {
+        ok: false,
+        response: errorResponse(
+          new InsufficientScopeError(requiredScopes, reason, {
+            headers: {
+              'WWW-Authenticate': middleware.insufficientScopeChallenge(requiredScopes, reason),
+            },
+          }),
+        ),
+      };
     }
     return { ok: true, auth, authInfo: toAuthInfo(auth, extractBearerToken(header)) };
   };
 }
 
-/**
- * The JSON body of a Node request: synchronous when a body parser already ran, else a promise.
- * Throws (or rejects with) `PayloadTooLargeError` / `InvalidRequestError` like
- * {@link readNodeBody}. Not an `async` function, so the common stream read costs one promise.
- */
-function readNodeJson(
-  request: NodeRequestLike,
-  options: ReadNodeBodyOptions & { maxBytes: number },
-): ParsedJson | Promise<ParsedJson> {
-  if (isConsumed(request)) {
-    const parsed = options.preread ?? request.body;
-    // A JSON parser (express.json(), koa-bodyparser) already ran: use its result as it is.
-    if (typeof parsed === 'object' && parsed !== null && !(parsed instanceof Uint8Array)) {
-      return { ok: true, value: parsed };
-    }
-    return parseJsonBody(
-      capped(reencodeParsedBody(parsed, request.headers['content-type']), options.maxBytes),
-    );
-  }
-  const declared = Number(request.headers['content-length'] ?? '0');
-  if (Number.isFinite(declared) && declared > options.maxBytes) throw new PayloadTooLargeError();
-  const body =
-    typeof request.on === 'function' && typeof request.removeListener === 'function'
-      ? readEvents(request as EventedRequest, options.maxBytes)
-      : readStream(request as AsyncIterable<unknown>, options.maxBytes);
-  return body.then(parseJsonBody);
+/** Core's view of a Node request for the MCP guard: headers now, the body only on demand. */
+function nodeGuardRequest(request: NodeRequestLike, preread: unknown): McpGuardRequest {
+  return {
+    method: request.method ?? 'GET',
+    header: (name) => nodeHeader(request, name),
+    get headerNames() {
+      return Object.keys(request.headers);
+    },
+    async readBody(maxBytes) {
+      if (isConsumed(request)) {
+        const parsed = preread ?? request.body;
+        // A JSON parser (express.json(), koa-bodyparser) already ran: use its result as it is.
+        if (typeof parsed === 'object' && parsed !== null && !(parsed instanceof Uint8Array))
+          return { parsed };
+        return capped(reencodeParsedBody(parsed, request.headers['content-type']), maxBytes);
+      }
+      return typeof request.on === 'function' && typeof request.removeListener === 'function'
+        ? readEvents(request as EventedRequest, maxBytes)
+        : readStream(request as AsyncIterable<unknown>, maxBytes);
+    },
+  };
 }
 
 /**
- * The MCP endpoint guard for Node (`mcpGuard()` of the Node adapters): reads and parses the
- * JSON-RPC body (or takes the one `express.json()` / a Koa body parser already parsed) and runs
- * core's `createMcpGuard()`. A `tools/call` whose denial scopes can fix is refused at the HTTP
- * edge with 403 `insufficient_scope` and a step-up challenge whose `scope` is granted ∪ missing;
- * a denial scopes cannot fix passes (`ok`) to be answered inside MCP with the policy's reason.
- * Unauthenticated → 401 with `resource_metadata`; store down → 503; body too large → 413;
- * unparseable JSON from an authenticated caller → JSON-RPC parse error (400).
+ * The MCP endpoint guard for Node (`mcpGuard()` of the Node adapters, fastmcp): core's
+ * `createMcpGuard` over a Node request. The token is checked from the `Authorization` header
+ * before the body is touched — an unauthenticated request gets its 401 and its body is never
+ * read; then the body is read (capped, or taken from a body parser that already ran), and every
+ * `tools/call` is decided at the edge: 403 step-up when scopes would help, the JSON-RPC denied
+ * result otherwise. A refused call never reaches the MCP server.
  *
  * @throws TypeError at creation when an option is missing or malformed.
  */
 export function createNodeMcpGuard(
   options: NodeMcpGuardOptions,
-): (request: NodeRequestLike, readOptions?: { preread?: unknown }) => Promise<NodeGuardOutcome> {
-  const guard = createMcpEndpointGuard(options, 'mcpGuard');
-  const maxBytes = guard.maxBodyBytes;
-  // Plain functions and `.then` rather than nested `async` ones: a protected call goes through
-  // this for every request, and each `async` layer costs a promise and microtask hops.
-  return (request, readOptions) => {
-    const method = request.method ?? 'GET';
-    if (NO_BODY_METHODS.has(method) || NO_BODY_METHODS.has(method.toUpperCase())) {
-      return guard.decide(authorizationHeader(request), NO_JSON_BODY);
-    }
-    let parsed: ParsedJson | Promise<ParsedJson>;
-    try {
-      parsed = readNodeJson(request, { maxBytes, preread: readOptions?.preread });
-    } catch (error) {
-      return Promise.resolve(failedOutcome(error));
-    }
-    if (!(parsed instanceof Promise)) return guard.decide(authorizationHeader(request), parsed);
-    return parsed.then((json) => guard.decide(authorizationHeader(request), json), failedOutcome);
+): (request: NodeRequestLike, callOptions?: NodeGuardCallOptions) => Promise<NodeGuardOutcome> {
+  const guard = createMcpGuard(options, 'mcpGuard');
+  return async (request, callOptions) => {
+    const outcome = await guard.check(nodeGuardRequest(request, callOptions?.preread));
+    if (!outcome.ok) return outcome;
+    const response = callOptions?.response;
+    if (response !== undefined)
+      for (const [name, value] of Object.entries(outcome.headers)) response.setHeader(name, value);
+    return { ok: true, auth: outcome.auth, authInfo: outcome.authInfo, body: outcome.body };
   };
 }
 
@@ -613,25 +607,26 @@ export interface NodeMcpAuthOptions {
     readonly resourceMetadataUrl: string;
     readonly tokenVerifier: TokenVerifier;
   };
-  /** The tool policy; when given, {@link NodeMcpAuth.protect} is the MCP guard. */
-  policy?: PolicyEngine;
+  /** The tool policy every `tools/call` on the MCP endpoint is decided by (required: the guard fails closed). */
+  policy: PolicyEngine;
   /** Scopes every MCP request needs (and that 401 challenges advertise). */
   requiredScopes?: readonly string[];
+  /** Browser access to the MCP endpoint (allowed origins and hosts). */
+  cors?: McpGuardOptions['cors'];
+  /** Deepest JSON nesting accepted in an MCP body (default 64). */
+  maxJsonDepth?: number;
 }
 
 /** Everything a Node adapter's `mcpAuth()` wires, framework-free. */
 export interface NodeMcpAuth {
   /** The authorization server's endpoints. */
   readonly routes: NodeAuthorizationHandler;
-  /** Bearer authentication with the server's verifier (`requireAuth`). */
+  /** Bearer authentication with the server's verifier (`requireAuth`), for other routes. */
   readonly authenticate: (request: NodeRequestLike) => Promise<NodeAuthOutcome>;
-  /**
-   * What guards the MCP endpoint: the MCP guard when a policy was given, else `authenticate`
-   * (then `body` is `undefined` and the stream is left unread for the transport).
-   */
+  /** The MCP endpoint guard (`createNodeMcpGuard`) with the server's verifier and URLs. */
   readonly protect: (
     request: NodeRequestLike,
-    readOptions?: { preread?: unknown },
+    callOptions?: NodeGuardCallOptions,
   ) => Promise<NodeGuardOutcome>;
   /** The MCP endpoint's path: the path of the server's `resource` URL (e.g. `/mcp`). */
   readonly path: string;
@@ -639,31 +634,33 @@ export interface NodeMcpAuth {
 
 /**
  * Wires one authorization server for a Node framework adapter's `mcpAuth()`: its routes, bearer
- * authentication and the MCP endpoint's protection, all from the server's own verifier and URLs.
+ * authentication and the MCP endpoint's guard, all from the server's own verifier and URLs.
  *
- * @throws TypeError when `server` is not a `createAuthorizationServer()` result or an option is
- * malformed.
+ * @throws TypeError when `server` is not a `createAuthorizationServer()` result, `policy` is
+ * missing, or an option is malformed.
  */
 export function createNodeMcpAuth(options: NodeMcpAuthOptions): NodeMcpAuth {
   const server = (options as Partial<NodeMcpAuthOptions> | undefined)?.server;
   if (typeof server?.resource !== 'string' || typeof server.resourceMetadataUrl !== 'string') {
     throw new TypeError('mcpAuth: server must be the result of createAuthorizationServer()');
   }
+  if (!(options.policy instanceof PolicyEngine)) {
+    throw new TypeError(
+      'mcpAuth: policy is required (a PolicyEngine, e.g. createDefaultPolicies()): the MCP endpoint decides every tool call itself',
+    );
+  }
   const base = { verifier: server.tokenVerifier, resourceMetadataUrl: server.resourceMetadataUrl };
   const requiredScopes = options.requiredScopes ?? [];
-  const authenticate = createNodeBearerAuth({ ...base, requiredScopes });
-  const guard = options.policy
-    ? createNodeMcpGuard({ ...base, policy: options.policy, requiredScopes })
-    : undefined;
   return {
     routes: createNodeAuthorizationHandler(server),
-    authenticate,
-    protect:
-      guard ??
-      (async (request) => {
-        const outcome = await authenticate(request);
-        return outcome.ok ? { ...outcome, body: undefined } : outcome;
-      }),
+    authenticate: createNodeBearerAuth({ ...base, requiredScopes }),
+    protect: createNodeMcpGuard({
+      ...base,
+      policy: options.policy,
+      requiredScopes,
+      cors: options.cors,
+      maxJsonDepth: options.maxJsonDepth,
+    }),
     path: new URL(server.resource).pathname,
   };
 }

@@ -1,0 +1,140 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NodeGuardCallOptions, NodeGuardOutcome, NodeRequestLike } from '@mcp-auth/core';
+
+// fastmcp's HTTP server (mcp-proxy) reads and parses the MCP endpoint's body itself and only
+// then calls `authenticate(req)`. To authenticate before a byte is read, core's guard starts on
+// Node's `http.server.request.start` diagnostics channel, which fires just before the server's
+// 'request' listeners run: the stream is paused there, and only resumed for mcp-proxy once the
+// guard has authenticated the caller and asks for the body (it sees the same `data` events as
+// mcp-proxy). A refused caller's bytes are dropped as they arrive, never buffered or parsed,
+// and mcp-proxy is handed the JSON `null` so that it goes straight on to `authenticate`, which
+// throws the guard's answer.
+const REQUEST_START = 'http.server.request.start';
+const NULL_BODY = Buffer.from('null');
+
+type NodeGuard = (
+  request: NodeRequestLike,
+  options?: NodeGuardCallOptions,
+) => Promise<NodeGuardOutcome>;
+
+/** Runs core's MCP guard on every request to one path as it arrives. */
+export class EdgeGuard {
+  readonly #guard: NodeGuard;
+  readonly #outcomes = new WeakMap<object, Promise<NodeGuardOutcome>>();
+  #path: string | undefined;
+  #subscribed = false;
+
+  constructor(guard: NodeGuard) {
+    this.#guard = guard;
+  }
+
+  readonly #onRequest = (message: unknown): void => {
+    const { request, response } = (message ?? {}) as {
+      request?: IncomingMessage;
+      response?: ServerResponse;
+    };
+    if (request === undefined || !this.#matches(request.url)) return;
+    this.#outcomes.set(request, this.#run(request, response));
+  };
+
+  #run(request: IncomingMessage, response: ServerResponse | undefined): Promise<NodeGuardOutcome> {
+    let bodyRead = false;
+    // Held until the guard asks for the body (after authentication), or refuses without it.
+    request.pause();
+    const requestLike: NodeRequestLike = {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      on(event, listener) {
+        request.on(event, listener as (...args: unknown[]) => void);
+        if (event === 'data' && !bodyRead) {
+          bodyRead = true;
+          resumeWithConsumer(request, 1);
+        }
+        return requestLike;
+      },
+      removeListener(event, listener) {
+        request.removeListener(event, listener as (...args: unknown[]) => void);
+        return requestLike;
+      },
+      [Symbol.asyncIterator]: () => request[Symbol.asyncIterator](),
+    };
+    const outcome = this.#guard(requestLike, response ? { response } : {});
+    return outcome.then((result) => {
+      if (!bodyRead) dropBody(request);
+      return result;
+    });
+  }
+
+  #matches(url: string | undefined): boolean {
+    // The same normalisation as mcp-proxy's endpoint match.
+    try {
+      return new URL(url ?? '', 'http://localhost').pathname === this.#path;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Starts guarding requests to `path` (the MCP endpoint). */
+  start(path: string): void {
+    this.#path = path;
+    if (this.#subscribed) return;
+    subscribe(REQUEST_START, this.#onRequest);
+    this.#subscribed = true;
+  }
+
+  /** Stops guarding. */
+  stop(): void {
+    if (!this.#subscribed) return;
+    unsubscribe(REQUEST_START, this.#onRequest);
+    this.#subscribed = false;
+  }
+
+  /** The guard's answer for `request`, or undefined when it did not pass through the channel. */
+  outcome(request: object): Promise<NodeGuardOutcome> | undefined {
+    return this.#outcomes.get(request);
+  }
+}
+
+/**
+ * A refused request's body is dropped chunk by chunk (never kept); whoever reads the stream
+ * sees the JSON `null` instead, so that mcp-proxy goes on to `authenticate` without a parse error.
+ */
+function dropBody(request: IncomingMessage): void {
+  const emit = request.emit;
+  let replaced = false;
+  request.emit = function (this: IncomingMessage, event: string | symbol, ...args: unknown[]) {
+    if (event === 'data') {
+      if (replaced) return true;
+      replaced = true;
+      return emit.call(this, 'data', NULL_BODY);
+    }
+    if (event === 'end' && !replaced) {
+      replaced = true;
+      emit.call(this, 'data', NULL_BODY);
+    }
+    return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
+  } as typeof request.emit;
+  resumeWithConsumer(request, 0);
+}
+
+/**
+ * Resumes the held stream once mcp-proxy listens to it too (it may attach its `data` listener
+ * after the guard decided), so that it never misses a chunk or the end.
+ */
+function resumeWithConsumer(request: IncomingMessage, ownListeners: number): void {
+  if (request.listenerCount('data') > ownListeners) {
+    request.resume();
+    return;
+  }
+  const on = request.on;
+  request.on = function (this: IncomingMessage, event: string | symbol, listener: never) {
+    const result = on.call(this, event, listener);
+    if (event === 'data') {
+      request.on = on;
+      request.resume();
+    }
+    return result;
+  } as typeof request.on;
+}
