@@ -52,6 +52,12 @@ export function checkRedirectUri(uri: unknown): string | undefined {
     return 'must not contain user information';
   }
   if (hasDotSegment(uri)) return 'must not contain dot segments';
+  if (scheme === 'https:' || scheme === 'http:') {
+    // The host ends up in the pages' CSP (form-action): only DNS names and IP literals, so
+    // `;`, `,`, quotes or spaces can never add a directive (issue 12 §5).
+    if (!SAFE_HOST.test(url.hostname)) return 'has a forbidden character in its host';
+    if (!hasCanonicalPort(uri)) return 'must have a port from 1 to 65535 without leading zeros';
+  }
   if (scheme === 'https:') {
     if (!url.hostname) return 'must have a host';
     return undefined;
@@ -80,8 +86,22 @@ function hasDotSegment(uri: string): boolean {
   return path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
 }
 
-// A loopback http URI split around its port: scheme+host, then everything after the port.
-const LOOPBACK = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(?::\d{1,5})?(\/[\s\S]*)?$/;
+// A DNS name (labels of letters, digits, `-`, `_`) or a bracketed IPv6 literal.
+const SAFE_HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])$/i;
+
+// The raw authority's port, if any, must be canonical: 1-65535, no leading zero, not empty.
+function hasCanonicalPort(uri: string): boolean {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(uri)?.[1] ?? '';
+  const port = /\]?:([^:\]]*)$/.exec(authority.replace(/^\[[^\]]*\]/, ']'));
+  return port === null || isCanonicalPort(port[1]!);
+}
+
+function isCanonicalPort(text: string): boolean {
+  return /^[1-9]\d{0,4}$/.test(text) && Number(text) <= 65_535;
+}
+
+// A loopback http URI split around its port: scheme+host, the port, then what follows it.
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(?::(\d{1,5}))?(\/[\s\S]*)?$/;
 
 /**
  * True when `requested` matches `registered` exactly (simple string comparison, RFC 6749
@@ -94,17 +114,31 @@ export function redirectUriMatches(registered: string, requested: string): boole
   const a = LOOPBACK.exec(registered);
   const b = LOOPBACK.exec(requested);
   if (!a || !b) return false;
-  return a[1] === b[1] && (a[2] ?? '') === (b[2] ?? '');
+  // The requested port must be a real one in canonical form (`:99999`, `:09999` never match).
+  if (b[2] !== undefined && !isCanonicalPort(b[2])) return false;
+  return a[1] === b[1] && (a[3] ?? '') === (b[3] ?? '');
 }
 
-/** Where a redirect URI sends the browser, for display and CSP: its origin, or its scheme. */
+// A CSP source expression that cannot end the directive or add a keyword.
+const SAFE_CSP_SOURCE =
+  /^(?:https?:\/\/(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?|[a-z][a-z0-9+.-]*:)$/i;
+
+/**
+ * Where a redirect URI sends the browser, for display and CSP: its origin, or its scheme.
+ * The CSP source is `'none'` unless it is a plain origin or scheme, so a host registered
+ * before host characters were checked can still never inject a directive.
+ */
 export function redirectTarget(uri: string): { display: string; cspSource: string } {
+  const safe = (source: string) => (SAFE_CSP_SOURCE.test(source) ? source : "'none'");
   try {
     const url = new URL(uri);
     if (url.protocol === 'https:' || url.protocol === 'http:') {
-      return { display: url.host, cspSource: url.origin };
+      return { display: url.host, cspSource: safe(url.origin) };
     }
-    return { display: url.protocol + (url.host ? `//${url.host}` : ''), cspSource: url.protocol };
+    return {
+      display: url.protocol + (url.host ? `//${url.host}` : ''),
+      cspSource: safe(url.protocol),
+    };
   } catch {
     return { display: 'an unknown location', cspSource: "'none'" };
   }
