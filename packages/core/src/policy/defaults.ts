@@ -1,11 +1,22 @@
 import { PolicyEngine } from './engine.js';
-import type { PolicyEngineOptions, PolicyRule } from './types.js';
+import type { PolicyEngineOptions, PolicyRule, ScopeHierarchyDeclaration } from './types.js';
+
+/**
+ * The default scope hierarchy: `mcp:tools:admin` ⊇ `mcp:tools:write` ⊇ `mcp:tools:read` (a
+ * token with admin may call the writing and reading tools; MCP 2026-07-28 requires servers to
+ * honour such hierarchies — SEP-2350).
+ */
+export const defaultScopeHierarchy: ScopeHierarchyDeclaration = Object.freeze({
+  'mcp:tools:admin': Object.freeze(['mcp:tools:write']),
+  'mcp:tools:write': Object.freeze(['mcp:tools:read']),
+});
 
 /**
  * The default rules: `read_*`/`get_*`/`list_*`/`search_*` need `mcp:tools:read`;
  * `write_*`/`send_*`/`create_*`/`update_*` need `mcp:tools:write`; `delete_*`/`admin_*` need
  * `mcp:tools:admin`; any other tool needs `mcp:tools:*` (which, as a granted wildcard, also
- * covers the three scopes above).
+ * covers the three scopes above). With {@link defaultScopeHierarchy}, a broader one of the
+ * three covers the narrower ones.
  */
 export const defaultPolicyRules: readonly PolicyRule[] = Object.freeze([
   Object.freeze({
@@ -34,9 +45,13 @@ export const defaultPolicyRules: readonly PolicyRule[] = Object.freeze([
   }),
 ]);
 
-/** A {@link PolicyEngine} holding {@link defaultPolicyRules}; add your own rules after. */
+/**
+ * A {@link PolicyEngine} holding {@link defaultPolicyRules} and {@link defaultScopeHierarchy};
+ * add your own rules (and hierarchy edges) after.
+ */
 export function createDefaultPolicies(options: PolicyEngineOptions = {}): PolicyEngine {
   const engine = new PolicyEngine(options);
+  engine.addScopeHierarchy(defaultScopeHierarchy);
   engine.addRules(defaultPolicyRules);
   return engine;
 }

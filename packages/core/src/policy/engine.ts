@@ -9,7 +9,7 @@ import {
   type ScopeInterner,
 } from './rule.js';
 import type { ParsedPattern } from './pattern.js';
-import { scopeCovers } from './scopes.js';
+import { OFFLINE_ACCESS, ScopeHierarchy } from './scopes.js';
 import type {
   PolicyConditionInput,
   PolicyDecision,
@@ -23,13 +23,16 @@ import type {
   PolicyRule,
   PolicySubject,
   RuleExplanation,
+  ScopeCoverage,
+  ScopeHierarchyDeclaration,
   ScopeRequirement,
 } from './types.js';
 
 const EMPTY: readonly string[] = Object.freeze([]);
 const EMPTY_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_RULES: readonly number[] = Object.freeze([]);
-const DOC_KEYS = new Set(['$schema', 'version', 'rules']);
+const NO_COVERAGE: readonly ScopeCoverage[] = Object.freeze([]);
+const DOC_KEYS = new Set(['$schema', 'version', 'scopeHierarchy', 'rules']);
 const INVALID_NAME_REASON =
   'the tool name is not a valid tool name ([A-Za-z0-9_.-]{1,128}); denied without matching';
 
@@ -76,13 +79,22 @@ function auditToolName(tool: unknown): string {
   return tool.slice(0, 128).replace(/[^A-Za-z0-9_.-]/g, '?');
 }
 
-function missingFor(rule: CompiledRule, granted: readonly string[]): readonly string[] {
+/**
+ * What `granted` lacks for `rule`, minimized: no scope the grant already covers, and none that
+ * another missing one covers (with admin ⊇ write ⊇ read, a rule needing write and read asks
+ * a scope-less caller for write only). For `anyOf`, the first alternative.
+ */
+function missingFor(
+  rule: CompiledRule,
+  granted: readonly string[],
+  h: ScopeHierarchy,
+): readonly string[] {
   if (rule.mode === 'all') {
-    const missing = rule.scopes.filter((s) => !scopeCovers(granted, s));
-    return missing.length === 0 ? EMPTY : missing;
+    const missing = rule.scopes.filter((s) => !h.covers(granted, s));
+    return missing.length === 0 ? EMPTY : missing.length === 1 ? missing : h.minimize(missing);
   }
   if (rule.mode === 'any') {
-    for (const s of rule.scopes) if (scopeCovers(granted, s)) return EMPTY;
+    for (const s of rule.scopes) if (h.covers(granted, s)) return EMPTY;
     return [rule.scopes[0]!];
   }
   return EMPTY;
@@ -91,24 +103,38 @@ function missingFor(rule: CompiledRule, granted: readonly string[]): readonly st
 const hasWildcard = (scopes: readonly string[]) => scopes.some((s) => s.endsWith(':*'));
 
 /**
- * Least privilege for step-up: a missing set without `:*` wildcards beats one with them, then
+ * Least privilege for step-up: a missing set without `:*` wildcards beats one with them; then
+ * a set the other one covers (through the hierarchy: `[read]` beats `[admin]`) beats it; then
  * the smaller set wins; on a tie the earlier rule stays.
  */
-function isNarrower(candidate: readonly string[], best: readonly string[]): boolean {
+function isNarrower(
+  candidate: readonly string[],
+  best: readonly string[],
+  h: ScopeHierarchy,
+): boolean {
   const a = hasWildcard(candidate);
   const b = hasWildcard(best);
   if (a !== b) return b;
+  if (h.size > 0) {
+    const bestCoversCandidate = candidate.every((s) => h.covers(best, s));
+    const candidateCoversBest = best.every((s) => h.covers(candidate, s));
+    if (bestCoversCandidate !== candidateCoversBest) return bestCoversCandidate;
+  }
   return candidate.length < best.length;
 }
 
-function scopesSatisfied(rule: CompiledRule, granted: readonly string[]): boolean {
+function scopesSatisfied(
+  rule: CompiledRule,
+  granted: readonly string[],
+  h: ScopeHierarchy,
+): boolean {
   const scopes = rule.scopes;
   if (rule.mode === 'all') {
-    for (let i = 0; i < scopes.length; i++) if (!scopeCovers(granted, scopes[i]!)) return false;
+    for (let i = 0; i < scopes.length; i++) if (!h.covers(granted, scopes[i]!)) return false;
     return true;
   }
   if (rule.mode === 'any') {
-    for (let i = 0; i < scopes.length; i++) if (scopeCovers(granted, scopes[i]!)) return true;
+    for (let i = 0; i < scopes.length; i++) if (h.covers(granted, scopes[i]!)) return true;
     return false;
   }
   return true;
@@ -217,6 +243,7 @@ export class PolicyEngine {
   #dirty = false;
   readonly #cache: BoundedCache<readonly number[]>;
   #listeners: ((event: PolicyDecisionEvent) => void)[] = [];
+  #hierarchy: ScopeHierarchy = ScopeHierarchy.EMPTY;
 
   constructor(options: PolicyEngineOptions = {}) {
     if (options === null || typeof options !== 'object')
@@ -254,6 +281,9 @@ export class PolicyEngine {
     if (doc.version !== 1) problems.push({ pointer: '/version', message: '"version" must be 1' });
     if (doc.$schema !== undefined && typeof doc.$schema !== 'string')
       problems.push({ pointer: '/$schema', message: '"$schema" must be a string' });
+    let hierarchy: ScopeHierarchy | undefined;
+    if (doc.scopeHierarchy !== undefined)
+      hierarchy = ScopeHierarchy.EMPTY.compile(doc.scopeHierarchy, '/scopeHierarchy', problems);
     const compiled: { rule: CompiledRule; patterns: readonly ParsedPattern[] }[] = [];
     if (!Array.isArray(doc.rules)) {
       problems.push({ pointer: '/rules', message: '"rules" must be an array' });
@@ -272,14 +302,19 @@ export class PolicyEngine {
       });
     }
     if (problems.length > 0) throw new PolicyValidationError(problems, 'Invalid policy document');
+    if (hierarchy !== undefined) engine.#hierarchy = hierarchy;
     for (const c of compiled) engine.#install(c.rule, c.patterns);
     return engine;
   }
 
-  /** The normalized JSON document; `PolicyEngine.fromJSON(engine.toJSON())` is equivalent. */
+  /**
+   * The normalized JSON document; `PolicyEngine.fromJSON(engine.toJSON())` is equivalent.
+   * `scopeHierarchy` is present when the engine has one.
+   */
   toJSON(): PolicyDocument {
     return {
       version: 1,
+      ...(this.#hierarchy.size > 0 ? { scopeHierarchy: this.#hierarchy.toJSON() } : {}),
       rules: this.#rules.map((rule) => {
         const json = ruleToJson(rule);
         if (!json)
@@ -328,6 +363,53 @@ export class PolicyEngine {
     if (problems.length > 0) throw new PolicyValidationError(problems, 'Invalid rules');
     for (const c of compiled) this.#install(c.rule, c.patterns);
     return compiled.map((c) => c.rule.id);
+  }
+
+  /**
+   * Declares that broader scopes imply narrower ones (MCP 2026-07-28 authorization, "Step-Up
+   * Authorization Flow": servers MUST account for scope hierarchies — SEP-2350). Transitive;
+   * merged with what was declared before (children are added per parent). Used by every
+   * decision, by `missingScopes` (the 403 step-up), `requiredScopesFor` (the 401),
+   * `visibleTools`/`isVisible`, `coversScope`/`expandScopes` (consent) and `explain`.
+   *
+   * ```ts
+   * policy.addScopeHierarchy({
+   *   'mcp:tools:admin': ['mcp:tools:write'],
+   *   'mcp:tools:write': ['mcp:tools:read'],
+   * });
+   * policy.coversScope(['mcp:tools:admin'], 'mcp:tools:read'); // true
+   * ```
+   *
+   * Throws {@link PolicyValidationError} (a `TypeError`) and changes nothing when a scope is not
+   * an RFC 6749 scope token, is `offline_access` (SEP-2207), or the result has a cycle (the
+   * message names it: `a → b → a`). `:*` wildcard grants keep working and compose with the
+   * hierarchy: a granted `mcp:*` covers what `mcp:tools:admin` implies.
+   */
+  addScopeHierarchy(hierarchy: ScopeHierarchyDeclaration): void {
+    this.#hierarchy = this.#hierarchy.with(hierarchy);
+  }
+
+  /** The engine's scope hierarchy (immutable; {@link ScopeHierarchy.EMPTY} when none). */
+  get scopeHierarchy(): ScopeHierarchy {
+    return this.#hierarchy;
+  }
+
+  /**
+   * Whether `granted` covers `scope`: exactly, by a `:*` wildcard, or through the scope
+   * hierarchy — the rule every decision uses. For an authorization server's consent and scope
+   * narrowing (e.g. a user who may be granted `mcp:tools:admin` may be granted
+   * `mcp:tools:read`).
+   */
+  coversScope(granted: readonly string[], scope: string): boolean {
+    return this.#hierarchy.covers(granted, scope);
+  }
+
+  /**
+   * `granted` plus every scope it implies through the hierarchy, without duplicates (see
+   * {@link ScopeHierarchy.expand}) — e.g. for a consent screen ("admin includes write, read").
+   */
+  expandScopes(granted: readonly string[]): string[] {
+    return this.#hierarchy.expand(granted);
   }
 
   /** Subscribes an audit listener; returns a function that unsubscribes it. */
@@ -480,6 +562,7 @@ export class PolicyEngine {
       args: input.args,
     };
     const rules = this.#rules;
+    const hierarchy = this.#hierarchy;
     let deny: CompiledRule | undefined;
     let error: CompiledRule | undefined;
     let allow: CompiledRule | undefined;
@@ -507,12 +590,12 @@ export class PolicyEngine {
         continue;
       }
       if (allow !== undefined) continue;
-      if (scopesSatisfied(rule, granted)) {
+      if (scopesSatisfied(rule, granted, hierarchy)) {
         allow = rule;
         continue;
       }
-      const missing = missingFor(rule, granted);
-      if (closest === undefined || isNarrower(missing, closestMissing)) {
+      const missing = missingFor(rule, granted, hierarchy);
+      if (closest === undefined || isNarrower(missing, closestMissing, hierarchy)) {
         closest = rule;
         closestMissing = missing;
       }
@@ -612,12 +695,14 @@ export class PolicyEngine {
       claims: input.claims ?? EMPTY_CLAIMS,
       args: input.args,
     };
+    const h = this.#hierarchy;
     const rules: RuleExplanation[] = this.#rules.map((rule) => {
       const base = {
         ruleId: rule.id,
         index: rule.index,
         effect: rule.effect,
         requiredScopes: rule.scopes,
+        coveredBy: NO_COVERAGE,
       };
       if (!matching.has(rule.index))
         return {
@@ -651,9 +736,16 @@ export class PolicyEngine {
           outcome: ok ? 'denies' : 'skipped',
           detail: ok ? 'deny rule applies: deny overrides allow' : 'deny rule conditions not met',
         } satisfies RuleExplanation;
-      const missing = missingFor(rule, granted);
+      const missing = missingFor(rule, granted, h);
+      const coveredBy: ScopeCoverage[] = [];
+      for (const scope of rule.scopes) {
+        const by = h.covering(granted, scope);
+        if (by !== undefined) coveredBy.push({ scope, by });
+      }
+      const via = coveredBy.filter((c) => c.by !== c.scope);
       return {
         ...base,
+        coveredBy,
         matched: true,
         conditions,
         missingScopes: ok ? missing : EMPTY,
@@ -661,7 +753,7 @@ export class PolicyEngine {
         detail: !ok
           ? 'conditions not met'
           : missing.length === 0
-            ? 'scopes and conditions satisfied'
+            ? `scopes and conditions satisfied${via.length === 0 ? '' : ` (${via.map((c) => `${c.scope} by ${c.by}`).join(', ')})`}`
             : `missing scope ${missing.join(' ')}`,
       } satisfies RuleExplanation;
     });
@@ -688,24 +780,35 @@ export class PolicyEngine {
     return this.#safeDecide({ tool, scopes: subject.scopes, claims: subject.claims }, true).allowed;
   }
 
-  /** Every scope an allow rule can require, in rule order, without duplicates (for metadata). */
+  /**
+   * Every scope an allow rule can require, in rule order, then the scopes the scope hierarchy
+   * names (a broader scope is a scope a client may ask for), without duplicates — for
+   * `scopes_supported` and the authorization server's scope vocabulary. Never `offline_access`
+   * (SEP-2207: not a resource scope; rules and hierarchies cannot name it anyway). A `:*`
+   * wildcard a rule requires (the defaults' `mcp:tools:*`) is listed: the tools behind it can
+   * only be reached with it, and a challenge for them names it.
+   */
   scopesSupported(): string[] {
     const out = new Set<string>();
     for (const rule of this.#rules)
       if (rule.effect === 'allow') for (const s of rule.scopes) out.add(s);
+    for (const s of this.#hierarchy.scopes()) out.add(s);
+    out.delete(OFFLINE_ACCESS);
     return [...out];
   }
 
   /**
    * The scopes the first allow rule matching `tool` requires (the first alternative of an
    * `anyOf` rule), ignoring conditions — what a 401 challenge can advertise for this call.
+   * Minimized through the scope hierarchy: a scope another listed one implies is left out.
    */
   requiredScopesFor(tool: string): readonly string[] {
     if (!isValidToolName(tool)) return EMPTY;
     for (const i of this.#matching(tool)) {
       const rule = this.#rules[i]!;
       if (rule.effect !== 'allow') continue;
-      if (rule.mode === 'all') return rule.scopes;
+      if (rule.mode === 'all')
+        return rule.scopes.length < 2 ? rule.scopes : this.#hierarchy.minimize(rule.scopes);
       if (rule.mode === 'any') return [rule.scopes[0]!];
       return EMPTY;
     }

@@ -1,7 +1,14 @@
-export { createDefaultPolicies, defaultPolicyRules } from './defaults.js';
+export { createDefaultPolicies, defaultPolicyRules, defaultScopeHierarchy } from './defaults.js';
 export { PolicyEngine } from './engine.js';
 export { PolicyValidationError } from './errors.js';
 export { isValidToolName, MAX_TOOL_NAME_LENGTH } from './pattern.js';
 export { policyJsonSchema } from './schema.js';
-export { isValidScopeToken, scopeCovers } from './scopes.js';
+export {
+  coveringScope,
+  isValidScopeToken,
+  OFFLINE_ACCESS,
+  resourceScopes,
+  ScopeHierarchy,
+  scopeCovers,
+} from './scopes.js';
 export type * from './types.js';

@@ -6,7 +6,7 @@ import {
 } from './conditions.js';
 import { pointerToken } from './errors.js';
 import { type ParsedPattern, PatternSyntaxError, parseToolPattern } from './pattern.js';
-import { isValidScopeToken } from './scopes.js';
+import { isValidScopeToken, OFFLINE_ACCESS } from './scopes.js';
 import type { PolicyEffect, PolicyProblem, PolicyRuleJson } from './types.js';
 
 /**
@@ -183,6 +183,13 @@ export function compileRule(
             pointer: `${listPointer}/${j}`,
             message:
               'a scope must be a non-empty RFC 6749 scope token (no spaces, quotes or backslashes)',
+          });
+          ok = false;
+        } else if (list[j] === OFFLINE_ACCESS) {
+          problems.push({
+            pointer: `${listPointer}/${j}`,
+            message:
+              '"offline_access" asks the authorization server for a refresh token; it is not a resource scope a rule can require (MCP 2026-07-28, SEP-2207)',
           });
           ok = false;
         }

@@ -1,8 +1,8 @@
 /**
  * JSON Schema (draft 2020-12) of the JSON policy document read by `PolicyEngine.fromJSON` and
  * written by `toJSON()`. Also shipped as `policy.schema.json` for editors. The schema checks
- * shape; `fromJSON` additionally checks tool patterns (safe subset), duplicate ids and the
- * "deny rules have no scopes" rule, and reports every problem with a JSON pointer.
+ * shape; `fromJSON` additionally checks tool patterns (safe subset), duplicate ids, the
+ * "deny rules have no scopes" rule, `offline_access` and scope-hierarchy cycles, and reports every problem with a JSON pointer.
  */
 export const policyJsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -14,6 +14,13 @@ export const policyJsonSchema = {
   properties: {
     $schema: { type: 'string' },
     version: { const: 1 },
+    scopeHierarchy: {
+      description:
+        'Broader scope -> the narrower scopes it implies (transitive; no cycles; not offline_access). MCP 2026-07-28: servers MUST account for scope hierarchies (SEP-2350).',
+      type: 'object',
+      propertyNames: { $ref: '#/$defs/scope' },
+      additionalProperties: { $ref: '#/$defs/scopeList' },
+    },
     rules: { type: 'array', items: { $ref: '#/$defs/rule' } },
   },
   $defs: {
@@ -55,10 +62,8 @@ export const policyJsonSchema = {
       },
     },
     pattern: { type: 'string', minLength: 1, maxLength: 1024 },
-    scopeList: {
-      type: 'array',
-      items: { type: 'string', pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]{1,256}$' },
-    },
+    scope: { type: 'string', pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]{1,256}$' },
+    scopeList: { type: 'array', items: { $ref: '#/$defs/scope' } },
     path: {
       oneOf: [
         { type: 'string', minLength: 1 },

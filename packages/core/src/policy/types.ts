@@ -68,12 +68,29 @@ export type PolicyCondition =
 /**
  * Scopes an allow rule requires. A plain array means all of them. Scope strings compare exactly
  * and case-sensitively, except that a GRANTED scope ending in `:*` covers every scope under that
- * prefix (`mcp:tools:*` covers `mcp:tools:read` and `mcp:tools:admin:users`).
+ * prefix (`mcp:tools:*` covers `mcp:tools:read` and `mcp:tools:admin:users`), and a granted
+ * scope covers every scope the engine's scope hierarchy says it implies (see
+ * {@link ScopeHierarchyDeclaration}). `offline_access` cannot be required (SEP-2207).
  */
 export type ScopeRequirement =
   | readonly string[]
   | { readonly allOf: readonly string[] }
   | { readonly anyOf: readonly string[] };
+
+/**
+ * A scope hierarchy as declared: each key is a broader scope, its value the narrower scopes it
+ * implies (directly; implication is transitive). MCP 2026-07-28 requires servers to account for
+ * scope hierarchies, where a broader scope implies narrower ones, when deciding whether a token
+ * is sufficient (authorization, "Step-Up Authorization Flow"; SEP-2350).
+ *
+ * ```ts
+ * { 'mcp:tools:admin': ['mcp:tools:write'], 'mcp:tools:write': ['mcp:tools:read'] }
+ * ```
+ *
+ * Scopes are RFC 6749 scope tokens other than `offline_access`; wildcards (`mcp:*`) may appear
+ * on either side; cycles are refused.
+ */
+export type ScopeHierarchyDeclaration = Readonly<Record<string, readonly string[]>>;
 
 /** One rule, as given to {@link PolicyEngine.addRule} (and, without predicates, in JSON). */
 export interface PolicyRule {
@@ -208,9 +225,20 @@ export interface RuleExplanation {
   readonly conditions: 'met' | 'not_met' | 'error' | 'n/a';
   readonly requiredScopes: readonly string[];
   readonly missingScopes: readonly string[];
+  /**
+   * For a matching allow rule: each required scope the caller's grant covers, and the granted
+   * scope that covers it (itself, a wildcard, or a broader scope of the hierarchy).
+   */
+  readonly coveredBy: readonly ScopeCoverage[];
   /** What this rule contributed: `allows`, `denies`, or `skipped`. */
   readonly outcome: 'allows' | 'denies' | 'skipped';
   readonly detail: string;
+}
+
+/** A required scope and the granted scope that covers it (in {@link RuleExplanation}). */
+export interface ScopeCoverage {
+  readonly scope: string;
+  readonly by: string;
 }
 
 /** Output of {@link PolicyEngine.explain}: the decision and every rule considered. */
@@ -229,6 +257,8 @@ export interface PolicySubject {
 export interface PolicyDocument {
   readonly $schema?: string;
   readonly version: 1;
+  /** Broader scope → the narrower scopes it implies (omitted when there is none). */
+  readonly scopeHierarchy?: ScopeHierarchyDeclaration;
   readonly rules: readonly PolicyRuleJson[];
 }
 

@@ -1,3 +1,5 @@
+import { resourceScopes } from '../policy/scopes.js';
+
 /** RFC 8414 authorization server metadata, as served (wire names). */
 export interface AuthorizationServerMetadata {
   issuer: string;
@@ -56,7 +58,11 @@ export interface ProtectedResourceMetadataOptions {
   resource: string;
   /** Issuer identifiers of the authorization servers whose tokens it accepts. */
   authorizationServers: readonly string[];
-  /** Scopes it understands (e.g. `policy.scopesSupported()`). */
+  /**
+   * Scopes it understands (e.g. `policy.scopesSupported()`). `offline_access` is never
+   * advertised: it asks the authorization server for a refresh token and is not a resource
+   * scope (MCP 2026-07-28 authorization, "Refresh Tokens"; SEP-2207).
+   */
   scopesSupported?: readonly string[];
   /** A human-readable name (RFC 9728 §2 `resource_name`). */
   resourceName?: string;
@@ -86,7 +92,7 @@ export function createProtectedResourceMetadata(
     throw new TypeError(`${where}: authorizationServers must list at least one issuer URL`);
   }
   const servers = options.authorizationServers.map((s) => absolute(s, 'authorizationServers[]'));
-  const scopes = options.scopesSupported ?? [];
+  const scopes = resourceScopes(options.scopesSupported ?? []);
   return {
     resource,
     authorization_servers: servers,

@@ -203,11 +203,59 @@ export function referenceCondition(c: PolicyCondition, env: Env): boolean {
   throw new Error('unknown condition');
 }
 
-export function referenceCovers(granted: readonly string[], required: string): boolean {
+/** Scope hierarchies over {@link scopeArb}'s alphabet: parent → children, cycles included. */
+export const hierarchyArb: fc.Arbitrary<Record<string, string[]>> = fc
+  .array(fc.tuple(scopeArb, fc.uniqueArray(scopeArb, { minLength: 1, maxLength: 2 })), {
+    maxLength: 3,
+  })
+  .map((pairs) => {
+    const out: Record<string, string[]> = {};
+    for (const [parent, children] of pairs)
+      out[parent] = [...new Set([...(out[parent] ?? []), ...children])];
+    return out;
+  });
+
+/** `g` covers `s` on its own: equal, or a `p:*` wildcard with `s` longer than `p:`. */
+function directly(g: string, s: string): boolean {
+  return g === s || (g.endsWith(':*') && s.length > g.length - 1 && s.startsWith(g.slice(0, -1)));
+}
+
+/** The next scopes implied by `n`: its declared children, and the declared parents it covers. */
+function next(n: string, h: Record<string, string[]>): string[] {
+  const out = [...(Object.hasOwn(h, n) ? h[n]! : [])];
+  const named = Object.entries(h).flatMap(([p, c]) => [p, ...c]);
+  if (n.endsWith(':*') && n.length >= 2)
+    for (const m of named) if (m !== n && directly(n, m)) out.push(m);
+  return out;
+}
+
+/** Every scope reachable from `start` (not `start` itself unless on a cycle), by plain BFS. */
+function reachable(start: string, h: Record<string, string[]>): Set<string> {
+  const seen = new Set<string>();
+  const queue = next(start, h);
+  while (queue.length > 0) {
+    const n = queue.shift()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    queue.push(...next(n, h));
+  }
+  return seen;
+}
+
+/** Whether some scope of `h` implies itself. */
+export function referenceHasCycle(h: Record<string, string[]>): boolean {
+  const named = Object.entries(h).flatMap(([p, c]) => [p, ...c]);
+  return named.some((n) => reachable(n, h).has(n));
+}
+
+/** Coverage, naively: a granted scope or anything it reaches covers `required` directly. */
+export function referenceCovers(
+  granted: readonly string[],
+  required: string,
+  h: Record<string, string[]> = {},
+): boolean {
   return granted.some(
-    (g) =>
-      g === required ||
-      (g.endsWith(':*') && required.length > g.length - 1 && required.startsWith(g.slice(0, -1))),
+    (g) => directly(g, required) || [...reachable(g, h)].some((n) => directly(n, required)),
   );
 }
 
@@ -218,6 +266,7 @@ export function referenceAllowed(
   scopes: string[],
   claims: Record<string, unknown>,
   args: Record<string, unknown> | undefined,
+  h: Record<string, string[]> = {},
 ): boolean {
   if (!/^[A-Za-z0-9_.-]{1,128}$/.test(tool)) return false;
   const env: Env = { claims, args, tool, scopes };
@@ -241,12 +290,12 @@ export function referenceAllowed(
       | undefined;
     let ok: boolean;
     if (req === undefined) ok = true;
-    else if (Array.isArray(req)) ok = req.every((s: string) => referenceCovers(scopes, s));
+    else if (Array.isArray(req)) ok = req.every((s: string) => referenceCovers(scopes, s, h));
     else {
       const r = req as { allOf?: readonly string[]; anyOf?: readonly string[] };
       ok = r.allOf
-        ? r.allOf.every((s) => referenceCovers(scopes, s))
-        : (r.anyOf ?? []).some((s) => referenceCovers(scopes, s));
+        ? r.allOf.every((s) => referenceCovers(scopes, s, h))
+        : (r.anyOf ?? []).some((s) => referenceCovers(scopes, s, h));
     }
     if (ok) allowed = true;
   }

@@ -5,19 +5,39 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PolicyEngine, type PolicyRule } from '../../src/policy/index.js';
+import {
+  PolicyEngine,
+  type PolicyRule,
+  PolicyValidationError,
+  scopeCovers,
+} from '../../src/policy/index.js';
 import {
   argsArb,
   claimsArb,
   grantedArb,
+  hierarchyArb,
   referenceAllowed,
+  referenceCovers,
+  referenceHasCycle,
   ruleArb,
   rulesArb,
+  scopeArb,
   toolNameArb,
 } from './arbitraries.js';
 
-function engineOf(rules: readonly PolicyRule[], cacheSize?: number): PolicyEngine {
+/** Scope hierarchies the engine accepts (no cycle), often empty. */
+const acyclicArb = fc.oneof(
+  fc.constant({} as Record<string, string[]>),
+  hierarchyArb.filter((h) => !referenceHasCycle(h)),
+);
+
+function engineOf(
+  rules: readonly PolicyRule[],
+  cacheSize?: number,
+  hierarchy: Record<string, string[]> = {},
+): PolicyEngine {
   const engine = new PolicyEngine(cacheSize === undefined ? {} : { cacheSize });
+  engine.addScopeHierarchy(hierarchy);
   engine.addRules(rules);
   return engine;
 }
@@ -31,11 +51,12 @@ describe('PolicyEngine agrees with the reference evaluator', () => {
           minLength: 1,
           maxLength: 12,
         }),
-        (rules, requests) => {
+        acyclicArb,
+        (rules, requests, h) => {
           // A tiny cache forces evictions, so cached and uncached paths are both exercised.
-          const engine = engineOf(rules, 4);
+          const engine = engineOf(rules, 4, h);
           for (const [tool, scopes, claims, args] of requests) {
-            const expected = referenceAllowed(rules, tool, scopes, claims, args);
+            const expected = referenceAllowed(rules, tool, scopes, claims, args, h);
             const decision = engine.evaluate({ tool, scopes, claims, args });
             expect(decision.allowed).toBe(expected);
             expect(decision.effect).toBe(expected ? 'allow' : 'deny');
@@ -57,8 +78,9 @@ describe('PolicyEngine agrees with the reference evaluator', () => {
         grantedArb,
         claimsArb,
         argsArb,
-        (rules, tool, scopes, claims, args) => {
-          const engine = engineOf(rules);
+        acyclicArb,
+        (rules, tool, scopes, claims, args, h) => {
+          const engine = engineOf(rules, undefined, h);
           const decision = engine.evaluate({ tool, scopes, claims, args });
           if (decision.allowed) {
             expect(decision.missingScopes).toEqual([]);
@@ -66,6 +88,12 @@ describe('PolicyEngine agrees with the reference evaluator', () => {
           }
           if (decision.missingScopes.length > 0) {
             expect(decision.code).toBe('insufficient_scope');
+            // Minimal (SEP-2350): nothing the grant covers, nothing another missing one covers.
+            for (const m of decision.missingScopes) {
+              expect(referenceCovers(scopes, m, h)).toBe(false);
+              const others = decision.missingScopes.filter((o) => o !== m);
+              expect(referenceCovers(others, m, h)).toBe(false);
+            }
             const stepUp = [...scopes, ...decision.missingScopes];
             expect(engine.evaluate({ tool, scopes: stepUp, claims, args }).allowed).toBe(true);
           } else {
@@ -136,8 +164,9 @@ describe('PolicyEngine agrees with the reference evaluator', () => {
         grantedArb,
         claimsArb,
         argsArb,
-        (rules, tool, scopes, claims, args) => {
-          const engine = engineOf(rules);
+        acyclicArb,
+        (rules, tool, scopes, claims, args, h) => {
+          const engine = engineOf(rules, undefined, h);
           const json = engine.toJSON();
           const copy = PolicyEngine.fromJSON(JSON.parse(JSON.stringify(json)));
           expect(copy.toJSON()).toEqual(json);
@@ -157,15 +186,36 @@ describe('PolicyEngine agrees with the reference evaluator', () => {
         fc.array(toolNameArb, { maxLength: 8 }),
         grantedArb,
         claimsArb,
-        (rules, names, scopes, claims) => {
-          const engine = engineOf(rules);
+        acyclicArb,
+        (rules, names, scopes, claims, h) => {
+          const engine = engineOf(rules, undefined, h);
           const visible = engine.visibleTools(names, { scopes, claims });
           expect(visible).toEqual(
-            names.filter((n) => referenceAllowed(rules, n, scopes, claims, undefined)),
+            names.filter((n) => referenceAllowed(rules, n, scopes, claims, undefined, h)),
           );
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('a hierarchy is refused exactly when it has a cycle, and coverage agrees with the reference', () => {
+    fc.assert(
+      fc.property(hierarchyArb, grantedArb, scopeArb, (h, granted, scope) => {
+        const engine = new PolicyEngine();
+        if (referenceHasCycle(h)) {
+          expect(() => engine.addScopeHierarchy(h)).toThrow(PolicyValidationError);
+          expect(engine.scopeHierarchy.size).toBe(0);
+          return;
+        }
+        engine.addScopeHierarchy(h);
+        expect(engine.coversScope(granted, scope)).toBe(referenceCovers(granted, scope, h));
+        // The expanded grant, read without the hierarchy, covers exactly what the grant does.
+        const expanded = engine.expandScopes(granted);
+        for (const e of expanded) expect(referenceCovers(granted, e, h)).toBe(true);
+        expect(scopeCovers(expanded, scope)).toBe(referenceCovers(granted, scope, h));
+      }),
+      { numRuns: 500 },
     );
   });
 });
