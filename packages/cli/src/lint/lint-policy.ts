@@ -1,4 +1,4 @@
-import type { PolicyDocument, PolicyRuleJson } from '@mcp-auth/core';
+import { type PolicyDocument, type PolicyRuleJson, ScopeHierarchy } from '@mcp-auth/core';
 import {
   compilePatterns,
   exampleMatch,
@@ -40,15 +40,32 @@ function requirement(rule: PolicyRuleJson): Req {
   return s.anyOf.length === 0 ? { mode: 'none' } : { mode: 'any', scopes: s.anyOf };
 }
 
-/** True when every grant satisfying `b` also satisfies `a` (compared exactly; conservative). */
-function isWeakerOrEqual(a: Req, b: Req): boolean {
+/**
+ * True when every grant satisfying `b` also satisfies `a`, with core's coverage rule (exact,
+ * `:*` wildcard, scope hierarchy — coverage is transitive, so a scope `b` needs that covers a
+ * scope `a` needs is enough). Conservative: false when unsure.
+ */
+function isWeakerOrEqual(a: Req, b: Req, h: ScopeHierarchy): boolean {
   if (a.mode === 'none') return true;
   if (b.mode === 'none') return false;
-  if (a.mode === 'all' && b.mode === 'all') return a.scopes.every((s) => b.scopes.includes(s));
-  if (a.mode === 'any' && b.mode === 'all') return a.scopes.some((s) => b.scopes.includes(s));
-  if (a.mode === 'any' && b.mode === 'any') return b.scopes.every((s) => a.scopes.includes(s));
-  // a all-of, b any-of: each alternative of b must contain all of a.
-  return b.scopes.every((alt) => a.scopes.every((s) => s === alt));
+  const covers = (t: string, s: string) => h.covers([t], s);
+  if (a.mode === 'all' && b.mode === 'all')
+    return a.scopes.every((s) => b.scopes.some((t) => covers(t, s)));
+  if (a.mode === 'any' && b.mode === 'all')
+    return a.scopes.some((s) => b.scopes.some((t) => covers(t, s)));
+  // b any-of: each alternative of b must cover one of a (a any-of) or all of a (a all-of).
+  if (a.mode === 'any') return b.scopes.every((t) => a.scopes.some((s) => covers(t, s)));
+  return b.scopes.every((alt) => a.scopes.every((s) => covers(alt, s)));
+}
+
+/** The document's scope hierarchy; an invalid one (not from `toJSON()`) is left out. */
+function hierarchyOf(doc: PolicyDocument): ScopeHierarchy {
+  if (doc.scopeHierarchy === undefined) return ScopeHierarchy.EMPTY;
+  try {
+    return ScopeHierarchy.from(doc.scopeHierarchy);
+  } catch {
+    return ScopeHierarchy.EMPTY;
+  }
 }
 
 function describeReq(r: Req): string {
@@ -74,12 +91,14 @@ function dotAsSeparator(pattern: string): boolean {
  * Static analysis of a policy document (as `PolicyEngine.toJSON()` returns it): rules and
  * patterns that can never match a valid tool name, allow rules fully overridden by deny
  * rules, redundant rules, and dangerous grants. Exact for patterns (an automaton over the
- * tool-name alphabet, names of 1–128 characters); scope comparisons are exact-string and
- * conservative; conditions (`when`, `args`) are treated as opaque.
+ * tool-name alphabet, names of 1–128 characters); scope comparisons use core's coverage rule
+ * (wildcards and the document's `scopeHierarchy`) and are conservative; conditions (`when`,
+ * `args`) are treated as opaque.
  */
 export function lintPolicy(doc: PolicyDocument): LintFinding[] {
   const findings: LintFinding[] = [];
   const rules = doc.rules;
+  const h = hierarchyOf(doc);
   if (rules.length === 0) {
     findings.push({
       severity: 'warn',
@@ -263,12 +282,13 @@ export function lintPolicy(doc: PolicyDocument): LintFinding[] {
         const r1 = rules[i]!;
         const a1 = automata[i];
         if (i === j || a1 === undefined || r1.effect !== r2.effect || hasConditions(r1)) continue;
-        if (r2.effect === 'allow' && !isWeakerOrEqual(requirement(r1), requirement(r2))) continue;
+        if (r2.effect === 'allow' && !isWeakerOrEqual(requirement(r1), requirement(r2), h))
+          continue;
         if (isCoveredBy(a2, a1) !== true) continue;
         // Two equivalent rules: report only the later one.
         const mutual =
           !hasConditions(r2) &&
-          (r2.effect === 'deny' || isWeakerOrEqual(requirement(r2), requirement(r1))) &&
+          (r2.effect === 'deny' || isWeakerOrEqual(requirement(r2), requirement(r1), h)) &&
           isCoveredBy(a1, a2) === true;
         if (mutual && i > j) continue;
         findings.push({
