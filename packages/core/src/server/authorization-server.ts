@@ -6,6 +6,7 @@ import type { TokenVerifier } from '../resource/auth-context.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
 import { createTokenService } from '../tokens/token-service.js';
+import { checkUpstreamEncryptionKey } from '../tokens/upstream-crypto.js';
 import type { TokenService } from '../tokens/types.js';
 import { AuthorizationFlow } from './authorize.js';
 import {
@@ -247,8 +248,11 @@ export function createAuthorizationServer(
   ) {
     // Upstream IdP tokens are kept server-side; never at rest in clear (ARCHITECTURE: Tokens).
     throw new TypeError(
-      `${where}: upstreamEncryptionKey is required with an upstream identity provider (≥ 32 characters; generate one with \`mcp-auth keys generate\`)`,
+      `${where}: upstreamEncryptionKey is required with an upstream identity provider (≥ 32 random bytes, base64url or hex; generate one with \`mcp-auth keys generate\`)`,
     );
+  }
+  if (options.upstreamEncryptionKey !== undefined) {
+    checkUpstreamEncryptionKey(options.upstreamEncryptionKey, where);
   }
   const signer = createSigner(consent.cookieSecret, `${where}: consent.cookieSecret`);
   const secure = issuerUrl.protocol === 'https:';

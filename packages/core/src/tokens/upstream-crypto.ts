@@ -15,16 +15,44 @@ export interface SealBox {
 }
 
 /**
- * A {@link SealBox} whose AES-256-GCM key is derived with HKDF-SHA-256 from `secret`
- * (at least 32 characters). Each seal uses a fresh 96-bit IV; `context` (the grant id) is the
- * additional authenticated data, so a ciphertext moved to another grant does not open.
+ * How many bytes of key material `secret` encodes: hex (even length, `0-9a-f` only) or
+ * base64url / base64 (padding allowed); `undefined` when it is neither.
  */
-export function createSealBox(secret: string, where: string): SealBox {
-  if (typeof secret !== 'string' || secret.length < 32) {
+function keyMaterialBytes(secret: string): number | undefined {
+  if (/^[0-9a-fA-F]+$/.test(secret) && secret.length % 2 === 0) return secret.length / 2;
+  const m = /^([A-Za-z0-9_\-+/]+)={0,2}$/.exec(secret);
+  return m ? Math.floor((m[1]!.length * 6) / 8) : undefined;
+}
+
+/**
+ * Throws a `TypeError` unless `secret` holds at least 32 bytes of key material, encoded as
+ * base64url (≥ 43 characters, what `mcp-auth keys generate` prints) or hex (≥ 64
+ * characters), and does not look like a placeholder (fewer than 10 distinct characters).
+ * Counting decoded bytes, not UTF-16 units, refuses "32 identical characters" or 16 emoji.
+ */
+export function checkUpstreamEncryptionKey(secret: unknown, where: string): void {
+  const bytes = typeof secret === 'string' ? keyMaterialBytes(secret) : undefined;
+  if (
+    typeof secret !== 'string' ||
+    bytes === undefined ||
+    bytes < 32 ||
+    new Set(secret).size < 10
+  ) {
     throw new TypeError(
-      `${where}: upstreamEncryptionKey must be a string of at least 32 characters`,
+      `${where}: upstreamEncryptionKey must hold at least 32 random bytes, encoded as base64url (≥ 43 characters) or hex (≥ 64 characters); generate one with \`mcp-auth keys generate\``,
     );
   }
+}
+
+/**
+ * A {@link SealBox} whose AES-256-GCM key is derived with HKDF-SHA-256 from `secret` (see
+ * {@link checkUpstreamEncryptionKey}; the text itself is the HKDF input, so keys set before
+ * this check keep opening what they sealed). Each seal uses a fresh 96-bit IV; `context` (the
+ * grant id) is the additional authenticated data, so a ciphertext moved to another grant does
+ * not open.
+ */
+export function createSealBox(secret: string, where: string): SealBox {
+  checkUpstreamEncryptionKey(secret, where);
   const keyPromise = (async () => {
     const material = await crypto.subtle.importKey(
       'raw',

@@ -441,3 +441,110 @@ describe('UpstreamOAuthProvider login', () => {
     ).toThrow(TypeError);
   });
 });
+
+// alg "none" JWT with whatever claims: what a hostile or broken upstream may send.
+const unsignedJwt = (claims: Record<string, unknown>) =>
+  `${btoa(JSON.stringify({ alg: 'none', typ: 'JWT' })).replace(/=+$/, '')}.${btoa(
+    JSON.stringify(claims),
+  ).replace(/=+$/, '')}.`;
+
+describe('never an unverified ID token (issue 19 item 6)', () => {
+  const configured = {
+    authorizationEndpoint: `${ISSUER}/authorize`,
+    tokenEndpoint: `${ISSUER}/token`,
+    userinfoEndpoint: `${ISSUER}/userinfo`,
+    clientId: 'our-client',
+    clientSecret: 'our-secret-0123456789',
+    mapIdentity: (user: { subject: string | undefined }) => ({
+      sub: `idp|${user.subject}`,
+      grantableScopes: [],
+    }),
+  };
+
+  it('configured mode: openid without jwksUri is a TypeError at construction', () => {
+    expect(
+      () =>
+        new UpstreamOAuthProvider({
+          ...configured,
+          scopes: ['openid', 'email'],
+          fetch: stubFetch({}).fetchImpl,
+        }),
+    ).toThrow(/openid.*jwksUri/);
+  });
+
+  it('discovery without jwks_uri while openid is requested → discovery_failed', async () => {
+    const up = upstream({ meta: { jwks_uri: undefined } });
+    const p = provider(up.fetchImpl);
+    await expect(
+      p.startLogin({ state: STATE, redirectUri: CALLBACK, scopes: [] }),
+    ).rejects.toMatchObject({ reason: 'discovery_failed' });
+  });
+
+  it('an unasked alg:none ID token with wrong iss/aud/nonce is dropped: not kept, not used', async () => {
+    const stub = stubFetch({
+      [`${ISSUER}/token`]: () =>
+        json({
+          access_token: 'upstream-at-0123456789',
+          token_type: 'Bearer',
+          id_token: unsignedJwt({
+            iss: 'https://evil.example.com',
+            aud: 'someone-else',
+            sub: 'admin',
+            nonce: 'x',
+            email: 'admin@evil.example.com',
+          }),
+        }),
+      [`${ISSUER}/userinfo`]: () => json({ sub: 'u-1', email: 'u1@idp.test' }),
+    });
+    const seen: Array<Record<string, unknown>> = [];
+    const p = new UpstreamOAuthProvider({
+      ...configured,
+      scopes: ['email'],
+      fetch: stub.fetchImpl,
+      mapIdentity: (user) => {
+        seen.push({ ...user.claims, idTokenClaims: user.idTokenClaims });
+        return { sub: `idp|${user.subject}`, grantableScopes: [] };
+      },
+    });
+    const { data } = await p.startLogin({ state: STATE, redirectUri: CALLBACK, scopes: [] });
+    const result = await p.completeLogin({
+      params: new URLSearchParams({ state: STATE, code: 'c' }),
+      redirectUri: CALLBACK,
+      data,
+    });
+    expect(result.identity.sub).toBe('idp|u-1');
+    expect(result.upstreamTokens?.idToken).toBeUndefined();
+    expect(seen[0]).toEqual({ sub: 'u-1', email: 'u1@idp.test', idTokenClaims: undefined });
+  });
+});
+
+describe('azp is checked whenever present (issue 19 item 9, OIDC Core §3.1.3.7)', () => {
+  it('single aud = us but azp = another party → id_token_invalid', async () => {
+    const up = upstream({ idClaims: (n) => ({ nonce: n, azp: 'someone-else' }) });
+    const p = provider(up.fetchImpl);
+    const { data } = await start(p, up);
+    await expect(
+      p.completeLogin({ params: callback({ code: 'c' }), redirectUri: CALLBACK, data }),
+    ).rejects.toMatchObject({ reason: 'id_token_invalid' });
+  });
+
+  it('several audiences without azp → id_token_invalid; azp = us → accepted', async () => {
+    const multi = upstream({
+      idClaims: (n) => ({ nonce: n, aud: ['our-client', 'other'] as unknown as string }),
+    });
+    const p1 = provider(multi.fetchImpl);
+    const s1 = await start(p1, multi);
+    await expect(
+      p1.completeLogin({ params: callback({ code: 'c' }), redirectUri: CALLBACK, data: s1.data }),
+    ).rejects.toMatchObject({ reason: 'id_token_invalid' });
+    const ours = upstream({ idClaims: (n) => ({ nonce: n, azp: 'our-client' }) });
+    const p2 = provider(ours.fetchImpl);
+    const s2 = await start(p2, ours);
+    const done = await p2.completeLogin({
+      params: callback({ code: 'c' }),
+      redirectUri: CALLBACK,
+      data: s2.data,
+    });
+    expect(done.upstreamTokens?.idToken).toBeTruthy();
+  });
+});

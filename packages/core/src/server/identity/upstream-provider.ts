@@ -63,7 +63,10 @@ export interface UpstreamOAuthProviderOptions {
   tokenEndpoint?: string;
   /** The upstream userinfo endpoint (e.g. `https://api.github.com/user`). */
   userinfoEndpoint?: string;
-  /** The upstream JWKS, to verify ID tokens (configured mode; discovered otherwise). */
+  /**
+   * The upstream JWKS, to verify ID tokens (configured mode; discovered otherwise). Required
+   * with `openid` in `scopes`: an ID token is never kept or used unless verified.
+   */
   jwksUri?: string;
   /** Our client id at the upstream. */
   clientId: string;
@@ -219,6 +222,12 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
       }
     }
     this.#scopes = [...(options.scopes ?? (discovery ? ['openid'] : []))];
+    // Never an ID token we cannot verify (issue 19 item 6): `openid` needs a key set.
+    if (!discovery && this.#scopes.includes('openid') && options.jwksUri === undefined) {
+      throw new TypeError(
+        `${where}: scopes include 'openid' but no jwksUri (+ issuer) is configured to verify ID tokens; add jwksUri and issuer, or drop 'openid'`,
+      );
+    }
     this.#now = options.now ?? Date.now;
     this.#options = options;
   }
@@ -277,6 +286,8 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
     const userinfo = url('userinfo_endpoint', false);
     if (jwks === undefined && userinfo === undefined)
       throw fail('has neither jwks_uri nor userinfo_endpoint');
+    if (jwks === undefined && this.#scopes.includes('openid'))
+      throw fail('has no jwks_uri to verify ID tokens with (openid is requested)');
     return {
       issuer,
       authorization: url('authorization_endpoint', true) as URL,
@@ -388,9 +399,12 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
     if (data.nonce && !idToken) {
       throw new UpstreamIdentityError('id_token_invalid', 'The OpenID Provider sent no ID token');
     }
-    if (idToken !== undefined && endpoints.keys !== undefined && endpoints.issuer !== undefined) {
+    const verifiable = endpoints.keys !== undefined && endpoints.issuer !== undefined;
+    if (idToken !== undefined && verifiable) {
       idTokenClaims = await this.#verifyIdToken(idToken, endpoints, data, now);
     }
+    // An ID token we could not verify (sent unasked, no key set) is dropped, never kept.
+    const keptIdToken = idTokenClaims === undefined ? undefined : idToken;
     let userinfo: Record<string, unknown> | undefined;
     if (endpoints.userinfo !== undefined) {
       const { status, body } = await fetchJson(
@@ -438,7 +452,7 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
       accessToken,
       tokenType: tokenType ?? 'Bearer',
       ...(refreshToken ? { refreshToken } : {}),
-      ...(idToken ? { idToken } : {}),
+      ...(keptIdToken ? { idToken: keptIdToken } : {}),
       ...(scope ? { scope } : {}),
       ...(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0
         ? { expiresAt: Math.floor(now / 1000) + Math.floor(expiresIn) }
@@ -515,9 +529,14 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
       }
       throw cause;
     }
-    // OIDC Core §3.1.3.7: with several audiences, azp must be us.
+    // OIDC Core §3.1.3.7 (items 4, 5): with several audiences azp must be present, and
+    // whenever azp is present it must be us.
     const aud = payload['aud'];
-    if (Array.isArray(aud) && aud.length > 1 && payload['azp'] !== o.clientId) {
+    const azp = payload['azp'];
+    if (
+      (Array.isArray(aud) && aud.length > 1 && azp === undefined) ||
+      (azp !== undefined && azp !== o.clientId)
+    ) {
       throw new UpstreamIdentityError('id_token_invalid', 'The ID token is for another party');
     }
     if (data.nonce) {
