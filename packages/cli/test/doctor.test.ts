@@ -120,6 +120,11 @@ describe('doctor against deliberately broken servers (each defect fails its chec
       { acceptsInsecureRedirect: true },
       ['dcr-rejects-insecure-redirect'],
     ],
+    [
+      'issue 11: offline_access in the PRM scopes_supported (SEP-2207)',
+      { advertisesOfflineAccess: true },
+      ['prm-no-offline-access'],
+    ],
   ];
   it.each(cases)('%s', async (_name, defects, expected) => {
     const { r, failing, report } = await doctor(defects);
@@ -140,6 +145,23 @@ describe('doctor against deliberately broken servers (each defect fails its chec
     expect(check?.status).toBe('fail');
     expect(check?.detail).toContain('200');
     expect(r.code).toBe(1);
+  });
+
+  it('issue 11: with a valid token, an Mcp-Method header the server ignores fails header-mismatch-rejected', async () => {
+    for (const [defects, expected] of [
+      [{ ignoresHeaderMismatch: true }, 'fail'],
+      [{}, 'pass'],
+    ] as const) {
+      const server = await startFakeMcpServer(defects);
+      servers.push(server);
+      const r = await runCli(['doctor', server.url, '--json', '--token-env', 'T'], {
+        env: { T: await server.mint() },
+      });
+      const check = (JSON.parse(r.stdout) as DoctorReport).checks.find(
+        (c) => c.id === 'header-mismatch-rejected',
+      );
+      expect(check?.status).toBe(expected);
+    }
   });
 
   it('an unreachable server fails the first check and exits 1', async () => {

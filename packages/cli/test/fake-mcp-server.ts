@@ -20,6 +20,10 @@ export interface FakeDefects {
   resourceMismatch?: boolean;
   /** Registration accepts http:// redirect URIs on any host. */
   acceptsInsecureRedirect?: boolean;
+  /** Ignores an `Mcp-Method` header that disagrees with the body (MCP 2026-07-28, SEP-2243). */
+  ignoresHeaderMismatch?: boolean;
+  /** Lists `offline_access` in the PRM `scopes_supported` (SEP-2207). */
+  advertisesOfflineAccess?: boolean;
   /** Not a defect: answers authenticated requests with an event stream that stays open. */
   openEventStream?: boolean;
 }
@@ -72,7 +76,7 @@ export async function startFakeMcpServer(defects: FakeDefects = {}): Promise<Fak
         .join(', ');
 
     if (url.pathname === '/mcp' && req.method === 'POST') {
-      await body(req);
+      const text = await body(req);
       const header = req.headers.authorization;
       let token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
       if (token === undefined && defects.acceptsQueryToken)
@@ -89,6 +93,12 @@ export async function startFakeMcpServer(defects: FakeDefects = {}): Promise<Fak
           { 'www-authenticate': challenge('invalid_token') },
         );
       }
+      const method = req.headers['mcp-method'];
+      if (typeof method === 'string' && !defects.ignoresHeaderMismatch) {
+        const message = JSON.parse(text) as { method?: unknown };
+        if (message.method !== method)
+          return json(400, { jsonrpc: '2.0', id: 1, error: { code: -32020, message: 'mismatch' } });
+      }
       if (defects.openEventStream) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write('event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n');
@@ -104,7 +114,9 @@ export async function startFakeMcpServer(defects: FakeDefects = {}): Promise<Fak
       return json(200, {
         resource: defects.resourceMismatch ? `${origin}/other` : resource,
         authorization_servers: [origin],
-        scopes_supported: ['mcp:tools:read'],
+        scopes_supported: defects.advertisesOfflineAccess
+          ? ['mcp:tools:read', 'offline_access']
+          : ['mcp:tools:read'],
         bearer_methods_supported: defects.acceptsQueryToken ? ['header', 'query'] : ['header'],
       });
     }

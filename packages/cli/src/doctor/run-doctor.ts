@@ -87,6 +87,8 @@ const REF = {
   audience: `${MCP} › Token Audience Binding and Validation; RFC 8707 §2; RFC 9068 §4`,
   query: `${MCP} › Token Requirements; RFC 6750 §2.3, §3.1`,
   valid: `${MCP} › Token Requirements; RFC 6750 §2.1`,
+  offlineAccess: 'MCP 2026-07-28 › Scope Selection Strategy (SEP-2207); RFC 9728 §2',
+  headerMismatch: 'MCP 2026-07-28 › Streamable HTTP › Standard Request Headers (SEP-2243)',
 } as const;
 
 /** Redirect URI the doctor registers; `.invalid` never resolves (RFC 6761 §6.4). */
@@ -489,6 +491,15 @@ export async function runDoctor(
     });
     const ss = prm['scopes_supported'];
     if (Array.isArray(ss)) scopesSupported = ss.filter((s): s is string => typeof s === 'string');
+    add({
+      id: 'prm-no-offline-access',
+      title: 'Metadata does not advertise offline_access',
+      status: scopesSupported.includes('offline_access') ? 'fail' : 'pass',
+      detail: scopesSupported.includes('offline_access')
+        ? 'scopes_supported lists offline_access: refresh tokens are the authorization server’s business, not a resource scope'
+        : 'offline_access is not in scopes_supported',
+      reference: REF.offlineAccess,
+    });
   }
 
   // 3. Authorization-server metadata.
@@ -1059,6 +1070,55 @@ export async function runDoctor(
               'Without --token-env the doctor only sees whether the server looked at the query token (401 with error="invalid_token" versus a plain challenge).',
           }
         : {}),
+    });
+  }
+
+  // 8. The 2026-07-28 standard headers must agree with the body.
+  progress('Mcp-Method header mismatch');
+  if (options.accessToken === undefined) {
+    add({
+      id: 'header-mismatch-rejected',
+      title: 'An Mcp-Method header that disagrees with the body is refused (-32020)',
+      status: 'skip',
+      detail:
+        'needs --token-env: an unauthenticated request is answered 401 before its body is read',
+      reference: REF.headerMismatch,
+    });
+  } else {
+    const mismatch = await http(
+      mcpUrl,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${options.accessToken}`,
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/list',
+          'mcp-name': 'mcp-auth-doctor-probe',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'mcp-auth-doctor-probe', arguments: {} },
+        }),
+      },
+      true,
+    );
+    const code = mismatch.ok
+      ? (parseJsonObject(mismatch.text)?.['error'] as { code?: unknown } | undefined)?.code
+      : undefined;
+    add({
+      id: 'header-mismatch-rejected',
+      title: 'An Mcp-Method header that disagrees with the body is refused (-32020)',
+      status: mismatch.ok && mismatch.status === 400 && code === -32020 ? 'pass' : 'fail',
+      detail: !mismatch.ok
+        ? mismatch.error
+        : `tools/call body with Mcp-Method: tools/list → HTTP ${mismatch.status}${
+            typeof code === 'number' ? `, JSON-RPC ${code}` : ''
+          }${mismatch.status === 400 && code === -32020 ? '' : ' (expected 400 with -32020)'}`,
+      reference: REF.headerMismatch,
     });
   }
   return finish();
