@@ -63,7 +63,8 @@ function checkOrigins(value: McpCorsOptions['allowedOrigins'], where: string): S
   if (value === '*') return '*';
   const origins = new Set<string>();
   if (value === undefined) return origins;
-  if (!Array.isArray(value)) throw new TypeError(`${where}: cors.allowedOrigins must be an array of origins or '*'`);
+  if (!Array.isArray(value))
+    throw new TypeError(`${where}: cors.allowedOrigins must be an array of origins or '*'`);
   for (const origin of value) {
     const url = typeof origin === 'string' ? parseOrigin(origin) : undefined;
     if (url === undefined || url.origin !== origin.replace(/\/$/, '')) {
@@ -80,9 +81,13 @@ function checkHeaderNames(value: unknown, where: string): string[] {
   if (value === undefined) return [];
   if (
     !Array.isArray(value) ||
-    !value.every((name) => typeof name === 'string' && /^mcp-param-[!#$%&'*+\-.^_`|~0-9a-z]+$/i.test(name))
+    !value.every(
+      (name) => typeof name === 'string' && /^mcp-param-[!#$%&'*+\-.^_`|~0-9a-z]+$/i.test(name),
+    )
   ) {
-    throw new TypeError(`${where}: cors.paramHeaders must list header names such as "Mcp-Param-Region"`);
+    throw new TypeError(
+      `${where}: cors.paramHeaders must list header names such as "Mcp-Param-Region"`,
+    );
   }
   return value.map((name: string) => name.toLowerCase());
 }
@@ -101,7 +106,10 @@ export function createOriginPolicy(
   const explicit = checkOrigins(options?.allowedOrigins, where);
   const defaults = options?.allowedOrigins === undefined;
   const ownOrigin = endpointUrl.origin;
-  const allowedHeaders = [...STANDARD_HEADERS, ...checkHeaderNames(options?.paramHeaders, where)].join(', ');
+  const allowedHeaders = [
+    ...STANDARD_HEADERS,
+    ...checkHeaderNames(options?.paramHeaders, where),
+  ].join(', ');
   const hosts = options?.allowedHosts;
   if (hosts !== undefined && (!Array.isArray(hosts) || !hosts.every((h) => typeof h === 'string')))
     throw new TypeError(`${where}: cors.allowedHosts must be an array of host names`);
@@ -142,7 +150,10 @@ export function createOriginPolicy(
       if (origin !== undefined && !originAllowed(origin))
         return forbidden('Requests from this Origin are not allowed');
       if (method !== 'OPTIONS') return undefined;
-      const headers: Record<string, string> = { allow: ALLOWED_METHODS, 'cache-control': 'no-store' };
+      const headers: Record<string, string> = {
+        allow: ALLOWED_METHODS,
+        'cache-control': 'no-store',
+      };
       if (origin !== undefined) {
         Object.assign(headers, corsHeaders(origin), {
           'access-control-allow-methods': ALLOWED_METHODS,

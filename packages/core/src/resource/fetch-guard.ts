@@ -66,7 +66,11 @@ export function createFetchMcpGuard(options: FetchMcpGuardOptions): FetchMcpGuar
       async readBody(maxBytes) {
         if (request.body === null) return undefined;
         // Reads at most maxBytes + 1 bytes, then cancels the stream.
-        const read = await readCapped(request.body, maxBytes, request.headers.get('content-length'));
+        const read = await readCapped(
+          request.body,
+          maxBytes,
+          request.headers.get('content-length'),
+        );
         if (read.overflow || read.bytes.length > maxBytes) throw new PayloadTooLargeError();
         return read.bytes;
       },

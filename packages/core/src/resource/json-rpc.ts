@@ -223,7 +223,9 @@ function jsonRpc(status: number, payload: unknown): AuthResponse {
 /** JSON-RPC parse error (HTTP 400, -32700), for a body that is not JSON or nests too deep. */
 export function parseErrorResponse(reason: 'invalid' | 'too_deep', maxDepth: number): AuthResponse {
   const message =
-    reason === 'too_deep' ? `Parse error: JSON nested deeper than ${maxDepth} levels` : 'Parse error';
+    reason === 'too_deep'
+      ? `Parse error: JSON nested deeper than ${maxDepth} levels`
+      : 'Parse error';
   return jsonRpc(400, { jsonrpc: '2.0', id: null, error: { code: -32700, message } });
 }
 

@@ -107,7 +107,9 @@ async function check(guard: McpGuard, input: GuardInput): Promise<Decision> {
     headerNames: Object.keys(headers),
     readBody: async () => {
       bodyReads++;
-      return input.body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(input.body));
+      return input.body === undefined
+        ? undefined
+        : new TextEncoder().encode(JSON.stringify(input.body));
     },
   });
   if (outcome.ok) return { ...outcome, kind: 'ok', bodyReads };
@@ -275,7 +277,10 @@ describe('createMcpGuard', () => {
       [call('edit_doc', { owner: 'bob' }, 7), 'condition_not_met'],
       [call('bad name', {}, 7), 'invalid_tool_name'],
     ] as const) {
-      const d = expectRejection(await check(guard, { authorizationHeader: `Bearer ${t}`, body }), 200);
+      const d = expectRejection(
+        await check(guard, { authorizationHeader: `Bearer ${t}`, body }),
+        200,
+      );
       const answer = JSON.parse(d.body);
       expect(answer.id).toBe(7);
       expect(answer.result.isError).toBe(true);
@@ -324,7 +329,11 @@ describe('createMcpGuard', () => {
       }),
       200,
     );
-    const answers = JSON.parse(d.body) as { id: number; result?: { isError: boolean }; error?: { code: number } }[];
+    const answers = JSON.parse(d.body) as {
+      id: number;
+      result?: { isError: boolean };
+      error?: { code: number };
+    }[];
     expect(answers.map((a) => a.id)).toEqual([1, 2, 3]);
     expect(answers[0]!.error?.code).toBe(-32600);
     expect(answers[1]!.result?.isError).toBe(true);

@@ -1,7 +1,4 @@
-import {
-  InsufficientScopeError,
-  PayloadTooLargeError,
-} from '../errors/oauth-error.js';
+import { InsufficientScopeError, PayloadTooLargeError } from '../errors/oauth-error.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { isValidScopeToken, scopeCovers } from '../policy/scopes.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
@@ -188,7 +185,9 @@ function checkPositive(value: number, where: string): number {
 /** Checks the options every MCP guard face takes; `where` prefixes the TypeError. */
 function checkOptions(options: McpGuardOptions, where: string) {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${where}: options are required ({ verifier, policy, resourceMetadataUrl })`);
+    throw new TypeError(
+      `${where}: options are required ({ verifier, policy, resourceMetadataUrl })`,
+    );
   }
   if (!(options.policy instanceof PolicyEngine)) {
     throw new TypeError(`${where}: policy must be a PolicyEngine (e.g. createDefaultPolicies())`);
@@ -209,13 +208,22 @@ function checkOptions(options: McpGuardOptions, where: string) {
   return {
     requiredScopes,
     challengeScopes: [...new Set([...challengeScopes, ...requiredScopes])],
-    maxBodyBytes: checkPositive(options.maxBodyBytes ?? DEFAULT_MAX_MCP_BODY_BYTES, `${where}: maxBodyBytes`),
-    maxJsonDepth: checkPositive(options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH, `${where}: maxJsonDepth`),
+    maxBodyBytes: checkPositive(
+      options.maxBodyBytes ?? DEFAULT_MAX_MCP_BODY_BYTES,
+      `${where}: maxBodyBytes`,
+    ),
+    maxJsonDepth: checkPositive(
+      options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
+      `${where}: maxJsonDepth`,
+    ),
   };
 }
 
 /** Adds `headers` to a response the guard answers itself. */
-function withHeaders(response: AuthResponse, headers: Readonly<Record<string, string>>): AuthResponse {
+function withHeaders(
+  response: AuthResponse,
+  headers: Readonly<Record<string, string>>,
+): AuthResponse {
   return Object.keys(headers).length === 0
     ? response
     : { ...response, headers: { ...response.headers, ...headers } };
@@ -238,7 +246,11 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     challengeScopes: checked.challengeScopes,
     realm: options.realm,
   });
-  const origins = createOriginPolicy(options.cors, new URL(String(options.resourceMetadataUrl)), where);
+  const origins = createOriginPolicy(
+    options.cors,
+    new URL(String(options.resourceMetadataUrl)),
+    where,
+  );
   const { maxBodyBytes, maxJsonDepth, requiredScopes } = checked;
 
   const stepUp = (needed: readonly string[], reason: string): AuthResponse => {
@@ -312,7 +324,9 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     }
     const missing = requiredScopes.filter((scope) => !scopeCovers(auth.scopes, scope));
     if (missing.length > 0)
-      return refuse(stepUp(requiredScopes, 'The access token lacks a scope this endpoint requires'));
+      return refuse(
+        stepUp(requiredScopes, 'The access token lacks a scope this endpoint requires'),
+      );
     let parsed: ParsedBody = NO_BODY;
     if (!NO_BODY_METHODS.has(method)) {
       const read = await readParsed(request);
@@ -334,7 +348,8 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
   return {
     maxBodyBytes,
     middleware,
-    check: (request) => check(request).catch((error: unknown) => ({ ok: false, response: errorResponse(error) })),
+    check: (request) =>
+      check(request).catch((error: unknown) => ({ ok: false, response: errorResponse(error) })),
   };
 }
 
@@ -378,7 +393,10 @@ export function authorizeMcpToolCall(
     return {
       allowed: false,
       decision: undefined,
-      result: createDeniedToolResult({ code: 'unauthenticated', reason: 'no authenticated caller' }),
+      result: createDeniedToolResult({
+        code: 'unauthenticated',
+        reason: 'no authenticated caller',
+      }),
     };
   const decision = policy.evaluate({
     tool,

@@ -515,7 +515,9 @@ export function createNodeBearerAuth(
   }
   const requiredScopes = options.requiredScopes ?? [];
   if (!Array.isArray(requiredScopes) || !requiredScopes.every(isValidScopeToken))
-    throw new TypeError(`${where}: requiredScopes must be an array of scope strings such as ["mcp:tools:read"]`);
+    throw new TypeError(
+      `${where}: requiredScopes must be an array of scope strings such as ["mcp:tools:read"]`,
+    );
   if (options.resourceMetadataUrl === undefined)
     throw new TypeError(`${where}: resourceMetadataUrl is required (server.resourceMetadataUrl)`);
   const middleware = new McpAuthMiddleware({
