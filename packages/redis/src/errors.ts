@@ -1,5 +1,9 @@
 /**
  * Why a `RedisStore` operation failed:
+ * - `ERR_REDIS_EVICTION_POLICY`: Redis' `maxmemory-policy` lets it evict keys, so revocations
+ *   could be forgotten; the store refuses to work (see `evictionPolicy`).
+ * - `ERR_REDIS_FULL`: Redis reached `maxmemory` and refused a write (`OOM`): nothing is
+ *   evicted, the write fails closed.
  * - `ERR_REDIS_TIMEOUT`: no answer within `commandTimeoutMs` (Redis slow, hung or unreachable).
  * - `ERR_REDIS_UNAVAILABLE`: the connection is down or broke while the command was in flight.
  * - `ERR_REDIS_COMMAND`: Redis answered with an error (e.g. `WRONGTYPE`, an unknown command).
@@ -7,6 +11,8 @@
  * - `ERR_REDIS_CLOSED`: the store (or the client it uses) was closed.
  */
 export type RedisStoreErrorCode =
+  | 'ERR_REDIS_EVICTION_POLICY'
+  | 'ERR_REDIS_FULL'
   | 'ERR_REDIS_TIMEOUT'
   | 'ERR_REDIS_UNAVAILABLE'
   | 'ERR_REDIS_COMMAND'

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Store, StoreValue } from '@mcp-auth/core';
+import type { Store, StoreValue, StoreWriteOptions } from '@mcp-auth/core';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { RedisStoreError } from './errors.js';
 
@@ -33,9 +33,27 @@ export interface RedisStoreOptions {
    * Without it, the store's own client swallows them (each failed operation rejects anyway).
    */
   onError?: (error: Error) => void;
+  /**
+   * What to do when Redis may evict keys (`maxmemory-policy` other than `noeviction`): an
+   * evicted revocation or reuse marker makes a revoked token valid again. Checked with
+   * `CONFIG GET` before the first operation (and by {@link RedisStore.checkEvictionPolicy}).
+   * - `'refuse'` (default): every operation rejects with `ERR_REDIS_EVICTION_POLICY` (503).
+   * - `'warn'`: works, and reports the risk through `onWarning`.
+   * When `CONFIG` is not allowed (managed Redis, ACLs), the policy cannot be read: the store
+   * works and warns.
+   */
+  evictionPolicy?: 'refuse' | 'warn';
+  /**
+   * Receives warnings (an unsafe or unreadable `maxmemory-policy`). Default: Node's
+   * `process.emitWarning`.
+   */
+  onWarning?: (message: string) => void;
 }
 
 const DEFAULT_PREFIX = 'mcp-auth:';
+// After a refused policy check, the policy is read again at most this often (it may be fixed
+// with CONFIG SET without a restart).
+const POLICY_RECHECK_MS = 5_000;
 const DEFAULT_TIMEOUT_MS = 500;
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -153,6 +171,13 @@ function toStoreError(error: unknown, where: string): Error {
       cause: error,
     });
   }
+  if (error instanceof Error && error.name === 'ReplyError' && error.message.startsWith('OOM')) {
+    return new RedisStoreError(
+      'ERR_REDIS_FULL',
+      `RedisStore.${where}: Redis is at maxmemory and refused the write`,
+      { cause: error },
+    );
+  }
   // ioredis' ReplyError is an answer from Redis; anything else is about the connection.
   if (error instanceof Error && error.name === 'ReplyError') {
     return new RedisStoreError(
@@ -204,6 +229,12 @@ export class RedisStore implements Store {
   readonly #ownsClient: boolean;
   readonly #mgetSafe: boolean;
   readonly #onError: ((error: Error) => void) | undefined;
+  readonly #evictionPolicy: 'refuse' | 'warn';
+  readonly #onWarning: (message: string) => void;
+  // true once the policy was checked (safe, or accepted with a warning).
+  #policyOk = false;
+  #policyCheck: Promise<void> | undefined;
+  #policyRefusal: { error: RedisStoreError; at: number } | undefined;
   #readyWait: Promise<void> | undefined;
   #closed = false;
 
@@ -212,7 +243,16 @@ export class RedisStore implements Store {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('RedisStore: pass an options object with `client` or `url`');
     }
-    const { client, url, keyPrefix, commandTimeoutMs, closeClient, onError } = options;
+    const {
+      client,
+      url,
+      keyPrefix,
+      commandTimeoutMs,
+      closeClient,
+      onError,
+      evictionPolicy,
+      onWarning,
+    } = options;
     if (client === undefined && url === undefined) {
       throw new TypeError(
         'RedisStore: pass `url` (redis:// or rediss://) or `client` (an ioredis Redis or Cluster); url is undefined (is MCP_AUTH_REDIS_URL set?)',
@@ -233,6 +273,15 @@ export class RedisStore implements Store {
     if (onError !== undefined && typeof onError !== 'function') {
       throw new TypeError('RedisStore: onError must be a function');
     }
+    if (evictionPolicy !== undefined && evictionPolicy !== 'refuse' && evictionPolicy !== 'warn') {
+      throw new TypeError("RedisStore: evictionPolicy must be 'refuse' or 'warn'");
+    }
+    if (onWarning !== undefined && typeof onWarning !== 'function') {
+      throw new TypeError('RedisStore: onWarning must be a function');
+    }
+    this.#evictionPolicy = evictionPolicy ?? 'refuse';
+    this.#onWarning =
+      onWarning ?? ((message) => process.emitWarning(message, { code: 'MCP_AUTH_REDIS_EVICTION' }));
     this.keyPrefix = prefix;
     this.commandTimeoutMs = timeoutMs;
     this.#onError = onError;
@@ -292,8 +341,17 @@ export class RedisStore implements Store {
     return raws.map((raw) => decode(raw, 'getMany') as T | undefined);
   }
 
-  /** Stores `value` under `key` for `ttlMs` milliseconds (`SET … PX`), replacing any value. */
-  async set(key: string, value: StoreValue, ttlMs: number): Promise<void> {
+  /**
+   * Stores `value` under `key` for `ttlMs` milliseconds (`SET … PX`), replacing any value.
+   * `options.disposable` changes nothing here: Redis (with `noeviction`) drops no key before
+   * its TTL, and refuses writes at `maxmemory` (`ERR_REDIS_FULL`, 503).
+   */
+  async set(
+    key: string,
+    value: StoreValue,
+    ttlMs: number,
+    _options?: StoreWriteOptions,
+  ): Promise<void> {
     checkKey(key, 'set');
     const px = toPx(ttlMs, 'set');
     const json = encode(value, 'set');
@@ -302,7 +360,12 @@ export class RedisStore implements Store {
   }
 
   /** Stores `value` only if `key` is absent (`SET … PX … NX`); `true` when it was stored. */
-  async setIfAbsent(key: string, value: StoreValue, ttlMs: number): Promise<boolean> {
+  async setIfAbsent(
+    key: string,
+    value: StoreValue,
+    ttlMs: number,
+    _options?: StoreWriteOptions,
+  ): Promise<boolean> {
     checkKey(key, 'setIfAbsent');
     const px = toPx(ttlMs, 'setIfAbsent');
     const json = encode(value, 'setIfAbsent');
@@ -327,11 +390,11 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Not part of the `Store` port. Atomically adds one to the counter under `key` and returns
-   * the new count; the first increment of a window sets its TTL (a fixed window, e.g. for
-   * rate limits shared by every instance). `get(key)` reads the count as a number.
+   * The `Store` port's optional `increment`. Atomically adds one to the counter under `key`
+   * and returns the new count; the first increment of a window sets its TTL (a fixed window,
+   * e.g. for rate limits shared by every instance). `get(key)` reads the count as a number.
    */
-  async increment(key: string, ttlMs: number): Promise<number> {
+  async increment(key: string, ttlMs: number, _options?: StoreWriteOptions): Promise<number> {
     checkKey(key, 'increment');
     const px = toPx(ttlMs, 'increment');
     const result = await this.#script('increment', INCREMENT, [this.keyPrefix + key], [px]);
@@ -362,6 +425,61 @@ export class RedisStore implements Store {
       [json, px],
     );
     return decode(result as string | null, 'takeAndSet') as T | undefined;
+  }
+
+  /**
+   * Reads Redis' `maxmemory-policy` now and resolves with it (`undefined` when `CONFIG GET`
+   * is not allowed; then a warning is reported). Rejects with `ERR_REDIS_EVICTION_POLICY`
+   * when the policy lets Redis evict keys and `evictionPolicy` is `'refuse'`. Call it at
+   * start-up to fail fast; the store also runs it before its first operation.
+   */
+  async checkEvictionPolicy(): Promise<string | undefined> {
+    let policy: string | undefined;
+    try {
+      const reply = await this.#run(
+        'checkEvictionPolicy',
+        () => this.client.config('GET', 'maxmemory-policy') as Promise<unknown>,
+        true,
+      );
+      const pair = Array.isArray(reply) ? reply : [];
+      policy = typeof pair[1] === 'string' ? pair[1] : undefined;
+    } catch (error) {
+      if (!(error instanceof RedisStoreError) || error.code !== 'ERR_REDIS_COMMAND') throw error;
+    }
+    if (policy === undefined) {
+      this.#onWarning(
+        'RedisStore: could not read maxmemory-policy (CONFIG GET is not allowed). Make sure it is noeviction: with any other policy Redis may evict revocations and make revoked tokens valid again.',
+      );
+    } else if (policy !== 'noeviction') {
+      const message = `RedisStore: Redis maxmemory-policy is ${policy}, so Redis may evict keys — revocations, refresh-token reuse markers and registrations included (every mcp-auth key has a TTL, so volatile-* policies evict them too). Set maxmemory-policy noeviction (Redis then refuses writes when full, and mcp-auth answers 503), or pass evictionPolicy: 'warn' to accept the risk.`;
+      if (this.#evictionPolicy === 'refuse') {
+        const error = new RedisStoreError('ERR_REDIS_EVICTION_POLICY', message);
+        this.#policyRefusal = { error, at: Date.now() };
+        throw error;
+      }
+      this.#onWarning(message);
+    }
+    this.#policyOk = true;
+    this.#policyRefusal = undefined;
+    return policy;
+  }
+
+  // Runs the policy check once before the first operation (shared by concurrent callers); a
+  // refusal is remembered for POLICY_RECHECK_MS, a connection failure is not.
+  #ensurePolicy(): Promise<void> {
+    const refusal = this.#policyRefusal;
+    if (refusal && Date.now() - refusal.at < POLICY_RECHECK_MS)
+      return Promise.reject(refusal.error);
+    this.#policyCheck ??= this.checkEvictionPolicy().then(
+      () => {
+        this.#policyCheck = undefined;
+      },
+      (error: unknown) => {
+        this.#policyCheck = undefined;
+        throw error;
+      },
+    );
+    return this.#policyCheck;
   }
 
   /** Resolves when Redis answers a `PING` within `commandTimeoutMs` (for health checks). */
@@ -415,10 +533,15 @@ export class RedisStore implements Store {
    * connecting it waits for it within the same budget, and never sends once the budget is
    * spent; while it is known to be down (between reconnection attempts) it fails at once.
    */
-  async #run<T>(where: string, send: (expired: () => boolean) => Promise<T>): Promise<T> {
+  async #run<T>(
+    where: string,
+    send: (expired: () => boolean) => Promise<T>,
+    skipPolicy = false,
+  ): Promise<T> {
     if (this.#closed) {
       throw new RedisStoreError('ERR_REDIS_CLOSED', `RedisStore.${where}: the store is closed`);
     }
+    if (!this.#policyOk && !skipPolicy) await this.#ensurePolicy();
     let timedOut = false;
     const expired = () => timedOut;
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -33,10 +33,13 @@ function canConnect(port: number): Promise<boolean> {
 /** A test-owned `redis-server` child on its own port, with no persistence. */
 export class TestRedisServer {
   readonly port: number;
+  readonly #args: readonly string[];
   #child: ChildProcess | undefined;
 
-  constructor(port: number) {
+  /** `args` are extra `redis-server` arguments, e.g. `['--maxmemory', '2mb']`. */
+  constructor(port: number, args: readonly string[] = []) {
     this.port = port;
+    this.#args = args;
   }
 
   get url(): string {
@@ -63,6 +66,7 @@ export class TestRedisServer {
         'no',
         '--daemonize',
         'no',
+        ...this.#args,
       ],
       { stdio: 'ignore' },
     );

@@ -28,6 +28,8 @@ const identity: Identity = {
 };
 
 const closers: (() => Promise<void>)[] = [];
+// Added to the services' clock, to step past the refresh-reuse grace window.
+let skewMs = 0;
 
 async function instance(url: string, options: { commandTimeoutMs?: number } = {}) {
   const store = new RedisStore({ url, keyPrefix: PREFIX, ...options });
@@ -37,6 +39,7 @@ async function instance(url: string, options: { commandTimeoutMs?: number } = {}
     issuer: ISSUER,
     resource: RESOURCE,
     signingKey: await createSecretKey(SECRET),
+    now: () => Date.now() + skewMs,
   });
   return { store, tokens, verifier: tokens.createAccessTokenVerifier() };
 }
@@ -101,10 +104,11 @@ describe('token service on RedisStore across two instances (real Redis)', () => 
     expect((await errorOf(b.verifier.verify(response.access_token))).code).toBe('invalid_token');
   });
 
-  it('refresh rotated on B, RT1 replayed on A: invalid_grant and the family is revoked everywhere (SECURITY-CASES 16)', async () => {
+  it('refresh rotated on B, RT1 replayed on A after the grace window: invalid_grant and the family is revoked everywhere (SECURITY-CASES 16)', async () => {
     const { redeem } = await issueCode(a.tokens);
     const first = await a.tokens.redeemAuthorizationCode(redeem);
     const second = await b.tokens.refresh({ refreshToken: first.refresh_token!, clientId: 'pub' });
+    skewMs += 10_000;
     const replay = await errorOf(
       a.tokens.refresh({ refreshToken: first.refresh_token!, clientId: 'pub' }),
     );
@@ -129,6 +133,20 @@ describe('token service on RedisStore across two instances (real Redis)', () => 
       if (r.status === 'rejected')
         expect((r.reason as { code: string }).code).toBe('invalid_grant');
     }
+  });
+
+  it("AS-12 (Redis): one refresh token used by its client on A and B at once: exactly one new pair, and the winner's tokens stay valid", async () => {
+    const { redeem } = await issueCode(a.tokens);
+    const first = await a.tokens.redeemAuthorizationCode(redeem);
+    const results = await Promise.allSettled(
+      [a, b, a, b].map((x) =>
+        x.tokens.refresh({ refreshToken: first.refresh_token!, clientId: 'pub' }),
+      ),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    const winner = (won[0] as PromiseFulfilledResult<{ access_token: string }>).value;
+    expect((await b.verifier.verify(winner.access_token)).userId).toBe('user-1');
   });
 
   it('an access token revoked through A is refused by B on its next request (SECURITY-CASES 18)', async () => {

@@ -505,6 +505,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         typ: 'at+jwt',
         issuer,
         clockTolerance: 0,
+        now,
       });
       return payload;
     } catch (error) {

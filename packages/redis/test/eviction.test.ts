@@ -1,0 +1,169 @@
+/**
+ * Issue 12 §2 on Redis: security state is never evicted. The store refuses a Redis whose
+ * `maxmemory-policy` may evict keys (every mcp-auth key has a TTL, so `volatile-*` evicts
+ * them too); with `noeviction`, a flood of disposable entries past `maxmemory` fails closed
+ * (503) and forgets nothing. Runs against test-owned `redis-server`s (their config is
+ * changed here, never the shared one's).
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  computeS256Challenge,
+  createSecretKey,
+  createTokenService,
+  generateCodeVerifier,
+  storeCall,
+} from '@mcp-auth/core';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore, RedisStoreError } from '../src/index.js';
+import { getFreePort, TestRedisServer } from './redis-server.js';
+
+const MAXMEMORY = 4 * 1024 * 1024;
+const servers: TestRedisServer[] = [];
+const closers: (() => Promise<void>)[] = [];
+let server: TestRedisServer;
+let admin: Redis;
+
+beforeAll(async () => {
+  server = new TestRedisServer(await getFreePort(), ['--maxmemory', String(MAXMEMORY)]);
+  servers.push(server);
+  await server.start();
+  admin = new Redis(server.url);
+}, 20_000);
+
+afterAll(async () => {
+  for (const close of closers) await close().catch(() => {});
+  admin?.disconnect();
+  for (const s of servers) await s.stop();
+});
+
+function store(
+  options: Partial<ConstructorParameters<typeof RedisStore>[0]> = {},
+  url = server.url,
+) {
+  const s = new RedisStore({ url, keyPrefix: `ev:${randomBytes(4).toString('hex')}:`, ...options });
+  closers.push(() => s.close());
+  return s;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<{ code?: string; message?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code?: string; message?: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('REDIS-1..3: maxmemory-policy is checked before the first operation', () => {
+  it.each(['allkeys-lru', 'volatile-lru', 'volatile-ttl', 'allkeys-random'])(
+    'REDIS-1: with %s every operation is refused (ERR_REDIS_EVICTION_POLICY → 503), with a message that says what to set',
+    async (policy) => {
+      await admin.config('SET', 'maxmemory-policy', policy);
+      try {
+        const s = store();
+        const error = await errorOf(s.set('k', 1, 10_000));
+        expect(error).toBeInstanceOf(RedisStoreError);
+        expect(error.code).toBe('ERR_REDIS_EVICTION_POLICY');
+        expect(error.message).toContain(policy);
+        expect(error.message).toContain('noeviction');
+        expect(await errorOf(storeCall(s.get('k')))).toMatchObject({
+          code: 'temporarily_unavailable',
+          status: 503,
+        });
+        expect((await errorOf(s.checkEvictionPolicy())).code).toBe('ERR_REDIS_EVICTION_POLICY');
+      } finally {
+        await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      }
+    },
+  );
+
+  it("REDIS-2: evictionPolicy 'warn' works with an evicting policy and warns once", async () => {
+    await admin.config('SET', 'maxmemory-policy', 'volatile-lru');
+    try {
+      const warnings: string[] = [];
+      const s = store({ evictionPolicy: 'warn', onWarning: (m) => warnings.push(m) });
+      await s.set('k', 1, 10_000);
+      expect(await s.get('k')).toBe(1);
+      expect(await s.get('k')).toBe(1);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('volatile-lru');
+    } finally {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    }
+  });
+
+  it('REDIS-3: with noeviction the store works and says so; with CONFIG disabled it works and warns', async () => {
+    const warnings: string[] = [];
+    const ok = store({ onWarning: (m) => warnings.push(m) });
+    expect(await ok.checkEvictionPolicy()).toBe('noeviction');
+    await ok.set('k', 1, 10_000);
+    expect(warnings).toEqual([]);
+
+    const locked = new TestRedisServer(await getFreePort(), ['--rename-command', 'CONFIG', '']);
+    servers.push(locked);
+    await locked.start();
+    const s = store({ onWarning: (m) => warnings.push(m) }, locked.url);
+    await s.set('k', 2, 10_000);
+    expect(await s.get('k')).toBe(2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('could not read maxmemory-policy');
+  }, 20_000);
+});
+
+describe('REDIS-4: a flood past maxmemory (noeviction) fails closed and forgets nothing', () => {
+  it('REDIS-4: flooding twice maxmemory with disposable entries: the revoked grant stays revoked; durable writes get 503', async () => {
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    const s = store();
+    const tokens = createTokenService({
+      store: s,
+      issuer: 'https://as.example.test',
+      resource: 'https://mcp.example.test/mcp',
+      signingKey: await createSecretKey(`redis-eviction-secret-${'y'.repeat(32)}`),
+    });
+    const verifier = generateCodeVerifier();
+    const code = await tokens.issueAuthorizationCode({
+      clientId: 'pub',
+      redirectUri: 'https://app.example.test/cb',
+      codeChallenge: await computeS256Challenge(verifier),
+      codeChallengeMethod: 'S256',
+      scopes: ['read'],
+      resource: 'https://mcp.example.test/mcp',
+      identity: { sub: 'carol', attributes: {}, grantableScopes: ['read'] },
+    });
+    const issued = await tokens.redeemAuthorizationCode({
+      code,
+      clientId: 'pub',
+      redirectUri: 'https://app.example.test/cb',
+      codeVerifier: verifier,
+    });
+    await tokens.revoke({ token: issued.refresh_token!, clientId: 'pub' });
+    const check = tokens.createAccessTokenVerifier();
+    expect((await errorOf(check.verify(issued.access_token))).code).toBe('invalid_token');
+
+    // Twice maxmemory worth of 4 KiB disposable entries (interactions anyone can create).
+    const filler = 'x'.repeat(4096);
+    let refused = 0;
+    for (let i = 0; i < (2 * MAXMEMORY) / 4096; i++) {
+      try {
+        await s.set(`as:interaction:${i}`, filler, 600_000, { disposable: true });
+      } catch (error) {
+        expect((error as RedisStoreError).code).toBe('ERR_REDIS_FULL');
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+    // Still revoked: nothing was evicted.
+    expect((await errorOf(check.verify(issued.access_token))).code).toBe('invalid_token');
+    // Durable writes fail closed (503) once Redis is over maxmemory; nothing is pushed out.
+    let durableError: unknown;
+    for (let i = 0; i < 1000 && durableError === undefined; i++) {
+      await storeCall(s.set(`tok:revoked:jti:${i}`, filler, 60_000)).catch((e: unknown) => {
+        durableError = e;
+      });
+    }
+    expect(durableError).toMatchObject({ code: 'temporarily_unavailable', status: 503 });
+    expect((await errorOf(check.verify(issued.access_token))).code).toBe('invalid_token');
+    await admin.flushall();
+  }, 60_000);
+});
