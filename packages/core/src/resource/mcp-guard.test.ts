@@ -250,7 +250,7 @@ describe('createMcpGuard', () => {
     expect(challenge).not.toContain(t);
   });
 
-  it('a batch: every scope the request needs is asked for at once, and nothing of it runs', async () => {
+  it('a batch: every scope the request lacks is asked for at once, and nothing of it runs', async () => {
     const { guard, token } = await setup();
     const t = await token();
     const d = expectRejection(
@@ -266,7 +266,7 @@ describe('createMcpGuard', () => {
       403,
     );
     expect(d.headers['www-authenticate']).toContain(
-      'scope="mcp:tools:read mcp:tools:write mcp:tools:admin"',
+      'scope="mcp:tools:write mcp:tools:admin"',
     );
   });
 

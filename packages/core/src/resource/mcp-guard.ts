@@ -1,6 +1,6 @@
 import { InsufficientScopeError, PayloadTooLargeError } from '../errors/oauth-error.js';
 import { PolicyEngine } from '../policy/engine.js';
-import { isValidScopeToken, scopeCovers } from '../policy/scopes.js';
+import { isValidScopeToken } from '../policy/scopes.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
 import type { AuthResponse } from '../server/http.js';
 import { errorResponse } from '../server/responses.js';
@@ -278,9 +278,6 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
         subject: auth.userId,
         clientId: auth.clientId,
       });
-      // The scopes this call uses or lacks: what a re-authorization must keep or add.
-      for (const scope of decision.requiredScopes)
-        if (scopeCovers(auth.scopes, scope)) needed.push(scope);
       if (decision.allowed) continue;
       if (decision.missingScopes.length > 0) {
         needed.push(...decision.missingScopes);
@@ -322,7 +319,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     } catch (error) {
       return refuse(errorResponse(error));
     }
-    const missing = requiredScopes.filter((scope) => !scopeCovers(auth.scopes, scope));
+    const missing = requiredScopes.filter((scope) => !policy.coversScope(auth.scopes, scope));
     if (missing.length > 0)
       return refuse(
         stepUp(requiredScopes, 'The access token lacks a scope this endpoint requires'),
