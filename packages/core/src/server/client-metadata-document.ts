@@ -2,7 +2,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { sha256Base64Url } from '../encoding/random.js';
 import { isControl, isInvisibleFormat } from '../encoding/unicode.js';
 import type { Store, StoreValue } from '../store/store.js';
-import { storeCall } from '../store/store.js';
+import { DISPOSABLE, storeCall } from '../store/store.js';
 import { type ClientMetadata, validateClientMetadata } from './client-metadata.js';
 import { checkOutboundUrl, defaultOutboundFetch } from './ssrf.js';
 import type { ClientRecord } from './types.js';
@@ -30,9 +30,31 @@ export interface ClientIdMetadataDocumentOptions {
   maxBytes?: number;
   /** Fetch timeout in milliseconds. Default 5000. */
   timeoutMs?: number;
-  /** How long a fetched document is cached, in seconds. Default 300. */
+  /**
+   * How long a fetched document is cached, in seconds, when its response says nothing about
+   * freshness. Default 300. A `Cache-Control: max-age` is honoured up to
+   * `maxCacheTtlSeconds`; `no-store`, `no-cache` or `max-age=0` means not cached at all.
+   */
   cacheTtlSeconds?: number;
+  /** The longest a document is cached whatever its `max-age` says, in seconds. Default 86,400. */
+  maxCacheTtlSeconds?: number;
+  /**
+   * How long a failed fetch (unreachable, redirect, too large, invalid) is remembered, so a
+   * flood of requests naming a bad document does not fetch it again each time. In seconds,
+   * default 30; this process only.
+   */
+  failureCacheSeconds?: number;
+  /**
+   * Outbound fetches per document host per minute (in this process); past it the document is
+   * refused (`rate_limited`) until the minute is over. Default 30. Concurrent requests for one
+   * URL share one fetch, and at most 32 fetches run at once.
+   */
+  fetchesPerHostPerMinute?: number;
 }
+
+// Bounds of the in-process bookkeeping: never unbounded memory.
+const MAX_INFLIGHT = 32;
+const MAX_TRACKED = 1000;
 
 /** Why a client ID metadata document was refused. */
 export type ClientMetadataDocumentProblem =
@@ -42,7 +64,8 @@ export type ClientMetadataDocumentProblem =
   | 'redirected'
   | 'too_large'
   | 'invalid_document'
-  | 'client_id_mismatch';
+  | 'client_id_mismatch'
+  | 'rate_limited';
 
 /** Thrown when a metadata document cannot be used; `problem` says why. */
 export class ClientMetadataDocumentError extends Error {
@@ -109,14 +132,26 @@ export class ClientMetadataDocumentResolver {
   readonly #maxBytes: number;
   readonly #timeoutMs: number;
   readonly #cacheTtlMs: number;
+  readonly #maxCacheTtlMs: number;
+  readonly #failureTtlMs: number;
+  readonly #perHost: number;
   readonly #scopesSupported: () => readonly string[];
+  readonly #now: () => number;
+  // Single flight: one fetch per URL at a time, shared by everyone asking meanwhile.
+  readonly #inflight = new Map<string, Promise<ClientRecord>>();
+  // Recent failures per URL and fetch counts per host: bounded, oldest dropped first.
+  readonly #failures = new Map<string, { problem: ClientMetadataDocumentProblem; until: number }>();
+  readonly #hosts = new Map<string, { count: number; windowStart: number }>();
 
+  /** `now` (milliseconds) is for tests; default `Date.now`. */
   constructor(
     store: Store,
     options: ClientIdMetadataDocumentOptions,
     scopesSupported: () => readonly string[],
+    now: () => number = Date.now,
   ) {
     this.#store = store;
+    this.#now = now;
     this.#allowInsecureLoopback = options.allowInsecureLoopback ?? false;
     const f =
       options.fetch ?? defaultOutboundFetch({ allowInsecureLoopback: this.#allowInsecureLoopback });
@@ -130,6 +165,18 @@ export class ClientMetadataDocumentResolver {
     this.#timeoutMs = positive(options.timeoutMs ?? 5000, 'clientIdMetadataDocuments.timeoutMs');
     this.#cacheTtlMs =
       positive(options.cacheTtlSeconds ?? 300, 'clientIdMetadataDocuments.cacheTtlSeconds') * 1000;
+    this.#maxCacheTtlMs =
+      positive(
+        options.maxCacheTtlSeconds ?? 86_400,
+        'clientIdMetadataDocuments.maxCacheTtlSeconds',
+      ) * 1000;
+    this.#failureTtlMs =
+      positive(options.failureCacheSeconds ?? 30, 'clientIdMetadataDocuments.failureCacheSeconds') *
+      1000;
+    this.#perHost = positive(
+      options.fetchesPerHostPerMinute ?? 30,
+      'clientIdMetadataDocuments.fetchesPerHostPerMinute',
+    );
     this.#scopesSupported = scopesSupported;
   }
 
@@ -148,7 +195,64 @@ export class ClientMetadataDocumentResolver {
     if (cached && typeof cached === 'object' && !Array.isArray(cached)) {
       return cached as unknown as ClientRecord;
     }
-    const raw = await this.#download(clientId);
+    const failed = this.#failures.get(clientId);
+    if (failed && failed.until > this.#now()) {
+      throw new ClientMetadataDocumentError(failed.problem, 'The document failed recently');
+    }
+    const running = this.#inflight.get(clientId);
+    if (running) return running;
+    if (this.#inflight.size >= MAX_INFLIGHT || !this.#admitHost(new URL(clientId).host)) {
+      throw new ClientMetadataDocumentError('rate_limited', 'Too many document fetches');
+    }
+    const fetching = this.#fetchRecord(clientId, cacheKey).catch((error: unknown) => {
+      if (error instanceof ClientMetadataDocumentError) this.#rememberFailure(clientId, error);
+      throw error;
+    });
+    this.#inflight.set(clientId, fetching);
+    try {
+      return await fetching;
+    } finally {
+      this.#inflight.delete(clientId);
+    }
+  }
+
+  // Fixed one-minute window per host; the map holds at most MAX_TRACKED hosts.
+  #admitHost(host: string): boolean {
+    const now = this.#now();
+    const entry = this.#hosts.get(host);
+    if (entry && now - entry.windowStart < 60_000) {
+      if (entry.count >= this.#perHost) return false;
+      entry.count++;
+      return true;
+    }
+    this.#hosts.delete(host);
+    if (this.#hosts.size >= MAX_TRACKED) {
+      for (const [key, value] of this.#hosts) {
+        if (now - value.windowStart >= 60_000) this.#hosts.delete(key);
+      }
+      // Every tracked host is in its window: refuse rather than forget a count.
+      if (this.#hosts.size >= MAX_TRACKED) return false;
+    }
+    this.#hosts.set(host, { count: 1, windowStart: now });
+    return true;
+  }
+
+  #rememberFailure(clientId: string, error: ClientMetadataDocumentError): void {
+    if (error.problem === 'rate_limited' || error.problem === 'forbidden_target') return;
+    this.#failures.delete(clientId);
+    // A disposable cache: when full, the oldest failure is forgotten (it is only refetched).
+    if (this.#failures.size >= MAX_TRACKED) {
+      const oldest = this.#failures.keys().next();
+      if (!oldest.done) this.#failures.delete(oldest.value);
+    }
+    this.#failures.set(clientId, {
+      problem: error.problem,
+      until: this.#now() + this.#failureTtlMs,
+    });
+  }
+
+  async #fetchRecord(clientId: string, cacheKey: string): Promise<ClientRecord> {
+    const { body: raw, ttlMs } = await this.#download(clientId);
     if (raw['client_id'] !== clientId) {
       throw new ClientMetadataDocumentError(
         'client_id_mismatch',
@@ -175,14 +279,35 @@ export class ClientMetadataDocumentResolver {
     const record: ClientRecord = {
       clientId,
       ...metadata,
-      clientIdIssuedAt: Math.floor(Date.now() / 1000),
+      clientIdIssuedAt: Math.floor(this.#now() / 1000),
       source: 'metadata-document',
     };
-    await storeCall(this.#store.set(cacheKey, record as unknown as StoreValue, this.#cacheTtlMs));
+    if (ttlMs > 0) {
+      // A cache: disposable, the store may drop it before anything durable.
+      await storeCall(
+        this.#store.set(cacheKey, record as unknown as StoreValue, ttlMs, DISPOSABLE),
+      );
+    }
     return record;
   }
 
-  async #download(clientId: string): Promise<Record<string, unknown>> {
+  // How long the response may be cached: its Cache-Control within bounds, else the default.
+  #cacheTtl(response: Response): number {
+    const header = response.headers.get('cache-control');
+    if (!header) return this.#cacheTtlMs;
+    const directives = header
+      .toLowerCase()
+      .split(',')
+      .map((d) => d.trim());
+    if (directives.some((d) => d === 'no-store' || d === 'no-cache')) return 0;
+    const maxAge = directives.find((d) => d.startsWith('max-age='));
+    if (maxAge === undefined) return this.#cacheTtlMs;
+    const seconds = Number(maxAge.slice('max-age='.length));
+    if (!Number.isInteger(seconds) || seconds < 0) return this.#cacheTtlMs;
+    return Math.min(seconds * 1000, this.#maxCacheTtlMs);
+  }
+
+  async #download(clientId: string): Promise<{ body: Record<string, unknown>; ttlMs: number }> {
     let response: Response;
     try {
       response = await this.#fetch(clientId, {
@@ -217,7 +342,7 @@ export class ClientMetadataDocumentResolver {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new ClientMetadataDocumentError('invalid_document', 'The document is not an object');
     }
-    return value as Record<string, unknown>;
+    return { body: value as Record<string, unknown>, ttlMs: this.#cacheTtl(response) };
   }
 }
 
