@@ -123,7 +123,14 @@ function guardToolList(
     const tools = (fields as { tools?: unknown }).tools;
     // A result of another shape lists nothing: fail closed.
     const listed = Array.isArray(tools) ? tools.filter(hasName) : [];
-    return { ...fields, tools: filterToolList(listed, authOf(extra), policy) };
+    const filtered = { ...fields, tools: filterToolList(listed, authOf(extra), policy) };
+    // A filtered list is this caller's: never for shared caches (protocol 2026-07-28
+    // `cacheScope`). A field on the result wins over the cache hint SDK 2.x attaches under a
+    // symbol (a server-level `cacheHints['tools/list']` of `public`), so set it when either is
+    // there; a plain 2025-era answer stays as it was.
+    if ('cacheScope' in fields || Object.getOwnPropertySymbols(fields).length > 0)
+      return { ...filtered, cacheScope: 'private' };
+    return filtered;
   };
 }
 

@@ -4,9 +4,12 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { interceptRequestHandlers, type RawRequestHandler } from '../src/request-handlers.js';
+import { hookToolExecution } from '../src/sdk-internals.js';
 
-// The canary for the one SDK internal @mcp-auth/sdk relies on (Protocol#_requestHandlers).
+// The canary for the SDK 1.x internals @mcp-auth/sdk relies on (src/sdk-internals.ts:
+// Protocol#_requestHandlers and McpServer's tool-execution methods).
 // If an SDK upgrade changes how handlers are stored, these tests fail before any tool is left
 // unguarded in production.
 
@@ -78,6 +81,59 @@ describe('interceptRequestHandlers (SDK internals canary)', () => {
     const { wrap } = recorder();
     expect(interceptRequestHandlers(server.server, wrap)).toBe(true);
     expect(interceptRequestHandlers(server.server, wrap)).toBe(false);
+  });
+
+  it('a second interceptor composes around the first (both see every call)', async () => {
+    const server = new McpServer({ name: 's', version: '1.0.0' });
+    const first = recorder();
+    const second = recorder();
+    interceptRequestHandlers(server.server, first.wrap);
+    server.registerTool('t', {}, async () => ({ content: [] }));
+    expect(interceptRequestHandlers(server.server, second.wrap)).toBe(true);
+    const client = await connect(server);
+    await client.callTool({ name: 't' });
+    expect(first.seen).toEqual(['tools/call']);
+    expect(second.seen).toEqual(['tools/call']);
+    await client.close();
+  });
+
+  it('McpServer still has the tool-execution internals protectMcpServer hooks', () => {
+    const server = new McpServer({ name: 's', version: '1.0.0' }) as unknown as Record<
+      string,
+      unknown
+    >;
+    for (const name of [
+      'setToolRequestHandlers',
+      'executeToolHandler',
+      'validateToolInput',
+      'handleAutomaticTaskPolling',
+    ]) {
+      expect(typeof server[name], name).toBe('function');
+    }
+    expect(typeof server._registeredTools).toBe('object');
+    expect(server._toolHandlersInitialized).toBe(false);
+  });
+
+  it('executeToolHandler gets the schema-parsed arguments and the extra with authInfo', async () => {
+    const server = new McpServer({ name: 's', version: '1.0.0' });
+    const seen: unknown[] = [];
+    hookToolExecution(
+      server,
+      (tool, args, extra) => {
+        seen.push([tool, args, typeof (extra as { signal?: unknown }).signal]);
+        return undefined;
+      },
+      '@modelcontextprotocol/sdk',
+    );
+    server.registerTool(
+      'lower',
+      { inputSchema: { v: z.string().trim().toLowerCase() } },
+      async () => ({ content: [] }),
+    );
+    const client = await connect(server);
+    await client.callTool({ name: 'lower', arguments: { v: ' AB ' } });
+    expect(seen).toEqual([['lower', { v: 'ab' }, 'object']]);
+    await client.close();
   });
 
   it('throws TypeError when the handler store is not the expected Map', () => {

@@ -9,6 +9,7 @@ import {
   createMcpHandler,
   McpServer,
   requireBearerAuth,
+  type Server,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { createTokenVerifier, getAuthContext, protectMcpServer } from '../../src/v2/index.js';
@@ -79,7 +80,10 @@ export interface RunningApp {
  * `handler.fetch(request, { authInfo })`; `none` has no authentication in front at all (the
  * in-server check must refuse on its own).
  */
-export async function startApp(front: 'node' | 'fetch' | 'none'): Promise<RunningApp> {
+export async function startApp(
+  front: 'node' | 'fetch' | 'none',
+  build: (policy: PolicyEngine, effects: Effects) => McpServer | Server = buildServer,
+): Promise<RunningApp> {
   const http = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
@@ -87,7 +91,7 @@ export async function startApp(front: 'node' | 'fetch' | 'none'): Promise<Runnin
   const auth = await createTestAuth(url);
   addTestRules(auth.policy);
   const effects: Effects = { deleted: [], weather: 0 };
-  const handler = createMcpHandler(() => buildServer(auth.policy, effects));
+  const handler = createMcpHandler(() => build(auth.policy, effects));
   const gate = requireBearerAuth({
     verifier: createTokenVerifier(auth.verifier),
     resourceMetadataUrl: auth.resourceMetadataUrl,
