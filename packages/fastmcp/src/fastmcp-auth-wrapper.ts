@@ -321,7 +321,13 @@ export class FastMCPAuthWrapper {
     const app = server.getApp();
     const paths = new Set(authorizationServer.routes.map((route) => route.path));
     // Every method goes to core, which answers a wrong one with 405 and `Allow`.
-    for (const path of paths) app.all(path, (c) => handle(c.req.raw));
+    // Hono on Node keeps the IncomingMessage in `c.env.incoming`: its peer address buckets
+    // per-address limits (registration, login throttling).
+    const remoteAddressOf = (env: unknown): string | undefined =>
+      (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
+        ?.remoteAddress;
+    for (const path of paths)
+      app.all(path, (c) => handle(c.req.raw, { remoteAddress: remoteAddressOf(c.env) }));
   }
 
   /**

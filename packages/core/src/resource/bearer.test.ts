@@ -123,6 +123,15 @@ describe('buildBearerChallenge (RFC 6750 §3, RFC 9728 §5.1)', () => {
     expect(value).toContain('resource_metadata="https://mcp.example.com/a%22b/c"');
   });
 
+  it('issue 11 (SEP-2207): offline_access never appears in a challenge scope', () => {
+    const challenge = buildBearerChallenge({
+      error: 'insufficient_scope',
+      scope: ['mcp:tools:read', 'offline_access', 'mcp:tools:write'],
+    });
+    expect(challenge).toContain('scope="mcp:tools:read mcp:tools:write"');
+    expect(challenge).not.toContain('offline_access');
+  });
+
   it('refuses configuration mistakes', () => {
     expect(() => buildBearerChallenge({ resourceMetadataUrl: '/relative' })).toThrow(TypeError);
     expect(() => buildBearerChallenge({ resourceMetadataUrl: 'javascript:alert(1)' })).toThrow(

@@ -1,5 +1,5 @@
 import { sanitizeErrorDescription } from '../errors/oauth-error.js';
-import { isValidScopeToken } from '../policy/scopes.js';
+import { isValidScopeToken, resourceScopes } from '../policy/scopes.js';
 
 /** Options of {@link buildBearerChallenge}. */
 export interface BearerChallengeOptions {
@@ -42,10 +42,10 @@ export function normalizeResourceMetadataUrl(url: string | URL): string {
   return parsed.href;
 }
 
-/** Space-separated, valid, de-duplicated scope tokens. */
+/** Space-separated, valid, de-duplicated scope tokens; never `offline_access` (SEP-2207: a resource does not ask for it). */
 export function formatScope(scope: string | readonly string[]): string {
   const list = typeof scope === 'string' ? scope.split(' ') : scope;
-  return [...new Set(list.filter(isValidScopeToken))].join(' ');
+  return resourceScopes(list.filter(isValidScopeToken)).join(' ');
 }
 
 /**

@@ -45,6 +45,8 @@ export interface NodeRequestLike {
   readonly _body?: boolean | undefined;
   /** True once the body stream has been fully read. */
   readonly readableEnded?: boolean | undefined;
+  /** The connection: its peer address buckets per-address rate limits and login throttling. */
+  readonly socket?: { readonly remoteAddress?: string | undefined } | null | undefined;
   /** The body stream. */
   [Symbol.asyncIterator]?(): AsyncIterator<unknown>;
   /** Node's stream events; when present the body is read through them (cheaper than iterating). */
@@ -304,11 +306,13 @@ export async function toAuthRequest(
   const origin = parseBaseUrl(options.baseUrl);
   const method = (request.method ?? 'GET').toUpperCase();
   const body = NO_BODY_METHODS.has(method) ? undefined : await readNodeBody(request, options);
+  const remoteAddress = request.socket?.remoteAddress;
   return {
     method,
     url: buildUrl(origin, nodeRequestTarget(request)),
     headers: nodeRequestHeaders(request),
     body,
+    ...(remoteAddress === undefined ? {} : { remoteAddress }),
   };
 }
 

@@ -46,16 +46,32 @@ export function toFetchResponse(response: AuthResponse): Response {
   });
 }
 
+/** What a Fetch runtime knows about the connection besides the `Request`. */
+export interface FetchConnectionInfo {
+  /**
+   * The peer address (Deno `info.remoteAddr.hostname`, Bun `server.requestIP(req)`, Hono on
+   * Node `c.env.incoming.socket.remoteAddress`): buckets per-address rate limits and login
+   * throttling. Without it those limits fall back to their global caps.
+   */
+  readonly remoteAddress?: string | undefined;
+}
+
 /**
  * A Fetch handler for Web runtimes (Workers, Deno, Bun, Hono, Node's `Request`): every
- * authorization server route, `(request) => Promise<Response>`.
+ * authorization server route, `(request, connection?) => Promise<Response>`.
  */
 export function toFetchHandler(
   server: AuthRequestHandler,
-): (request: Request) => Promise<Response> {
-  return async (request) => {
+): (request: Request, connection?: FetchConnectionInfo) => Promise<Response> {
+  return async (request, connection) => {
     try {
-      return toFetchResponse(await server.handle(await fromFetchRequest(request)));
+      const authRequest = await fromFetchRequest(request);
+      const remoteAddress = connection?.remoteAddress;
+      return toFetchResponse(
+        await server.handle(
+          remoteAddress === undefined ? authRequest : { ...authRequest, remoteAddress },
+        ),
+      );
     } catch (error) {
       return toFetchResponse(errorResponse(error));
     }
