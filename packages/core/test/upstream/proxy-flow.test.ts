@@ -97,6 +97,30 @@ const toCallback = (u: URL) => u.origin === as.origin && u.pathname === '/oauth/
 
 /** Runs the browser part up to the upstream redirect to our callback. */
 async function loginUpstream(user: string, browser = new Browser()) {
+  const { clientId, verifier, state, login } = await toUpstreamLogin(browser);
+  // A browser already signed in upstream (same browser, second sign-in) comes straight back.
+  let callback = login.stoppedAt;
+  if (!callback) {
+    expect(login.response.status).toBe(200);
+    const loginHtml = await login.response.text();
+    const afterLogin = await browser.submit(
+      { html: loginHtml, url: login.url },
+      { login: user, password: 'any' },
+      toCallback,
+    );
+    callback = afterLogin.stoppedAt;
+    if (!callback) {
+      const html = await afterLogin.response.text();
+      callback = (await browser.submit({ html, url: afterLogin.url }, {}, toCallback)).stoppedAt;
+    }
+  }
+  expect(callback).toBeDefined();
+  expect(callback!.searchParams.get('iss')).toBe(idp.issuer);
+  return { browser, clientId, verifier, state, callback: callback! };
+}
+
+/** Our consent, then the redirect to the IdP, up to its login page (or straight back). */
+async function toUpstreamLogin(browser: Browser) {
   const clientId = await register();
   const verifier = generateCodeVerifier();
   const state = `client-state-${Math.random().toString(36).slice(2)}`;
@@ -132,25 +156,7 @@ async function loginUpstream(user: string, browser = new Browser()) {
   expect(upstreamAuthorize.searchParams.get('state')).not.toBe(state);
   // The upstream's own login and consent pages (oidc-provider dev interactions).
   const login = await browser.follow(upstreamAuthorize, toCallback);
-  // A browser already signed in upstream (same browser, second sign-in) comes straight back.
-  let callback = login.stoppedAt;
-  if (!callback) {
-    expect(login.response.status).toBe(200);
-    const loginHtml = await login.response.text();
-    const afterLogin = await browser.submit(
-      { html: loginHtml, url: login.url },
-      { login: user, password: 'any' },
-      toCallback,
-    );
-    callback = afterLogin.stoppedAt;
-    if (!callback) {
-      const html = await afterLogin.response.text();
-      callback = (await browser.submit({ html, url: afterLogin.url }, {}, toCallback)).stoppedAt;
-    }
-  }
-  expect(callback).toBeDefined();
-  expect(callback!.searchParams.get('iss')).toBe(idp.issuer);
-  return { browser, clientId, verifier, state, callback: callback! };
+  return { clientId, verifier, state, login };
 }
 
 async function token(body: Record<string, string>) {
@@ -303,5 +309,43 @@ describe('issue 19 items 7 and 8 against oidc-provider', () => {
       expect(to.searchParams.get('state')).toBe(state);
       expect(to.searchParams.get('code')).toBeTruthy();
     }
+  }, 60_000);
+});
+
+describe('hostile cases the real oidc-provider can play (issue 12 item 5)', () => {
+  it('the user cancels at the IdP → the client gets access_denied with its state, no code', async () => {
+    const browser = new Browser();
+    const { state, login } = await toUpstreamLogin(browser);
+    const html = await login.response.text();
+    const abort = /href="([^"]*\/abort[^"]*)"/.exec(html)?.[1];
+    expect(abort).toBeDefined();
+    const callback = (await browser.follow(new URL(abort!, login.url), toCallback)).stoppedAt!;
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    const back = (await browser.follow(callback, toClient)).stoppedAt!;
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.get('state')).toBe(state);
+    expect(back.searchParams.get('code')).toBeNull();
+    expect(back.searchParams.get('error_description')).not.toContain('End-User');
+  }, 60_000);
+
+  it('code mix-up: sign-in B’s callback carrying A’s upstream code → refused upstream (PKCE), no code for B', async () => {
+    const browser = new Browser();
+    const a = await loginUpstream('grace', browser);
+    const b = await loginUpstream('grace', browser);
+    const swapped = new URL(b.callback);
+    swapped.searchParams.set('code', a.callback.searchParams.get('code')!);
+    const res = await browser.request(swapped);
+    expect(res.status).toBe(302);
+    const to = new URL(res.headers.get('location')!);
+    expect(to.searchParams.get('state')).toBe(b.state);
+    expect(to.searchParams.get('error')).toBe('server_error');
+    expect(to.searchParams.get('code')).toBeNull();
+  }, 60_000);
+
+  it('the redirect back to the client carries only code, state and iss (no upstream token)', async () => {
+    const { browser, callback } = await loginUpstream('heidi');
+    const res = await browser.request(callback);
+    const to = new URL(res.headers.get('location')!);
+    expect([...to.searchParams.keys()].sort()).toEqual(['code', 'iss', 'state']);
   }, 60_000);
 });
