@@ -112,7 +112,7 @@ const SDK_STEPS: readonly SdkStep[] = [
     key: 'stepUp',
     id: 'sdk-step-up',
     title:
-      'a tool needing a higher scope → 403 insufficient_scope step-up → re-authorization with the wider scope',
+      'a tool needing a higher scope → 403 insufficient_scope step-up (issue 11: asking only for the scope it needs) → re-authorization with the wider scope',
   },
   {
     key: 'refresh',
@@ -615,7 +615,7 @@ export function defineContractSuite(
         expect(failed.status).toBe(400);
       });
 
-      it('SECURITY-CASES 16: refresh rotation; replaying RT1 → invalid_grant and the family is revoked; a wider scope → invalid_scope', async () => {
+      it('SECURITY-CASES 16: refresh rotation; replaying RT1 (issue 12 §5: after the reuse grace window) → invalid_grant and the family is revoked; a wider scope → invalid_scope', async () => {
         const first = await tokensFor(READ);
         const refresh = (token: string, extra: Fields = {}) =>
           h().form('/token', {
@@ -631,6 +631,7 @@ export function defineContractSuite(
         expect(rotated.status).toBe(200);
         const second = (await rotated.json()) as { access_token: string; refresh_token: string };
         expect(second.refresh_token).not.toBe(first.refresh_token);
+        clock.advance(10); // past the grace window for parallel refreshes (issue 12 §5)
         const replay = await refresh(first.refresh_token);
         expect(replay.status).toBe(400);
         expect(((await replay.json()) as { error: string }).error).toBe('invalid_grant');
@@ -837,7 +838,7 @@ export function defineContractSuite(
 
       test(
         '39-step-up',
-        'SECURITY-CASES 39: a missing scope for a tool → 403 insufficient_scope with the needed scope',
+        'SECURITY-CASES 39: a missing scope for a tool → 403 insufficient_scope with the needed scope (issue 11: only the scope this call needs)',
         async () => {
           const token = await mint({ scope: READ });
           const response = await callMcp(toolCall('send_email', { to: 'x' }), {
@@ -846,7 +847,8 @@ export function defineContractSuite(
           expect(response.status).toBe(403);
           const params = challengeParams(response.headers.get('www-authenticate'));
           expect(params.error).toBe('insufficient_scope');
-          expect(params.scope?.split(' ').sort()).toEqual([READ, WRITE].sort());
+          // Not granted ∪ missing any more: send_email needs write (which covers read, SEP-2350).
+          expect(params.scope?.split(' ')).toEqual([WRITE]);
           expect(params.resource_metadata).toBe(m.server.resourceMetadataUrl);
         },
       );
@@ -1177,7 +1179,8 @@ export function defineContractSuite(
           expect(denied, 'a 403 step-up challenge from the MCP endpoint').toBeDefined();
           const challenge = challengeParams(denied!.wwwAuthenticate);
           expect(challenge.error).toBe('insufficient_scope');
-          expect(challenge.scope!.split(' ').sort()).toEqual([READ, WRITE].sort());
+          // Issue 11: the challenge asks for what this call needs (write, which covers read).
+          expect(challenge.scope!.split(' ')).toEqual([WRITE]);
           let url: URL;
           if (outcome instanceof UnauthorizedError) {
             // The SDK re-authorizes by itself with the challenge's scope.
@@ -1196,9 +1199,9 @@ export function defineContractSuite(
             expect(result).toBe('REDIRECT');
             url = provider.lastAuthorizationUrl!;
           }
-          expect(url.searchParams.get('scope')!.split(' ').sort()).toEqual([READ, WRITE].sort());
+          expect(url.searchParams.get('scope')!.split(' ')).toEqual([WRITE]);
           await transport.finishAuth(await completeLogin(url, 'bob'));
-          expect(provider.tokens()?.scope?.split(' ').sort()).toEqual([READ, WRITE].sort());
+          expect(provider.tokens()?.scope?.split(' ')).toEqual([WRITE]);
           const sent = await client.callTool({
             name: 'send_email',
             arguments: { to: 'alice' },

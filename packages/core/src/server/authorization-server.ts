@@ -24,7 +24,8 @@ import {
   protectedResourceMetadataUrl,
   wellKnownPath,
 } from './metadata.js';
-import { FixedWindowLimiter } from './rate-limit.js';
+import { clientAddress } from './http.js';
+import { StoreRateLimiter } from './rate-limit.js';
 import { isLoopbackHost } from './redirect-uri.js';
 import { handleRegistrationRequest, type RegistrationHook } from './registration-endpoint.js';
 import { errorResponse, jsonResponse } from './responses.js';
@@ -44,13 +45,21 @@ export interface ClientRegistrationOptions {
   /** A used registration expires this long after its last authorization. Default 180 days. */
   usedTtlSeconds?: number;
   /**
-   * At most `max` registrations per `windowSeconds` (per `key(request)`, default one global
-   * bucket), counted in this process; over it → 429 with `Retry-After`. `false` turns the
-   * limit off. Default `{ max: 30, windowSeconds: 60 }`.
+   * At most `max` registrations per `windowSeconds` per caller (`key(request)`, default the
+   * caller's address — see `trustedProxyHops`; callers whose address is unknown share one
+   * bucket), and at most `globalMax` per window from everyone together as a last resort;
+   * over either → 429 with `Retry-After`. Counted in the store, so instances sharing a
+   * `RedisStore` share the counts. `false` turns both off.
+   * Default `{ max: 20, windowSeconds: 60, globalMax: 120 }`.
    */
   rateLimit?:
     | false
-    | { max: number; windowSeconds: number; key?: (request: AuthRequest) => string };
+    | {
+        max: number;
+        windowSeconds: number;
+        key?: (request: AuthRequest) => string | undefined;
+        globalMax?: number | false;
+      };
 }
 
 /** Options of the login/consent pages and remembered consent. */
@@ -112,6 +121,19 @@ export interface AuthorizationServerOptions {
   interactionTtlSeconds?: number;
   /** Failed password attempts per authorization before it is abandoned. Default 5. */
   maxLoginAttempts?: number;
+  /**
+   * Caps on authorizations started per window of `interactionTtlSeconds`: per client
+   * (default 10,000) and per caller address (default 100); over either → a 429 page. They keep
+   * one caller from filling the store with pending sign-ins. `false` turns one off.
+   */
+  interactionLimits?: { perClient?: number | false; perAddress?: number | false };
+  /**
+   * How many reverse proxies in front of the server append to `X-Forwarded-For`: the caller's
+   * address for per-address limits is then read that many entries from the right. Default 0:
+   * `X-Forwarded-For` is ignored (any client can send it) and the connection's address
+   * (`AuthRequest.remoteAddress`) is used.
+   */
+  trustedProxyHops?: number;
   /** Access-token lifetime in seconds. Default 3600. */
   accessTokenTtlSeconds?: number;
   /** Refresh-token lifetime in seconds. Default 30 days. */
@@ -122,8 +144,25 @@ export interface AuthorizationServerOptions {
   claims?: (identity: Identity) => Record<string, unknown>;
   /** Encrypts upstream IdP tokens at rest (see the token service). */
   upstreamEncryptionKey?: string;
-  /** A shared secret resource servers present at the introspection endpoint (≥ 32 chars). */
+  /**
+   * A shared secret resource servers present at the introspection endpoint (≥ 32 chars).
+   * Introspection is open only to resource servers: callers with this secret, and static
+   * clients configured with `resourceServer: true`. Other clients get 401 `invalid_client`.
+   */
   introspectionSecret?: string;
+  /**
+   * `'own-tokens'` also lets any confidential client introspect, seeing `{"active": false}`
+   * for every token issued to another client. Default `'resource-servers'` (see
+   * `introspectionSecret`).
+   */
+  introspectionCallers?: 'resource-servers' | 'own-tokens';
+  /**
+   * After a refresh token is rotated, the same client presenting it again within this many
+   * seconds (e.g. two parallel refreshes) gets `invalid_grant` without the grant being revoked,
+   * so the winner's new tokens stay valid; later, or from another client, it is reuse and
+   * revokes the grant (RFC 9700 §4.14.2). `0` treats every repeat as reuse. Default 10.
+   */
+  refreshTokenReuseGraceSeconds?: number;
   /** `resource_name` of the protected resource metadata. */
   resourceName?: string;
   /** `resource_documentation` of the protected resource metadata. */
@@ -254,6 +293,12 @@ export function createAuthorizationServer(
   if (options.upstreamEncryptionKey !== undefined) {
     checkUpstreamEncryptionKey(options.upstreamEncryptionKey, where);
   }
+  const introspectionCallers = options.introspectionCallers ?? 'resource-servers';
+  if (introspectionCallers !== 'resource-servers' && introspectionCallers !== 'own-tokens') {
+    throw new TypeError(
+      `${where}: introspectionCallers must be 'resource-servers' or 'own-tokens'`,
+    );
+  }
   const signer = createSigner(consent.cookieSecret, `${where}: consent.cookieSecret`);
   const secure = issuerUrl.protocol === 'https:';
 
@@ -278,15 +323,42 @@ export function createAuthorizationServer(
     },
     now,
   );
-  const rateLimit = registrationOptions.rateLimit ?? { max: 30, windowSeconds: 60 };
+  const trustedProxyHops = options.trustedProxyHops ?? 0;
+  if (!Number.isInteger(trustedProxyHops) || trustedProxyHops < 0 || trustedProxyHops > 10) {
+    throw new TypeError(`${where}: trustedProxyHops must be an integer from 0 to 10`);
+  }
+  const addressOf = (request: AuthRequest) => clientAddress(request, trustedProxyHops);
+  const rateLimit = registrationOptions.rateLimit ?? { max: 20, windowSeconds: 60 };
+  const rateWindowMs =
+    rateLimit === false
+      ? 0
+      : seconds(rateLimit.windowSeconds, 'registration.rateLimit.windowSeconds') * 1000;
   const limiter =
     rateLimit === false
       ? undefined
-      : new FixedWindowLimiter(
+      : new StoreRateLimiter(
+          store,
+          'register',
           positiveInteger(rateLimit.max, 'registration.rateLimit.max'),
-          seconds(rateLimit.windowSeconds, 'registration.rateLimit.windowSeconds') * 1000,
-          now,
+          rateWindowMs,
         );
+  const globalMax = rateLimit === false ? false : (rateLimit.globalMax ?? 120);
+  const globalLimiter =
+    globalMax === false
+      ? undefined
+      : new StoreRateLimiter(
+          store,
+          'register-all',
+          positiveInteger(globalMax, 'registration.rateLimit.globalMax'),
+          rateWindowMs,
+        );
+  const interactionLimits = options.interactionLimits ?? {};
+  const capOf = (value: number | false | undefined, fallback: number, name: string) =>
+    value === false ? undefined : positiveInteger(value ?? fallback, `interactionLimits.${name}`);
+  const interactionCaps = {
+    perClient: capOf(interactionLimits.perClient, 10_000, 'perClient'),
+    perAddress: capOf(interactionLimits.perAddress, 100, 'perAddress'),
+  };
 
   // Keys: validated now, imported asynchronously.
   const keys = prepareKeys(options.signingKey, options.verificationKeys);
@@ -309,6 +381,9 @@ export function createAuthorizationServer(
         ...(options.claims ? { claims: options.claims } : {}),
         ...(options.upstreamEncryptionKey !== undefined
           ? { upstreamEncryptionKey: options.upstreamEncryptionKey }
+          : {}),
+        ...(options.refreshTokenReuseGraceSeconds !== undefined
+          ? { refreshReuseGraceSeconds: options.refreshTokenReuseGraceSeconds }
           : {}),
         ...(options.now ? { now: options.now } : {}),
       });
@@ -346,6 +421,8 @@ export function createAuthorizationServer(
     interactionTtlMs: interactionTtl * 1000,
     consentTtlMs: rememberFor * 1000,
     maxLoginAttempts,
+    interactionCaps,
+    clientAddress: addressOf,
     now,
   });
 
@@ -447,6 +524,7 @@ export function createAuthorizationServer(
       ...(options.introspectionSecret !== undefined
         ? { resourceServerSecret: options.introspectionSecret }
         : {}),
+      callers: introspectionCallers,
     }),
   );
   if (registration) {
@@ -459,7 +537,8 @@ export function createAuthorizationServer(
           scopesSupported,
           onRegister: registrationOptions.onRegister,
           limiter,
-          rateLimitKey: rateLimit === false ? undefined : rateLimit.key,
+          rateLimitKey: rateLimit === false ? undefined : (rateLimit.key ?? addressOf),
+          globalLimiter,
         }),
       true,
     );

@@ -2,7 +2,7 @@ import { generateRandomToken, sha256Base64Url } from '../encoding/random.js';
 import { isOAuthError, type OAuthError } from '../errors/oauth-error.js';
 import { isValidS256Challenge } from '../pkce.js';
 import type { Store, StoreValue } from '../store/store.js';
-import { storeCall } from '../store/store.js';
+import { countInWindow, DISPOSABLE, storeCall } from '../store/store.js';
 import type { TokenService } from '../tokens/types.js';
 import type { ServerClientRegistry } from './client-registry.js';
 import {
@@ -54,6 +54,14 @@ export interface AuthorizationFlowDeps {
   /** How long a remembered consent lasts; 0 turns remembering off. */
   readonly consentTtlMs: number;
   readonly maxLoginAttempts: number;
+  /**
+   * Interactions one client, and one caller address, may start per interaction TTL (counted
+   * in the store); past it → 429. `undefined` = no cap. Keeps one caller from filling the
+   * store with pending interactions (issue 12).
+   */
+  readonly interactionCaps?: { readonly perClient?: number; readonly perAddress?: number };
+  /** The caller's address for per-address limits (see `clientAddress`). */
+  readonly clientAddress?: (request: AuthRequest) => string | undefined;
   readonly now: () => number;
 }
 
@@ -155,6 +163,7 @@ export class AuthorizationFlow {
           redirectUriInRequest,
           state,
         );
+        await this.#admit(request, client);
         return await this.#begin(interaction, client);
       } catch (error) {
         if (error instanceof RedirectError) {
@@ -183,8 +192,11 @@ export class AuthorizationFlow {
       const password = form.get('password') ?? '';
       // Each attempt claims a numbered slot atomically, so parallel guesses cannot share one.
       const slot = await this.#claimAttempt(interaction);
+      const remoteAddress = this.#d.clientAddress?.(request);
       const identity =
-        username && password ? await provider.authenticate(username, password) : undefined;
+        username && password
+          ? await provider.authenticate(username, password, { remoteAddress })
+          : undefined;
       if (!identity) {
         if (slot >= this.#d.maxLoginAttempts - 1) {
           await storeCall(this.#d.store.delete(interactionKey(interaction.id)));
@@ -443,12 +455,41 @@ export class AuthorizationFlow {
     return requested;
   }
 
+  // Caps on interactions started per client and per address (issue 12 §2): counters in the
+  // store, one window of the interaction TTL each.
+  async #admit(request: AuthRequest, client: ClientRecord): Promise<void> {
+    const caps = this.#d.interactionCaps;
+    if (!caps) return;
+    const window = this.#d.interactionTtlMs;
+    const checks: [string, number][] = [];
+    // The address first: a caller refused for its own flood uses none of the client's budget.
+    const address = this.#d.clientAddress?.(request);
+    if (caps.perAddress !== undefined && address !== undefined) {
+      checks.push([`as:rl:interaction:addr:${address}`, caps.perAddress]);
+    }
+    if (caps.perClient !== undefined) {
+      checks.push([
+        `as:rl:interaction:client:${await sha256Base64Url(client.clientId)}`,
+        caps.perClient,
+      ]);
+    }
+    for (const [key, max] of checks) {
+      if ((await countInWindow(this.#d.store, key, window)) > max) {
+        const page = PAGES['too_many_interactions']!;
+        throw new PageError(429, page.title, page.text, 'too_many_interactions', {
+          'retry-after': String(Math.ceil(window / 1000)),
+        });
+      }
+    }
+  }
+
   async #begin(interaction: Interaction, client: ClientRecord): Promise<AuthResponse> {
     await storeCall(
       this.#d.store.set(
         interactionKey(interaction.id),
         interaction as unknown as StoreValue,
         this.#d.interactionTtlMs,
+        DISPOSABLE,
       ),
     );
     const cookie = await this.#cookie(interaction);
@@ -485,7 +526,7 @@ export class AuthorizationFlow {
     if (ttl <= 0) throw pageError(400, 'expired');
     for (let slot = 0; slot < this.#d.maxLoginAttempts; slot++) {
       const key = `as:login-attempt:${interaction.id}:${slot}`;
-      if (await storeCall(this.#d.store.setIfAbsent(key, 1, ttl))) return slot;
+      if (await storeCall(this.#d.store.setIfAbsent(key, 1, ttl, DISPOSABLE))) return slot;
     }
     await storeCall(this.#d.store.delete(interactionKey(interaction.id)));
     throw pageError(429, 'too_many_attempts');
@@ -502,7 +543,12 @@ export class AuthorizationFlow {
     const ttl = interaction.expiresAt - this.#d.now();
     if (ttl <= 0) throw pageError(400, 'expired');
     await storeCall(
-      this.#d.store.set(interactionKey(interaction.id), interaction as unknown as StoreValue, ttl),
+      this.#d.store.set(
+        interactionKey(interaction.id),
+        interaction as unknown as StoreValue,
+        ttl,
+        DISPOSABLE,
+      ),
     );
   }
 
@@ -523,6 +569,7 @@ export class AuthorizationFlow {
         upstreamKey(state),
         saved as unknown as StoreValue,
         this.#d.interactionTtlMs,
+        DISPOSABLE,
       ),
     );
     return {
@@ -741,17 +788,24 @@ function oauthErrorPage(error: OAuthError): AuthResponse {
               'The service cannot complete sign-ins right now. Nothing was issued; please try again in a moment.',
             code: error.code,
           }
-        : error.code === 'request_too_large'
+        : error.code === 'too_many_requests'
           ? {
-              title: 'Request too large',
-              message: 'The request was larger than allowed.',
+              title: 'Too many attempts',
+              message:
+                'Too many sign-in attempts for this account or from this address. Wait a moment, then try again.',
               code: error.code,
             }
-          : {
-              title: 'Invalid request',
-              message: 'The request is malformed: a parameter is missing, repeated or invalid.',
-              code: error.code,
-            },
+          : error.code === 'request_too_large'
+            ? {
+                title: 'Request too large',
+                message: 'The request was larger than allowed.',
+                code: error.code,
+              }
+            : {
+                title: 'Invalid request',
+                message: 'The request is malformed: a parameter is missing, repeated or invalid.',
+                code: error.code,
+              },
     ),
     { headers },
   );
@@ -789,6 +843,10 @@ const PAGES: Record<string, { title: string; text: string }> = {
   too_many_attempts: {
     title: 'Too many attempts',
     text: 'Too many incorrect sign-in attempts. Start again from the application.',
+  },
+  too_many_interactions: {
+    title: 'Too many sign-ins',
+    text: 'Too many sign-ins were started from here or by this application. Wait a few minutes, then start again from the application.',
   },
   invalid_state: {
     title: 'Sign-in could not be completed',

@@ -1,5 +1,5 @@
 export * from './form.js';
-export type { AuthRequest, AuthResponse } from './http.js';
+export { type AuthRequest, type AuthResponse, clientAddress } from './http.js';
 export * from './responses.js';
 export type * from './types.js';
 export * from './client-auth.js';
@@ -16,6 +16,7 @@ export {
 export type { StaticClientConfig } from './client-registry.js';
 export * from './fetch.js';
 export * from './identity/dev.js';
+export * from './identity/login-throttle.js';
 export * from './metadata.js';
 export { checkRedirectUri, isLoopbackHost, redirectUriMatches } from './redirect-uri.js';
 export type { RegistrationHook } from './registration-endpoint.js';

@@ -1,38 +1,29 @@
-/** A fixed-window request counter per key, in process memory (bounded number of keys). */
-export class FixedWindowLimiter {
+import { type Store, countInWindow } from '../store/store.js';
+
+/**
+ * A fixed-window request counter per key, kept in the store (so every instance sharing a
+ * `RedisStore` shares the count; atomic where the store has `increment`). Counters are
+ * disposable entries.
+ */
+export class StoreRateLimiter {
+  readonly #store: Store;
+  readonly #name: string;
   readonly #max: number;
   readonly #windowMs: number;
-  readonly #now: () => number;
-  readonly #windows = new Map<string, { start: number; count: number }>();
 
-  constructor(max: number, windowMs: number, now: () => number) {
+  constructor(store: Store, name: string, max: number, windowMs: number) {
+    this.#store = store;
+    this.#name = name;
     this.#max = max;
     this.#windowMs = windowMs;
-    this.#now = now;
   }
 
-  /** Counts one request; returns the seconds to wait when over the limit, else `undefined`. */
-  hit(key: string): number | undefined {
-    const now = this.#now();
-    let window = this.#windows.get(key);
-    if (!window || now - window.start >= this.#windowMs) {
-      if (this.#windows.size >= 10_000) this.#sweep(now);
-      window = { start: now, count: 0 };
-      this.#windows.set(key, window);
-    }
-    window.count++;
-    if (window.count > this.#max) return (window.start + this.#windowMs - now) / 1000;
-    return undefined;
-  }
-
-  #sweep(now: number): void {
-    for (const [key, window] of this.#windows) {
-      if (now - window.start >= this.#windowMs) this.#windows.delete(key);
-    }
-    // Still full: forget the oldest keys rather than grow without bound.
-    for (const key of this.#windows.keys()) {
-      if (this.#windows.size < 10_000) break;
-      this.#windows.delete(key);
-    }
+  /**
+   * Counts one request under `key`; returns the seconds to wait when over the limit, else
+   * `undefined`. Rejects with 503 when the store fails (fail closed).
+   */
+  async hit(key: string): Promise<number | undefined> {
+    const count = await countInWindow(this.#store, `as:rl:${this.#name}:${key}`, this.#windowMs);
+    return count > this.#max ? this.#windowMs / 1000 : undefined;
   }
 }

@@ -4,7 +4,7 @@ import { validateClientMetadata } from './client-metadata.js';
 import type { ServerClientRegistry } from './client-registry.js';
 import { parseJsonBody } from './form.js';
 import type { AuthRequest, AuthResponse } from './http.js';
-import type { FixedWindowLimiter } from './rate-limit.js';
+import type { StoreRateLimiter } from './rate-limit.js';
 import { jsonResponse } from './responses.js';
 
 /** Decides whether a registration may proceed: `false` refuses it (403 `access_denied`). */
@@ -18,13 +18,18 @@ export interface RegistrationDeps {
   readonly clients: ServerClientRegistry;
   readonly scopesSupported: () => readonly string[];
   readonly onRegister?: RegistrationHook | undefined;
-  readonly limiter?: FixedWindowLimiter | undefined;
-  readonly rateLimitKey?: ((request: AuthRequest) => string) | undefined;
+  /** Counts registrations per caller (`rateLimitKey`, default the caller's address). */
+  readonly limiter?: StoreRateLimiter | undefined;
+  /** The per-caller bucket; `undefined` puts the request in one shared `unknown` bucket. */
+  readonly rateLimitKey?: ((request: AuthRequest) => string | undefined) | undefined;
+  /** The last-resort cap on all registrations together. */
+  readonly globalLimiter?: StoreRateLimiter | undefined;
 }
 
 /**
  * RFC 7591 dynamic client registration: validates the metadata (SECURITY-CASES 20: bad
- * redirect URIs → 400 `invalid_redirect_uri`, > 64 KiB → 413, flood → 429), asks the hook,
+ * redirect URIs → 400 `invalid_redirect_uri`, > 64 KiB → 413, flood → 429 per caller address,
+ * then a global cap), asks the hook,
  * stores the client (its secret only as a hash) and answers 201 with the registered
  * metadata and, for confidential clients, the secret.
  */
@@ -33,7 +38,11 @@ export async function handleRegistrationRequest(
   deps: RegistrationDeps,
 ): Promise<AuthResponse> {
   if (deps.limiter) {
-    const wait = deps.limiter.hit(deps.rateLimitKey?.(request) ?? 'global');
+    const wait = await deps.limiter.hit(deps.rateLimitKey?.(request) ?? 'unknown');
+    if (wait !== undefined) throw new TooManyRequestsError(wait, 'Too many registrations');
+  }
+  if (deps.globalLimiter) {
+    const wait = await deps.globalLimiter.hit('all');
     if (wait !== undefined) throw new TooManyRequestsError(wait, 'Too many registrations');
   }
   const raw = parseJsonBody(request);

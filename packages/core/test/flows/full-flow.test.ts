@@ -11,6 +11,8 @@ const RESOURCE = 'https://mcp.example.test/mcp';
 const REDIRECT = 'http://127.0.0.1:8765/callback';
 const SECRET = 'flow-test-secret-0123456789-abcdefghijkl';
 
+const RS_SECRET = 'flow-resource-server-secret-0123456789abcdef';
+
 function setup() {
   const store = new MemoryStore();
   const server = createAuthorizationServer({
@@ -18,6 +20,7 @@ function setup() {
     resource: RESOURCE,
     signingKey: SECRET,
     store,
+    introspectionSecret: RS_SECRET,
     scopesSupported: ['weather:read', 'email:send', 'users:delete'],
     identityProvider: new DevIdentityProvider({
       iterations: 10_000,
@@ -170,11 +173,21 @@ describe('whole flow through toFetchHandler (register → authorize → login �
       form(String(asm.introspection_endpoint), { token: String(tokens2.access_token) }),
     );
     expect(unauthenticated.status).toBe(401);
-    const inactive = await fetch(
+    // A self-registered confidential client is not a resource server (issue 12 §3).
+    const selfRegistered = await fetch(
       form(
         String(asm.introspection_endpoint),
         { token: String(tokens2.access_token) },
         { authorization: basic },
+      ),
+    );
+    expect(selfRegistered.status).toBe(401);
+    expect((await json(selfRegistered)).error).toBe('invalid_client');
+    const inactive = await fetch(
+      form(
+        String(asm.introspection_endpoint),
+        { token: String(tokens2.access_token) },
+        { authorization: `Bearer ${RS_SECRET}` },
       ),
     );
     expect(inactive.status).toBe(200);

@@ -1,8 +1,10 @@
 import { base64UrlDecode, base64UrlEncode } from '../../encoding/base64url.js';
 import { timingSafeEqualBytes } from '../../encoding/constant-time.js';
 import { randomBytes } from '../../encoding/random.js';
+import { MemoryStore } from '../../store/memory-store.js';
 import type { StoreValue } from '../../store/store.js';
-import type { Identity, LocalIdentityProvider } from '../types.js';
+import type { Identity, LocalIdentityProvider, LoginContext } from '../types.js';
+import { createLoginThrottle, type LoginThrottle } from './login-throttle.js';
 
 /** Default PBKDF2-SHA-256 iteration count of {@link hashPassword}. */
 export const DEFAULT_PBKDF2_ITERATIONS = 100_000;
@@ -56,6 +58,13 @@ export interface DevIdentityProviderOptions {
   readonly users: readonly DevUser[];
   /** PBKDF2 iterations for clear-text passwords. Default {@link DEFAULT_PBKDF2_ITERATIONS}. */
   readonly iterations?: number;
+  /**
+   * Password-guessing limits per username and per caller address, with backoff. Default: a
+   * {@link createLoginThrottle} throttle with its defaults over a private in-process store;
+   * pass `createLoginThrottle({ store })` with the server's (shared) store when several
+   * instances serve logins. `false` turns throttling off (tests only).
+   */
+  readonly throttle?: LoginThrottle | false;
 }
 
 const HASH_FORMAT = /^pbkdf2-sha256\$(\d{1,7})\$([A-Za-z0-9_-]{22,})\$([A-Za-z0-9_-]{43})$/;
@@ -129,6 +138,7 @@ export class DevIdentityProvider implements LocalIdentityProvider {
   readonly kind = 'local' as const;
   readonly #accounts = new Map<string, Account>();
   readonly #decoy: Promise<ParsedHash>;
+  readonly #throttle: LoginThrottle | undefined;
 
   constructor(options: DevIdentityProviderOptions) {
     const where = 'DevIdentityProvider';
@@ -137,6 +147,11 @@ export class DevIdentityProvider implements LocalIdentityProvider {
     }
     const iterations = options.iterations ?? DEFAULT_PBKDF2_ITERATIONS;
     checkIterations(iterations, where);
+    const throttle = options.throttle ?? createLoginThrottle({ store: new MemoryStore() });
+    if (throttle !== false && typeof throttle?.attempt !== 'function') {
+      throw new TypeError(`${where}: throttle must come from createLoginThrottle() or be false`);
+    }
+    this.#throttle = throttle === false ? undefined : throttle;
     for (const user of options.users) {
       if (typeof user.username !== 'string' || !/^[^\s]{1,128}$/u.test(user.username)) {
         throw new TypeError(`${where}: each username must be 1-128 characters without spaces`);
@@ -177,8 +192,17 @@ export class DevIdentityProvider implements LocalIdentityProvider {
     this.#decoy.catch(() => {});
   }
 
-  /** The user's identity when the credentials are right; `undefined` otherwise. */
-  async authenticate(username: string, password: string): Promise<Identity | undefined> {
+  /**
+   * The user's identity when the credentials are right; `undefined` otherwise. Rejects with
+   * `TooManyRequestsError` (429) when the username or the caller's address must wait (the
+   * password is then not checked). Known and unknown usernames cost the same work.
+   */
+  async authenticate(
+    username: string,
+    password: string,
+    context?: LoginContext,
+  ): Promise<Identity | undefined> {
+    await this.#throttle?.attempt(typeof username === 'string' ? username : '', context);
     const account = typeof username === 'string' ? this.#accounts.get(username) : undefined;
     const secret = await (account?.secret ?? this.#decoy);
     const attempt = await pbkdf2(
@@ -187,6 +211,8 @@ export class DevIdentityProvider implements LocalIdentityProvider {
       secret.iterations,
     );
     const equal = timingSafeEqualBytes(attempt, secret.hash);
-    return account && equal ? account.identity : undefined;
+    if (!account || !equal) return undefined;
+    await this.#throttle?.succeeded(username);
+    return account.identity;
   }
 }
