@@ -71,7 +71,7 @@ async function setup(options: { revoked?: () => Promise<boolean> } = {}) {
   return { guard, policy, token, verifier };
 }
 
-const call = (name: string, args?: unknown, id = 1) => ({
+const call = (name: string, args?: unknown, id: number | string = 1) => ({
   jsonrpc: '2.0',
   id,
   method: 'tools/call',
@@ -265,9 +265,7 @@ describe('createMcpGuard', () => {
       }),
       403,
     );
-    expect(d.headers['www-authenticate']).toContain(
-      'scope="mcp:tools:write mcp:tools:admin"',
-    );
+    expect(d.headers['www-authenticate']).toContain('scope="mcp:tools:write mcp:tools:admin"');
   });
 
   it('issue 11: a denial scopes cannot fix is answered at the edge with the denied tool result (2025 era)', async () => {
