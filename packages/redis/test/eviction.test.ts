@@ -8,8 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import {
   computeS256Challenge,
+  createAuthorizationServer,
+  createLoginThrottle,
   createSecretKey,
   createTokenService,
+  DevIdentityProvider,
   generateCodeVerifier,
   storeCall,
 } from '@mcp-auth/core';
@@ -166,4 +169,135 @@ describe('REDIS-4: a flood past maxmemory (noeviction) fails closed and forgets 
     expect((await errorOf(check.verify(issued.access_token))).code).toBe('invalid_token');
     await admin.flushall();
   }, 60_000);
+});
+
+describe('REDIS-5, REDIS-6: the authorization server on the shared Redis (127.0.0.1:6379)', () => {
+  const SHARED = 'redis://127.0.0.1:6379';
+  const ISSUER = 'https://as.example.test';
+  const REDIRECT = 'https://app.example.test/cb';
+
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    const cleaner = new Redis(SHARED);
+    for (const prefix of prefixes) {
+      const keys = await cleaner.keys(`${prefix}*`);
+      if (keys.length > 0) await cleaner.del(...keys);
+    }
+    cleaner.disconnect();
+  });
+
+  async function server(prefix: string) {
+    if (!prefixes.includes(prefix)) prefixes.push(prefix);
+    // One prefix for every instance of one test, a fresh one per test.
+    const shared = new RedisStore({ url: SHARED, keyPrefix: prefix });
+    closers.push(() => shared.close());
+    const as = createAuthorizationServer({
+      issuer: ISSUER,
+      resource: 'https://mcp.example.test/mcp',
+      signingKey: `redis-as-secret-${'z'.repeat(32)}`,
+      store: shared,
+      scopesSupported: ['read'],
+      identityProvider: new DevIdentityProvider({
+        iterations: 10_000,
+        users: [{ username: 'carol', password: 'carol-pw', scopes: ['read'] }],
+        throttle: createLoginThrottle({ store: shared }),
+      }),
+      clients: [{ clientId: 'app', redirectUris: [REDIRECT] }],
+      registration: { rateLimit: { max: 2, windowSeconds: 60, globalMax: 1000 } },
+    });
+    return { as, store: shared };
+  }
+
+  async function authorizeUrl(state: string) {
+    const verifier = generateCodeVerifier();
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'app',
+      redirect_uri: REDIRECT,
+      code_challenge: await computeS256Challenge(verifier),
+      code_challenge_method: 'S256',
+      scope: 'read',
+      state,
+    });
+    return { verifier, url: new URL(`${ISSUER}/authorize?${query}`) };
+  }
+
+  it("REDIS-5: revoke carol's refresh token, then 2,100 GET /authorize: her access token stays refused", async () => {
+    const prefix = `ev-as:${randomBytes(6).toString('hex')}:`;
+    const { as } = await server(prefix);
+    const { url, verifier } = await authorizeUrl('s');
+    const page = await as.handle({ method: 'GET', url, headers: {} });
+    const cookie = String((page.headers['set-cookie'] as readonly string[])[0]!.split(';', 1)[0]);
+    const fields = Object.fromEntries(
+      [...page.body!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+        m[1]!,
+        m[2]!,
+      ]),
+    );
+    const post = (path: string, body: Record<string, string>, headers = {}) =>
+      as.handle({
+        method: 'POST',
+        url: new URL(`${ISSUER}${path}`),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams(body).toString(),
+      });
+    const consent = await post(
+      '/authorize/login',
+      { ...fields, username: 'carol', password: 'carol-pw' },
+      { cookie },
+    );
+    const consentFields = Object.fromEntries(
+      [...consent.body!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(
+        (m) => [m[1]!, m[2]!],
+      ),
+    );
+    const approved = await post(
+      '/authorize/consent',
+      { ...consentFields, decision: 'approve', scope_0: 'read' },
+      { cookie },
+    );
+    const code = new URL(String(approved.headers['location'])).searchParams.get('code')!;
+    const tokens = JSON.parse(
+      (
+        await post('/token', {
+          grant_type: 'authorization_code',
+          code,
+          code_verifier: verifier,
+          redirect_uri: REDIRECT,
+          client_id: 'app',
+        })
+      ).body!,
+    ) as { access_token: string; refresh_token: string };
+    expect((await as.tokenVerifier.verify(tokens.access_token)).userId).toBe('carol');
+    await post('/revoke', { token: tokens.refresh_token, client_id: 'app' });
+    await expect(as.tokenVerifier.verify(tokens.access_token)).rejects.toMatchObject({
+      code: 'invalid_token',
+    });
+    for (let i = 0; i < 2_100; i++) {
+      const { url: next } = await authorizeUrl(`s${i}`);
+      expect((await as.handle({ method: 'GET', url: next, headers: {} })).status).toBe(200);
+    }
+    await expect(as.tokenVerifier.verify(tokens.access_token)).rejects.toMatchObject({
+      code: 'invalid_token',
+    });
+  }, 60_000);
+
+  it('REDIS-6: registration counters are shared by two instances through Redis (per caller address)', async () => {
+    const prefix = `ev-as:${randomBytes(6).toString('hex')}:`;
+    const a = await server(prefix);
+    const b = await server(prefix);
+    const register = (as: typeof a.as, remoteAddress: string) =>
+      as.handle({
+        method: 'POST',
+        url: new URL(`${ISSUER}/register`),
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [REDIRECT] }),
+        remoteAddress,
+      });
+    expect((await register(a.as, '203.0.113.1')).status).toBe(201);
+    expect((await register(b.as, '203.0.113.1')).status).toBe(201);
+    expect((await register(a.as, '203.0.113.1')).status).toBe(429);
+    expect((await register(b.as, '203.0.113.1')).status).toBe(429);
+    expect((await register(b.as, '203.0.113.2')).status).toBe(201);
+  });
 });
