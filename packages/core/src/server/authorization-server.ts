@@ -142,7 +142,10 @@ export interface AuthorizationServerOptions {
   codeTtlSeconds?: number;
   /** Maps an identity to extra access-token claims. Default: its attributes. */
   claims?: (identity: Identity) => Record<string, unknown>;
-  /** Encrypts upstream IdP tokens at rest (see the token service). */
+  /**
+   * Encrypts upstream IdP tokens at rest (see the token service): at least 32 random bytes,
+   * base64url (≥ 43 characters, `mcp-auth keys generate`) or hex (≥ 64 characters).
+   */
   upstreamEncryptionKey?: string;
   /**
    * A shared secret resource servers present at the introspection endpoint (≥ 32 chars).

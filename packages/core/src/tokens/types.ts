@@ -35,7 +35,8 @@ export interface TokenServiceOptions {
    */
   claims?: (identity: Identity) => Record<string, unknown>;
   /**
-   * A secret (at least 32 characters, e.g. 32 random bytes base64url) that encrypts upstream
+   * A secret of at least 32 random bytes, base64url (≥ 43 characters, `mcp-auth keys generate`)
+   * or hex (≥ 64 characters), that encrypts upstream
    * IdP tokens at rest with AES-256-GCM. Strongly recommended whenever an upstream identity
    * provider is used and the store is shared (Redis): without it, upstream tokens are stored in
    * plain JSON (still never given to clients).
