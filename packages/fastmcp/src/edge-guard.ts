@@ -98,25 +98,35 @@ export class EdgeGuard {
 }
 
 /**
- * A refused request's body is dropped chunk by chunk (never kept); whoever reads the stream
- * sees the JSON `null` instead, so that mcp-proxy goes on to `authenticate` without a parse error.
+ * A refused request's body is dropped chunk by chunk (never kept, never waited for): whoever
+ * reads the stream sees a complete JSON `null` body at once — so that mcp-proxy, which waits
+ * for the body's end before it calls `authenticate`, answers the refusal without waiting for
+ * bytes a client may never send (a 4 MiB announcement, a stalled upload).
  */
 function dropBody(request: IncomingMessage): void {
   const emit = request.emit;
-  let replaced = false;
   request.emit = function (this: IncomingMessage, event: string | symbol, ...args: unknown[]) {
-    if (event === 'data') {
-      if (replaced) return true;
-      replaced = true;
-      return emit.call(this, 'data', NULL_BODY);
-    }
-    if (event === 'end' && !replaced) {
-      replaced = true;
-      emit.call(this, 'data', NULL_BODY);
-    }
+    if (event === 'data' || event === 'end') return true;
     return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
   } as typeof request.emit;
-  resumeWithConsumer(request, 0);
+  const answer = () => {
+    emit.call(request, 'data', NULL_BODY);
+    emit.call(request, 'end');
+  };
+  if (request.listenerCount('data') > 0) answer();
+  else {
+    // mcp-proxy attaches `data` then `end` in one statement: answer once both are there.
+    const on = request.on;
+    request.on = function (this: IncomingMessage, event: string | symbol, listener: never) {
+      const result = on.call(this, event, listener);
+      if (event === 'data') {
+        request.on = on;
+        process.nextTick(answer);
+      }
+      return result;
+    } as typeof request.on;
+  }
+  request.resume();
 }
 
 /**
