@@ -4,6 +4,7 @@
  * `Cache-Control` is honoured within documented bounds.
  */
 import { describe, expect, it } from 'vitest';
+import { authorizeParams, get, makeServer } from '../../test/server/helpers.js';
 import { MemoryStore } from '../store/memory-store.js';
 import {
   type ClientIdMetadataDocumentOptions,
@@ -44,7 +45,10 @@ function setup(
 const problemOf = (p: Promise<unknown>) =>
   p.then(
     () => 'ok',
-    (e: unknown) => (e as { problem?: string }).problem ?? String(e),
+    (e: unknown) =>
+      (e as { problem?: string; code?: string }).problem ??
+      (e as { code?: string }).code ??
+      String(e),
   );
 
 describe('CIMD fetch amplification and tarpits (issue 19 item 3)', () => {
@@ -76,14 +80,14 @@ describe('CIMD fetch amplification and tarpits (issue 19 item 3)', () => {
     expect(s.calls).toHaveLength(2);
   });
 
-  it('per-host limit: distinct URLs on one host → at most 30 fetches a minute, then rate_limited', async () => {
+  it('per-host limit: distinct URLs on one host → at most 30 fetches a minute, then 503 temporarily_unavailable', async () => {
     const s = setup((url) => new Response(doc(url)));
     const outcomes: string[] = [];
     for (let i = 0; i < 40; i++) {
       outcomes.push(await problemOf(s.resolver.resolve(`https://cimd.example.com/c/${i}.json`)));
     }
     expect(outcomes.filter((o) => o === 'ok')).toHaveLength(30);
-    expect(outcomes.slice(30).every((o) => o === 'rate_limited')).toBe(true);
+    expect(outcomes.slice(30).every((o) => o === 'temporarily_unavailable')).toBe(true);
     expect(s.calls).toHaveLength(30);
     // Another host is not affected; the next minute the host may fetch again.
     expect(await problemOf(s.resolver.resolve('https://other.example.com/a.json'))).toBe('ok');
@@ -97,7 +101,7 @@ describe('CIMD fetch amplification and tarpits (issue 19 item 3)', () => {
       s.resolver.resolve(`https://tarpit-${i}.example.com/app.json`),
     );
     expect(await problemOf(s.resolver.resolve('https://fresh.example.com/app.json'))).toBe(
-      'rate_limited',
+      'temporarily_unavailable',
     );
     expect(s.calls).toHaveLength(32);
     void hanging;
@@ -108,12 +112,44 @@ describe('CIMD fetch amplification and tarpits (issue 19 item 3)', () => {
     for (let i = 0; i < 1000; i++)
       await problemOf(s.resolver.resolve(`https://h${i}.example.com/a.json`));
     expect(await problemOf(s.resolver.resolve('https://h-new.example.com/a.json'))).toBe(
-      'rate_limited',
+      'temporarily_unavailable',
     );
     s.advance(60_000);
     expect(await problemOf(s.resolver.resolve('https://h-new.example.com/a.json'))).toBe(
       'fetch_failed',
     );
+  });
+});
+
+describe('CIMD limits through /authorize', () => {
+  it('past the per-host limit /authorize answers a 503 page with Retry-After, not "invalid client"', async () => {
+    const { server } = makeServer({
+      clientIdMetadataDocuments: {
+        fetchesPerHostPerMinute: 1,
+        fetch: (async (input: RequestInfo | URL) =>
+          new Response(
+            JSON.stringify({
+              client_id: String(input),
+              redirect_uris: ['https://app.example.com/cb'],
+            }),
+          )) as typeof fetch,
+      },
+    });
+    const open = async (path: string) =>
+      server.handle(
+        get(
+          (
+            await authorizeParams({
+              client_id: `https://cimd.example.com/${path}`,
+              redirect_uri: 'https://app.example.com/cb',
+            })
+          ).url,
+        ),
+      );
+    expect((await open('one.json')).status).toBe(200);
+    const limited = await open('two.json');
+    expect(limited.status).toBe(503);
+    expect(limited.headers['retry-after']).toBe('60');
   });
 });
 

@@ -1,4 +1,4 @@
-import { OAuthError } from '../errors/oauth-error.js';
+import { OAuthError, TemporarilyUnavailableError } from '../errors/oauth-error.js';
 import { sha256Base64Url } from '../encoding/random.js';
 import { isControl, isInvisibleFormat } from '../encoding/unicode.js';
 import type { Store, StoreValue } from '../store/store.js';
@@ -45,9 +45,9 @@ export interface ClientIdMetadataDocumentOptions {
    */
   failureCacheSeconds?: number;
   /**
-   * Outbound fetches per document host per minute (in this process); past it the document is
-   * refused (`rate_limited`) until the minute is over. Default 30. Concurrent requests for one
-   * URL share one fetch, and at most 32 fetches run at once.
+   * Outbound fetches per document host per minute (in this process); past it the request is
+   * answered 503 `temporarily_unavailable` (`Retry-After`) until the minute is over. Default 30.
+   * Concurrent requests for one URL share one fetch, and at most 32 fetches run at once.
    */
   fetchesPerHostPerMinute?: number;
 }
@@ -64,8 +64,7 @@ export type ClientMetadataDocumentProblem =
   | 'redirected'
   | 'too_large'
   | 'invalid_document'
-  | 'client_id_mismatch'
-  | 'rate_limited';
+  | 'client_id_mismatch';
 
 /** Thrown when a metadata document cannot be used; `problem` says why. */
 export class ClientMetadataDocumentError extends Error {
@@ -202,7 +201,10 @@ export class ClientMetadataDocumentResolver {
     const running = this.#inflight.get(clientId);
     if (running) return running;
     if (this.#inflight.size >= MAX_INFLIGHT || !this.#admitHost(new URL(clientId).host)) {
-      throw new ClientMetadataDocumentError('rate_limited', 'Too many document fetches');
+      // Not the document's fault: a 503 with Retry-After, not an "invalid client" page.
+      throw new TemporarilyUnavailableError('Too many client metadata document fetches', {
+        retryAfterSeconds: 60,
+      });
     }
     const fetching = this.#fetchRecord(clientId, cacheKey).catch((error: unknown) => {
       if (error instanceof ClientMetadataDocumentError) this.#rememberFailure(clientId, error);
@@ -238,7 +240,7 @@ export class ClientMetadataDocumentResolver {
   }
 
   #rememberFailure(clientId: string, error: ClientMetadataDocumentError): void {
-    if (error.problem === 'rate_limited' || error.problem === 'forbidden_target') return;
+    if (error.problem === 'forbidden_target') return;
     this.#failures.delete(clientId);
     // A disposable cache: when full, the oldest failure is forgotten (it is only refetched).
     if (this.#failures.size >= MAX_TRACKED) {
