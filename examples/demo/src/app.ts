@@ -17,12 +17,21 @@ import {
 } from '@mcp-auth/core';
 import { mcpAuthRouter, mcpGuard } from '@mcp-auth/express';
 import { RedisStore } from '@mcp-auth/redis';
-import express, { type Express } from 'express';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import express, { type Express, type RequestHandler } from 'express';
 import { readDemoSettings, type UpstreamSettings } from './env.js';
+import { isLoopbackOrigin, loopbackAliases, PrefixedStore, requestHost } from './loopback.js';
 import { type AuthorizeGuide, createDemoMcpServer } from './mcp-server.js';
 import { createDemoPolicy, formatDecision, SCOPE_DESCRIPTIONS } from './policy.js';
-import { McpSessions } from './sessions.js';
 import { DEMO_USERS, ROLE_SCOPES } from './users.js';
+
+/**
+ * Node's limits on a slow client (issue 12 item 1): the request's headers must arrive within
+ * 10 s and the whole request (headers and body) within 30 s, so a client trickling bytes cannot
+ * hold a connection open. Responses are not limited (an SSE stream may stay open).
+ */
+export const SERVER_TIMEOUTS = Object.freeze({ headersTimeout: 10_000, requestTimeout: 30_000 });
 
 /** Options of {@link createDemoApp}. */
 export interface DemoAppOptions {
@@ -31,6 +40,13 @@ export interface DemoAppOptions {
    * the issuer; the MCP endpoint is `<issuer>/mcp`.
    */
   issuer: string;
+  /**
+   * Other loopback origins served as well, each as its own issuer and resource (development:
+   * `http://127.0.0.1:3000` next to `http://localhost:3000`, so both URLs work with MCP
+   * clients). Only `http://localhost|127.0.0.1|[::1]:<port>` origins; a request whose `Host`
+   * is none of them is served by `issuer`. Not in proxy mode (the IdP knows one callback URL).
+   */
+  loopbackAliases?: readonly string[];
   /** HS256 secret (≥ 32 bytes). Default: a random per-process secret. */
   jwtSecret?: string;
   /** The store. Default: a `RedisStore` when `redisUrl` is given, else a `MemoryStore`. */
@@ -53,8 +69,20 @@ export interface DemoAppOptions {
   accessTokenTtlSeconds?: number;
   /** How long consent is remembered, in seconds (0: always ask). Default 30 days. */
   rememberConsentSeconds?: number;
+  /** Called with the tool's name each time a tool body runs (tests count side effects). */
+  onToolRun?: (tool: string) => void;
   /** Clock in milliseconds (tests). Default `Date.now`. */
   now?: () => number;
+}
+
+/** One origin the demo serves: its authorization server and its MCP endpoint. */
+export interface DemoOrigin {
+  /** The origin, which is the issuer (`http://localhost:3000`). */
+  readonly issuer: string;
+  /** `<issuer>/mcp`: the MCP endpoint and the audience of this origin's tokens. */
+  readonly mcpUrl: string;
+  /** This origin's authorization server. */
+  readonly authServer: AuthorizationServer;
 }
 
 /** The demo application, not yet listening. */
@@ -63,41 +91,66 @@ export interface DemoApp {
   readonly app: Express;
   /** The issuer (= the public origin). */
   readonly issuer: string;
-  /** The MCP endpoint URL (= the tokens' audience). */
+  /** The MCP endpoint URL (= the tokens' audience): the URL clients must use. */
   readonly mcpUrl: string;
-  /** The embedded authorization server. */
+  /** The embedded authorization server (of `issuer`). */
   readonly authServer: AuthorizationServer;
+  /** Every origin served: `issuer` first, then the loopback aliases. */
+  readonly origins: readonly DemoOrigin[];
   /** The tool policy. */
   readonly policy: PolicyEngine;
-  /** Open MCP sessions. */
-  readonly sessions: McpSessions;
   /** How tokens are signed: from `JWT_SECRET`, or a random secret that dies with the process. */
   readonly signing: 'jwt-secret' | 'random';
   /** Which store is in use. */
   readonly storeKind: 'memory' | 'redis';
   /** Who logs users in. */
   readonly identity: 'dev-users' | 'upstream';
-  /** Closes the MCP sessions and the store (when the demo created it). */
+  /** Stops the MCP handlers and closes the store (when the demo created it). */
   close(): Promise<void>;
 }
 
-/** Builds the demo: authorization server, policy, MCP server factory and the Express app. */
+/** What every origin of one demo shares. */
+interface Shared {
+  readonly options: DemoAppOptions;
+  readonly policy: PolicyEngine;
+  readonly advertised: readonly string[];
+  readonly identityProvider: IdentityProvider;
+  readonly jwtSecret: string;
+  readonly derive: (label: string) => Buffer;
+}
+
+interface Site extends DemoOrigin {
+  readonly router: RequestHandler;
+  readonly handler: McpHttpHandler;
+}
+
+/**
+ * Builds the demo: authorization server, policy, MCP server factory and the Express app. The
+ * MCP endpoint is MCP SDK v2's `createMcpHandler`: protocol 2026-07-28 and the 2025-era
+ * fallback, stateless — one `McpServer` per request, no MCP session holds any authorization
+ * state; every request is authenticated and every tool call decided on its own token.
+ */
 export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   const issuer = options.issuer.replace(/\/+$/, '');
-  const mcpUrl = `${new URL(issuer).origin}/mcp`;
   const log = options.log ?? ((line: string) => console.log(line));
   const policy = createDemoPolicy({ onDecision: (event) => log(formatDecision(event)) });
+  const aliases = options.loopbackAliases ?? [];
+  for (const alias of aliases) {
+    if (!isLoopbackOrigin(alias)) {
+      throw new TypeError(
+        `createDemoApp: loopbackAliases must be http://localhost|127.0.0.1|[::1]:<port> origins, not ${JSON.stringify(alias)}`,
+      );
+    }
+  }
+  if (aliases.length > 0 && options.upstream) {
+    throw new TypeError('createDemoApp: loopbackAliases cannot be used in proxy mode');
+  }
 
   const signing = options.jwtSecret ? 'jwt-secret' : 'random';
   const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
   // The consent pages' cookies are signed with a key derived from the JWT secret, so that
   // several instances sharing JWT_SECRET (and Redis) accept each other's forms.
   const derive = (label: string) => createHmac('sha256', jwtSecret).update(label).digest();
-  const cookieSecret = derive('mcp-auth-demo cookies');
-
-  // The policy's scopes, without wildcards: clients request every advertised scope (SEP-835),
-  // and no demo user may be granted `mcp:tools:*` (the default rules' catch-all).
-  const advertised = policy.scopesSupported().filter((scope) => !scope.endsWith('*'));
 
   const ownsStore = options.store === undefined;
   const store: Store =
@@ -107,22 +160,81 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
       : new MemoryStore());
   const storeKind = store instanceof RedisStore ? 'redis' : 'memory';
 
-  const identityProvider: IdentityProvider = options.upstream
-    ? createUpstreamProvider(options.upstream, options.upstreamProviderOptions ?? {})
-    : new DevIdentityProvider({
-        users: options.users ?? DEMO_USERS,
-        ...(options.passwordIterations ? { iterations: options.passwordIterations } : {}),
-      });
+  const shared: Shared = {
+    options,
+    policy,
+    // The policy's scopes, without wildcards: clients request every advertised scope (SEP-835),
+    // and no demo user may be granted `mcp:tools:*` (the default rules' catch-all).
+    advertised: policy.scopesSupported().filter((scope) => !scope.endsWith('*')),
+    identityProvider: options.upstream
+      ? createUpstreamProvider(options.upstream, options.upstreamProviderOptions ?? {})
+      : new DevIdentityProvider({
+          users: options.users ?? DEMO_USERS,
+          ...(options.passwordIterations ? { iterations: options.passwordIterations } : {}),
+        }),
+    jwtSecret,
+    derive,
+  };
+  // The configured origin keeps the store's keys as they are; each alias gets its own keyspace.
+  const sites: Site[] = [];
+  try {
+    sites.push(await createSite(issuer, store, shared));
+    for (const alias of aliases) {
+      const host = new URL(alias).host;
+      sites.push(await createSite(alias, new PrefixedStore(store, `origin:${host}:`), shared));
+    }
+  } catch (error) {
+    await Promise.all(sites.map((site) => site.handler.close()));
+    if (ownsStore && store instanceof RedisStore) await store.close();
+    throw error;
+  }
+  const primary = sites[0]!;
+  const byHost = new Map(sites.map((site) => [new URL(site.issuer).host, site]));
 
-  const authServer = createAuthorizationServer({
+  const app = express();
+  app.disable('x-powered-by');
+  // Each loopback spelling to its own origin; any other Host to the configured one.
+  app.use((req, res, next) => {
+    const site = byHost.get(requestHost(req.headers.host) ?? '') ?? primary;
+    site.router(req, res, next);
+  });
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+
+  return {
+    app,
     issuer,
+    mcpUrl: primary.mcpUrl,
+    authServer: primary.authServer,
+    origins: sites.map(({ issuer, mcpUrl, authServer }) => ({ issuer, mcpUrl, authServer })),
+    policy,
+    signing,
+    storeKind,
+    identity: options.upstream ? 'upstream' : 'dev-users',
+    async close() {
+      await Promise.all(sites.map((site) => site.handler.close()));
+      if (ownsStore && store instanceof RedisStore) await store.close();
+    },
+  };
+}
+
+/** One origin: its authorization server, its `/mcp` (guard + SDK v2 handler) and `/`. */
+async function createSite(origin: string, store: Store, shared: Shared): Promise<Site> {
+  const { options, policy, advertised } = shared;
+  const mcpUrl = `${new URL(origin).origin}/mcp`;
+  const authServer = createAuthorizationServer({
+    issuer: origin,
     resource: mcpUrl,
-    signingKey: jwtSecret,
+    signingKey: shared.jwtSecret,
     store,
-    identityProvider,
+    identityProvider: shared.identityProvider,
     scopesSupported: advertised,
+    // Client ID Metadata Documents (the 2026-07-28 spec's preferred registration): an https
+    // URL as client_id. Nothing is fetched until a client uses one.
+    clientIdMetadataDocuments: true,
     consent: {
-      cookieSecret,
+      cookieSecret: shared.derive('mcp-auth-demo cookies'),
       scopeDescriptions: SCOPE_DESCRIPTIONS,
       ...(options.rememberConsentSeconds !== undefined
         ? { rememberForSeconds: options.rememberConsentSeconds }
@@ -131,7 +243,11 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     resourceName: 'mcp-auth demo',
     // Proxy mode: the IdP's tokens are kept server-side, encrypted with a key derived from the secret.
     ...(options.upstream
-      ? { upstreamEncryptionKey: derive('mcp-auth-demo upstream tokens').toString('base64url') }
+      ? {
+          upstreamEncryptionKey: shared
+            .derive('mcp-auth-demo upstream tokens')
+            .toString('base64url'),
+        }
       : {}),
     ...(options.accessTokenTtlSeconds !== undefined
       ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds }
@@ -142,11 +258,11 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
 
   const metadata = authServer.metadata();
   const guide: AuthorizeGuide = {
-    issuer,
+    issuer: origin,
     resource: mcpUrl,
     protectedResourceMetadata: protectedResourceMetadataUrl(mcpUrl),
     authorizationServerMetadata:
-      new URL(issuer).origin + wellKnownPath('oauth-authorization-server', issuer),
+      new URL(origin).origin + wellKnownPath('oauth-authorization-server', origin),
     authorizationEndpoint: metadata.authorization_endpoint,
     tokenEndpoint: metadata.token_endpoint,
     registrationEndpoint: metadata.registration_endpoint,
@@ -154,14 +270,22 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     introspectionEndpoint: metadata.introspection_endpoint,
     scopesSupported: metadata.scopes_supported ?? [],
   };
-  const sessions = new McpSessions({ createServer: () => createDemoMcpServer({ policy, guide }) });
+  // MCP SDK v2: one McpServer per request, for 2026-07-28 and the stateless 2025 fallback.
+  const handler = createMcpHandler(() =>
+    createDemoMcpServer({
+      policy,
+      guide,
+      ...(options.onToolRun ? { onToolRun: options.onToolRun } : {}),
+    }),
+  );
+  const serve = toNodeHandler(handler);
 
-  const app = express();
-  app.disable('x-powered-by');
+  const router = express.Router();
   // The OAuth endpoints and metadata (before any body parser: core reads the raw body).
-  app.use(mcpAuthRouter(authServer));
+  router.use(mcpAuthRouter(authServer));
   // /mcp behind the guard: 401 with resource_metadata and the scopes a client should ask for
-  // (the user narrows them on the consent page), 403 step-up when a tool needs more.
+  // (the user narrows them on the consent page); every tools/call decided here — 403 step-up
+  // when scopes would help, the denied tool result when they cannot — before the MCP server.
   const guard = mcpGuard({
     verifier: authServer.tokenVerifier,
     resourceMetadataUrl: authServer.resourceMetadataUrl,
@@ -170,31 +294,14 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   });
   // The handler returns nothing: Express 5 awaits returned promises through `is-promise`, which
   // breaks under the root vitest config's `import` condition (it loads the ESM build).
-  app.all(new URL(mcpUrl).pathname, guard, (req, res, next) => {
-    sessions.handle(req, res, req.body).catch(next);
+  // `req.auth` (set by the guard) is the caller; `req.body` the body the guard parsed.
+  router.all(new URL(mcpUrl).pathname, guard, (req, res, next) => {
+    serve(req, res, req.body).catch(next);
   });
-  app.get('/', (_req, res) => {
+  router.get('/', (_req, res) => {
     res.type('text/plain').send(describeEndpoints(guide));
   });
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok');
-  });
-
-  return {
-    app,
-    issuer,
-    mcpUrl,
-    authServer,
-    policy,
-    sessions,
-    signing,
-    storeKind,
-    identity: options.upstream ? 'upstream' : 'dev-users',
-    async close() {
-      await sessions.close();
-      if (ownsStore && store instanceof RedisStore) await store.close();
-    },
-  };
+  return { issuer: origin, mcpUrl, authServer, router, handler };
 }
 
 function createUpstreamProvider(
@@ -299,17 +406,19 @@ function closeServer(server: Server): Promise<void> {
  * Starts the demo: reads the environment (options win), listens, then builds the app for the
  * origin it really listens on (so `port: 0` works). The default issuer is
  * `http://localhost:<port>`; on the default host the demo also listens on `[::1]` when it can,
- * so `localhost` works whichever address it resolves to.
+ * so `localhost` works whichever address it resolves to. With the default issuer (no
+ * `MCP_AUTH_ISSUER`, not in proxy mode) `http://127.0.0.1:<port>` and `http://[::1]:<port>` are
+ * served as their own origins too, so every loopback spelling of the MCP URL works.
  */
 export async function startDemo(options: StartDemoOptions = {}): Promise<RunningDemo> {
   const settings = readDemoSettings(options.env ?? process.env);
   const host = options.host ?? settings.host;
   const port = options.port ?? settings.port;
-  const servers = [createServer()];
+  const servers = [createServer(SERVER_TIMEOUTS)];
   await listen(servers[0]!, port, host);
   const actualPort = (servers[0]!.address() as AddressInfo).port;
   if (options.host === undefined && host === '127.0.0.1') {
-    const v6 = createServer();
+    const v6 = createServer(SERVER_TIMEOUTS);
     try {
       await listen(v6, actualPort, '::1');
       servers.push(v6);
@@ -317,20 +426,24 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       // No IPv6 loopback here: 127.0.0.1 alone serves localhost.
     }
   }
+  const configuredIssuer = options.issuer ?? settings.issuer;
+  const upstream = options.upstream ?? settings.upstream;
+  const issuer = configuredIssuer ?? `http://localhost:${actualPort}`;
   let demo: DemoApp;
   try {
     demo = await createDemoApp({
       ...options,
-      issuer: options.issuer ?? settings.issuer ?? `http://localhost:${actualPort}`,
+      issuer,
+      ...(configuredIssuer === undefined && upstream === undefined && isLoopbackOrigin(issuer)
+        ? { loopbackAliases: options.loopbackAliases ?? loopbackAliases(issuer) }
+        : {}),
       ...(options.jwtSecret === undefined && settings.jwtSecret
         ? { jwtSecret: settings.jwtSecret }
         : {}),
       ...(options.redisUrl === undefined && settings.redisUrl
         ? { redisUrl: settings.redisUrl }
         : {}),
-      ...(options.upstream === undefined && settings.upstream
-        ? { upstream: settings.upstream }
-        : {}),
+      ...(upstream ? { upstream } : {}),
     });
   } catch (error) {
     await Promise.all(servers.map(closeServer));

@@ -1,12 +1,15 @@
-// A small MCP client for the demo, on the official SDK: `pnpm --filter ./examples/demo client [url]`.
+// A small MCP client for the demo, on the official SDK v2 (`@modelcontextprotocol/client`):
+// `npm run client [url]` in examples/demo (or `npx -y pnpm@10.34.9 --filter ./examples/demo client [url]`).
 // It registers, prints the authorization URL for you to open, waits for the redirect on a
 // loopback port, then lists the tools and calls get_weather and whoami. It never prints a token.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  Client,
+  StreamableHTTPClientTransport,
+  UnauthorizedError,
+} from '@modelcontextprotocol/client';
 import { DemoOAuthClientProvider } from './oauth-client.js';
 
 const mcpUrl = new URL(process.argv[2] ?? process.env['MCP_URL'] ?? 'http://localhost:3000/mcp');
@@ -14,7 +17,9 @@ const mcpUrl = new URL(process.argv[2] ?? process.env['MCP_URL'] ?? 'http://loca
 /** Waits for the authorization server to redirect the browser back to the loopback listener. */
 class LoopbackCallback {
   readonly #server: Server;
-  #waiting: { resolve: (code: string) => void; reject: (error: Error) => void } | undefined;
+  #waiting:
+    | { resolve: (params: URLSearchParams) => void; reject: (error: Error) => void }
+    | undefined;
   provider!: DemoOAuthClientProvider;
 
   constructor() {
@@ -37,7 +42,7 @@ class LoopbackCallback {
       const waiting = this.#waiting;
       this.#waiting = undefined;
       if (!waiting) return;
-      if (ok && code) waiting.resolve(code);
+      if (ok) waiting.resolve(url.searchParams);
       else if (!stateOk && !error)
         waiting.reject(new Error('The redirect carried the wrong state'));
       else waiting.reject(new Error(`Authorization failed: ${error ?? 'no code'}`));
@@ -49,7 +54,7 @@ class LoopbackCallback {
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/callback`;
   }
 
-  next(): Promise<string> {
+  next(): Promise<URLSearchParams> {
     return new Promise((resolve, reject) => {
       this.#waiting = { resolve, reject };
     });
@@ -67,7 +72,7 @@ function textOf(result: CallToolResult): string {
 async function main(): Promise<void> {
   const callback = new LoopbackCallback();
   const redirectUrl = await callback.listen();
-  let pendingCode: Promise<string> | undefined;
+  let pendingCode: Promise<URLSearchParams> | undefined;
   const provider = new DemoOAuthClientProvider({
     redirectUrl,
     clientName: 'mcp-auth demo client script',
@@ -81,8 +86,7 @@ async function main(): Promise<void> {
   });
   callback.provider = provider;
 
-  const transportFor = () =>
-    new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider, fetch: provider.fetch });
+  const transportFor = () => new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
   let transport = transportFor();
   const client = new Client({ name: 'mcp-auth-demo-client', version: '0.1.0' });
 
@@ -92,9 +96,10 @@ async function main(): Promise<void> {
       return await action();
     } catch (error) {
       if (!(error instanceof UnauthorizedError) || !pendingCode) throw error;
-      const code = await pendingCode;
+      const params = await pendingCode;
       pendingCode = undefined;
-      await transport.finishAuth(code);
+      // code and iss (RFC 9207): the SDK checks the issuer before redeeming the code.
+      await transport.finishAuth(params);
       console.log(`Authorized with scopes: ${provider.grantedScopes.join(' ') || '(none)'}`);
       return action();
     }
@@ -119,12 +124,12 @@ async function main(): Promise<void> {
     const weather = await withAuthorization(() =>
       client.callTool({ name: 'get_weather', arguments: { city: 'Lisbon' } }),
     );
-    console.log(`\nget_weather → ${textOf(weather as CallToolResult)}`);
+    console.log(`\nget_weather → ${textOf(weather)}`);
 
     const whoami = await withAuthorization(() =>
       client.callTool({ name: 'whoami', arguments: {} }),
     );
-    console.log(`\nwhoami → ${textOf(whoami as CallToolResult)}`);
+    console.log(`\nwhoami → ${textOf(whoami)}`);
   } finally {
     await client.close().catch(() => {});
     callback.close();

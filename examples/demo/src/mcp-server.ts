@@ -1,7 +1,6 @@
-import { type AuthContext, authContextFromAuthInfo, type PolicyEngine } from '@mcp-auth/core';
-import { protectMcpServer } from '@mcp-auth/sdk';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthContext, PolicyEngine } from '@mcp-auth/core';
+import { getAuthContext, protectMcpServer } from '@mcp-auth/sdk/v2';
+import { type CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /** What the `oauth://authorize` resource describes: where and how to get a token. */
@@ -24,16 +23,25 @@ export interface DemoMcpServerOptions {
   policy: PolicyEngine;
   /** What the `oauth://authorize` resource tells clients. */
   guide: AuthorizeGuide;
+  /** Called with the tool's name each time a tool body runs (tests count side effects). */
+  onToolRun?: (tool: string) => void;
 }
 
-// Schemas are built once and shared by every session's server.
-const weatherInput = { city: z.string().min(1).max(100).describe('A city name, e.g. "Lisbon"') };
-const emailInput = {
+// Schemas are built once and shared by every request's server (createMcpHandler builds one
+// McpServer per request: stateless, nothing rides on a session).
+const weatherInput = z.object({
+  city: z.string().min(1).max(100).describe('A city name, e.g. "Lisbon"'),
+});
+const emailInput = z.object({
   to: z.string().min(3).max(254).describe('Recipient address'),
   subject: z.string().max(200).describe('Subject line'),
   body: z.string().max(10_000).describe('Plain-text body'),
-};
-const deleteInput = { username: z.string().min(1).max(128).describe('The user to delete') };
+});
+// The name is trimmed and lower-cased before the policy's `no-self-delete` rule sees it: the
+// rule is decided on the arguments the tool receives, so " Carol" is carol too.
+const deleteInput = z.object({
+  username: z.string().trim().toLowerCase().min(1).max(128).describe('The user to delete'),
+});
 
 function text(value: string): CallToolResult {
   return { content: [{ type: 'text', text: value }] };
@@ -43,8 +51,8 @@ function json(value: unknown): CallToolResult {
   return text(JSON.stringify(value, null, 2));
 }
 
-function callerOf(authInfo: unknown): AuthContext {
-  const auth = authContextFromAuthInfo(authInfo);
+function callerOf(ctx: unknown): AuthContext {
+  const auth = getAuthContext(ctx);
   // protectMcpServer refuses calls without a caller before a handler runs; this is a backstop.
   if (!auth) throw new Error('No authenticated caller');
   return auth;
@@ -70,11 +78,12 @@ export function authorizationUrlTemplate(guide: AuthorizeGuide): string {
 }
 
 /**
- * One MCP server of the demo, protected by the policy: tools `get_weather`, `send_email`,
- * `delete_user`, `whoami`, `oauth_introspect`, and the resource `oauth://authorize`.
- * The demo creates one per MCP session.
+ * One MCP server of the demo (MCP SDK v2), protected by the policy: tools `get_weather`,
+ * `send_email`, `delete_user`, `whoami`, `oauth_introspect`, and the resource
+ * `oauth://authorize`. `createMcpHandler` builds one per request, for both protocol eras.
  */
 export function createDemoMcpServer(options: DemoMcpServerOptions): McpServer {
+  const ran = options.onToolRun ?? (() => {});
   const server = new McpServer(
     { name: 'mcp-auth-demo', version: '0.1.0' },
     {
@@ -92,7 +101,10 @@ export function createDemoMcpServer(options: DemoMcpServerOptions): McpServer {
       inputSchema: weatherInput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ city }) => text(forecast(city)),
+    async ({ city }) => {
+      ran('get_weather');
+      return text(forecast(city));
+    },
   );
 
   server.registerTool(
@@ -103,8 +115,9 @@ export function createDemoMcpServer(options: DemoMcpServerOptions): McpServer {
       inputSchema: emailInput,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },
-    async ({ to, subject }, extra) => {
-      const caller = callerOf(extra.authInfo);
+    async ({ to, subject }, ctx) => {
+      const caller = callerOf(ctx);
+      ran('send_email');
       return text(
         `Email "${subject}" from ${caller.userId} to ${to} queued (demo: nothing is sent).`,
       );
@@ -121,7 +134,10 @@ export function createDemoMcpServer(options: DemoMcpServerOptions): McpServer {
       inputSchema: deleteInput,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     },
-    async ({ username }) => text(`User ${username} deleted (demo: nothing happened).`),
+    async ({ username }) => {
+      ran('delete_user');
+      return text(`User ${username} deleted (demo: nothing happened).`);
+    },
   );
 
   server.registerTool(
@@ -132,8 +148,8 @@ export function createDemoMcpServer(options: DemoMcpServerOptions): McpServer {
         'Your authentication context: user, client, scopes and token claims (never the token).',
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async (extra) => {
-      const caller = callerOf(extra.authInfo);
+    async (ctx) => {
+      const caller = callerOf(ctx);
       return json({
         userId: caller.userId,
         clientId: caller.clientId,
@@ -156,8 +172,7 @@ export function createDemoMcpServer(options: DemoMcpServerOptions): McpServer {
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     // The token was verified (signature, expiry, audience, revocation) before this ran.
-    async (extra) =>
-      json({ active: true, token_type: 'Bearer', ...callerOf(extra.authInfo).claims }),
+    async (ctx) => json({ active: true, token_type: 'Bearer', ...callerOf(ctx).claims }),
   );
 
   const guide = options.guide;

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type {
+  OAuthClientMetadata,
   OAuthClientProvider,
   OAuthDiscoveryState,
-} from '@modelcontextprotocol/sdk/client/auth.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
+  StoredOAuthClientInformation,
+  StoredOAuthTokens,
+} from '@modelcontextprotocol/client';
 
 /** Options of {@link DemoOAuthClientProvider}. */
 export interface DemoOAuthClientProviderOptions {
@@ -20,18 +18,20 @@ export interface DemoOAuthClientProviderOptions {
 }
 
 /**
- * An in-memory `OAuthClientProvider` for the official MCP SDK client: dynamic registration as a
- * public client (PKCE, no secret), loopback redirect, tokens kept in memory only.
+ * An in-memory `OAuthClientProvider` for the official MCP SDK client (`@modelcontextprotocol/client`
+ * 2.x; its shape also fits the 1.x SDK's): dynamic registration as a public client (PKCE, no
+ * secret), loopback redirect, tokens kept in memory only.
  *
- * It also makes MCP step-up work: on a 403 `insufficient_scope` the SDK (1.x) first tries its
- * refresh token, which cannot widen a grant, and then gives up. {@link fetch} spots that 403
- * and hides the refresh token until new tokens arrive, so the SDK starts a new authorization
- * with the wider scope instead. Pass `provider.fetch` as the transport's `fetch`.
+ * The 2.x client steps up on its own (a 403 `insufficient_scope` re-authorizes with the union
+ * of the scopes). For the 1.x SDK, which first tries its refresh token (it cannot widen a
+ * grant) and then gives up, {@link fetch} spots that 403 and hides the refresh token until new
+ * tokens arrive, so the SDK starts a new authorization with the wider scope instead: pass
+ * `provider.fetch` as the 1.x transport's `fetch`.
  */
 export class DemoOAuthClientProvider implements OAuthClientProvider {
   readonly #options: DemoOAuthClientProviderOptions;
-  #client: OAuthClientInformationMixed | undefined;
-  #tokens: OAuthTokens | undefined;
+  #client: StoredOAuthClientInformation | undefined;
+  #tokens: StoredOAuthTokens | undefined;
   #verifier: string | undefined;
   #state: string | undefined;
   #discovery: OAuthDiscoveryState | undefined;
@@ -68,21 +68,21 @@ export class DemoOAuthClientProvider implements OAuthClientProvider {
     return expected !== undefined && state === expected;
   }
 
-  clientInformation(): OAuthClientInformationMixed | undefined {
+  clientInformation(): StoredOAuthClientInformation | undefined {
     return this.#client;
   }
 
-  saveClientInformation(info: OAuthClientInformationMixed): void {
+  saveClientInformation(info: StoredOAuthClientInformation): void {
     this.#client = info;
   }
 
-  tokens(): OAuthTokens | undefined {
+  tokens(): StoredOAuthTokens | undefined {
     if (!this.#tokens || !this.#stepUp) return this.#tokens;
     const { refresh_token: _hidden, ...rest } = this.#tokens;
-    return rest as OAuthTokens;
+    return rest as StoredOAuthTokens;
   }
 
-  saveTokens(tokens: OAuthTokens): void {
+  saveTokens(tokens: StoredOAuthTokens): void {
     this.#tokens = tokens;
     this.#stepUp = false;
   }
