@@ -178,10 +178,23 @@ function hookTaskPolling(target: McpServerInternals, beforeToolRuns: BeforeToolR
   };
 }
 
-/** The name under which `tool` is registered now (McpServer moves the object on rename). */
+const lastNames = new WeakMap<object, string>();
+
+/**
+ * The name under which `tool` is registered now (McpServer moves the same object on rename): the
+ * last name seen when the registry still maps it to this tool, else a scan.
+ */
 function toolNameOf(target: McpServerInternals, tool: unknown): string | undefined {
   const tools = target._registeredTools as Record<string, unknown> | null | undefined;
-  if (typeof tools !== 'object' || tools === null) return undefined;
-  for (const name of Object.keys(tools)) if (tools[name] === tool) return name;
+  if (typeof tools !== 'object' || tools === null || typeof tool !== 'object' || tool === null)
+    return undefined;
+  const last = lastNames.get(tool);
+  if (last !== undefined && Object.hasOwn(tools, last) && tools[last] === tool) return last;
+  for (const name of Object.keys(tools)) {
+    if (tools[name] === tool) {
+      lastNames.set(tool, name);
+      return name;
+    }
+  }
   return undefined;
 }
