@@ -1,6 +1,11 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NodeGuardCallOptions, NodeGuardOutcome, NodeRequestLike } from '@mcp-auth/core';
+import {
+  type NodeGuardCallOptions,
+  type NodeGuardOutcome,
+  type NodeRequestLike,
+  writeNodeResponse,
+} from '@mcp-auth/core';
 
 // fastmcp's HTTP server (mcp-proxy) reads and parses the MCP endpoint's body itself and only
 // then calls `authenticate(req)`. To authenticate before a byte is read, core's guard starts on
@@ -35,7 +40,9 @@ export class EdgeGuard {
       response?: ServerResponse;
     };
     if (request === undefined || !this.#matches(request.url)) return;
-    this.#outcomes.set(request, this.#run(request, response));
+    const outcome = this.#run(request, response);
+    this.#outcomes.set(request, outcome);
+    if (response !== undefined) takeOverCors(request, response, outcome);
   };
 
   #run(request: IncomingMessage, response: ServerResponse | undefined): Promise<NodeGuardOutcome> {
@@ -95,6 +102,40 @@ export class EdgeGuard {
   outcome(request: object): Promise<NodeGuardOutcome> | undefined {
     return this.#outcomes.get(request);
   }
+}
+
+/**
+ * mcp-proxy sets its own CORS headers (`Access-Control-Allow-Origin: *` for any `Origin`) and
+ * answers every OPTIONS with a bare 204, both synchronously as the request starts, right after
+ * this channel. On the MCP endpoint the guard's browser rules decide instead: mcp-proxy's
+ * `Access-Control-*` headers are dropped during that synchronous start, and a preflight gets
+ * the guard's answer (204 with the allowed methods and headers, or 403 for a foreign `Origin`).
+ */
+function takeOverCors(
+  request: IncomingMessage,
+  response: ServerResponse,
+  outcome: Promise<NodeGuardOutcome>,
+): void {
+  const setHeader = response.setHeader;
+  response.setHeader = function (this: ServerResponse, name: string, value: never) {
+    return /^access-control-/i.test(name) ? this : setHeader.call(this, name, value);
+  } as typeof response.setHeader;
+  queueMicrotask(() => {
+    response.setHeader = setHeader;
+  });
+  if (request.method?.toUpperCase() !== 'OPTIONS') return;
+  const { writeHead, end } = response;
+  response.writeHead = function (this: ServerResponse) {
+    return this;
+  } as typeof response.writeHead;
+  response.end = function (this: ServerResponse) {
+    response.writeHead = writeHead;
+    response.end = end;
+    void outcome.then((result) =>
+      writeNodeResponse(response, result.ok ? { status: 204, headers: {} } : result.response),
+    );
+    return this;
+  } as typeof response.end;
 }
 
 /**
