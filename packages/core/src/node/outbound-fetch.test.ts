@@ -24,7 +24,29 @@ describe('Node default outbound fetch checks the address it connects to (issue 1
   let server: Server;
   let port = 0;
   beforeAll(async () => {
-    server = createServer((_req, res) => res.writeHead(200).end('{"ok":true}'));
+    server = createServer((req, res) => {
+      if (req.url === '/echo') {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () =>
+          res.writeHead(201, { 'content-type': 'application/json', 'x-twice': ['a', 'b'] }).end(
+            JSON.stringify({
+              method: req.method,
+              auth: req.headers['authorization'],
+              type: req.headers['content-type'],
+              body: Buffer.concat(chunks).toString(),
+            }),
+          ),
+        );
+      } else if (req.url === '/stall') {
+        res.writeHead(200);
+        res.write('{');
+      } else if (req.url === '/redirect') {
+        res.writeHead(302, { location: 'http://169.254.169.254/' }).end();
+      } else {
+        res.writeHead(200).end('{"ok":true}');
+      }
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -68,5 +90,37 @@ describe('Node default outbound fetch checks the address it connects to (issue 1
       (e: unknown) => e,
     );
     expect((error as { code?: string }).code).toBe(FORBIDDEN_ADDRESS);
+  });
+
+  it('POST with headers and a form body, status and headers come back (what the token request needs)', async () => {
+    const f = createNodeOutboundFetch({ allowInsecureLoopback: true });
+    const response = await f(`http://127.0.0.1:${port}/echo`, {
+      method: 'POST',
+      headers: { authorization: 'Basic abc', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code&code=c',
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-twice')).toBe('a, b');
+    expect(await response.json()).toEqual({
+      method: 'POST',
+      auth: 'Basic abc',
+      type: 'application/x-www-form-urlencoded',
+      body: 'grant_type=authorization_code&code=c',
+    });
+  });
+
+  it('a redirect is returned, never followed', async () => {
+    const f = createNodeOutboundFetch({ allowInsecureLoopback: true });
+    const response = await f(`http://127.0.0.1:${port}/redirect`, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('http://169.254.169.254/');
+  });
+
+  it('the signal aborts a stalled body', async () => {
+    const f = createNodeOutboundFetch({ allowInsecureLoopback: true });
+    const response = await f(`http://127.0.0.1:${port}/stall`, {
+      signal: AbortSignal.timeout(100),
+    });
+    await expect(response.text()).rejects.toThrow();
   });
 });
