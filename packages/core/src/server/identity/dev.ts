@@ -211,7 +211,10 @@ export class DevIdentityProvider implements LocalIdentityProvider {
       secret.iterations,
     );
     const equal = timingSafeEqualBytes(attempt, secret.hash);
-    if (!account || !equal) return undefined;
+    if (!account || !equal) {
+      await this.#throttle?.failed(typeof username === 'string' ? username : '', context);
+      return undefined;
+    }
     await this.#throttle?.succeeded(username);
     return account.identity;
   }

@@ -12,7 +12,10 @@ export interface LoginThrottleOptions {
   readonly store: Store;
   /** Attempts per username in a window before backoff starts. Default 5. */
   readonly freeAttemptsPerUser?: number;
-  /** Attempts per caller address in a window before backoff starts. Default 20. */
+  /**
+   * Failed attempts per caller address in a window before backoff starts (an address is
+   * charged only for failures). Default 20.
+   */
   readonly freeAttemptsPerAddress?: number;
   /** The first wait after the free attempts, in seconds; it doubles per attempt. Default 1. */
   readonly baseDelaySeconds?: number;
@@ -33,6 +36,7 @@ export interface LoginThrottleOptions {
  *   await throttle.attempt(username, context); // rejects 429 before the password is checked
  *   const identity = await checkPassword(username, password); // same work for unknown users
  *   if (identity) await throttle.succeeded(username);
+ *   else await throttle.failed(username, context);
  *   return identity;
  * }
  * ```
@@ -41,12 +45,18 @@ export interface LoginThrottle {
   /**
    * Claims one attempt for `username` from `context.remoteAddress`: resolves when the attempt
    * may be checked; rejects with `TooManyRequestsError` (429 with `Retry-After`) when the
-   * username or the address must wait first. Every claimed attempt counts, so concurrent
-   * guesses cannot share one slot. The answer never depends on whether the user exists.
-   * Rejects with `TemporarilyUnavailableError` (503) when the store fails.
+   * username or the address must wait first. Every claimed attempt counts against the
+   * username, so concurrent guesses cannot share one slot. The answer never depends on
+   * whether the user exists. Rejects with `TemporarilyUnavailableError` (503) when the store
+   * fails.
    */
   attempt(username: string, context?: LoginContext): Promise<void>;
-  /** Forgets the username's failed attempts after a successful login. */
+  /**
+   * Records a failed attempt against the caller's address (an address is charged only for
+   * failures, so the users behind one address who sign in successfully do not lock it).
+   */
+  failed(username: string, context?: LoginContext): Promise<void>;
+  /** Forgets the username's attempts after a successful login. */
   succeeded(username: string): Promise<void>;
 }
 
@@ -91,18 +101,32 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
     return delay / 1000;
   }
 
+  const addressOf = (context: LoginContext | undefined) => {
+    const address = context?.remoteAddress;
+    return typeof address === 'string' && address.length > 0 ? `addr:${address}` : undefined;
+  };
+  const refuse = (seconds: number) =>
+    new TooManyRequestsError(seconds, 'Too many sign-in attempts; try again later');
+
   return {
     async attempt(username, context) {
-      const wait = await claim(await userSubject(username), freeUser);
-      const address = context?.remoteAddress;
-      const addressWait =
-        wait === undefined && typeof address === 'string' && address.length > 0
-          ? await claim(`addr:${address}`, freeAddress)
-          : undefined;
-      const retry = wait ?? addressWait;
-      if (retry !== undefined) {
-        throw new TooManyRequestsError(retry, 'Too many sign-in attempts; try again later');
+      const address = addressOf(context);
+      if (address !== undefined) {
+        // The address waits after its failures (see `failed`); checked first, counted never.
+        const lock = await storeCall(store.get(`as:login:lock:${address}`));
+        const t = now();
+        if (typeof lock === 'number' && lock > t) throw refuse((lock - t) / 1000);
       }
+      const wait = await claim(await userSubject(username), freeUser);
+      if (wait !== undefined) throw refuse(wait);
+    },
+    async failed(_username, context) {
+      const address = addressOf(context);
+      if (address === undefined) return;
+      const n = await countInWindow(store, `as:login:n:${address}`, windowMs);
+      if (n <= freeAddress) return;
+      const delay = Math.min(maxMs, baseMs * 2 ** Math.min(n - freeAddress - 1, 40));
+      await storeCall(store.set(`as:login:lock:${address}`, now() + delay, delay, DISPOSABLE));
     },
     async succeeded(username) {
       const subject = await userSubject(username);
