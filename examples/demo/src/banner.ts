@@ -1,13 +1,28 @@
 import type { RunningDemo } from './app.js';
 import { DEMO_PASSWORD, DEMO_USERS } from './users.js';
 
-/** What the demo prints on startup: where it is, who can log in, how to connect. Never a secret. */
+/**
+ * How to run the repository's scripts with only Node.js and npm (no global pnpm needed): the
+ * pnpm version of `packageManager`, fetched by npx. With pnpm installed, `pnpm …` is the same.
+ */
+export const PNPM = 'npx -y pnpm@10.34.9';
+
+/**
+ * What the demo prints on startup: its first line is exactly the URL MCP clients must use;
+ * then who can log in and how to connect. Never a secret.
+ */
 export function formatBanner(demo: RunningDemo): string {
   const mcp = demo.mcpUrl;
+  const aliases = demo.origins.slice(1).map((origin) => origin.mcpUrl);
   const lines = [
+    `mcp-auth demo: connect MCP clients to ${mcp}`,
+    ...(aliases.length > 0
+      ? [
+          `  (${aliases.join(' and ')} work too: each loopback spelling is served as its own issuer)`,
+        ]
+      : []),
     '',
-    `mcp-auth demo listening on ${demo.host}:${demo.port}`,
-    '',
+    `  Listening on      ${demo.host.includes(':') ? `[${demo.host}]` : demo.host}:${demo.port}`,
     `  MCP endpoint      ${mcp}`,
     `  Issuer            ${demo.issuer}`,
     `  Metadata          ${demo.authServer.resourceMetadataUrl}`,
@@ -32,11 +47,12 @@ export function formatBanner(demo: RunningDemo): string {
   }
   lines.push(
     '',
-    'Connect:',
+    'Connect (only Node.js and npm needed):',
     `  MCP Inspector     npx @modelcontextprotocol/inspector   → Transport "Streamable HTTP", URL ${mcp}`,
+    '                    (Inspector 2.x asks for Node.js >= 22.19; on Node 20 it warns and works)',
     `  mcp-remote        npx mcp-remote ${mcp}`,
     `  Claude Code       claude mcp add --transport http demo ${mcp}`,
-    `  SDK client        pnpm --filter ./examples/demo client${mcp === 'http://localhost:3000/mcp' ? '' : ` ${mcp}`}`,
+    `  SDK client        ${PNPM} --filter ./examples/demo client ${mcp}`,
     '',
     'Tools: get_weather (mcp:tools:read), send_email (mcp:tools:write),',
     '       delete_user (mcp:tools:admin + role admin), whoami, oauth_introspect',

@@ -1,4 +1,4 @@
-// The demo's entry point: `pnpm demo` (root) or `pnpm --filter ./examples/demo start`.
+// The demo's entry point: `npx -y pnpm@10.34.9 demo` (root; or `pnpm demo`) = `… --filter ./examples/demo start`.
 import { startDemo } from './app.js';
 import { formatBanner } from './banner.js';
 import { DemoConfigError } from './env.js';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { authorizeWithForms } from '@mcp-auth/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestDemo } from './harness.js';
+import { startTestDemo, TestClient } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const JWT_LIKE = /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]{5,}/;
@@ -74,21 +74,50 @@ afterEach(() => {
 });
 
 describe('demo as a process', () => {
-  it('`pnpm --filter ./examples/demo start` with PORT=0 prints its real URL and serves the metadata (RFC 9728)', async () => {
+  it('`pnpm --filter ./examples/demo start` with PORT=0: the first line is the URL to use, and it (and 127.0.0.1) works with the SDK client (issue 17 items 1, 6, 8)', async () => {
     const secret = randomBytes(32).toString('base64url');
     const demo = run(['--filter', './examples/demo', 'start'], { PORT: '0', JWT_SECRET: secret });
-    const [, mcpUrl] = await demo.waitFor(/MCP endpoint\s+(http:\/\/localhost:\d+\/mcp)/);
+    await demo.waitFor(/Ctrl\+C stops/);
+    const banner = demo.output();
+    // pnpm's own header lines come first; the demo's first line is the URL clients must use.
+    const lines = banner.split('\n');
+    const first = lines.findIndex((line) => line.startsWith('mcp-auth demo'));
+    const mcpUrl = /^mcp-auth demo: connect MCP clients to (http:\/\/localhost:\d+\/mcp)$/.exec(
+      lines[first] ?? '',
+    )?.[1];
+    expect(mcpUrl, banner).toBeDefined();
     expect(mcpUrl).not.toMatch(/:0\//);
+    const loopback = mcpUrl!.replace('localhost', '127.0.0.1');
+    expect(lines[first + 1]).toContain(loopback);
     const response = await fetch(new URL('/.well-known/oauth-protected-resource/mcp', mcpUrl));
     expect(response.status).toBe(200);
     const prm = (await response.json()) as Record<string, unknown>;
     expect(prm.resource).toBe(mcpUrl);
-    const banner = demo.output();
     expect(banner).toContain('HS256 with JWT_SECRET');
     expect(banner).toContain('npx @modelcontextprotocol/inspector');
+    expect(banner).toContain('Node.js >= 22.19');
     expect(banner).toContain(`npx mcp-remote ${mcpUrl}`);
     expect(banner).toContain(`claude mcp add --transport http demo ${mcpUrl}`);
+    // Commands that run with only Node.js and npm: no bare `pnpm` (issue 17 item 6).
+    expect(banner).toContain(`npx -y pnpm@10.34.9 --filter ./examples/demo client ${mcpUrl}`);
+    expect(banner).not.toMatch(/(^|\s)pnpm /m);
     expect(banner).not.toContain(secret);
+
+    // The printed URL, and its 127.0.0.1 spelling, with the official SDK clients.
+    for (const [url, kind] of [
+      [mcpUrl!, 'v2'],
+      [loopback, 'v1'],
+    ] as const) {
+      const client = new TestClient(url, { username: 'alice' }, undefined, kind);
+      try {
+        await client.connect();
+        expect(await client.call('get_weather', { city: 'Lima' })).toMatchObject({
+          isError: false,
+        });
+      } finally {
+        await client.close();
+      }
+    }
   });
 
   it('refuses a JWT_SECRET under 32 bytes, naming the variable, never echoing it', async () => {
