@@ -100,8 +100,11 @@ describe('redis-e2e: two demo processes sharing one Redis', () => {
     expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
-  it('refresh replay across instances: RT1 rotated on A, replayed on B → the whole family is revoked (SECURITY-CASES 16)', async () => {
+  it('refresh replay across instances: RT1 rotated on A, replayed on B by another client → the whole family is revoked (SECURITY-CASES 16)', async () => {
     const clientId = await newClient(b);
+    // The same client replaying within 10 s is a parallel refresh (issue 12 §5); a replay by
+    // another client (or after the window) is theft. The demo runs on the real clock: use one.
+    const otherClientId = await newClient(a);
     const first = await tokensFrom(
       await redeem(b.url, clientId, await authorize(a.url, clientId, resource), resource),
     );
@@ -114,7 +117,11 @@ describe('redis-e2e: two demo processes sharing one Redis', () => {
     const second = await tokensFrom(await refresh(a, first.refresh_token));
     expect((await mcpInitialize(b.url, second.access_token)).status).toBe(200);
 
-    const replay = await refresh(b, first.refresh_token);
+    const replay = await tokenRequest(b.url, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      client_id: otherClientId,
+    });
     expect(replay.status).toBe(400);
     expect(((await replay.json()) as { error: string }).error).toBe('invalid_grant');
     // RT2 and every access token of the family are dead, wherever they are presented.
