@@ -77,6 +77,43 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
     target.sdk,
   );
   storingExisting = false;
+  guardFallbackHandler(target.server, policy, authOf);
+}
+
+/**
+ * `fallbackRequestHandler` (public in both SDKs) answers methods without a stored handler —
+ * `tools/call` and `tools/list` too, when nothing else registered them. Whatever is assigned to it,
+ * now or later, answers those two through the same guards (arguments as sent: no schema known).
+ */
+function guardFallbackHandler(
+  server: object,
+  policy: PolicyEngine,
+  authOf: (extra: unknown) => AuthContext | undefined,
+): void {
+  const holder = server as { fallbackRequestHandler?: unknown };
+  let guardedFallback: Handler | undefined;
+  const assign = (value: unknown): void => {
+    if (typeof value !== 'function') {
+      guardedFallback = value as undefined;
+      return;
+    }
+    const fallback = value as Handler;
+    const call = guardToolCall(policy, fallback, authOf, false);
+    const list = guardToolList(policy, fallback, authOf);
+    guardedFallback = (request, extra) => {
+      const method = (request as { method?: unknown } | null)?.method;
+      if (method === 'tools/call') return call(request, extra);
+      if (method === 'tools/list') return list(request, extra);
+      return fallback(request, extra);
+    };
+  };
+  assign(holder.fallbackRequestHandler);
+  Object.defineProperty(server, 'fallbackRequestHandler', {
+    configurable: true,
+    enumerable: true,
+    get: () => guardedFallback,
+    set: assign,
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import { type AuthContext, type PolicyEngine, toAuthInfo } from '@mcp-auth/core'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ async function authInfoFor(user: TestUser) {
 }
 
 /** Connects `user` to `server`: every message the client sends carries the user's AuthInfo. */
-async function connectAs(server: McpServer, user: TestUser): Promise<Client> {
+async function connectAs(server: McpServer | Server, user: TestUser): Promise<Client> {
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const authInfo = await authInfoFor(user);
   const send = clientTransport.send.bind(clientTransport);
@@ -140,6 +141,21 @@ describe('SDK 1.x: argument conditions see the schema-parsed arguments', () => {
     const result = await alice.callTool({ name: 'delete_user', arguments: { user: 'bob' } });
     expect(text(result)).toMatch(/^Access denied \(insufficient_scope\)/);
     expect(deleted).toEqual([]);
+    await alice.close();
+  });
+
+  it('SDK-V1-6: a fallbackRequestHandler answering tools/call on a low-level Server is guarded', async () => {
+    const ran: string[] = [];
+    const server = new Server({ name: 's', version: '1.0.0' }, { capabilities: { tools: {} } });
+    protectMcpServer(server, { policy: auth.policy });
+    server.fallbackRequestHandler = async (request) => {
+      ran.push(request.method);
+      return { content: [{ type: 'text', text: 'ran' }] } as never;
+    };
+    const alice = await connectAs(server, 'alice');
+    const result = await alice.callTool({ name: 'delete_user', arguments: { user: 'bob' } });
+    expect(text(result)).toMatch(/^Access denied \(insufficient_scope\)/);
+    expect(ran).toEqual([]);
     await alice.close();
   });
 

@@ -147,6 +147,31 @@ describe('@mcp-auth/sdk/v2 hostile cases', () => {
     await app.close();
   });
 
+  it('SDK-V2-9: a fallbackRequestHandler answering tools/call and tools/list (set before or after protection) is guarded', async () => {
+    for (const order of ['before', 'after'] as const) {
+      const app = await startApp('node', (policy, effects) => {
+        const server = new Server({ name: 's', version: '1.0.0' }, { capabilities: { tools: {} } });
+        const fallback = async (request: { method: string }) => {
+          if (request.method === 'tools/list')
+            return { tools: [{ name: 'delete_user', inputSchema: { type: 'object' } }] };
+          effects.deleted.push('ran');
+          return { content: [{ type: 'text', text: 'ran' }] };
+        };
+        if (order === 'before') server.fallbackRequestHandler = fallback as never;
+        protectMcpServer(server, { policy });
+        if (order === 'after') server.fallbackRequestHandler = fallback as never;
+        return server;
+      });
+      const alice = await connectAs(app.url, await app.auth.tokenFor('alice'), '2025-11-25');
+      expect((await alice.listTools()).tools).toEqual([]);
+      const result = await alice.callTool({ name: 'delete_user', arguments: { user: 'bob' } });
+      expect(deniedCode(result), order).toBe('insufficient_scope');
+      expect(app.effects.deleted).toEqual([]);
+      await alice.close();
+      await app.close();
+    }
+  });
+
   it('SDK-V2-5: an authInfo not made by mcp-auth (no extra.auth) is unauthenticated', async () => {
     let ran = false;
     const policy = createDefaultPolicies();
