@@ -184,15 +184,17 @@ describe('AS-1..3: a flood of unauthenticated requests never revives a revoked t
     expect((await attempt('203.0.113.7')).status).toBe(200);
 
     const proxied = serverWith({ interactionLimits: { perAddress: 1 }, trustedProxyHops: 1 });
-    const via = async (client: string) => {
+    // Behind one trusted proxy (10.0.0.1), the caller is the entry it appended: the last one.
+    // Whatever a client put before it is ignored.
+    const via = async (spoofed: string, client: string) => {
       const { url } = await authorizeParams();
       return proxied.server.handle(
-        from(get(url, { 'x-forwarded-for': `${client}, 10.0.0.2` }), '10.0.0.1'),
+        from(get(url, { 'x-forwarded-for': `${spoofed}, ${client}` }), '10.0.0.1'),
       );
     };
-    // One hop trusted: the caller is the last X-Forwarded-For entry, the proxy's peer.
-    expect((await via('192.0.2.1')).status).toBe(200);
-    expect((await via('192.0.2.2')).status).toBe(429);
+    expect((await via('1.1.1.1', '192.0.2.1')).status).toBe(200);
+    expect((await via('1.1.1.1', '192.0.2.2')).status).toBe(200);
+    expect((await via('8.8.8.8', '192.0.2.1')).status).toBe(429);
   });
 });
 
