@@ -8,9 +8,12 @@
  * What is touched and why (neither SDK offers a public seam for it):
  * - `Protocol#_requestHandlers` (a `Map` method → handler): guarding `tools/call` and
  *   `tools/list` handlers stored before or after protection, whichever path stored them.
- * - `McpServer#setToolRequestHandlers` (wrapped, behaviour unchanged): to know that the
- *   `tools/call` handler being stored is McpServer's own, which parses the arguments with the
- *   tool's input schema and then calls `executeToolHandler`.
+ * - `McpServer#setToolRequestHandlers` (wrapped, behaviour unchanged) and
+ *   `_toolHandlersInitialized`: to know that the `tools/call` handler being stored is
+ *   McpServer's own, which parses the arguments with the tool's input schema and then calls
+ *   `executeToolHandler`. A `tools/call` handler already stored when an McpServer is protected
+ *   is taken for McpServer's when McpServer says it installed its handlers (a handler the user
+ *   swapped in before protecting is not detected; the README says to protect first).
  * - `McpServer#executeToolHandler(tool, args, extra)` (wrapped): the point after the input
  *   schema parsed the arguments and right before the tool runs — the policy decides on the
  *   arguments the tool actually receives. `McpServer#_registeredTools` names the tool.
