@@ -6,7 +6,8 @@
 // Part of `pnpm lint`. Usage: tsx scripts/check-markdown-tables.ts [file.md …]
 // (no arguments: every tracked *.md file).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One table row whose cell count differs from its header's. */
@@ -100,15 +101,27 @@ export function checkMarkdownTables(markdown: string): TableProblem[] {
   return problems;
 }
 
+const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.turbo', 'coverage', 'test-artifacts']);
+
+/** Every *.md below `dir` (used when git is not there, e.g. in an unpacked tarball). */
+function walkMarkdownFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    if (d.isDirectory()) return SKIP_DIRS.has(d.name) ? [] : walkMarkdownFiles(join(dir, d.name));
+    return d.name.endsWith('.md') ? [join(dir, d.name)] : [];
+  });
+}
+
 function trackedMarkdownFiles(): string[] {
-  const out = execFileSync(
-    'git',
-    ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '*.md'],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return out.split('\0').filter((f) => f !== '' && !f.includes('node_modules/'));
+  try {
+    const out = execFileSync(
+      'git',
+      ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '*.md'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    return out.split('\0').filter((f) => f !== '' && !f.includes('node_modules/'));
+  } catch {
+    return walkMarkdownFiles('.');
+  }
 }
 
 function main(args: readonly string[]): number {
