@@ -43,7 +43,6 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
       'protectMcpServer(server, { policy }): this server is already protected with another policy; protect each server instance once',
     );
   }
-  guarded.set(target.server, policy);
   const { authOf } = target;
   let hook: ToolExecutionHookHandle | undefined;
   if (target.mcpServer !== undefined) {
@@ -78,6 +77,8 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
   );
   storingExisting = false;
   guardFallbackHandler(target.server, policy, authOf);
+  // Only once everything is in place: a TypeError above leaves nothing marked as protected.
+  guarded.set(target.server, policy);
 }
 
 /**

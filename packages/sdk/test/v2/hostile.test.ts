@@ -231,6 +231,14 @@ describe('@mcp-auth/sdk/v2 hostile cases', () => {
     expect(() => protectMcpServer(server, { policy: createDefaultPolicies() })).toThrow(TypeError);
   });
 
+  it('SDK-V2-10: a protection that failed (moved SDK internal) is not remembered: a retry throws again', () => {
+    const server = new McpServer({ name: 's', version: '1.0.0' });
+    (server.server as unknown as { _requestHandlers: unknown })._requestHandlers = {};
+    const policy = createDefaultPolicies();
+    expect(() => protectMcpServer(server, { policy })).toThrow(TypeError);
+    expect(() => protectMcpServer(server, { policy })).toThrow(TypeError);
+  });
+
   it('options are checked: TypeError for a v1 or foreign server and for a missing policy', async () => {
     const policy = createDefaultPolicies();
     expect(() => protectMcpServer({} as McpServer, { policy })).toThrow(TypeError);
