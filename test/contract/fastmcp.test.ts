@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { FastMCPAuthWrapper } from '@mcp-auth/fastmcp';
 import { FastMCP } from 'fastmcp';
 import { z } from 'zod';
+import { defineGuardCases } from './guard-cases.js';
 import { defineContractSuite } from './suite.js';
 
 const quiet = { debug() {}, error() {}, info() {}, log() {}, warn() {} };
@@ -47,4 +48,33 @@ defineContractSuite('fastmcp', async (spec) => {
     server,
     close: () => fastmcp.stop(),
   };
+});
+
+// The guard alone: the tools are added BEFORE protect(), so fastmcp runs them without
+// protectTool's in-server check; only the edge guard (edge-guard.ts) decides.
+defineGuardCases('fastmcp', async (spec) => {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = spec.createServer(baseUrl);
+  const auth = new FastMCPAuthWrapper({ policy: spec.policy, authorizationServer: server });
+  const fastmcp = new FastMCP({
+    ...auth.serverOptions(),
+    name: 'contract-unprotected',
+    version: '1.0.0',
+    logger: quiet,
+  });
+  for (const tool of spec.tools) {
+    fastmcp.addTool({
+      name: tool.name,
+      description: tool.description,
+      parameters: z.object(tool.shape),
+      execute: async (args, { session }) => tool.run(args as Record<string, unknown>, session),
+    });
+  }
+  auth.protect(fastmcp);
+  await fastmcp.start({
+    transportType: 'httpStream',
+    httpStream: { port, host: '127.0.0.1', endpoint: '/mcp', stateless: true },
+  });
+  return { baseUrl, mcpUrl: server.resource, issuer: server.issuer, close: () => fastmcp.stop() };
 });

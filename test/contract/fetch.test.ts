@@ -7,7 +7,8 @@ import { createFetchMcpGuard, toFetchHandler } from '@mcp-auth/core';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { closeServer, listenLoopback } from './fixtures.js';
-import { createContractMcpServer } from './mcp-server.js';
+import { defineGuardCases } from './guard-cases.js';
+import { createContractMcpServer, createUnprotectedMcpServer } from './mcp-server.js';
 import { defineContractSuite } from './suite.js';
 
 defineContractSuite('Fetch handler', async (spec) => {
@@ -33,10 +34,12 @@ defineContractSuite('Fetch handler', async (spec) => {
       enableJsonResponse: true,
     });
     await mcpServer.connect(transport);
-    return transport.handleRequest(request, {
-      authInfo: outcome.authInfo,
-      parsedBody: outcome.body,
-    });
+    return outcome.respond(
+      await transport.handleRequest(request, {
+        authInfo: outcome.authInfo,
+        parsedBody: outcome.body,
+      }),
+    );
   };
   handle = (request) =>
     new URL(request.url).pathname === mcpPath ? mcp(request) : authorizationServer(request);
@@ -46,6 +49,46 @@ defineContractSuite('Fetch handler', async (spec) => {
     mcpUrl: server.resource,
     issuer: server.issuer,
     server,
+    close: () => closeServer(http),
+  };
+});
+
+// The guard alone (no protectMcpServer) in front of the SDK's web-standard transport.
+defineGuardCases('Fetch handler', async (spec) => {
+  let handle: (request: Request) => Promise<Response> = async () =>
+    new Response(null, { status: 503 });
+  const http = createAdaptorServer({ fetch: (request: Request) => handle(request) }) as Server;
+  const baseUrl = await listenLoopback(http);
+  const server = spec.createServer(baseUrl);
+  const authorizationServer = toFetchHandler(server);
+  const guard = createFetchMcpGuard({
+    verifier: server.tokenVerifier,
+    policy: spec.policy,
+    resourceMetadataUrl: server.resourceMetadataUrl,
+  });
+  const mcpPath = new URL(server.resource).pathname;
+  const mcp = async (request: Request): Promise<Response> => {
+    const outcome = await guard(request);
+    if (!outcome.ok) return outcome.response;
+    const mcpServer = createUnprotectedMcpServer(spec.tools);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    await mcpServer.connect(transport);
+    return outcome.respond(
+      await transport.handleRequest(request, {
+        authInfo: outcome.authInfo,
+        parsedBody: outcome.body,
+      }),
+    );
+  };
+  handle = (request) =>
+    new URL(request.url).pathname === mcpPath ? mcp(request) : authorizationServer(request);
+  return {
+    baseUrl,
+    mcpUrl: server.resource,
+    issuer: server.issuer,
     close: () => closeServer(http),
   };
 });

@@ -24,3 +24,22 @@ export function createContractMcpServer(
   }
   return server;
 }
+
+/**
+ * The contract tools on a plain `McpServer` with NO in-server protection (no
+ * `protectMcpServer`): the MCP endpoint guard in front of it is the only check. The guard cases
+ * (guard-cases.ts) mount it to prove the edge alone fails closed.
+ */
+export function createUnprotectedMcpServer(tools: readonly ContractTool[]): McpServer {
+  const server = new McpServer({ name: 'contract-unprotected', version: '1.0.0' });
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      { description: tool.description, inputSchema: tool.shape },
+      async (args: Record<string, unknown>, extra: { authInfo?: unknown }) => ({
+        content: [{ type: 'text', text: tool.run(args, authContextFromAuthInfo(extra.authInfo)) }],
+      }),
+    );
+  }
+  return server;
+}

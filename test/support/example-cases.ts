@@ -79,7 +79,8 @@ export function exampleCases(
       expect((await alice.call('whoami')).text).toBe(`alice (viewer): ${READ}`);
       await expectDenied(alice, 'send_email', { to: 'bob' });
       if (denial === 'http-403') {
-        // The step-up challenge asks for granted ∪ missing (MCP authorization, scope challenge).
+        // Issue 11: the step-up challenge asks only for the scopes this call needs (write, which
+        // covers read, SEP-2350), not granted ∪ missing any more.
         const res = await postMcp(example.mcpUrl, alice.provider.accessToken, {
           method: 'tools/call',
           params: { name: 'send_email', arguments: { to: 'bob' } },
@@ -87,7 +88,7 @@ export function exampleCases(
         expect(res.status).toBe(403);
         const challenge = res.headers.get('www-authenticate') ?? '';
         expect(challenge).toContain('error="insufficient_scope"');
-        expect(/scope="([^"]*)"/.exec(challenge)?.[1]?.split(' ').sort()).toEqual([READ, WRITE]);
+        expect(/scope="([^"]*)"/.exec(challenge)?.[1]?.split(' ')).toEqual([WRITE]);
       }
     });
 

@@ -28,7 +28,8 @@ export function createApp(authServer: AuthorizationServer): Hono {
   for (const path of new Set(authServer.routes.map((r) => r.path)))
     app.all(path, (c) => oauth(c.req.raw));
   app.all('/mcp', async (c) => {
-    // 401 / 403 step-up / 413 / 503 / parse error at the HTTP edge, answered exactly as core says.
+    // Origin / preflight, 401, 403 step-up, 413, 503, parse error, header mismatch and refused
+    // calls (the JSON-RPC denied result) at the HTTP edge, answered exactly as core says.
     const outcome = await guard(c.req.raw);
     if (!outcome.ok) return outcome.response;
     const mcp = new McpServer({ name: 'hono-example', version: '1.0.0' });
@@ -37,10 +38,13 @@ export function createApp(authServer: AuthorizationServer): Hono {
       sessionIdGenerator: undefined,
     });
     await mcp.connect(transport);
-    return transport.handleRequest(c.req.raw, {
-      authInfo: outcome.authInfo,
-      parsedBody: outcome.body,
-    });
+    // respond() adds the guard's headers (CORS for an allowed browser Origin) to the answer.
+    return outcome.respond(
+      await transport.handleRequest(c.req.raw, {
+        authInfo: outcome.authInfo,
+        parsedBody: outcome.body,
+      }),
+    );
   });
   return app;
 }

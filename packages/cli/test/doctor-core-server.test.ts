@@ -7,6 +7,7 @@ import {
   DevIdentityProvider,
   generateSecret,
   toFetchHandler,
+  writeNodeResponse,
 } from '@mcp-auth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../src/doctor/run-doctor.js';
@@ -54,23 +55,22 @@ beforeAll(async () => {
   });
   handle = async (req, res) => {
     const url = new URL(req.url ?? '/', origin);
-    const body = await readBody(req);
     if (url.pathname === '/mcp') {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch {
-        parsed = undefined;
-      }
-      const decision = await guard.check({
-        authorizationHeader: req.headers.authorization,
-        body: parsed,
+      // Core's guard reads the headers first and the body only for an authenticated caller.
+      const outcome = await guard.check({
+        method: req.method ?? 'GET',
+        header: (name) => {
+          const value = req.headers[name];
+          return Array.isArray(value) ? value.join(', ') : value;
+        },
+        headerNames: Object.keys(req.headers),
+        readBody: async () => new Uint8Array(await readBody(req)),
       });
-      if (decision.kind !== 'ok') {
-        res.writeHead(decision.status, decision.headers).end(decision.body);
+      if (!outcome.ok) {
+        writeNodeResponse(res, outcome.response);
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
+      res.writeHead(200, { 'content-type': 'application/json', ...outcome.headers }).end(
         JSON.stringify({
           jsonrpc: '2.0',
           id: 1,
@@ -79,6 +79,7 @@ beforeAll(async () => {
       );
       return;
     }
+    const body = await readBody(req);
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) {
       if (typeof v === 'string') headers.set(k, v);
@@ -113,8 +114,9 @@ describe('doctor against a server built from @mcp-auth/core', () => {
       .map((c) => `${c.id}:${c.status}: ${c.detail}`);
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
     expect(r.code).toBe(0);
-    // Everything the doctor can run against core passes; only what needs a token is skipped.
-    expect(notPassing).toEqual([]);
+    // Everything the doctor can run against core passes; only what needs a token is skipped
+    // (issue 12: the header-mismatch check needs one, the guard reads no body before a token).
+    expect(notPassing.filter((line) => !/:skip: needs --token-env/.test(line))).toEqual([]);
   });
 
   it('a token minted by "mcp-auth token mint" with the server secret is accepted, and not in the URL', async () => {
@@ -142,6 +144,8 @@ describe('doctor against a server built from @mcp-auth/core', () => {
     const status = (id: string) => report.checks.find((c) => c.id === id)?.status;
     expect(status('token-valid-accepted')).toBe('pass');
     expect(status('token-in-query-ignored')).toBe('pass');
+    // Issue 11: core's guard answers Mcp-Method disagreeing with the body with 400 / -32020.
+    expect(status('header-mismatch-rejected')).toBe('pass');
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain(token);
   });

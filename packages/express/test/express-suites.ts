@@ -1,8 +1,12 @@
 // The shared adapter cases mounted on an Express application, written once for every Express
 // major the peer range covers: the *.test.ts files call these with Express 5, express4.test.ts
 // with Express 4.
+import { createServer } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type express from 'express';
+import { closeServer, listenLoopback } from '../../../test/contract/fixtures.js';
+import { defineGuardCases } from '../../../test/contract/guard-cases.js';
+import { createUnprotectedMcpServer } from '../../../test/contract/mcp-server.js';
 import type { RequestHandler } from 'express';
 import {
   type McpAuthRequest,
@@ -18,21 +22,24 @@ import { routerCases } from './router-cases.js';
 
 type Express = typeof express;
 
-/** Stands in for the MCP transport: echoes what the adapter put on the request. */
-const echo: RequestHandler = (req, res) => {
-  const auth = (req as McpAuthRequest).auth;
-  const answer: Echo = {
-    auth: auth
-      ? {
-          ...auth,
-          resource: auth.resource?.href,
-          extra: { auth: auth.extra?.auth as Record<string, unknown> },
-        }
-      : null,
-    body: req.body ?? null,
+/** Stands in for the MCP transport: counts its calls and echoes what the adapter put on the request. */
+const echo =
+  (state: { reached: number }): RequestHandler =>
+  (req, res) => {
+    state.reached++;
+    const auth = (req as McpAuthRequest).auth;
+    const answer: Echo = {
+      auth: auth
+        ? {
+            ...auth,
+            resource: auth.resource?.href,
+            extra: { auth: auth.extra?.auth as Record<string, unknown> },
+          }
+        : null,
+      body: req.body ?? null,
+    };
+    res.json(answer);
   };
-  res.json(answer);
-};
 
 /** {@link routerCases} on `lib`. */
 export function expressRouterSuite(lib: Express): void {
@@ -70,7 +77,7 @@ export function expressProtectionSuite(lib: Express): void {
               resourceMetadataUrl,
               maxBodyBytes: protection.maxBodyBytes,
             });
-      app.all('/mcp', protect, echo);
+      app.all('/mcp', protect, echo(fx.state));
       return listen(app.listen(0, '127.0.0.1'));
     },
     requireAuth: (options) => requireAuth(options as never),
@@ -98,5 +105,37 @@ export function expressMcpSdkSuite(lib: Express): void {
       httpServer.on('request', app);
     },
     mcpAuth: (options) => mcpAuth(options as never),
+  });
+}
+
+/**
+ * The MCP endpoint guard's cases (test/contract/guard-cases.ts) on `lib`: `mcpAuth().mount()`
+ * in front of an McpServer with no in-server protection.
+ */
+export function expressGuardSuite(lib: Express, name: string): void {
+  defineGuardCases(name, async (spec) => {
+    const http = createServer();
+    const baseUrl = await listenLoopback(http);
+    const server = spec.createServer(baseUrl);
+    const app = lib();
+    mcpAuth({ server, policy: spec.policy }).mount(app, (req, res, next) => {
+      const mcp = createUnprotectedMcpServer(spec.tools);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      res.on('close', () => {
+        void transport.close();
+        void mcp.close();
+      });
+      mcp
+        .connect(transport)
+        .then(() => transport.handleRequest(req, res, req.body))
+        .catch(next);
+    });
+    http.on('request', app);
+    return {
+      baseUrl,
+      mcpUrl: server.resource,
+      issuer: server.issuer,
+      close: () => closeServer(http),
+    };
   });
 }

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  expressGuardSuite,
   expressMcpSdkSuite,
   expressProtectionSuite,
   expressRouterSuite,
@@ -30,4 +31,5 @@ describe('Express 4', () => {
   expressRouterSuite(express4);
   expressProtectionSuite(express4);
   expressMcpSdkSuite(express4);
+  expressGuardSuite(express4, 'Express 4');
 });

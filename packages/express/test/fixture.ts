@@ -47,7 +47,9 @@ export async function createFixture() {
     }),
   });
   const key = await createSecretKey(SECRET);
-  const state = { storeDown: false };
+  // storeDown: the store behind verification fails; reached: requests the handler behind the
+  // protection received (what a refusal must keep at 0).
+  const state = { storeDown: false, reached: 0 };
   // The revocation check stands for the store: when it fails, verification must fail closed.
   const verifier = createAccessTokenVerifier({
     key,

@@ -30,7 +30,7 @@ export interface McpSdkAdapter {
   attach(
     httpServer: Server,
     server: AuthorizationServer,
-    policy: PolicyEngine | undefined,
+    policy: PolicyEngine,
     buildServer: () => McpServer,
   ): void;
   /** The adapter's mcpAuth, for mount-time validation. */
@@ -75,7 +75,7 @@ function buildMcpServer(policy: PolicyEngine): McpServer {
 /** Registers the SDK end-to-end cases for `adapter`. */
 export function mcpSdkCases(adapter: McpSdkAdapter): void {
   describe('official MCP SDK client → adapter → protected McpServer', () => {
-    async function setup(options: { guard?: boolean } = {}) {
+    async function setup() {
       const httpServer = createServer();
       const base = await listen(httpServer);
       const resource = `${base}/mcp`;
@@ -89,9 +89,7 @@ export function mcpSdkCases(adapter: McpSdkAdapter): void {
           users: [{ username: 'alice', password: 'demo', scopes: ['mcp:tools:read'] }],
         }),
       });
-      adapter.attach(httpServer, server, options.guard === false ? undefined : policy, () =>
-        buildMcpServer(policy),
-      );
+      adapter.attach(httpServer, server, policy, () => buildMcpServer(policy));
       const key = await createSecretKey(SECRET);
       const mint = async (scope: string, role = 'viewer') => {
         const now = Math.floor(Date.now() / 1000);
@@ -165,7 +163,7 @@ export function mcpSdkCases(adapter: McpSdkAdapter): void {
       await client.close();
     });
 
-    it('answers a denial scopes cannot fix inside MCP, with the policy’s reason', async () => {
+    it('issue 11: a denial scopes cannot fix is answered as the tool result with the policy’s reason (by the guard at the edge now)', async () => {
       const { mint, connect } = await setup();
       const client = await connect(await mint('mcp:tools:read mcp:tools:admin', 'viewer'));
       const result = await client.callTool({ name: 'delete_user', arguments: { id: 'u1' } });
@@ -174,12 +172,11 @@ export function mcpSdkCases(adapter: McpSdkAdapter): void {
       await client.close();
     });
 
-    it('without a policy, mount() only authenticates: scope denials are answered inside MCP', async () => {
-      const { mint, connect } = await setup({ guard: false });
-      const client = await connect(await mint('mcp:tools:read'));
-      const result = await client.callTool({ name: 'send_email', arguments: { to: 'bob' } });
-      expect(result.isError).toBe(true);
-      await client.close();
+    it('issue 11: mcpAuth() without a policy is refused with a TypeError: there is no authenticate-only MCP mount', async () => {
+      const { server } = await setup();
+      expect(() => adapter.mcpAuth({ server })).toThrow(TypeError);
+      expect(() => adapter.mcpAuth({ server })).toThrow(/policy is required/);
+      expect(() => adapter.mcpAuth({ server, policy: {} })).toThrow(TypeError);
     });
 
     it('refuses a server that is not createAuthorizationServer()’s at mount time', () => {

@@ -28,7 +28,8 @@ export type Protection =
 export interface ProtectionAdapter {
   /**
    * Starts an app with the protection on every method of `/mcp`, followed by a handler that
-   * answers 200 with the {@link Echo} as JSON (`auth` with `resource` as a string). With
+   * counts its calls in `fx.state.reached` and answers 200 with the {@link Echo} as JSON
+   * (`auth` with `resource` as a string). With
    * `jsonParserFirst`, the framework's JSON body parser runs before the protection.
    * Returns the base URL.
    */
@@ -172,7 +173,7 @@ export function protectionCases(adapter: ProtectionAdapter): void {
   });
 
   describe('mcpGuard : tools/call at the HTTP edge', () => {
-    it('turns a missing scope into 403 insufficient_scope, scope = granted ∪ missing (SECURITY-CASES 39)', async () => {
+    it('turns a missing scope into 403 insufficient_scope; issue 11: its scope lists only the scopes this call needs, not granted ∪ missing (SECURITY-CASES 39)', async () => {
       const { post, mint } = await setup(adapter, { kind: 'mcpGuard' });
       const token = await mint({ scope: 'mcp:tools:read' });
       const res = await post(
@@ -182,20 +183,21 @@ export function protectionCases(adapter: ProtectionAdapter): void {
       expect(res.status).toBe(403);
       const params = challengeParams(res.headers.get('www-authenticate'));
       expect(params.error).toBe('insufficient_scope');
-      expect(params.scope?.split(' ').sort()).toEqual(['mcp:tools:read', 'mcp:tools:write']);
+      expect(params.scope?.split(' ').sort()).toEqual(['mcp:tools:write']);
       expect(params.resource_metadata).toBe(RESOURCE_METADATA_URL);
     });
 
-    it('advertises the called tool’s scope in the 401 challenge', async () => {
+    it('issue 12: the 401 challenge does not depend on the body (it is never read): the same for every tool called', async () => {
       const { post } = await setup(adapter, { kind: 'mcpGuard' });
-      const res = await post({}, toolCall('send_email'));
-      expect(challengeParams(res.headers.get('www-authenticate')).scope).toContain(
-        'mcp:tools:write',
-      );
+      const write = await post({}, toolCall('send_email'));
+      const read = await post({}, toolCall('get_weather'));
+      expect(write.status).toBe(401);
+      expect(write.headers.get('www-authenticate')).toBe(read.headers.get('www-authenticate'));
+      expect(challengeParams(write.headers.get('www-authenticate')).scope).toBeUndefined();
     });
 
-    it('passes a denial scopes cannot fix on to MCP, with the parsed body on the request', async () => {
-      const { post, mint } = await setup(adapter, { kind: 'mcpGuard' });
+    it('issue 11: answers a denial scopes cannot fix itself, with the JSON-RPC denied result; the handler behind never runs', async () => {
+      const { post, mint, state } = await setup(adapter, { kind: 'mcpGuard' });
       // delete_user needs role=admin: a viewer with every scope is denied by the policy, not by scopes.
       const token = await mint({ scope: 'mcp:tools:admin', role: 'viewer' });
       const res = await post(
@@ -203,8 +205,22 @@ export function protectionCases(adapter: ProtectionAdapter): void {
         toolCall('delete_user', { id: 'u1' }),
       );
       expect(res.status).toBe(200);
-      const { body } = (await res.json()) as Echo;
-      expect((body as { params: { name: string } }).params.name).toBe('delete_user');
+      const answer = (await res.json()) as {
+        id: number;
+        result: { isError: boolean; content: { text: string }[] };
+      };
+      expect(answer.id).toBe(1);
+      expect(answer.result.isError).toBe(true);
+      expect(answer.result.content[0]?.text).toMatch(/^Access denied \(/);
+      expect(state.reached).toBe(0);
+      // An allowed call does reach it, with the parsed body on the request.
+      const ok = await post(
+        { authorization: `Bearer ${await mint({ scope: 'mcp:tools:read' })}` },
+        toolCall('get_weather', { city: 'Oslo' }),
+      );
+      const { body } = (await ok.json()) as Echo;
+      expect((body as { params: { name: string } }).params.name).toBe('get_weather');
+      expect(state.reached).toBe(1);
     });
 
     it('lets an allowed call through and other MCP methods without a tool decision', async () => {

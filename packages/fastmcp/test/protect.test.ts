@@ -205,7 +205,7 @@ for (const stateless of [true, false]) {
       await alice.close();
     });
 
-    it('a call scopes could fix → HTTP 403 insufficient_scope, scope = granted ∪ missing (SECURITY-CASES 39, MCP step-up)', async () => {
+    it('a call scopes could fix → HTTP 403 insufficient_scope; issue 11: its scope lists only what this call needs (SECURITY-CASES 39, MCP step-up)', async () => {
       const alice = await connectAs(app.url, await app.token('alice'));
       const error = await alice.callTool({ name: 'delete_user', arguments: { id: 'bob' } }).then(
         () => undefined,
@@ -223,7 +223,8 @@ for (const stateless of [true, false]) {
       const challenge = response.headers.get('www-authenticate') ?? '';
       expect(challenge).toMatch(/^Bearer /);
       expect(challenge).toContain('error="insufficient_scope"');
-      expect(challenge).toContain('scope="mcp:tools:read mcp:tools:admin"');
+      // Not granted ∪ missing any more: only the scope delete_user needs.
+      expect(challenge).toContain('scope="mcp:tools:admin"');
       expect(challenge).toContain(
         `resource_metadata="${new URL('/.well-known/oauth-protected-resource/mcp', app.url).href}"`,
       );

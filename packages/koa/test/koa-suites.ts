@@ -1,7 +1,11 @@
 // The shared adapter cases mounted on a Koa application, written once for every Koa major the
 // peer range covers: the *.test.ts files call these with Koa 3, koa2.test.ts with Koa 2.
+import { createServer } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type Koa from 'koa';
+import { closeServer, listenLoopback } from '../../../test/contract/fixtures.js';
+import { defineGuardCases } from '../../../test/contract/guard-cases.js';
+import { createUnprotectedMcpServer } from '../../../test/contract/mcp-server.js';
 import { listen, RESOURCE_METADATA_URL } from '../../express/test/fixture.js';
 import { mcpSdkCases } from '../../express/test/mcp-sdk-cases.js';
 import { type Echo, protectionCases } from '../../express/test/protection-cases.js';
@@ -50,6 +54,7 @@ export function koaProtectionSuite(Lib: KoaClass): void {
       app.use(async (ctx, next) => (ctx.path === '/mcp' ? protect(ctx, next) : next()));
       // Stands in for the MCP transport: echoes what the adapter put on ctx.
       app.use((ctx) => {
+        fx.state.reached++;
         const auth = ctx.state.auth;
         // The SDK transport reads req.auth: it must be the same object.
         if (auth !== (ctx.req as { auth?: unknown }).auth) throw new Error('ctx.req.auth differs');
@@ -91,5 +96,36 @@ export function koaMcpSdkSuite(Lib: KoaClass): void {
       httpServer.on('request', app.callback());
     },
     mcpAuth: (options) => mcpAuth(options as never),
+  });
+}
+
+/**
+ * The MCP endpoint guard's cases (test/contract/guard-cases.ts) on `Lib`: `mcpAuth().mount()`
+ * in front of an McpServer with no in-server protection.
+ */
+export function koaGuardSuite(Lib: KoaClass, name: string): void {
+  defineGuardCases(name, async (spec) => {
+    const http = createServer();
+    const baseUrl = await listenLoopback(http);
+    const server = spec.createServer(baseUrl);
+    const app = new Lib<McpAuthState>();
+    mcpAuth({ server, policy: spec.policy }).mount(app, async (ctx) => {
+      const mcp = createUnprotectedMcpServer(spec.tools);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      ctx.res.on('close', () => {
+        void transport.close();
+        void mcp.close();
+      });
+      ctx.respond = false; // the transport writes the response itself
+      await mcp.connect(transport);
+      await transport.handleRequest(ctx.req, ctx.res, ctx.state.body);
+    });
+    http.on('request', app.callback());
+    return {
+      baseUrl,
+      mcpUrl: server.resource,
+      issuer: server.issuer,
+      close: () => closeServer(http),
+    };
   });
 }

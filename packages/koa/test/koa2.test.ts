@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll } from '../../express/test/fixture.js';
-import { koaMcpSdkSuite, koaProtectionSuite, koaRouterSuite } from './koa-suites.js';
+import { koaGuardSuite, koaMcpSdkSuite, koaProtectionSuite, koaRouterSuite } from './koa-suites.js';
 
 const require = createRequire(import.meta.url);
 const Koa2 = require('koa2') as typeof Koa;
@@ -25,4 +25,5 @@ describe('Koa 2', () => {
   koaRouterSuite(Koa2);
   koaProtectionSuite(Koa2);
   koaMcpSdkSuite(Koa2);
+  koaGuardSuite(Koa2, 'Koa 2');
 });

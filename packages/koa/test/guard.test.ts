@@ -1,0 +1,4 @@
+import Koa from 'koa';
+import { koaGuardSuite } from './koa-suites.js';
+
+koaGuardSuite(Koa, 'Koa 3');
