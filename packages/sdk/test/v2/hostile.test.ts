@@ -239,6 +239,29 @@ describe('@mcp-auth/sdk/v2 hostile cases', () => {
     expect(() => protectMcpServer(server, { policy })).toThrow(TypeError);
   });
 
+  it('SDK-V2-11: a refused tool with an outputSchema answers the denied result, on both eras (no output-validation error)', async () => {
+    const app = await startApp('node', (policy) => {
+      const server = protectMcpServer(new McpServer({ name: 's', version: '1.0.0' }), { policy });
+      server.registerTool(
+        'delete_user',
+        { inputSchema: trimLower, outputSchema: z.object({ deleted: z.string() }) },
+        async ({ user }) => ({
+          content: [{ type: 'text', text: user }],
+          structuredContent: { deleted: user },
+        }),
+      );
+      return server;
+    });
+    for (const era of ['2026-07-28', '2025-11-25'] as const) {
+      const carol = await connectAs(app.url, await app.auth.tokenFor('carol'), era);
+      const result = await carol.callTool({ name: 'delete_user', arguments: { user: ' Carol' } });
+      expect(deniedCode(result), era).toBe('denied_by_rule');
+      expect(result.structuredContent).toBeUndefined();
+      await carol.close();
+    }
+    await app.close();
+  });
+
   it('options are checked: TypeError for a v1 or foreign server and for a missing policy', async () => {
     const policy = createDefaultPolicies();
     expect(() => protectMcpServer({} as McpServer, { policy })).toThrow(TypeError);
