@@ -31,7 +31,17 @@ import { DEMO_USERS, ROLE_SCOPES } from './users.js';
  * 10 s and the whole request (headers and body) within 30 s, so a client trickling bytes cannot
  * hold a connection open. Responses are not limited (an SSE stream may stay open).
  */
-export const SERVER_TIMEOUTS = Object.freeze({ headersTimeout: 10_000, requestTimeout: 30_000 });
+export const SERVER_TIMEOUTS = Object.freeze({
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  /** How often Node looks for requests past those limits (its default is 30 s). */
+  connectionsCheckingInterval: 2_000,
+});
+
+/** Node server limits, as `http.createServer()` takes them. */
+export type ServerTimeouts = {
+  readonly [K in keyof typeof SERVER_TIMEOUTS]: number;
+};
 
 /** Options of {@link createDemoApp}. */
 export interface DemoAppOptions {
@@ -371,6 +381,8 @@ export interface StartDemoOptions extends Partial<DemoAppOptions> {
   host?: string;
   /** The environment to read settings from. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Limits on slow clients. Default {@link SERVER_TIMEOUTS}. */
+  serverTimeouts?: ServerTimeouts;
 }
 
 /** A listening demo. */
@@ -414,11 +426,12 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   const settings = readDemoSettings(options.env ?? process.env);
   const host = options.host ?? settings.host;
   const port = options.port ?? settings.port;
-  const servers = [createServer(SERVER_TIMEOUTS)];
+  const timeouts = { ...(options.serverTimeouts ?? SERVER_TIMEOUTS) };
+  const servers = [createServer(timeouts)];
   await listen(servers[0]!, port, host);
   const actualPort = (servers[0]!.address() as AddressInfo).port;
   if (options.host === undefined && host === '127.0.0.1') {
-    const v6 = createServer(SERVER_TIMEOUTS);
+    const v6 = createServer(timeouts);
     try {
       await listen(v6, actualPort, '::1');
       servers.push(v6);

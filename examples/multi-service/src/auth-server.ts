@@ -11,7 +11,7 @@ import {
 import { mcpAuthRouter } from '@mcp-auth/express';
 import { RedisStore } from '@mcp-auth/redis';
 import express from 'express';
-import { env, listen } from './env.js';
+import { env, listen, SERVER_TIMEOUTS } from './env.js';
 
 const { origin, port, host, services, redisUrl, keyPrefix } = env();
 // Shared by every issuer of this process: the signing key, the users (alice, bob, carol;
@@ -34,9 +34,10 @@ for (const [name, resourceUrl] of Object.entries(services)) {
     identityProvider,
     policy: createExamplePolicy(), // the one the resource servers enforce
     consent: { cookieSecret },
+    clientIdMetadataDocuments: true, // URL client_ids; nothing fetched until a client uses one
   });
   await server.ready();
   app.use(mcpAuthRouter(server));
 }
-await listen(createServer(app), port, host);
+await listen(createServer({ ...SERVER_TIMEOUTS }, app), port, host);
 console.log(`authorization server ready on ${origin}`);

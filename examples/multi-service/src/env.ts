@@ -23,6 +23,16 @@ export function env(source: NodeJS.ProcessEnv = process.env) {
   };
 }
 
+/**
+ * Node's limits on a slow client, for `createServer(SERVER_TIMEOUTS, app)`: a request's headers
+ * within 10 s, the whole request within 30 s (responses, such as an SSE stream, are not limited).
+ */
+export const SERVER_TIMEOUTS = Object.freeze({
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  connectionsCheckingInterval: 2_000,
+});
+
 export function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject).listen(port, host, resolve);

@@ -17,7 +17,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express from 'express';
 import { z } from 'zod';
-import { env, listen } from './env.js';
+import { env, listen, SERVER_TIMEOUTS } from './env.js';
 
 const { origin, services, redisUrl, keyPrefix, service } = env();
 const name = service ?? 'notes';
@@ -77,5 +77,5 @@ app.all('/mcp', guard, (req, res, next) => {
     .catch(next);
 });
 const { port, hostname } = new URL(url);
-await listen(createServer(app), Number(port), hostname);
+await listen(createServer({ ...SERVER_TIMEOUTS }, app), Number(port), hostname);
 console.log(`${name} resource server ready on ${url}`);

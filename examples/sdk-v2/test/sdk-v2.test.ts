@@ -105,6 +105,14 @@ describe('examples/sdk-v2: the v2 client pinned to 2026-07-28 and the v1 client'
     return session;
   }
 
+  it('advertises Client ID Metadata Documents next to dynamic registration (issue 17 item 7)', async () => {
+    const metadata = (await (
+      await fetch(`${example.url}/.well-known/oauth-authorization-server`)
+    ).json()) as Record<string, unknown>;
+    expect(metadata.client_id_metadata_document_supported).toBe(true);
+    expect(metadata.registration_endpoint).toBe(`${example.url}/register`);
+  });
+
   it('v2: alice (viewer) sees get_weather and whoami, get_weather runs, send_email is a 403 step-up (InsufficientScopeError for mcp:tools:write) and never runs', async () => {
     const alice = await v2As('alice');
     expect(alice.transport.protocolVersion).toBe('2026-07-28');

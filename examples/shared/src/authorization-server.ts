@@ -19,8 +19,8 @@ export interface ExampleAuthorizationServerOptions {
 /**
  * The embedded OAuth 2.1 + PKCE authorization server of every example, ready to serve:
  * `createAuthorizationServer({ issuer: url, resource: \`${url}/mcp\`, signingKey, policy,
- * identityProvider: new DevIdentityProvider({ users: DEMO_USERS }) })` (alice, bob, carol;
- * password `demo`: development only).
+ * identityProvider: new DevIdentityProvider({ users: DEMO_USERS }), clientIdMetadataDocuments:
+ * true })` (alice, bob, carol; password `demo`: development only).
  */
 export async function createExampleAuthorizationServer(
   options: ExampleAuthorizationServerOptions,
@@ -31,6 +31,9 @@ export async function createExampleAuthorizationServer(
     signingKey: options.signingKey,
     policy: options.policy,
     identityProvider: new DevIdentityProvider({ users: DEMO_USERS }),
+    // Client ID Metadata Documents (an https URL as client_id, the 2026-07-28 spec's preferred
+    // registration), next to dynamic registration. Nothing is fetched until a client uses one.
+    clientIdMetadataDocuments: true,
   });
   await server.ready();
   return server;

@@ -5,6 +5,19 @@ import type { AddressInfo } from 'node:net';
 import { type AuthorizationServer, generateSecret, type PolicyEngine } from '@mcp-auth/core';
 import { createExampleAuthorizationServer } from './authorization-server.js';
 
+/**
+ * Node's limits on a slow client (issue 12 item 1): a request's headers must arrive within 10 s
+ * and the whole request (headers and body) within 30 s, so a client trickling bytes cannot hold
+ * a connection (and the memory of a half-read body) open. Responses are not limited: an SSE
+ * stream may stay open.
+ */
+export const SERVER_TIMEOUTS = Object.freeze({
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  /** How often Node looks for requests past those limits (its default is 30 s). */
+  connectionsCheckingInterval: 2_000,
+});
+
 /** How a test or `server.ts` starts an example: `port: 0` picks a free port. */
 export interface ExampleOptions {
   /** Default: `PORT`, else 3000. */
@@ -55,7 +68,8 @@ export interface ExampleMount {
  * Starts an example on Node: listens first (the issuer is the URL really listened on, port 0
  * included, or `MCP_AUTH_ISSUER`), then creates the authorization server
  * ({@link createExampleAuthorizationServer}: the demo users, `policy`,
- * {@link exampleSigningKey}) and serves what `mount` builds with it.
+ * {@link exampleSigningKey}) and serves what `mount` builds with it, with
+ * {@link SERVER_TIMEOUTS}.
  */
 export async function startExample(
   options: ExampleOptions,
@@ -63,7 +77,7 @@ export async function startExample(
   mount: (context: ExampleMount) => RequestListener | Promise<RequestListener>,
 ): Promise<RunningExample> {
   const { host, port } = exampleAddress(options);
-  const server = createServer();
+  const server = createServer({ ...SERVER_TIMEOUTS });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject).listen(port, host, resolve);
   });
