@@ -58,8 +58,7 @@ export function protectMcpServer<T extends McpServer | Server>(
   guardServer(policy, {
     server: target,
     mcpServer: isMcpServer ? server : undefined,
-    authOf: (extra) =>
-      authContextFromAuthInfo((extra as { authInfo?: unknown } | undefined)?.authInfo),
+    authInfoOf: (extra) => (extra as { authInfo?: unknown } | undefined)?.authInfo,
     sdk: '@modelcontextprotocol/sdk',
   });
   return server;

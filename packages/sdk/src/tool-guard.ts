@@ -1,7 +1,9 @@
 import {
   type AuthContext,
+  authContextFromAuthInfo,
   authorizeMcpToolCall,
   filterToolList,
+  isDecidedAtEdge,
   PolicyEngine,
 } from '@mcp-auth/core';
 import {
@@ -21,8 +23,8 @@ export interface ToolGuardTarget {
   readonly server: object;
   /** The McpServer around it, when there is one: argument conditions then see parsed arguments. */
   readonly mcpServer: object | undefined;
-  /** The caller of a request, from the extra/context the SDK hands handlers. */
-  readonly authOf: (extra: unknown) => AuthContext | undefined;
+  /** The `AuthInfo` of a request, from the extra/context the SDK hands handlers. */
+  readonly authInfoOf: (extra: unknown) => unknown;
   /** The SDK package name, for error messages. */
   readonly sdk: string;
 }
@@ -43,7 +45,10 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
       'protectMcpServer(server, { policy }): this server is already protected with another policy; protect each server instance once',
     );
   }
-  const { authOf } = target;
+  const { authInfoOf } = target;
+  const authOf = (extra: unknown): AuthContext | undefined =>
+    authContextFromAuthInfo(authInfoOf(extra));
+  const edgeOf = (extra: unknown) => ({ decidedAtEdge: isDecidedAtEdge(authInfoOf(extra)) });
   let hook: ToolExecutionHookHandle | undefined;
   if (target.mcpServer !== undefined) {
     hook = hookToolExecution(
@@ -53,7 +58,7 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
           // Never run a tool that cannot be named against the policy.
           throw new Error('Access denied: @mcp-auth/sdk could not identify the called tool');
         }
-        const outcome = authorizeMcpToolCall(policy, authOf(extra), tool, args);
+        const outcome = authorizeMcpToolCall(policy, authOf(extra), tool, args, edgeOf(extra));
         return outcome.allowed ? undefined : outcome.result;
       },
       target.sdk,
@@ -68,7 +73,13 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
     (method, handler) => {
       const raw = handler as unknown as Handler;
       if (method === 'tools/call')
-        return guardToolCall(policy, raw, authOf, parsesArguments()) as unknown as StoredHandler;
+        return guardToolCall(
+          policy,
+          raw,
+          authOf,
+          parsesArguments(),
+          edgeOf,
+        ) as unknown as StoredHandler;
       if (method === 'tools/list')
         return guardToolList(policy, raw, authOf) as unknown as StoredHandler;
       return handler;
@@ -76,7 +87,7 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
     target.sdk,
   );
   storingExisting = false;
-  guardFallbackHandler(target.server, policy, authOf);
+  guardFallbackHandler(target.server, policy, authOf, edgeOf);
   // Only once everything is in place: a TypeError above leaves nothing marked as protected.
   guarded.set(target.server, policy);
 }
@@ -90,6 +101,7 @@ function guardFallbackHandler(
   server: object,
   policy: PolicyEngine,
   authOf: (extra: unknown) => AuthContext | undefined,
+  edgeOf: (extra: unknown) => { decidedAtEdge: boolean },
 ): void {
   const holder = server as { fallbackRequestHandler?: unknown };
   let guardedFallback: Handler | undefined;
@@ -99,7 +111,7 @@ function guardFallbackHandler(
       return;
     }
     const fallback = value as Handler;
-    const call = guardToolCall(policy, fallback, authOf, false);
+    const call = guardToolCall(policy, fallback, authOf, false, edgeOf);
     const list = guardToolList(policy, fallback, authOf);
     guardedFallback = (request, extra) => {
       const method = (request as { method?: unknown } | null)?.method;
@@ -130,6 +142,7 @@ function guardToolCall(
   handler: Handler,
   authOf: (extra: unknown) => AuthContext | undefined,
   deferArguments: boolean,
+  edgeOf: (extra: unknown) => { decidedAtEdge: boolean } = () => ({ decidedAtEdge: false }),
 ): Handler {
   // Not `async`: an allowed call hands back the tool handler's own promise (no extra promise
   // and microtask hops per call). A throw still becomes a rejection, never a pass.
@@ -142,7 +155,7 @@ function guardToolCall(
       if (deferArguments && auth !== undefined && policy.isVisible(tool, auth)) {
         return handler(request, extra);
       }
-      const outcome = authorizeMcpToolCall(policy, auth, tool, params?.arguments);
+      const outcome = authorizeMcpToolCall(policy, auth, tool, params?.arguments, edgeOf(extra));
       return outcome.allowed ? handler(request, extra) : Promise.resolve(outcome.result);
     } catch (error) {
       return Promise.reject(error);

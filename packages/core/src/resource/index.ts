@@ -23,12 +23,14 @@ export {
 } from './json-rpc.js';
 export {
   authContextFromAuthInfo,
+  type AuthorizeMcpToolCallOptions,
   authorizeMcpToolCall,
   createDeniedToolResult,
   createMcpGuard,
   DEFAULT_MAX_MCP_BODY_BYTES,
   type DeniedToolResult,
   filterToolList,
+  isDecidedAtEdge,
   type McpAuthInfo,
   type McpGuard,
   type McpGuardOptions,

@@ -19,6 +19,7 @@ import {
   createDeniedToolResult,
   createMcpGuard,
   filterToolList,
+  isDecidedAtEdge,
   type McpGuard,
   type McpGuardOutcome,
   toAuthInfo,
@@ -467,6 +468,26 @@ describe('MCP-layer helpers', () => {
     const anonymous = authorizeMcpToolCall(policy, undefined, 'read_file');
     expect(anonymous.allowed).toBe(false);
     if (!anonymous.allowed) expect(anonymous.result.content[0]!.text).toMatch(/unauthenticated/);
+  });
+
+  it('one audit event per call: after the edge decided, the server records only what it refuses', async () => {
+    const events: string[] = [];
+    const policy = createDefaultPolicies();
+    policy.onDecision((event) => events.push(`${event.tool}:${event.decision}`));
+    expect(
+      authorizeMcpToolCall(policy, ctx, 'read_file', {}, { decidedAtEdge: true }).allowed,
+    ).toBe(true);
+    expect(events).toEqual([]);
+    authorizeMcpToolCall(policy, ctx, 'delete_user', {}, { decidedAtEdge: true });
+    expect(events).toEqual(['delete_user:deny']);
+    authorizeMcpToolCall(policy, ctx, 'read_file', {});
+    expect(events).toEqual(['delete_user:deny', 'read_file:allow']);
+    // The guard marks what it let through; nothing else is marked.
+    const { guard, token } = await setup();
+    const ok = await check(guard, { authorizationHeader: `Bearer ${await token()}`, body: null });
+    if (ok.kind !== 'ok') throw new Error('expected ok');
+    expect(isDecidedAtEdge(ok.authInfo)).toBe(true);
+    expect(isDecidedAtEdge(toAuthInfo(ctx, 't'))).toBe(false);
   });
 
   it('toAuthInfo builds the SDK AuthInfo shape', () => {

@@ -72,6 +72,22 @@ function parseUrl(value: string): URL | undefined {
   }
 }
 
+const DECIDED_AT_EDGE = 'decidedAtEdge';
+
+/**
+ * True for an `AuthInfo` the MCP endpoint guard let through: every `tools/call` of its request
+ * was already decided (and audited) at the HTTP edge. The in-server adapters pass it to
+ * {@link authorizeMcpToolCall} so that an allowed call is recorded once.
+ */
+export function isDecidedAtEdge(authInfo: unknown): boolean {
+  const extra = (authInfo as { extra?: unknown } | null | undefined)?.extra;
+  return (
+    typeof extra === 'object' &&
+    extra !== null &&
+    (extra as Record<string, unknown>)[DECIDED_AT_EDGE] === true
+  );
+}
+
 /** The {@link AuthContext} inside an SDK `AuthInfo` built by {@link toAuthInfo}, if any. */
 export function authContextFromAuthInfo(authInfo: unknown): AuthContext | undefined {
   if (typeof authInfo !== 'object' || authInfo === null) return undefined;
@@ -339,6 +355,8 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     if (refusal !== undefined) return refuse(refusal);
     // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
     const authInfo = toAuthInfo(auth, extractBearerToken(authorization));
+    // The in-server check then records only what it decides differently (one audit event per call).
+    authInfo.extra = { ...authInfo.extra, [DECIDED_AT_EDGE]: true };
     return { ok: true, auth, authInfo, body, headers: cors };
   };
 
@@ -375,16 +393,27 @@ export type McpToolCallAuthorization =
       readonly result: DeniedToolResult;
     };
 
+/** Options of {@link authorizeMcpToolCall}. */
+export interface AuthorizeMcpToolCallOptions {
+  /**
+   * The request passed the MCP endpoint guard, which already decided and audited this call
+   * ({@link isDecidedAtEdge}): an allowed call is not recorded again, a refusal (on the
+   * arguments the tool's schema produced) is.
+   */
+  readonly decidedAtEdge?: boolean;
+}
+
 /**
  * Authorizes a `tools/call` inside the MCP layer (the SDK's `extra.authInfo`, fastmcp's
  * session…), on the arguments the tool will receive. Without a caller it is refused with code
- * `unauthenticated`. Emits the audit event.
+ * `unauthenticated`. Emits the audit event (once per call, see `options.decidedAtEdge`).
  */
 export function authorizeMcpToolCall(
   policy: PolicyEngine,
   auth: AuthContext | undefined,
   tool: string,
   args?: unknown,
+  options: AuthorizeMcpToolCallOptions = {},
 ): McpToolCallAuthorization {
   if (auth === undefined || auth === null)
     return {
@@ -395,7 +424,7 @@ export function authorizeMcpToolCall(
         reason: 'no authenticated caller',
       }),
     };
-  const decision = policy.evaluate({
+  const input = {
     tool,
     scopes: auth.scopes,
     claims: auth.claims,
@@ -405,8 +434,12 @@ export function authorizeMcpToolCall(
         : undefined,
     subject: auth.userId,
     clientId: auth.clientId,
-  });
+  };
+  const quiet = options.decidedAtEdge === true;
+  let decision = policy.evaluate({ ...input, audit: !quiet });
   if (decision.allowed) return { allowed: true, auth, decision };
+  // The edge allowed what the server refuses (schema-parsed arguments): that is recorded.
+  if (quiet) decision = policy.evaluate(input);
   return { allowed: false, decision, result: createDeniedToolResult(decision) };
 }
 

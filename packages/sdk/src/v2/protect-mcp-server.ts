@@ -58,7 +58,8 @@ export function protectMcpServer<T extends McpServer | Server>(
   guardServer(policy, {
     server: target,
     mcpServer: isMcpServer ? server : undefined,
-    authOf: getAuthContext,
+    authInfoOf: (ctx) =>
+      (ctx as { http?: { authInfo?: unknown } } | null | undefined)?.http?.authInfo,
     sdk: '@modelcontextprotocol/server',
   });
   return server;
