@@ -14,6 +14,7 @@ import {
   launchChromium,
   shot,
   startStatic,
+  text,
 } from './mcp-client-harness.js';
 
 interface Demo {
@@ -57,14 +58,14 @@ describe('a browser MCP client against the demo (Chromium, plain fetch)', () => 
     expect(new URL(demo.mcpUrl).hostname).toBe('localhost');
     const page = await context.newPage();
     try {
-      const texts = await connectFromPage(
+      const [call, modern] = await connectFromPage(
         page,
         app.origin,
         { mcpUrl: demo.mcpUrl, origin: demo.issuer },
         'carol',
       );
-      expect(texts[0]).toContain('Paris');
-      expect(texts[1]).toContain('Lyon');
+      expect(text(call)).toContain('Paris');
+      expect(text(modern)).toContain('Lyon');
       expect(ran).toEqual(['get_weather', 'get_weather']); // delete_user never ran
       await shot(page, 'browser-mcp-client-demo');
     } finally {

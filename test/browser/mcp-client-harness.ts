@@ -21,6 +21,7 @@ export interface RpcResult {
   status: number;
   wwwAuthenticate: string | null;
   sessionId: string | null;
+  contentType: string | null;
   body: {
     result?: {
       protocolVersion?: string;
@@ -142,14 +143,14 @@ export interface Target {
  * `mcp:tools:read` only, the token, 2025-11-25 initialize / initialized / tools/list /
  * tools/call, a 2026-07-28 tools/call, and a 403 step-up with a readable challenge for
  * `delete_user` (the user's role must allow it once the scope is there: scopes must help).
- * Returns the texts of the two allowed calls (cities Paris and Lyon).
+ * Returns the two allowed calls' answers (cities Paris and Lyon).
  */
 export async function connectFromPage(
   page: Page,
   appOrigin: string,
   target: Target,
   username: string,
-): Promise<[string, string]> {
+): Promise<[RpcResult, RpcResult]> {
   await page.goto(`${appOrigin}/`);
 
   // Discovery: the 401's WWW-Authenticate is readable from the page (exposed by CORS).
@@ -231,5 +232,5 @@ export async function connectFromPage(
   expect(stepUp.wwwAuthenticate).toContain('error="insufficient_scope"');
   expect(stepUp.wwwAuthenticate).toMatch(new RegExp(`scope="[^"]*${ADMIN}[^"]*"`));
   expect(stepUp.wwwAuthenticate).toContain('resource_metadata="');
-  return [text(call), text(modern)];
+  return [call, modern];
 }

@@ -23,6 +23,7 @@ import {
   launchChromium,
   shot,
   startStatic,
+  text,
 } from './mcp-client-harness.js';
 
 let mcp: ProtectedServer;
@@ -58,13 +59,31 @@ describe('a browser MCP client on another origin (Chromium, plain fetch)', () =>
   it('discovers from a readable 401, registers, signs in and consents in the page, gets a token, initializes, lists and calls tools on both wires, and reads a 403 step-up challenge', async () => {
     const page = await context.newPage();
     try {
-      const texts = await connectFromPage(page, app.origin, mcp, 'alice');
-      expect(texts).toEqual(['Sunny in Paris', 'Sunny in Lyon']);
+      const [call, modern] = await connectFromPage(page, app.origin, mcp, 'alice');
+      expect([text(call), text(modern)]).toEqual(['Sunny in Paris', 'Sunny in Lyon']);
+      // The 2025 answer was a Server-Sent Events stream, read cross-origin like JSON.
+      expect(call.contentType).toMatch(/^text\/event-stream/);
       expect(mcp.effects.weather).toEqual(['Paris', 'Lyon']);
       expect(mcp.effects.deleted).toEqual([]);
       // The preflight was answered before authentication.
       const preflight = mcp.seen.find((r) => r.method === 'OPTIONS' && r.path === '/mcp');
       expect(preflight).toMatchObject({ status: 204, origin: app.origin, authorized: false });
+      // An error answered by the MCP server itself (405 to GET: no standalone stream in the
+      // stateless server) is readable too: the guard's CORS headers are on the Node response.
+      const get = await page.evaluate(
+        (url) =>
+          fetch(url, {
+            headers: {
+              accept: 'text/event-stream',
+              authorization: `Bearer ${JSON.parse(sessionStorage.getItem('mcp-browser-client') ?? '{}').accessToken}`,
+            },
+          }).then(
+            (r) => r.status,
+            (error: Error) => error.name,
+          ),
+        mcp.mcpUrl,
+      );
+      expect(get).toBe(405);
       await shot(page, 'browser-mcp-client');
     } finally {
       await page.close();
