@@ -24,6 +24,7 @@ import {
   protectedResourceMetadataUrl,
   wellKnownPath,
 } from './metadata.js';
+import { scopeCovers } from '../policy/scopes.js';
 import { clientAddress } from './http.js';
 import { StoreRateLimiter } from './rate-limit.js';
 import { isLoopbackHost } from './redirect-uri.js';
@@ -101,7 +102,11 @@ export interface AuthorizationServerOptions {
   /** Who the user is: `DevIdentityProvider` (local users) or an upstream OAuth provider. */
   identityProvider: IdentityProvider;
   /** The policy engine; its `scopesSupported()` fills `scopes_supported`. */
-  policy?: { scopesSupported(): readonly string[] };
+  policy?: {
+    scopesSupported(): readonly string[];
+    /** The policy's coverage rule (scope hierarchy, wildcards); default exact and `:*` matches. */
+    coversScope?(granted: readonly string[], scope: string): boolean;
+  };
   /** Scopes advertised and accepted, instead of (or without) a policy. */
   scopesSupported?: readonly string[];
   /**
@@ -419,6 +424,10 @@ export function createAuthorizationServer(
     signer,
     cookie: { secure },
     scopesSupported,
+    coversScope: (granted, scope) =>
+      options.policy?.coversScope !== undefined
+        ? options.policy.coversScope(granted, scope)
+        : scopeCovers(granted, scope),
     defaultScopes: defaultScopes ? () => defaultScopes : undefined,
     scopeDescriptions: consent.scopeDescriptions ?? {},
     interactionTtlMs: interactionTtl * 1000,

@@ -47,6 +47,11 @@ export interface AuthorizationFlowDeps {
   readonly tokens: () => Promise<TokenService>;
   readonly signer: Signer;
   readonly cookie: CookieSettings;
+  /**
+   * Whether a set of scopes covers a scope: the policy's rule (exact, `:*` wildcards, the scope
+   * hierarchy — a user who may be granted `mcp:tools:admin` may be granted what it implies).
+   */
+  readonly coversScope: (granted: readonly string[], scope: string) => boolean;
   readonly scopesSupported: () => readonly string[];
   readonly defaultScopes: (() => readonly string[]) | undefined;
   readonly scopeDescriptions: Readonly<Record<string, string>>;
@@ -207,7 +212,9 @@ export class AuthorizationFlow {
           username,
         });
       }
-      const offered = interaction.scopes.filter((s) => identity.grantableScopes.includes(s));
+      const offered = interaction.scopes.filter((s) =>
+        this.#d.coversScope(identity.grantableScopes, s),
+      );
       if (!interaction.forceConsent && (await this.#remembered(identity, client, offered))) {
         const taken = await this.#take(interaction.id);
         return await this.#finish(taken, client, identity, offered, undefined, 303);
@@ -317,7 +324,7 @@ export class AuthorizationFlow {
         );
       }
       const approved = (interaction.approved ?? []).filter((s) =>
-        result.identity.grantableScopes.includes(s),
+        this.#d.coversScope(result.identity.grantableScopes, s),
       );
       return await this.#finish(
         interaction,
@@ -626,7 +633,15 @@ export class AuthorizationFlow {
     );
     if (!saved || typeof saved !== 'object' || Array.isArray(saved)) return false;
     const granted = (saved as { scopes?: unknown }).scopes;
-    return Array.isArray(granted) && scopes.every((s) => granted.includes(s));
+    return (
+      Array.isArray(granted) &&
+      scopes.every((s) =>
+        this.#d.coversScope(
+          granted.filter((g) => typeof g === 'string'),
+          s,
+        ),
+      )
+    );
   }
 
   async #remember(

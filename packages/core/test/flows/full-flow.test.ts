@@ -3,6 +3,7 @@ import { computeS256Challenge, generateCodeVerifier } from '../../src/pkce.js';
 import { createAuthorizationServer } from '../../src/server/authorization-server.js';
 import { toFetchHandler } from '../../src/server/fetch.js';
 import { DevIdentityProvider } from '../../src/server/identity/dev.js';
+import { PolicyEngine } from '../../src/policy/engine.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { authorizeWithForms, CookieJar } from '../../src/testing/browser.js';
 
@@ -230,5 +231,65 @@ describe('whole flow through toFetchHandler (register → authorize → login �
     expect((await authorize('weather:read email:send')).pages).toEqual(['login', 'consent']);
     await server.revokeConsent('alice', String(reg.client_id));
     expect((await authorize('weather:read')).pages).toEqual(['login', 'consent']);
+  });
+
+  it('issue 11 (SEP-2350): consent offers a scope the user holds through the policy hierarchy', async () => {
+    const policy = new PolicyEngine();
+    policy.addToolScopePolicy('get_.*', ['mcp:tools:read']);
+    policy.addToolScopePolicy('delete_.*', ['mcp:tools:admin']);
+    policy.addScopeHierarchy({ 'mcp:tools:admin': ['mcp:tools:read'] });
+    const server = createAuthorizationServer({
+      issuer: ISSUER,
+      resource: RESOURCE,
+      signingKey: SECRET,
+      store: new MemoryStore(),
+      policy,
+      identityProvider: new DevIdentityProvider({
+        iterations: 10_000,
+        users: [{ username: 'root', password: 'root-password', scopes: ['mcp:tools:admin'] }],
+      }),
+    });
+    const fetch = toFetchHandler(server);
+    const reg = await json(
+      await fetch(
+        new Request(`${ISSUER}/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+        }),
+      ),
+    );
+    const verifier = generateCodeVerifier();
+    const url = new URL(`${ISSUER}/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: String(reg.client_id),
+      redirect_uri: REDIRECT,
+      code_challenge: await computeS256Challenge(verifier),
+      code_challenge_method: 'S256',
+      scope: 'mcp:tools:read',
+      resource: RESOURCE,
+    }).toString();
+    const result = await authorizeWithForms({
+      fetch,
+      authorizationUrl: url,
+      username: 'root',
+      password: 'root-password',
+    });
+    expect(result.error).toBeUndefined();
+    const tokens = await json(
+      await fetch(
+        form(`${ISSUER}/token`, {
+          grant_type: 'authorization_code',
+          code: result.code!,
+          redirect_uri: REDIRECT,
+          client_id: String(reg.client_id),
+          code_verifier: verifier,
+          resource: RESOURCE,
+        }),
+      ),
+    );
+    // Granted as asked: admin implies read, so the narrower scope is grantable to this user.
+    expect(tokens.scope).toBe('mcp:tools:read');
   });
 });
