@@ -68,21 +68,18 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
   const parsesArguments = (): boolean =>
     hook !== undefined &&
     (hook.installingToolHandlers || (storingExisting && hook.toolHandlersInstalledBefore));
+  const bindSession = sessionBinding(authOf);
   interceptHandlerMap(
     target.server,
     (method, handler) => {
       const raw = handler as unknown as Handler;
       if (method === 'tools/call')
-        return guardToolCall(
-          policy,
-          raw,
-          authOf,
-          parsesArguments(),
-          edgeOf,
+        return bindSession(
+          guardToolCall(policy, raw, authOf, parsesArguments(), edgeOf),
         ) as unknown as StoredHandler;
       if (method === 'tools/list')
-        return guardToolList(policy, raw, authOf) as unknown as StoredHandler;
-      return handler;
+        return bindSession(guardToolList(policy, raw, authOf)) as unknown as StoredHandler;
+      return bindSession(raw) as unknown as StoredHandler;
     },
     target.sdk,
   );
@@ -90,6 +87,35 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
   guardFallbackHandler(target.server, policy, authOf, edgeOf);
   // Only once everything is in place: a TypeError above leaves nothing marked as protected.
   guarded.set(target.server, policy);
+}
+
+/** Most sessions one server instance keeps a binding for; past it, new sessions are refused. */
+const MAX_BOUND_SESSIONS = 10_000;
+
+/**
+ * A legacy (2025-era) stateful session stays bound to the caller that opened it: a request that
+ * carries the session id (`extra.sessionId`) with another user's or client's token is refused
+ * as if the session did not exist. Requests without a session (stateless, 2026-07-28) are
+ * verified on their own and bind nothing. Bindings are never evicted: past
+ * {@link MAX_BOUND_SESSIONS} per server instance, new sessions are refused.
+ */
+function sessionBinding(authOf: (extra: unknown) => AuthContext | undefined) {
+  const owners = new Map<string, string>();
+  const refuse = (message: string) =>
+    Promise.reject(Object.assign(new Error(message), { code: -32001 }));
+  return (handler: Handler): Handler =>
+    (request, extra) => {
+      const sessionId = (extra as { sessionId?: unknown } | null | undefined)?.sessionId;
+      const auth = authOf(extra);
+      if (typeof sessionId !== 'string' || auth === undefined) return handler(request, extra);
+      const caller = `${auth.userId}\n${auth.clientId}`;
+      const owner = owners.get(sessionId);
+      if (owner === undefined) {
+        if (owners.size >= MAX_BOUND_SESSIONS) return refuse('Too many sessions');
+        owners.set(sessionId, caller);
+      } else if (owner !== caller) return refuse('Session not found');
+      return handler(request, extra);
+    };
 }
 
 /**

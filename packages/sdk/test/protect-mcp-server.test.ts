@@ -186,6 +186,40 @@ for (const mode of ['stateless', 'stateful'] as const) {
       await app.close();
     });
 
+    it.runIf(mode === 'stateful')(
+      'issue 11: a legacy session stays bound to the caller that opened it',
+      async () => {
+        const aliceTransport = new StreamableHTTPClientTransport(app.url, {
+          requestInit: { headers: { authorization: `Bearer ${await auth.tokenFor('alice')}` } },
+        });
+        const alice = new Client({ name: 'test-client', version: '1.0.0' });
+        await alice.connect(aliceTransport);
+        const sessionId = aliceTransport.sessionId;
+        expect(typeof sessionId).toBe('string');
+        // bob presents alice's session id with his own (valid) token.
+        const response = await fetch(app.url, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${await auth.tokenFor('bob')}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-session-id': sessionId!,
+            'mcp-protocol-version': '2025-11-25',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+        });
+        const raw = await response.text();
+        const message = JSON.parse(
+          raw.includes('data:') ? raw.split('data: ')[1]!.split('\n')[0]! : raw,
+        );
+        expect(message.error?.code).toBe(-32001);
+        expect(message.result).toBeUndefined();
+        // alice's own session keeps working.
+        expect((await alice.listTools()).tools.length).toBeGreaterThan(0);
+        await alice.close();
+      },
+    );
+
     it('tools/list shows each user only the tools the policy lets them call', async () => {
       const alice = await connectAs(app.url, await auth.tokenFor('alice'));
       const carol = await connectAs(app.url, await auth.tokenFor('carol'));
