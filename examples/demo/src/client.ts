@@ -88,7 +88,12 @@ async function main(): Promise<void> {
 
   const transportFor = () => new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
   let transport = transportFor();
-  const client = new Client({ name: 'mcp-auth-demo-client', version: '0.1.0' });
+  // `auto`: probe with server/discover and speak 2026-07-28 when the server does (the demo
+  // does), else fall back to the 2025 handshake.
+  const client = new Client(
+    { name: 'mcp-auth-demo-client', version: '0.1.0' },
+    { versionNegotiation: { mode: 'auto' } },
+  );
 
   // Runs `action`; when the server asks for (more) authorization, waits for the user, then retries.
   const withAuthorization = async <T>(action: () => Promise<T>): Promise<T> => {

@@ -223,6 +223,14 @@ describe.each([
 );
 
 describe('demo: the official SDK client, more cases', () => {
+  it('the v2 client negotiating (mode auto): settles on 2026-07-28, lists and calls', async () => {
+    const carol = newClient('carol', [], 'v2-negotiate');
+    await carol.connect();
+    expect(carol.transport.protocolVersion).toBe('2026-07-28');
+    expect(await carol.toolNames()).toContain('delete_user');
+    expect((await carol.call('get_weather', { city: 'Riga' })).text).toContain('Weather in Riga');
+  });
+
   it('whoami and oauth_introspect describe the caller and the token, never the token itself (SECURITY-CASES 40)', async () => {
     const bob = newClient('bob');
     await bob.connect();

@@ -81,8 +81,8 @@ const formAuthorizer: Authorizer = (url, script, jar) =>
 
 /**
  * Which official client: `v1` (`@modelcontextprotocol/sdk` 1.x, protocol 2025-11-25), `v2`
- * (`@modelcontextprotocol/client` 2.x pinned to 2026-07-28) or `v2-negotiate` (2.x, default
- * version negotiation).
+ * (`@modelcontextprotocol/client` 2.x pinned to 2026-07-28) or `v2-negotiate` (2.x, version
+ * negotiation `auto`: probes with `server/discover`, falls back to the 2025 handshake).
  */
 export type ClientKind = 'v1' | 'v2' | 'v2-negotiate';
 
@@ -142,7 +142,7 @@ export class TestClient {
       ? new V1Client({ name: 'demo-test-client', version: '1.0.0' })
       : new V2Client(
           { name: 'demo-test-client', version: '1.0.0' },
-          kind === 'v2' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+          { versionNegotiation: { mode: kind === 'v2' ? { pin: '2026-07-28' } : 'auto' } },
         )) as unknown as AnyClient;
     this.transport = this.#newTransport();
   }
