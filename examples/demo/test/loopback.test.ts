@@ -103,6 +103,12 @@ describe('demo on loopback: localhost and 127.0.0.1 both work (issue 17 item 1)'
     });
     expect(elsewhere.status).toBe(401);
     expect(elsewhere.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    // Each origin keeps its own clients, codes and grants (one store, separate keyspaces).
+    const clientId = carol.provider.clientInformation()?.client_id ?? '';
+    expect(await t.demo.origins[0]!.authServer.clients.getClient(clientId)).toMatchObject({
+      clientId,
+    });
+    expect(await t.demo.origins[1]!.authServer.clients.getClient(clientId)).toBeUndefined();
   });
 
   it('a foreign Host gets the configured origin, never an issuer derived from the header', async () => {
