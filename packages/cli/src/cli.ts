@@ -6,28 +6,8 @@ import { policyCheckCommand } from './commands/policy-check.js';
 import { policyLintCommand } from './commands/policy-lint.js';
 import { tokenDecodeCommand } from './commands/token-decode.js';
 import { tokenMintCommand } from './commands/token-mint.js';
-import { type CliIo, colorsEnabled, createStyles, type Styles } from './io.js';
-
-/** What a command receives besides its arguments. */
-export interface CommandContext {
-  readonly io: CliIo;
-  /** Styles for stdout (colors only on a TTY without `NO_COLOR`). */
-  readonly out: Styles;
-  /** Styles for stderr. */
-  readonly err: Styles;
-}
-
-/** One leaf command (`keys generate`, `doctor`, …). */
-export interface Command {
-  /** The words that select it, e.g. `['token', 'mint']`. */
-  readonly path: readonly string[];
-  /** One line for the command list. */
-  readonly summary: string;
-  /** The full `--help` text. */
-  readonly help: string;
-  /** Runs the command and resolves to its exit code. */
-  readonly run: (args: readonly string[], ctx: CommandContext) => Promise<number>;
-}
+import type { Command, CommandContext } from './command.js';
+import { type CliIo, colorsEnabled, createStyles } from './io.js';
 
 /** Every command of `mcp-auth`. */
 export const COMMANDS: readonly Command[] = [

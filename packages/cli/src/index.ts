@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './args.js';
-export { type Command, type CommandContext, COMMANDS, cliVersion, run } from './cli.js';
+export { COMMANDS, cliVersion, run } from './cli.js';
+export type { Command, CommandContext } from './command.js';
 export { type GeneratedKeys, generateKeys } from './commands/keys-generate.js';
 export {
   type InspectOptions,

@@ -6,7 +6,7 @@ import {
   stringOption,
   UsageError,
 } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { type CheckStatus, runDoctor } from '../doctor/run-doctor.js';
 import { renderTable, wrapText } from '../io.js';
 

@@ -1,6 +1,6 @@
 import { exportJwk, generateKeyPair, generateSecret, type Jwk } from '@mcp-auth/core';
 import { EXIT_OK, parseCommand, stringOption, UsageError } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 
 const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
 const HMAC_BYTES = { HS256: 32, HS384: 48, HS512: 64 } as const;

@@ -8,7 +8,7 @@ import {
   stringOption,
   UsageError,
 } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { renderTable, sanitize } from '../io.js';
 import { loadPolicyFile, PolicyFileError, policyErrorJson } from './policy-file.js';
 

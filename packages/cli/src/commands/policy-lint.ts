@@ -1,5 +1,5 @@
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseCommand } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { renderTable } from '../io.js';
 import { type LintSeverity, lintPolicy } from '../lint/lint-policy.js';
 import { loadPolicyFile, PolicyFileError, policyErrorJson } from './policy-file.js';

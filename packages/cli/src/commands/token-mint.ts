@@ -17,7 +17,7 @@ import {
   stringOption,
   UsageError,
 } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { KEY_OPTIONS, KEY_OPTIONS_HELP, loadSigningKey } from '../key-source.js';
 
 /** Input of {@link mintDevToken}. */
