@@ -16,7 +16,7 @@ import {
   parseCommand,
   stringOption,
 } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { renderTable, sanitize, type Styles } from '../io.js';
 import { KEY_OPTIONS, loadVerificationKey } from '../key-source.js';
 
@@ -59,21 +59,15 @@ function describeDelta(seconds: number): string {
 
 const HEADER_URLS = ['jku', 'x5u', 'jwk', 'x5c'];
 
-/**
- * Lists what is wrong with an (unverified) access token, from the point of view of an MCP
- * resource server (RFC 9068 §2 and §4, RFC 8725, RFC 7519 §4.1). Pure: no key needed.
- */
-export function inspectAccessToken(
-  header: JwtHeader,
-  payload: JwtPayload,
-  options: InspectOptions,
-): TokenProblem[] {
-  const problems: TokenProblem[] = [];
-  const add = (severity: ProblemSeverity, code: string, message: string, reference: string) =>
-    problems.push({ severity, code, message, reference });
-  const tolerance = options.clockTolerance ?? 60;
-  const now = options.now;
+type AddProblem = (
+  severity: ProblemSeverity,
+  code: string,
+  message: string,
+  reference: string,
+) => void;
 
+/** The JOSE header: algorithm, `typ`, critical extensions, key references. */
+function inspectHeader(header: JwtHeader, add: AddProblem): void {
   const alg = header.alg;
   if (typeof alg !== 'string' || alg === '') {
     add('error', 'alg-missing', 'the header names no algorithm', 'RFC 7515 §4.1.1');
@@ -125,7 +119,12 @@ export function inspectAccessToken(
       'RFC 8725 §3.10',
     );
   }
+}
 
+/** `exp`, `nbf` and `iat` against the clock. */
+function inspectTimes(payload: JwtPayload, options: InspectOptions, add: AddProblem): void {
+  const tolerance = options.clockTolerance ?? 60;
+  const now = options.now;
   if (payload.exp === undefined) {
     add(
       'error',
@@ -170,7 +169,10 @@ export function inspectAccessToken(
       'RFC 7519 §4.1.6',
     );
   }
+}
 
+/** The claims RFC 9068 requires of an access token: `aud`, `iss`, `sub`, `client_id`, … */
+function inspectClaims(payload: JwtPayload, options: InspectOptions, add: AddProblem): void {
   const aud = payload.aud;
   const audList =
     typeof aud === 'string'
@@ -223,6 +225,24 @@ export function inspectAccessToken(
       'RFC 9068 §2.2.3; RFC 8693 §4.2',
     );
   }
+}
+
+/**
+ * Lists what is wrong with an (unverified) access token, from the point of view of an MCP
+ * resource server (RFC 9068 §2 and §4, RFC 8725, RFC 7519 §4.1). Pure: no key needed.
+ */
+export function inspectAccessToken(
+  header: JwtHeader,
+  payload: JwtPayload,
+  options: InspectOptions,
+): TokenProblem[] {
+  const problems: TokenProblem[] = [];
+  const add: AddProblem = (severity, code, message, reference) => {
+    problems.push({ severity, code, message, reference });
+  };
+  inspectHeader(header, add);
+  inspectTimes(payload, options, add);
+  inspectClaims(payload, options, add);
   const rank: Record<ProblemSeverity, number> = { error: 0, warn: 1, info: 2 };
   return problems
     .map((p, i) => ({ p, i }))
