@@ -447,16 +447,36 @@ function requiredLiteral(root: Node): string {
   return best;
 }
 
+/** The checks on a pattern's source that come before parsing it. */
+function checkSource(source: string): void {
+  if (typeof source !== 'string') throw new PatternSyntaxError('a pattern must be a string', 0);
+  if (source.length === 0) throw new PatternSyntaxError('the pattern is empty', 0);
+  if (source.length > MAX_PATTERN_LENGTH)
+    throw new PatternSyntaxError(`the pattern is longer than ${MAX_PATTERN_LENGTH} characters`, 0);
+}
+
+/** Parses a pattern that has metacharacters and refuses one that expands too far. */
+function parseChecked(source: string): Node {
+  const root = new Parser(source).parse();
+  const positions = countPositions(root);
+  if (positions > MAX_PATTERN_POSITIONS)
+    throw new PatternSyntaxError(
+      `the pattern expands to ${positions} positions (max ${MAX_PATTERN_POSITIONS}); use fewer or smaller {n,m} repetitions`,
+      0,
+    );
+  return root;
+}
+
+/** The tree of a pattern without metacharacters: a sequence of literals. */
+const plainTree = (source: string): Node => ({ t: 'seq', items: Array.from(source, literalNode) });
+
 /**
  * Parses and checks a pattern. Throws {@link PatternSyntaxError} saying what is wrong.
  *
  * @see ToolPattern for the accepted language.
  */
 export function parseToolPattern(source: string): ParsedPattern {
-  if (typeof source !== 'string') throw new PatternSyntaxError('a pattern must be a string', 0);
-  if (source.length === 0) throw new PatternSyntaxError('the pattern is empty', 0);
-  if (source.length > MAX_PATTERN_LENGTH)
-    throw new PatternSyntaxError(`the pattern is longer than ${MAX_PATTERN_LENGTH} characters`, 0);
+  checkSource(source);
   if (PLAIN_NAME.test(source)) {
     // Fast path: no metacharacter at all, an exact name.
     const only = [source];
@@ -469,13 +489,7 @@ export function parseToolPattern(source: string): ParsedPattern {
       required: source,
     };
   }
-  const root = new Parser(source).parse();
-  const positions = countPositions(root);
-  if (positions > MAX_PATTERN_POSITIONS)
-    throw new PatternSyntaxError(
-      `the pattern expands to ${positions} positions (max ${MAX_PATTERN_POSITIONS}); use fewer or smaller {n,m} repetitions`,
-      0,
-    );
+  const root = parseChecked(source);
   const info = prefixesOf(root);
   const exact =
     info.complete && info.strings.length === 1 && isValidToolName(info.strings[0])
@@ -508,9 +522,7 @@ interface Fragment {
  * costs O(n × positions / 32) word operations; no backtracking.
  */
 export function compileToolPattern(source: string): PatternMatcher {
-  const tree = PLAIN_NAME.test(source)
-    ? ({ t: 'seq', items: Array.from(source, literalNode) } satisfies Node)
-    : new Parser(source).parse();
+  const tree = PLAIN_NAME.test(source) ? plainTree(source) : new Parser(source).parse();
   return compileAffix(tree) ?? compileAutomaton(tree);
 }
 
@@ -548,13 +560,21 @@ function compileAffix(tree: Node): PatternMatcher | undefined {
     : { test: (name) => affixes.some((a) => name.startsWith(a)) };
 }
 
-function compileAutomaton(tree: Node): PatternMatcher {
+/** The Glushkov construction: positions with their character sets, follow lists, first/last. */
+interface Glushkov {
+  readonly sets: CharSet[];
+  readonly follow: number[][];
+  readonly root: Fragment;
+}
+
+/** Builds the position automaton of a tree, refusing more than `maxPositions` positions. */
+function glushkov(tree: Node, maxPositions: number): Glushkov {
   const sets: CharSet[] = [];
   const follow: number[][] = [];
   const add = (set: CharSet): number => {
-    if (sets.length >= MAX_PATTERN_POSITIONS)
+    if (sets.length >= maxPositions)
       throw new PatternSyntaxError(
-        `the pattern expands to more than ${MAX_PATTERN_POSITIONS} positions; use fewer or smaller {n,m} repetitions`,
+        `the pattern expands to more than ${maxPositions} positions; use fewer or smaller {n,m} repetitions`,
         0,
       );
     sets.push(set);
@@ -608,7 +628,11 @@ function compileAutomaton(tree: Node): PatternMatcher {
       }
     }
   };
-  const root = build(tree);
+  return { sets, follow, root: build(tree) };
+}
+
+function compileAutomaton(tree: Node): PatternMatcher {
+  const { sets, follow, root } = glushkov(tree, MAX_PATTERN_POSITIONS);
   const positions = sets.length;
   const words = Math.max(1, Math.ceil(positions / 32));
   const toBits = (list: readonly number[], out: Int32Array, offset: number) => {
@@ -690,4 +714,147 @@ function compileAutomaton(tree: Node): PatternMatcher {
       return false;
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Static analysis (what `mcp-auth policy lint` asks; matching never uses it). The same parser,
+// limits and Glushkov construction as matching, so lint and the engine cannot disagree on what
+// a pattern means. Questions are answered exactly over names of 1–128 characters.
+
+/** Most (state, state) pairs one analysis question may visit before answering "unknown". */
+const MAX_ANALYSIS_PAIRS = 50_000;
+
+/**
+ * A pattern, or the union of several, as a position automaton (Glushkov NFA) over the 65
+ * tool-name characters, for static analysis. Built by {@link compilePatternAutomaton}.
+ */
+export interface PatternAutomaton {
+  /** Per position, which of the 65 name characters it reads (a membership table). */
+  readonly sets: readonly Uint8Array[];
+  /** Per position, the positions that may come next. */
+  readonly follow: readonly (readonly number[])[];
+  /** Positions that may read the first character. */
+  readonly first: readonly number[];
+  /** Positions that may read the last character. */
+  readonly last: ReadonlySet<number>;
+  /** Whether the empty string matches. */
+  readonly nullable: boolean;
+}
+
+/**
+ * Compiles the union of `sources` for analysis. Each pattern is parsed and checked exactly as
+ * {@link parseToolPattern} does (same language, same limits); throws
+ * {@link PatternSyntaxError} for the first one the engine would refuse.
+ */
+export function compilePatternAutomaton(sources: readonly string[]): PatternAutomaton {
+  const trees = sources.map((source): Node => {
+    checkSource(source);
+    return PLAIN_NAME.test(source) ? plainTree(source) : parseChecked(source);
+  });
+  // Each pattern is within MAX_PATTERN_POSITIONS already; the union is their sum.
+  const { sets, follow, root } = glushkov(
+    trees.length === 1 ? trees[0]! : { t: 'alt', alts: trees },
+    Number.POSITIVE_INFINITY,
+  );
+  return {
+    sets,
+    follow: follow.map((list) => [...new Set(list)].sort((a, b) => a - b)),
+    first: [...new Set(root.first)].sort((a, b) => a - b),
+    last: new Set(root.last),
+    nullable: root.nullable,
+  };
+}
+
+// An analysis state is a sorted list of positions; -1 stands for "nothing read yet".
+type AnalysisState = readonly number[];
+const START: AnalysisState = [-1];
+
+function stepState(a: PatternAutomaton, state: AnalysisState, ch: number): AnalysisState {
+  const out = new Set<number>();
+  for (const s of state) {
+    const next = s === -1 ? a.first : a.follow[s]!;
+    for (const p of next) if (a.sets[p]![ch]) out.add(p);
+  }
+  return [...out].sort((x, y) => x - y);
+}
+
+function acceptsState(a: PatternAutomaton, state: AnalysisState): boolean {
+  for (const s of state) if (s === -1 ? a.nullable : a.last.has(s)) return true;
+  return false;
+}
+
+/** One representative character (the smallest) per group every position treats alike. */
+function characterClasses(automata: readonly PatternAutomaton[]): number[] {
+  const seen = new Map<string, number>();
+  for (let c = 0; c < ALPHA_SIZE; c++) {
+    const signature = automata.map((a) => a.sets.map((s) => s[c]).join('')).join('|');
+    if (!seen.has(signature)) seen.set(signature, c);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * The shortest (then alphabetically first) tool name of 1–128 characters that `a` matches and
+ * `b` does not — or that `a` matches at all when `b` is `undefined`; `null` when there is
+ * none; `undefined` when the search grew too large to finish.
+ */
+export function findPatternDifference(
+  a: PatternAutomaton,
+  b: PatternAutomaton | undefined,
+): string | null | undefined {
+  const classes = characterClasses(b === undefined ? [a] : [a, b]);
+  const key = (x: AnalysisState, y: AnalysisState) => `${x.join(',')}/${y.join(',')}`;
+  type Item = { x: AnalysisState; y: AnalysisState; word: string };
+  let frontier: Item[] = [{ x: START, y: START, word: '' }];
+  const visited = new Set<string>([key(START, START)]);
+  for (let depth = 1; depth <= MAX_TOOL_NAME_LENGTH && frontier.length > 0; depth++) {
+    const next: Item[] = [];
+    for (const { x, y, word } of frontier) {
+      for (const c of classes) {
+        const nx = stepState(a, x, c);
+        if (nx.length === 0) continue;
+        const ny = b === undefined ? [] : stepState(b, y, c);
+        const w = word + ALPHABET[c];
+        if (acceptsState(a, nx) && (b === undefined || !acceptsState(b, ny))) return w;
+        const k = key(nx, ny);
+        if (visited.has(k)) continue;
+        visited.add(k);
+        if (visited.size > MAX_ANALYSIS_PAIRS) return undefined;
+        next.push({ x: nx, y: ny, word: w });
+      }
+    }
+    frontier = next;
+  }
+  return null;
+}
+
+/** A tool name the automaton matches, `null` if it matches none, `undefined` if unknown. */
+export function examplePatternMatch(a: PatternAutomaton): string | null | undefined {
+  return findPatternDifference(a, undefined);
+}
+
+/** Whether every tool name `a` matches is also matched by `b` (`undefined`: unknown). */
+export function isPatternCoveredBy(a: PatternAutomaton, b: PatternAutomaton): boolean | undefined {
+  const difference = findPatternDifference(a, b);
+  return difference === undefined ? undefined : difference === null;
+}
+
+let allNames: PatternAutomaton | undefined;
+
+/** Whether `a` matches every valid tool name (`undefined`: unknown). */
+export function patternMatchesEveryName(a: PatternAutomaton): boolean | undefined {
+  allNames ??= compilePatternAutomaton(['.+']);
+  return isPatternCoveredBy(allNames, a);
+}
+
+/** Whether the automaton matches `name` whole (for tests and tools; the engine matches). */
+export function patternAutomatonMatches(a: PatternAutomaton, name: string): boolean {
+  let state = START;
+  for (let i = 0; i < name.length; i++) {
+    const c = ALPHA_INDEX[name.charCodeAt(i)] ?? -1;
+    if (c < 0) return false;
+    state = stepState(a, state, c);
+    if (state.length === 0) return false;
+  }
+  return acceptsState(a, state);
 }

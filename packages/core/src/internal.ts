@@ -1,0 +1,22 @@
+/**
+ * UNSTABLE internal entry of `@mcp-auth/core`, for `@mcp-auth/cli` only. It is **not public
+ * API**: any name here may change or disappear in any release, including a patch release,
+ * without a changeset calling it out. Applications import from `@mcp-auth/core`.
+ *
+ * It exists so the CLI reuses core's own rules instead of keeping copies that could drift:
+ * the tool-pattern parser and automaton (for `policy lint`), the capped body reader and the
+ * loopback-host rule (for `doctor`).
+ * @packageDocumentation
+ */
+export { type CappedRead, readCapped } from './encoding/read-capped.js';
+export {
+  compilePatternAutomaton,
+  examplePatternMatch,
+  findPatternDifference,
+  isPatternCoveredBy,
+  type PatternAutomaton,
+  PatternSyntaxError,
+  patternAutomatonMatches,
+  patternMatchesEveryName,
+} from './policy/pattern.js';
+export { isLoopbackHostname } from './server/ssrf.js';
