@@ -2,16 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDefaultPolicies, PolicyEngine, type PolicyDocument } from '@mcp-auth/core';
-import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LintFinding, lintPolicy } from '../src/lint/lint-policy.js';
-import {
-  compilePatterns,
-  exampleMatch,
-  findDifference,
-  matchesEveryName,
-  matchesName,
-} from '../src/lint/pattern-automaton.js';
 import { runCli } from './helpers.js';
 
 let dir: string;
@@ -272,87 +264,5 @@ describe('policy lint', () => {
     const clean = await policyFile(createDefaultPolicies().toJSON() as PolicyDocument);
     const c = await runCli(['policy', 'lint', clean]);
     expect(c.code).toBe(0);
-  });
-});
-
-// Patterns of the engine's language over a small alphabet, to compare with RegExp.
-const atom = fc.constantFrom(
-  'a',
-  'b',
-  '_',
-  '\\.',
-  '-',
-  '1',
-  '.',
-  '\\d',
-  '\\w',
-  '[a-b]',
-  '[^a]',
-  '[_.-]',
-);
-const quant = fc.constantFrom('', '', '*', '+', '?', '{2}', '{1,3}', '{0,}');
-const seqOf = (inner: fc.Arbitrary<string>) =>
-  fc
-    .array(fc.tuple(inner, quant), { minLength: 1, maxLength: 4 })
-    .map((items) => items.map(([x, q]) => x + q).join(''));
-const group = fc
-  .array(seqOf(atom), { minLength: 1, maxLength: 2 })
-  .map((alts) => `(?:${alts.join('|')})`);
-const pattern = seqOf(fc.oneof({ weight: 4, arbitrary: atom }, { weight: 1, arbitrary: group }));
-const name = fc.string({
-  unit: fc.constantFrom('a', 'b', '_', '.', '-', '1', 'Z'),
-  minLength: 1,
-  maxLength: 8,
-});
-const re = (p: string) => new RegExp(`^(?:${p})$`);
-
-describe('pattern automaton (the lint analysis) agrees with RegExp', () => {
-  it('matches exactly the names RegExp matches, whole-name (SECURITY-CASES 41)', () => {
-    fc.assert(
-      fc.property(pattern, fc.array(name, { minLength: 1, maxLength: 20 }), (p, names) => {
-        const a = compilePatterns([p]);
-        for (const n of names) expect(matchesName(a, n), `${p} on ${n}`).toBe(re(p).test(n));
-      }),
-      { numRuns: 300 },
-    );
-    expect(matchesName(compilePatterns(['delete_.*']), 'undelete_x')).toBe(false);
-  });
-
-  it('a reported difference is real, and "no difference" holds on samples', () => {
-    fc.assert(
-      fc.property(pattern, pattern, (p, q) => {
-        const d = findDifference(compilePatterns([p]), compilePatterns([q]));
-        if (typeof d === 'string') {
-          expect(re(p).test(d)).toBe(true);
-          expect(re(q).test(d)).toBe(false);
-        }
-        return true;
-      }),
-      { numRuns: 300 },
-    );
-    fc.assert(
-      fc.property(
-        pattern,
-        pattern,
-        fc.array(name, { minLength: 1, maxLength: 30 }),
-        (p, q, names) => {
-          if (findDifference(compilePatterns([p]), compilePatterns([q])) !== null) return true;
-          for (const n of names)
-            if (re(p).test(n)) expect(re(q).test(n), `${p} ⊆ ${q} on ${n}`).toBe(true);
-          return true;
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it('examples and universality', () => {
-    expect(exampleMatch(compilePatterns(['a{128}b']))).toBeNull();
-    expect(exampleMatch(compilePatterns(['read_*']))).toBe('read');
-    expect(matchesEveryName(compilePatterns(['.*']))).toBe(true);
-    expect(matchesEveryName(compilePatterns(['.+']))).toBe(true);
-    expect(matchesEveryName(compilePatterns(['[A-Za-z0-9_.-]*']))).toBe(true);
-    expect(matchesEveryName(compilePatterns(['[A-Za-z0-9_]*']))).toBe(false);
-    expect(matchesEveryName(compilePatterns(['.{1,127}']))).toBe(false);
   });
 });

@@ -1,12 +1,12 @@
 import { type PolicyDocument, type PolicyRuleJson, ScopeHierarchy } from '@mcp-auth/core';
 import {
-  compilePatterns,
-  exampleMatch,
-  isCoveredBy,
-  matchesEveryName,
+  compilePatternAutomaton,
+  examplePatternMatch,
+  isPatternCoveredBy,
   type PatternAutomaton,
-  UnsupportedPatternError,
-} from './pattern-automaton.js';
+  PatternSyntaxError,
+  patternMatchesEveryName,
+} from '@mcp-auth/core/internal';
 
 /** How bad a lint finding is: `error` makes `policy lint` exit 1. */
 export type LintSeverity = 'error' | 'warn' | 'info';
@@ -87,29 +87,15 @@ function dotAsSeparator(pattern: string): boolean {
   return /(^|[^\\])[A-Za-z0-9_-]\.[A-Za-z0-9_-]/.test(pattern);
 }
 
-/**
- * Static analysis of a policy document (as `PolicyEngine.toJSON()` returns it): rules and
- * patterns that can never match a valid tool name, allow rules fully overridden by deny
- * rules, redundant rules, and dangerous grants. Exact for patterns (an automaton over the
- * tool-name alphabet, names of 1–128 characters); scope comparisons use core's coverage rule
- * (wildcards and the document's `scopeHierarchy`) and are conservative; conditions (`when`,
- * `args`) are treated as opaque.
- */
-export function lintPolicy(doc: PolicyDocument): LintFinding[] {
-  const findings: LintFinding[] = [];
-  const rules = doc.rules;
-  const h = hierarchyOf(doc);
-  if (rules.length === 0) {
-    findings.push({
-      severity: 'warn',
-      code: 'no-rules',
-      pointer: '/rules',
-      message: 'the policy has no rules: every tool call is denied',
-    });
-    return findings;
-  }
+/** Per rule: the union automaton of its reachable patterns (undefined if not analyzable). */
+interface RuleAutomata {
+  readonly automata: readonly (PatternAutomaton | undefined)[];
+  /** Whether each rule has at least one pattern that matches some valid tool name. */
+  readonly reachable: readonly boolean[];
+}
 
-  // Per rule: the union automaton of its reachable patterns (undefined if not analyzable).
+/** Compiles every rule's patterns with core's parser; reports patterns and rules that never match. */
+function analyzePatterns(rules: readonly PolicyRuleJson[], findings: LintFinding[]): RuleAutomata {
   const automata: (PatternAutomaton | undefined)[] = [];
   const reachable: boolean[] = [];
   rules.forEach((rule, i) => {
@@ -119,9 +105,9 @@ export function lintPolicy(doc: PolicyDocument): LintFinding[] {
       const pointer = `/rules/${i}/tools/${j}`;
       let a: PatternAutomaton;
       try {
-        a = compilePatterns([pattern]);
+        a = compilePatternAutomaton([pattern]);
       } catch (err) {
-        if (!(err instanceof UnsupportedPatternError)) throw err;
+        if (!(err instanceof PatternSyntaxError)) throw err;
         unknown = true;
         findings.push({
           severity: 'info',
@@ -132,7 +118,7 @@ export function lintPolicy(doc: PolicyDocument): LintFinding[] {
         });
         return;
       }
-      const example = exampleMatch(a);
+      const example = examplePatternMatch(a);
       if (example === null) {
         if (rule.tools.length > 1) {
           findings.push({
@@ -175,15 +161,24 @@ export function lintPolicy(doc: PolicyDocument): LintFinding[] {
       });
     }
     reachable.push(live.length > 0);
-    automata.push(!unknown && live.length > 0 ? compilePatterns(live) : undefined);
+    automata.push(!unknown && live.length > 0 ? compilePatternAutomaton(live) : undefined);
   });
 
-  // Dangerous grants.
+  return { automata, reachable };
+}
+
+/** Dangerous grants: allow rules without scopes, allowing every tool, wildcard scopes. */
+function lintGrants(
+  rules: readonly PolicyRuleJson[],
+  ra: RuleAutomata,
+  findings: LintFinding[],
+): void {
+  const { automata, reachable } = ra;
   rules.forEach((rule, i) => {
     if (!reachable[i]) return;
     const a = automata[i];
     const req = requirement(rule);
-    const everything = a === undefined ? false : matchesEveryName(a) === true;
+    const everything = a === undefined ? false : patternMatchesEveryName(a) === true;
     if (rule.effect === 'allow' && req.mode === 'none') {
       if (everything && !hasConditions(rule)) {
         findings.push({
@@ -236,9 +231,17 @@ export function lintPolicy(doc: PolicyDocument): LintFinding[] {
       });
     }
   });
+}
 
-  // Shadowing: deny overrides allow whatever the order, so an allow rule whose every tool is
-  // matched by unconditional deny rules never allows anything.
+/**
+ * Shadowing: deny overrides allow whatever the order, so an allow rule whose every tool is
+ * matched by unconditional deny rules never allows anything. Returns the shadowed rules.
+ */
+function lintShadowing(
+  rules: readonly PolicyRuleJson[],
+  automata: RuleAutomata['automata'],
+  findings: LintFinding[],
+): Set<number> {
   const denyIdx = rules
     .map((_r, i) => i)
     .filter(
@@ -249,16 +252,16 @@ export function lintPolicy(doc: PolicyDocument): LintFinding[] {
     const denyPatterns = denyIdx.flatMap((i) => rules[i]!.tools);
     let allDeny: PatternAutomaton | undefined;
     try {
-      allDeny = compilePatterns(denyPatterns);
+      allDeny = compilePatternAutomaton(denyPatterns);
     } catch {
       allDeny = undefined;
     }
     rules.forEach((rule, i) => {
       const a = automata[i];
       if (rule.effect !== 'allow' || a === undefined || allDeny === undefined) return;
-      if (isCoveredBy(a, allDeny) !== true) return;
+      if (isPatternCoveredBy(a, allDeny) !== true) return;
       shadowed.add(i);
-      const single = denyIdx.find((d) => isCoveredBy(a, automata[d]!) === true);
+      const single = denyIdx.find((d) => isPatternCoveredBy(a, automata[d]!) === true);
       const by =
         single !== undefined
           ? `deny rule "${rules[single]!.id}"`
@@ -273,7 +276,17 @@ export function lintPolicy(doc: PolicyDocument): LintFinding[] {
     });
   }
 
-  // Redundancy (pairwise; skipped for very large policies).
+  return shadowed;
+}
+
+/** Redundancy (pairwise; skipped for very large policies). */
+function lintRedundancy(
+  rules: readonly PolicyRuleJson[],
+  automata: RuleAutomata['automata'],
+  shadowed: ReadonlySet<number>,
+  h: ScopeHierarchy,
+  findings: LintFinding[],
+): void {
   if (rules.length <= 300) {
     rules.forEach((r2, j) => {
       const a2 = automata[j];
@@ -284,12 +297,12 @@ export function lintPolicy(doc: PolicyDocument): LintFinding[] {
         if (i === j || a1 === undefined || r1.effect !== r2.effect || hasConditions(r1)) continue;
         if (r2.effect === 'allow' && !isWeakerOrEqual(requirement(r1), requirement(r2), h))
           continue;
-        if (isCoveredBy(a2, a1) !== true) continue;
+        if (isPatternCoveredBy(a2, a1) !== true) continue;
         // Two equivalent rules: report only the later one.
         const mutual =
           !hasConditions(r2) &&
           (r2.effect === 'deny' || isWeakerOrEqual(requirement(r2), requirement(r1), h)) &&
-          isCoveredBy(a1, a2) === true;
+          isPatternCoveredBy(a1, a2) === true;
         if (mutual && i > j) continue;
         findings.push({
           severity: 'warn',
@@ -305,6 +318,34 @@ export function lintPolicy(doc: PolicyDocument): LintFinding[] {
       }
     });
   }
+}
+
+/**
+ * Static analysis of a policy document (as `PolicyEngine.toJSON()` returns it): rules and
+ * patterns that can never match a valid tool name, allow rules fully overridden by deny
+ * rules, redundant rules, and dangerous grants. Exact for patterns (core's own parser and
+ * automaton over the tool-name alphabet, names of 1–128 characters); scope comparisons use core's coverage rule
+ * (wildcards and the document's `scopeHierarchy`) and are conservative; conditions (`when`,
+ * `args`) are treated as opaque.
+ */
+export function lintPolicy(doc: PolicyDocument): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const rules = doc.rules;
+  const h = hierarchyOf(doc);
+  if (rules.length === 0) {
+    findings.push({
+      severity: 'warn',
+      code: 'no-rules',
+      pointer: '/rules',
+      message: 'the policy has no rules: every tool call is denied',
+    });
+    return findings;
+  }
+
+  const ra = analyzePatterns(rules, findings);
+  lintGrants(rules, ra, findings);
+  const shadowed = lintShadowing(rules, ra.automata, findings);
+  lintRedundancy(rules, ra.automata, shadowed, h, findings);
   const order: Record<LintSeverity, number> = { error: 0, warn: 1, info: 2 };
   return findings
     .map((f, n) => ({ f, n }))
