@@ -14,13 +14,13 @@ export {
   type TokenProblem,
 } from './commands/token-decode.js';
 export { type MintDevTokenOptions, mintDevToken } from './commands/token-mint.js';
+export { runDoctor } from './doctor/run-doctor.js';
 export {
   type CheckStatus,
   DOCTOR_REDIRECT_URI,
   type DoctorCheck,
   type DoctorOptions,
   type DoctorReport,
-  runDoctor,
-} from './doctor/run-doctor.js';
+} from './doctor/types.js';
 export { type CliIo, createNodeIo } from './io.js';
 export { type LintFinding, type LintSeverity, lintPolicy } from './lint/lint-policy.js';

@@ -10,7 +10,7 @@ import {
   writeNodeResponse,
 } from '@mcp-auth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DoctorReport } from '../src/doctor/run-doctor.js';
+import type { DoctorReport } from '../src/doctor/types.js';
 import { runCli } from './helpers.js';
 
 // A conforming MCP server built only from core: createAuthorizationServer + toFetchHandler for

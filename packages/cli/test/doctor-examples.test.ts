@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSecret } from '@mcp-auth/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DoctorReport } from '../src/doctor/run-doctor.js';
+import type { DoctorReport } from '../src/doctor/types.js';
 import { runCli } from './helpers.js';
 
 // "doctor passes on every example of this repo": each example is started as its users start

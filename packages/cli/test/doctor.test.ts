@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DoctorReport } from '../src/doctor/run-doctor.js';
+import type { DoctorReport } from '../src/doctor/types.js';
 import { type FakeDefects, type FakeMcpServer, startFakeMcpServer } from './fake-mcp-server.js';
 import { runCli } from './helpers.js';
 

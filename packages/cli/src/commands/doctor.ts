@@ -7,7 +7,8 @@ import {
   UsageError,
 } from '../args.js';
 import type { Command } from '../command.js';
-import { type CheckStatus, runDoctor } from '../doctor/run-doctor.js';
+import { runDoctor } from '../doctor/run-doctor.js';
+import type { CheckStatus } from '../doctor/types.js';
 import { renderTable, wrapText } from '../io.js';
 
 /** `mcp-auth doctor`. */

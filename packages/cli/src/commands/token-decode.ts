@@ -18,6 +18,7 @@ import {
 } from '../args.js';
 import type { Command } from '../command.js';
 import { renderTable, sanitize, type Styles } from '../io.js';
+import { parseJsonObject } from '../json.js';
 import { KEY_OPTIONS, loadVerificationKey } from '../key-source.js';
 
 /** How bad a finding is: `error` makes `token decode` exit 1. */
@@ -253,15 +254,7 @@ export function inspectAccessToken(
 function decodeSegment(segment: string): Record<string, unknown> | undefined {
   const bytes = base64UrlDecode(segment);
   const text = bytes === undefined ? undefined : utf8DecodeStrict(bytes);
-  if (text === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  return text === undefined ? undefined : parseJsonObject(text);
 }
 
 /** Header and payload of a compact JWS that core's strict decoder refused, if they parse at all. */

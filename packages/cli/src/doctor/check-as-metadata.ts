@@ -1,5 +1,5 @@
 import { sanitize } from '../io.js';
-import { type DoctorContext, fetchFirstJsonObject, isSecureUrl, parseUrl } from './context.js';
+import { type DoctorContext, fetchMetadata, isSecureUrl, parseUrl } from './context.js';
 import { REF } from './references.js';
 
 /** What the authorization-server metadata told: the later checks build on it. */
@@ -87,18 +87,12 @@ async function fetchAsMetadata(
           new URL(`/.well-known/openid-configuration${path}`, asUrl),
           new URL(`${path}/.well-known/openid-configuration`, asUrl),
         ];
-  const { doc, from, problems } = await fetchFirstJsonObject(ctx, candidates);
-  ctx.add({
+  return fetchMetadata(ctx, candidates, {
     id: 'as-metadata',
     title: 'Authorization-server metadata is served',
-    status: doc !== undefined ? 'pass' : 'fail',
-    detail:
-      doc !== undefined && from !== undefined
-        ? sanitize(from.href, 160)
-        : `not found (${problems.join('; ')})`,
     reference: REF.asm,
+    found: (from) => sanitize(from.href, 160),
   });
-  return doc;
 }
 
 /** Checks `as-endpoints`; returns the endpoints the later probes use. */

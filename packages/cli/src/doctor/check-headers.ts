@@ -1,4 +1,5 @@
-import { type DoctorContext, parseJsonObject } from './context.js';
+import { parseJsonObject } from '../json.js';
+import type { DoctorContext } from './context.js';
 import { REF } from './references.js';
 
 /**

@@ -1,5 +1,6 @@
 import { sanitize } from '../io.js';
-import { type DoctorContext, type HttpResult, parseJsonObject } from './context.js';
+import { parseJsonObject } from '../json.js';
+import type { DoctorContext, HttpResult } from './context.js';
 import { REF } from './references.js';
 import { DOCTOR_REDIRECT_URI } from './types.js';
 

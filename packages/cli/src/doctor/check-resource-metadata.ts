@@ -1,5 +1,5 @@
 import { sanitize } from '../io.js';
-import { type DoctorContext, fetchFirstJsonObject, isSecureUrl, parseUrl } from './context.js';
+import { type DoctorContext, fetchMetadata, isSecureUrl, parseUrl } from './context.js';
 import { REF } from './references.js';
 
 /** What the protected-resource metadata told: the later checks build on it. */
@@ -28,16 +28,12 @@ export async function checkResourceMetadata(
       candidates.push(new URL(`/.well-known/oauth-protected-resource${path}`, mcpUrl));
     candidates.push(new URL('/.well-known/oauth-protected-resource', mcpUrl));
   }
-  const { doc: prm, from, problems } = await fetchFirstJsonObject(ctx, candidates);
-  ctx.add({
+  const prm = await fetchMetadata(ctx, candidates, {
     id: 'prm-document',
     title: 'Protected-resource metadata is served',
-    status: prm !== undefined ? 'pass' : 'fail',
-    detail:
-      prm !== undefined && from !== undefined
-        ? `${metadataUrlFromChallenge !== undefined ? 'from resource_metadata' : 'from the well-known URI'}: ${sanitize(from.href, 160)}`
-        : `not found (${problems.join('; ')})`,
     reference: REF.prm,
+    found: (from) =>
+      `${metadataUrlFromChallenge !== undefined ? 'from resource_metadata' : 'from the well-known URI'}: ${sanitize(from.href, 160)}`,
   });
   if (prm === undefined) return { authorizationServer: undefined, scopesSupported: [] };
   checkResource(ctx, prm);

@@ -1,5 +1,6 @@
 import { isLoopbackHostname, readCapped } from '@mcp-auth/core/internal';
 import { sanitize } from '../io.js';
+import { parseJsonObject } from '../json.js';
 import type { DoctorCheck, DoctorOptions } from './types.js';
 
 /** What one HTTP request of the doctor led to (never throws). */
@@ -115,36 +116,50 @@ export function parseUrl(value: unknown): URL | undefined {
   }
 }
 
-/** A JSON object, or `undefined` for invalid JSON or any other JSON value. */
-export function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+/** How a metadata check is reported: its id, title and reference, and where it was found. */
+export interface MetadataCheck {
+  readonly id: string;
+  readonly title: string;
+  readonly reference: string;
+  /** The detail when found at `from`. */
+  readonly found: (from: URL) => string;
 }
 
-/** The first candidate answering 200 with a JSON object, and why the others did not. */
-export async function fetchFirstJsonObject(
+/**
+ * Fetches the first candidate answering 200 with a JSON object and records `check`: a pass
+ * saying where it was found, or a failure listing why each candidate was not it.
+ */
+export async function fetchMetadata(
   ctx: DoctorContext,
   candidates: readonly URL[],
-): Promise<{ doc?: Record<string, unknown>; from?: URL; problems: string[] }> {
+  check: MetadataCheck,
+): Promise<Record<string, unknown> | undefined> {
   const problems: string[] = [];
+  let doc: Record<string, unknown> | undefined;
+  let from: URL | undefined;
   for (const candidate of candidates) {
     const res = await ctx.http(candidate, { headers: { accept: 'application/json' } });
     if (!res.ok || res.status !== 200) {
       problems.push(`${candidate.pathname}: ${res.ok ? `HTTP ${res.status}` : res.error}`);
       continue;
     }
-    const doc = parseJsonObject(res.text);
+    doc = parseJsonObject(res.text);
     if (doc === undefined) {
       problems.push(`${candidate.pathname}: not a JSON object`);
       continue;
     }
-    return { doc, from: candidate, problems };
+    from = candidate;
+    break;
   }
-  return { problems };
+  ctx.add({
+    id: check.id,
+    title: check.title,
+    status: doc !== undefined ? 'pass' : 'fail',
+    detail:
+      doc !== undefined && from !== undefined
+        ? check.found(from)
+        : `not found (${problems.join('; ')})`,
+    reference: check.reference,
+  });
+  return doc;
 }

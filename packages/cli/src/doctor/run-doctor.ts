@@ -8,14 +8,6 @@ import { checkTokens } from './check-tokens.js';
 import { createHttp, type DoctorContext, postInitializeWith } from './context.js';
 import type { DoctorCheck, DoctorOptions, DoctorReport } from './types.js';
 
-export {
-  type CheckStatus,
-  DOCTOR_REDIRECT_URI,
-  type DoctorCheck,
-  type DoctorOptions,
-  type DoctorReport,
-} from './types.js';
-
 /**
  * Checks a running MCP server's authorization surface from the outside, against the MCP
  * authorization spec (2025-06-18 and 2025-11-25) and the RFCs it builds on. It sends real
