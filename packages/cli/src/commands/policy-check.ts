@@ -10,7 +10,7 @@ import {
 } from '../args.js';
 import type { Command } from '../command.js';
 import { renderTable, sanitize } from '../io.js';
-import { loadPolicyFile, PolicyFileError, policyErrorJson } from './policy-file.js';
+import { loadPolicyForCommand } from './policy-file.js';
 
 /** `mcp-auth policy check`. */
 export const policyCheckCommand: Command = {
@@ -58,16 +58,8 @@ Example:
     const scopes = scopeList(stringOption(values, 'scopes'));
     const claims = jsonObjectOption(values, 'claims');
     const callArgs = jsonObjectOption(values, 'args');
-    let engine: Awaited<ReturnType<typeof loadPolicyFile>>;
-    try {
-      engine = await loadPolicyFile(positionals[0] as string, io);
-    } catch (err) {
-      if (json && err instanceof PolicyFileError) {
-        io.stdout(policyErrorJson(err));
-        return EXIT_USAGE;
-      }
-      throw err;
-    }
+    const engine = await loadPolicyForCommand(positionals[0] as string, io, json);
+    if (engine === undefined) return EXIT_USAGE;
     const explanation = engine.explain({
       tool,
       scopes,

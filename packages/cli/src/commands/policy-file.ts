@@ -49,3 +49,24 @@ export async function loadPolicyFile(path: string, io: CliIo): Promise<PolicyEng
 export function policyErrorJson(err: PolicyFileError): string {
   return `${JSON.stringify({ error: { code: 'ERR_POLICY_INVALID', message: err.message.split('\n')[0], problems: err.problems } }, null, 2)}\n`;
 }
+
+/**
+ * Loads the policy file of `policy check` / `policy lint`. With `--json`, a file that cannot be
+ * loaded is reported on stdout as JSON ({@link policyErrorJson}) and `undefined` is returned
+ * (the command exits 2); otherwise the error is thrown (usage error).
+ */
+export async function loadPolicyForCommand(
+  path: string,
+  io: CliIo,
+  json: boolean,
+): Promise<PolicyEngine | undefined> {
+  try {
+    return await loadPolicyFile(path, io);
+  } catch (err) {
+    if (json && err instanceof PolicyFileError) {
+      io.stdout(policyErrorJson(err));
+      return undefined;
+    }
+    throw err;
+  }
+}

@@ -2,7 +2,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseCommand } from '../args.js';
 import type { Command } from '../command.js';
 import { renderTable } from '../io.js';
 import { type LintSeverity, lintPolicy } from '../lint/lint-policy.js';
-import { loadPolicyFile, PolicyFileError, policyErrorJson } from './policy-file.js';
+import { loadPolicyForCommand } from './policy-file.js';
 
 /** `mcp-auth policy lint`. */
 export const policyLintCommand: Command = {
@@ -40,16 +40,8 @@ Exit code: 0 clean (or warnings only), 1 errors (or warnings with --strict), 2 i
       { min: 1, max: 1, names: 'POLICY_FILE' },
     );
     const json = values['json'] === true;
-    let engine: Awaited<ReturnType<typeof loadPolicyFile>>;
-    try {
-      engine = await loadPolicyFile(positionals[0] as string, io);
-    } catch (err) {
-      if (json && err instanceof PolicyFileError) {
-        io.stdout(policyErrorJson(err));
-        return EXIT_USAGE;
-      }
-      throw err;
-    }
+    const engine = await loadPolicyForCommand(positionals[0] as string, io, json);
+    if (engine === undefined) return EXIT_USAGE;
     const findings = lintPolicy(engine.toJSON());
     const count = (s: LintSeverity) => findings.filter((f) => f.severity === s).length;
     const errors = count('error');
