@@ -1,14 +1,21 @@
 // The contract suite through the Fetch handler (Web runtimes): core's toFetchHandler for the
-// authorization server and core's Fetch MCP guard in front of the SDK's web-standard Streamable
-// HTTP transport (core's createFetchMcpGuard: body cap, 401/403 step-up, parse error), served
-// on Node by @hono/node-server.
+// authorization server and core's Fetch MCP guard (createFetchMcpGuard: body cap, 401/403
+// step-up, denials answered at the edge, parse error) in front of an MCP SDK v2 server
+// (createMcpHandler's `handler.fetch(request, { authInfo, parsedBody })`, both protocol legs; the
+// default) or the SDK v1 web-standard Streamable HTTP transport, served on Node by
+// @hono/node-server.
 import type { Server } from 'node:http';
 import { createFetchMcpGuard, toFetchHandler } from '@mcp-auth/core';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import { closeServer, listenLoopback } from './fixtures.js';
 import { defineGuardCases } from './guard-cases.js';
-import { createContractMcpServer, createUnprotectedMcpServer } from './mcp-server.js';
+import {
+  createContractMcpServer,
+  createContractMcpServerV2,
+  createUnprotectedMcpServer,
+} from './mcp-server.js';
 import { defineContractSuite } from './suite.js';
 
 defineContractSuite('Fetch handler', async (spec) => {
@@ -24,22 +31,23 @@ defineContractSuite('Fetch handler', async (spec) => {
     resourceMetadataUrl: server.resourceMetadataUrl,
   });
   const mcpPath = new URL(server.resource).pathname;
+  const handler =
+    spec.sdk === 'v2'
+      ? createMcpHandler(() => createContractMcpServerV2(spec.policy, spec.tools))
+      : undefined;
 
   const mcp = async (request: Request): Promise<Response> => {
     const outcome = await guard(request);
     if (!outcome.ok) return outcome.response;
+    const context = { authInfo: outcome.authInfo, parsedBody: outcome.body };
+    if (handler) return outcome.respond(await handler.fetch(request, context));
     const mcpServer = createContractMcpServer(spec.policy, spec.tools);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
     });
     await mcpServer.connect(transport);
-    return outcome.respond(
-      await transport.handleRequest(request, {
-        authInfo: outcome.authInfo,
-        parsedBody: outcome.body,
-      }),
-    );
+    return outcome.respond(await transport.handleRequest(request, context));
   };
   handle = (request) =>
     new URL(request.url).pathname === mcpPath ? mcp(request) : authorizationServer(request);
@@ -49,7 +57,10 @@ defineContractSuite('Fetch handler', async (spec) => {
     mcpUrl: server.resource,
     issuer: server.issuer,
     server,
-    close: () => closeServer(http),
+    close: async () => {
+      await handler?.close();
+      await closeServer(http);
+    },
   };
 });
 

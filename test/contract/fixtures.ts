@@ -132,10 +132,19 @@ export function createFailableStore(clock: TestClock): { store: Store; fail(on: 
   };
 }
 
+/**
+ * The MCP server behind a mount: `v2` is MCP SDK v2 (`@modelcontextprotocol/server`'s
+ * `createMcpHandler`, serving 2026-07-28 and the 2025-era fallback; the default), `v1` is SDK v1
+ * (`@modelcontextprotocol/sdk`, 2025-era only). fastmcp 4.x is built on SDK v1 and always `v1`.
+ */
+export type ContractSdk = 'v1' | 'v2';
+
 /** What a mount needs to build its authorization server once it knows its origin. */
 export interface ContractServerSpec {
   readonly policy: PolicyEngine;
   readonly tools: readonly ContractTool[];
+  /** Which MCP SDK generation serves the tools (a mount that has only one ignores it). */
+  readonly sdk: ContractSdk;
   /** Builds the authorization server for `origin` (e.g. `http://127.0.0.1:4711`). */
   createServer(origin: string): AuthorizationServer;
 }
@@ -175,10 +184,12 @@ export const INTROSPECTION_SECRET = 'contract-introspection-secret-0123456789';
 export function buildSpec(
   policy: PolicyEngine,
   options: (origin: string) => AuthorizationServerOptions,
+  sdk: ContractSdk = 'v2',
 ): ContractServerSpec {
   return {
     policy,
     tools: CONTRACT_TOOLS,
+    sdk,
     createServer: (origin) => createAuthorizationServer(options(origin)),
   };
 }

@@ -1,11 +1,15 @@
-// The contract suite through @mcp-auth/koa: mcpAuth().mount() in front of an SDK McpServer on
-// a stateless StreamableHTTPServerTransport.
+// The contract suite through @mcp-auth/koa: mcpAuth().mount() in front of an MCP SDK v2 server
+// (createMcpHandler served by @modelcontextprotocol/node's toNodeHandler with the guard's parsed
+// body, both protocol legs; the default), or an SDK v1 McpServer on a stateless
+// StreamableHTTPServerTransport.
 import { createServer } from 'node:http';
 import { type McpAuthState, mcpAuth } from '@mcp-auth/koa';
+import { toNodeHandler } from '@modelcontextprotocol/node';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import Koa from 'koa';
 import { closeServer, listenLoopback } from './fixtures.js';
-import { createContractMcpServer } from './mcp-server.js';
+import { createContractMcpServer, createContractMcpServerV2 } from './mcp-server.js';
 import { defineContractSuite } from './suite.js';
 
 defineContractSuite('Koa', async (spec) => {
@@ -13,16 +17,25 @@ defineContractSuite('Koa', async (spec) => {
   const baseUrl = await listenLoopback(http);
   const server = spec.createServer(baseUrl);
   const app = new Koa<McpAuthState>();
+  const handler =
+    spec.sdk === 'v2'
+      ? createMcpHandler(() => createContractMcpServerV2(spec.policy, spec.tools))
+      : undefined;
+  const node = handler ? toNodeHandler(handler) : undefined;
   mcpAuth({ server, policy: spec.policy }).mount(app, async (ctx) => {
+    ctx.respond = false; // the MCP handler writes the response itself
+    if (node) {
+      await node(ctx.req, ctx.res, ctx.state.body);
+      return;
+    }
     const mcp = createContractMcpServer(spec.policy, spec.tools);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     ctx.res.on('close', () => {
       void transport.close();
       void mcp.close();
     });
-    ctx.respond = false; // the transport writes the response itself
     await mcp.connect(transport);
-    await transport.handleRequest(ctx.req, ctx.res, (ctx.request as { body?: unknown }).body);
+    await transport.handleRequest(ctx.req, ctx.res, ctx.state.body);
   });
   http.on('request', app.callback());
   return {
@@ -30,6 +43,9 @@ defineContractSuite('Koa', async (spec) => {
     mcpUrl: server.resource,
     issuer: server.issuer,
     server,
-    close: () => closeServer(http),
+    close: async () => {
+      await handler?.close();
+      await closeServer(http);
+    },
   };
 });

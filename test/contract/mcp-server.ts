@@ -1,8 +1,13 @@
-// The contract tools on an official SDK `McpServer`, protected by @mcp-auth/sdk. Used by the
-// Express, Koa and Fetch mounts (fastmcp registers the same tools its own way).
+// The contract tools on the official SDK servers: MCP SDK v2 (`@modelcontextprotocol/server`,
+// protected by @mcp-auth/sdk/v2, the suite's default) and SDK v1 (`@modelcontextprotocol/sdk`,
+// protected by @mcp-auth/sdk). Used by the Express, Koa and Fetch mounts (fastmcp, built on SDK
+// v1, registers the same tools its own way).
 import { authContextFromAuthInfo, type PolicyEngine } from '@mcp-auth/core';
 import { protectMcpServer } from '@mcp-auth/sdk';
+import { getAuthContext, protectMcpServer as protectMcpServerV2 } from '@mcp-auth/sdk/v2';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
+import { z } from 'zod';
 import type { ContractTool } from './fixtures.js';
 
 /** A new protected `McpServer` holding `tools` (one per stateless request). */
@@ -38,6 +43,30 @@ export function createUnprotectedMcpServer(tools: readonly ContractTool[]): McpS
       { description: tool.description, inputSchema: tool.shape },
       async (args: Record<string, unknown>, extra: { authInfo?: unknown }) => ({
         content: [{ type: 'text', text: tool.run(args, authContextFromAuthInfo(extra.authInfo)) }],
+      }),
+    );
+  }
+  return server;
+}
+
+/**
+ * The contract tools on an MCP SDK v2 `McpServer` (`@modelcontextprotocol/server`), protected by
+ * `@mcp-auth/sdk/v2`: one per request, for `createMcpHandler` (the 2026-07-28 leg and the
+ * stateless 2025-era fallback).
+ */
+export function createContractMcpServerV2(
+  policy: PolicyEngine,
+  tools: readonly ContractTool[],
+): McpServerV2 {
+  const server = protectMcpServerV2(new McpServerV2({ name: 'contract-v2', version: '1.0.0' }), {
+    policy,
+  });
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      { description: tool.description, inputSchema: z.object(tool.shape) },
+      async (args: Record<string, unknown>, ctx: unknown) => ({
+        content: [{ type: 'text', text: tool.run(args, getAuthContext(ctx)) }],
       }),
     );
   }

@@ -1,5 +1,10 @@
-// An in-memory OAuthClientProvider for the official MCP SDK client, and a fetch that records
-// what the client sent, so the flow's order (401 → metadata → registration → token) is checked.
+// In-memory OAuthClientProviders for the official MCP clients (SDK v1 and v2), and a fetch that
+// records what the client sent, so the flow's order (401 → metadata → registration → token) is
+// checked.
+import type {
+  OAuthDiscoveryState,
+  OAuthClientProvider as OAuthClientProviderV2,
+} from '@modelcontextprotocol/client';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type {
   OAuthClientInformationMixed,
@@ -94,6 +99,33 @@ export class MemoryOAuthClientProvider implements OAuthClientProvider {
     if (scope === 'all' || scope === 'client') this.#client = undefined;
     if (scope === 'all' || scope === 'tokens') this.#tokens = undefined;
     if (scope === 'all' || scope === 'verifier') this.#verifier = undefined;
+  }
+}
+
+/**
+ * The same provider for the SDK v2 client (`@modelcontextprotocol/client`), which also keeps the
+ * discovery state across the redirect (SEP-2352: the callback leg is bound to the authorization
+ * server that started it).
+ */
+export class MemoryOAuthClientProviderV2
+  extends MemoryOAuthClientProvider
+  implements OAuthClientProviderV2
+{
+  #discovery: OAuthDiscoveryState | undefined;
+
+  saveDiscoveryState(state: OAuthDiscoveryState): void {
+    this.#discovery = state;
+  }
+
+  discoveryState(): OAuthDiscoveryState | undefined {
+    return this.#discovery;
+  }
+
+  override invalidateCredentials(
+    scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery',
+  ): void {
+    super.invalidateCredentials(scope);
+    if (scope === 'all' || scope === 'discovery') this.#discovery = undefined;
   }
 }
 
