@@ -182,7 +182,7 @@ describe.each([
       });
       expect(denied).toEqual({
         isError: true,
-        text: 'Access denied (denied_by_rule): denied by rule "role-viewer-never-granted-mcp:tools:write"',
+        text: 'Access denied (scope_not_grantable): rule "default-write" requires scope mcp:tools:write; this account cannot be granted mcp:tools:write, so signing in again would not help',
       });
       expect(alice.authorizations).toHaveLength(1);
       expect(alice.mcpResponses.filter((r) => r.status === 403)).toEqual([]);

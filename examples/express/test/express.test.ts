@@ -3,4 +3,4 @@
 import { exampleCases } from '../../../test/support/example-cases.js';
 import { start } from '../src/app.js';
 
-exampleCases('express', () => start({ port: 0 }), 'http-403');
+exampleCases('express', () => start({ port: 0 }), 'edge');

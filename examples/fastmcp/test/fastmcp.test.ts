@@ -4,4 +4,4 @@
 import { exampleCases } from '../../../test/support/example-cases.js';
 import { start } from '../src/app.js';
 
-exampleCases('fastmcp', () => start({ port: 0 }), 'http-403');
+exampleCases('fastmcp', () => start({ port: 0 }), 'edge');

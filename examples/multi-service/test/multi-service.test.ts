@@ -82,8 +82,12 @@ describe('examples/multi-service: one authorization server, two resource servers
       isError: false,
       text: 'notes: created hello',
     });
-    // delete_* needs mcp:tools:admin: 403 step-up at the resource server's edge (SECURITY-CASES 39).
-    await expect(bob.call('delete_notes', { id: '1' })).rejects.toMatchObject({ code: 403 });
+    // delete_* needs mcp:tools:admin, which an editor can never be granted: the resource
+    // server's edge answers inside MCP instead of a 403 step-up that would loop (issue 17).
+    expect(await bob.call('delete_notes', { id: '1' })).toMatchObject({
+      isError: true,
+      text: expect.stringMatching(/^Access denied \(scope_not_grantable\)/),
+    });
   });
 
   it('a token is bound to its service: the notes token is refused by tasks (RFC 8707 audience, SECURITY-CASES 40)', async () => {

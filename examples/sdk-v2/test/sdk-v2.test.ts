@@ -16,7 +16,7 @@ import { start } from '../src/app.js';
 const READ = 'mcp:tools:read';
 
 // The v1 client (@modelcontextprotocol/sdk 1.x): the walkthrough every example passes.
-exampleCases('sdk-v2', () => start({ port: 0 }), 'http-403');
+exampleCases('sdk-v2', () => start({ port: 0 }), 'edge');
 
 /** The v2 client pinned to 2026-07-28, authorized by the scripted user through the real forms. */
 class V2Session {
@@ -31,8 +31,9 @@ class V2Session {
     readonly mcpUrl: string,
     readonly issuer: string,
     username: string,
+    untick: readonly string[] = [],
   ) {
-    this.provider = new ScriptedOAuthProvider({ username });
+    this.provider = new ScriptedOAuthProvider({ username, untick });
     this.transport = this.#newTransport();
   }
 
@@ -98,8 +99,8 @@ describe('examples/sdk-v2: the v2 client pinned to 2026-07-28 and the v1 client'
     await example?.close();
   });
 
-  async function v2As(username: string): Promise<V2Session> {
-    const session = new V2Session(example.mcpUrl, example.url, username);
+  async function v2As(username: string, untick: readonly string[] = []): Promise<V2Session> {
+    const session = new V2Session(example.mcpUrl, example.url, username, untick);
     closers.push(() => session.client.close());
     await session.connect();
     return session;
@@ -113,7 +114,7 @@ describe('examples/sdk-v2: the v2 client pinned to 2026-07-28 and the v1 client'
     expect(metadata.registration_endpoint).toBe(`${example.url}/register`);
   });
 
-  it('v2: alice (viewer) sees get_weather and whoami, get_weather runs, send_email is a 403 step-up (InsufficientScopeError for mcp:tools:write) and never runs', async () => {
+  it('v2: alice (viewer) sees get_weather and whoami, get_weather runs, send_email (a scope she can never hold) is refused inside MCP and never runs', async () => {
     const alice = await v2As('alice');
     expect(alice.transport.protocolVersion).toBe('2026-07-28');
     expect(alice.provider.grantedScopes).toEqual([READ]);
@@ -123,12 +124,23 @@ describe('examples/sdk-v2: the v2 client pinned to 2026-07-28 and the v1 client'
       text: 'Sunny in Oslo',
     });
     expect((await alice.call('whoami')).text).toBe(`alice (viewer): ${READ}`);
-    // 403 insufficient_scope with only the scope the call needs (SEP-2350).
-    const denied = alice.call('send_email', { to: 'bob' });
-    await expect(denied).rejects.toBeInstanceOf(InsufficientScopeError);
-    await expect(denied).rejects.toMatchObject({ requiredScope: 'mcp:tools:write' });
+    // No 403 step-up: no sign-in could give a viewer mcp:tools:write (issue 17).
+    const denied = await alice.call('send_email', { to: 'bob' });
+    expect(denied.isError).toBe(true);
+    expect(denied.text).toMatch(/^Access denied \(scope_not_grantable\): .*mcp:tools:write/);
     expect(alice.provider.authorizationUrls).toHaveLength(1);
     expect(ran).not.toContain('send_email');
+  });
+
+  it('v2: bob (editor) who unticked write gets a 403 step-up (InsufficientScopeError for mcp:tools:write) and the tool never runs', async () => {
+    const before = ran.filter((tool) => tool === 'send_email').length;
+    const bob = await v2As('bob', ['mcp:tools:write']);
+    expect(bob.provider.grantedScopes).toEqual([READ]);
+    // 403 insufficient_scope with only the scope the call needs (SEP-2350).
+    const denied = bob.call('send_email', { to: 'carol' });
+    await expect(denied).rejects.toBeInstanceOf(InsufficientScopeError);
+    await expect(denied).rejects.toMatchObject({ requiredScope: 'mcp:tools:write' });
+    expect(ran.filter((tool) => tool === 'send_email')).toHaveLength(before);
   });
 
   it('v2: carol (admin) lists and calls every tool, delete_user included', async () => {
@@ -147,9 +159,10 @@ describe('examples/sdk-v2: the v2 client pinned to 2026-07-28 and the v1 client'
     closers.push(() => bob.close());
     expect(await bob.toolNames()).toEqual(['get_weather', 'send_email', 'whoami']);
     expect((await bob.call('send_email', { to: 'carol' })).text).toBe('Sent to carol');
-    await expect(bob.call('delete_user', { username: 'alice' })).rejects.toMatchObject({
-      code: 403,
-    });
+    // An editor can never be granted mcp:tools:admin: answered inside MCP, not a looping 403.
+    const refused = await bob.call('delete_user', { username: 'alice' });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toMatch(/^Access denied \(scope_not_grantable\)/);
     expect(ran.filter((tool) => tool === 'delete_user')).toHaveLength(before);
   });
 });

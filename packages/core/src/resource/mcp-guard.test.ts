@@ -292,6 +292,44 @@ describe('createMcpGuard', () => {
     }
   });
 
+  it('issue 17: a step-up the account can never satisfy is answered inside MCP, not with a looping 403', async () => {
+    const { guard, token } = await setup();
+    // The token says what this user may ever hold (mcp-auth's authorization server sets it).
+    const viewer = await token({
+      scope: 'mcp:tools:read',
+      mcp_grantable_scopes: ['mcp:tools:read'],
+    });
+    const d = expectRejection(
+      await check(guard, {
+        authorizationHeader: `Bearer ${viewer}`,
+        body: call('send_email', {}, 4),
+      }),
+      200,
+    );
+    const answer = JSON.parse(d.body);
+    expect(answer.id).toBe(4);
+    expect(answer.result.isError).toBe(true);
+    expect(answer.result.content[0].text).toMatch(/^Access denied \(scope_not_grantable\): /);
+    expect(answer.result.content[0].text).toContain('cannot be granted mcp:tools:write');
+    // An editor who unticked write can still be granted it: the step-up stays.
+    const editor = await token({
+      scope: 'mcp:tools:read',
+      mcp_grantable_scopes: ['mcp:tools:read', 'mcp:tools:write'],
+    });
+    expectRejection(
+      await check(guard, { authorizationHeader: `Bearer ${editor}`, body: call('send_email') }),
+      403,
+    );
+    // A token without the claim (another issuer) always gets the step-up.
+    expectRejection(
+      await check(guard, {
+        authorizationHeader: `Bearer ${await token()}`,
+        body: call('send_email'),
+      }),
+      403,
+    );
+  });
+
   it('issue 11: on protocol 2026-07-28 the denied result carries resultType "complete"', async () => {
     const { guard, token } = await setup();
     const t = await token({ scope: 'mcp:tools:write' });

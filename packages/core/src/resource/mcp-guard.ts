@@ -1,6 +1,7 @@
 import { InsufficientScopeError, PayloadTooLargeError } from '../errors/oauth-error.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { isValidScopeToken } from '../policy/scopes.js';
+import { GRANTABLE_SCOPES_CLAIM } from '../tokens/claims.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
 import type { AuthResponse } from '../server/http.js';
 import { errorResponse } from '../server/responses.js';
@@ -295,13 +296,35 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
         clientId: auth.clientId,
       });
       if (decision.allowed) continue;
-      if (decision.missingScopes.length > 0) {
+      const never = notGrantable(auth, decision.missingScopes);
+      if (never !== undefined) {
+        denied.set(
+          call,
+          createDeniedToolResult({
+            code: 'scope_not_grantable',
+            reason: `${decision.reason}; this account cannot be granted ${never}, so signing in again would not help`,
+          }),
+        );
+      } else if (decision.missingScopes.length > 0) {
         needed.push(...decision.missingScopes);
         stepUpReason ??= decision.reason;
       } else denied.set(call, createDeniedToolResult(decision));
     }
     if (stepUpReason !== undefined) return stepUp(needed, stepUpReason);
     return denied.size > 0 ? deniedCallsResponse(body, denied, era) : undefined;
+  };
+
+  /**
+   * The first missing scope the caller's account can never be granted, when the token says what
+   * the account may hold (`mcp_grantable_scopes`, set by mcp-auth's authorization server): a
+   * step-up for it would loop (re-authorize, be refused the scope, 403 again), so the refusal is
+   * answered inside MCP instead. Tokens without the claim always get the step-up.
+   */
+  const notGrantable = (auth: AuthContext, missing: readonly string[]): string | undefined => {
+    const grantable = auth.claims[GRANTABLE_SCOPES_CLAIM];
+    if (!Array.isArray(grantable) || missing.length === 0) return undefined;
+    const scopes = grantable.filter((s): s is string => typeof s === 'string');
+    return missing.find((scope) => !policy.coversScope(scopes, scope));
   };
 
   const readParsed = async (request: McpGuardRequest): Promise<ParsedBody | AuthResponse> => {

@@ -1,3 +1,4 @@
+export { GRANTABLE_SCOPES_CLAIM } from './claims.js';
 export { STORE_KEYS } from './store-keys.js';
 export {
   createRevocationChecker,

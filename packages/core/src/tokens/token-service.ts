@@ -1,3 +1,4 @@
+import { GRANTABLE_SCOPES_CLAIM } from './claims.js';
 import { generateRandomToken, sha256Base64Url } from '../encoding/random.js';
 import { isJwtError } from '../errors/jwt-error.js';
 import {
@@ -44,6 +45,7 @@ export const REGISTERED_ACCESS_TOKEN_CLAIMS: readonly string[] = Object.freeze([
   'client_id',
   'scope',
   'mcp_tool_scopes',
+  'mcp_grantable_scopes',
   'grant_id',
   'azp',
   'cnf',
@@ -254,6 +256,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     for (const [name, value] of Object.entries(raw)) {
       if (!REGISTERED.has(name) && value !== undefined) out[name] = value;
     }
+    // What this user may ever be granted: a resource server answers a refusal no
+    // re-authorization could fix inside MCP instead of with a 403 step-up that would loop.
+    out[GRANTABLE_SCOPES_CLAIM] = [...new Set(identity.grantableScopes)].sort();
     try {
       return JSON.parse(JSON.stringify(out)) as Claims;
     } catch {
