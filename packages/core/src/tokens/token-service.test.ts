@@ -103,6 +103,12 @@ describe('access tokens (RFC 9068)', () => {
     expect(payload.client_id).toBe('pub');
     expect(payload.scope).toBe('mcp:tools:get_weather profile mcp:tools:send_email');
     expect(payload.mcp_tool_scopes).toEqual(['mcp:tools:get_weather', 'mcp:tools:send_email']);
+    // What the user may ever hold: the guard tells a hopeless step-up from one that can succeed.
+    expect(payload.mcp_grantable_scopes).toEqual([
+      'mcp:tools:get_weather',
+      'mcp:tools:send_email',
+      'profile',
+    ]);
     expect(typeof payload.jti).toBe('string');
     expect(typeof payload.grant_id).toBe('string');
     // Identity attributes are copied, but never override registered claims.
