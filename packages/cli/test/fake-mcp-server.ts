@@ -22,6 +22,8 @@ export interface FakeDefects {
   acceptsInsecureRedirect?: boolean;
   /** Ignores an `Mcp-Method` header that disagrees with the body (MCP 2026-07-28, SEP-2243). */
   ignoresHeaderMismatch?: boolean;
+  /** Not a defect: speaks only 2025-era MCP and refuses protocol 2026-07-28 (as MCP SDK v1 does). */
+  olderProtocolOnly?: boolean;
   /** Lists `offline_access` in the PRM `scopes_supported` (SEP-2207). */
   advertisesOfflineAccess?: boolean;
   /** Not a defect: answers authenticated requests with an event stream that stays open. */
@@ -93,6 +95,12 @@ export async function startFakeMcpServer(defects: FakeDefects = {}): Promise<Fak
           { 'www-authenticate': challenge('invalid_token') },
         );
       }
+      if (defects.olderProtocolOnly && req.headers['mcp-protocol-version'] === '2026-07-28')
+        return json(400, {
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32000, message: 'Bad Request: Unsupported protocol version: 2026-07-28' },
+        });
       const method = req.headers['mcp-method'];
       if (typeof method === 'string' && !defects.ignoresHeaderMismatch) {
         const message = JSON.parse(text) as { method?: unknown };

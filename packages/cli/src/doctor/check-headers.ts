@@ -42,18 +42,35 @@ export async function checkHeaderMismatch(ctx: DoctorContext): Promise<void> {
     },
     true,
   );
-  const code = mismatch.ok
-    ? (parseJsonObject(mismatch.text)?.['error'] as { code?: unknown } | undefined)?.code
+  const error = mismatch.ok
+    ? (parseJsonObject(mismatch.text)?.['error'] as
+        | { code?: unknown; message?: unknown }
+        | undefined)
     : undefined;
+  const code = error?.code;
+  const refused = mismatch.ok && mismatch.status === 400 && code === -32020;
+  // A server that does not speak 2026-07-28 refuses the protocol version itself: nothing to check.
+  const olderProtocol =
+    !refused &&
+    mismatch.ok &&
+    mismatch.status === 400 &&
+    typeof error?.message === 'string' &&
+    /protocol version/i.test(error.message);
   ctx.add({
     id: 'header-mismatch-rejected',
     title: 'An Mcp-Method header that disagrees with the body is refused (-32020)',
-    status: mismatch.ok && mismatch.status === 400 && code === -32020 ? 'pass' : 'fail',
+    status: refused ? 'pass' : olderProtocol ? 'skip' : 'fail',
     detail: !mismatch.ok
       ? mismatch.error
       : `tools/call body with Mcp-Method: tools/list → HTTP ${mismatch.status}${
           typeof code === 'number' ? `, JSON-RPC ${code}` : ''
-        }${mismatch.status === 400 && code === -32020 ? '' : ' (expected 400 with -32020)'}`,
+        }${
+          refused
+            ? ''
+            : olderProtocol
+              ? ' (the server does not speak protocol 2026-07-28)'
+              : ' (expected 400 with -32020)'
+        }`,
     reference: REF.headerMismatch,
   });
 }
