@@ -1023,15 +1023,28 @@ const CLIENT_TITLES: Readonly<Record<ContractClient, string>> = {
 };
 
 /**
- * Which clients run against which server. An SDK v2 server (createMcpHandler) serves both eras:
- * all three clients. An SDK v1 server — and fastmcp 4.x, built on SDK v1 — speaks only the
- * 2025-era protocol: the negotiating v2 client falls back to 2025-11-25 there, and the client
- * pinned to 2026-07-28 is refused by design (no fallback in pin mode; its own test below shows
- * it). fastmcp's mcp-proxy has a 2026-07-28 leg, but it refuses server instances built by SDK 1.x.
+ * Which clients run against which server, and with which registrations. An SDK v2 server
+ * (createMcpHandler) serves both eras: all three clients. An SDK v1 server — and fastmcp 4.x,
+ * built on SDK v1 — speaks only the 2025-era protocol: the negotiating v2 client falls back to
+ * 2025-11-25 there, and the client pinned to 2026-07-28 is refused by design (no fallback in pin
+ * mode; its own test below shows it). fastmcp's mcp-proxy has a 2026-07-28 leg, but it refuses
+ * server instances built by SDK 1.x. The v1 client keeps its full registration matrix against
+ * the v1 server (its coverage before issue 11) and registers dynamically against the v2 server;
+ * the negotiating client's 2025 fallback registers dynamically (registration does not depend on
+ * the protocol era): 11 flows per mount, not 15, for the 2-core budget.
  */
-const CLIENTS_FOR: Readonly<Record<ContractSdk, readonly ContractClient[]>> = {
-  v2: ['v2-pinned', 'v2-negotiating', 'v1'],
-  v1: ['v1', 'v2-negotiating'],
+const FLOWS_FOR: Readonly<
+  Record<ContractSdk, readonly (readonly [ContractClient, readonly FlowKind[]])[]>
+> = {
+  v2: [
+    ['v2-pinned', FLOW_KINDS],
+    ['v2-negotiating', FLOW_KINDS],
+    ['v1', ['dynamic registration']],
+  ],
+  v1: [
+    ['v1', FLOW_KINDS],
+    ['v2-negotiating', ['dynamic registration']],
+  ],
 };
 
 /** The protocol revision each client ends up speaking with each server. */
@@ -1454,8 +1467,8 @@ function defineOfficialClientFlows(
       return { which, kind, discover, list, call, deny, stepUp, refresh, revoke, close };
     }
 
-    const flows = CLIENTS_FOR[sdk].flatMap((which) =>
-      FLOW_KINDS.map((kind) => createSdkFlow(which, kind)),
+    const flows = FLOWS_FOR[sdk].flatMap(([which, kinds]) =>
+      kinds.map((kind) => createSdkFlow(which, kind)),
     );
     const register = (flow: (typeof flows)[number], step: SdkStep) => {
       const title = `${step.title} — ${CLIENT_TITLES[flow.which]}, with ${flow.kind}`;
