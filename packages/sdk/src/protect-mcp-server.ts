@@ -1,6 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { authContextFromAuthInfo, type PolicyEngine } from '@mcp-auth/core';
+import type { PolicyEngine } from '@mcp-auth/core';
 import { guardServer, validatePolicy } from './tool-guard.js';
 
 /** Options of {@link protectMcpServer}. */
