@@ -81,6 +81,16 @@ function makeGetter(source: Source, path: readonly string[]): Getter {
     : (input) => lookupPath(input.args, path);
 }
 
+/** What each operator's compiler gets: the subject's getter and the operand as written. */
+interface Operation {
+  readonly subject: Getter;
+  readonly operand: unknown;
+  /** The operand's JSON pointer. */
+  readonly pointer: string;
+  /** False: only validate. */
+  readonly build: boolean;
+}
+
 class Validator {
   constructor(
     readonly problems: PolicyProblem[],
@@ -225,121 +235,139 @@ class Validator {
     const path = this.path(value[source], `${pointer}/${source}`);
     const op = operators[0] as Operator;
     const operandPointer = `${pointer}/${op}`;
-    const operand = value[op];
     if (!path || !ok) return undefined;
     const build = this.scope.build !== false;
     const subject = build ? makeGetter(source, path) : NO_GETTER;
-
+    const operation: Operation = { subject, operand: value[op], pointer: operandPointer, build };
     switch (op) {
-      case 'exists': {
-        if (typeof operand !== 'boolean')
-          return this.problem(operandPointer, '"exists" takes true or false');
-        if (!build) return PLACEHOLDER;
-        return operand
-          ? (i) => {
-              const v = subject(i);
-              return v !== undefined && v !== null;
-            }
-          : (i) => {
-              const v = subject(i);
-              return v === undefined || v === null;
-            };
-      }
-      case 'eq': {
-        const ref = this.ref(operand, operandPointer);
-        if (ref === undefined) return undefined;
-        if (ref === null) {
-          if (!isScalar(operand))
-            return this.problem(
-              operandPointer,
-              '"eq" takes a string, number, boolean, null or a reference',
-            );
-          if (!build) return PLACEHOLDER;
-          return (i) => subject(i) === operand;
-        }
-        if (!build) return PLACEHOLDER;
-        return (i) => {
-          const v = subject(i);
-          return isScalar(v) && v === ref(i);
-        };
-      }
-      case 'in': {
-        if (Array.isArray(operand)) {
-          let good = true;
-          operand.forEach((item, n) => {
-            if (!isScalar(item)) {
-              this.problem(`${operandPointer}/${n}`, '"in" lists hold only scalars');
-              good = false;
-            }
-          });
-          if (!good) return undefined;
-          if (!build) return PLACEHOLDER;
-          const list = [...operand] as unknown[];
-          return (i) => {
-            const v = subject(i);
-            return isScalar(v) && list.includes(v);
-          };
-        }
-        const ref = this.ref(operand, operandPointer);
-        if (ref === undefined) return undefined;
-        if (ref === null) return this.problem(operandPointer, '"in" takes an array or a reference');
-        if (!build) return PLACEHOLDER;
-        return (i) => {
-          const v = subject(i);
-          const list = ref(i);
-          return isScalar(v) && Array.isArray(list) && list.includes(v);
-        };
-      }
-      case 'contains': {
-        const ref = this.ref(operand, operandPointer);
-        if (ref === undefined) return undefined;
-        if (ref === null && !isScalar(operand))
-          return this.problem(operandPointer, '"contains" takes a scalar or a reference');
-        if (!build) return PLACEHOLDER;
-        const get: Getter = ref === null ? () => operand : ref;
-        return (i) => {
-          const v = subject(i);
-          const needle = get(i);
-          if (!isScalar(needle)) return false;
-          if (Array.isArray(v)) return v.includes(needle);
-          return typeof v === 'string' && typeof needle === 'string' && v.includes(needle);
-        };
-      }
-      default: {
-        const ref = this.ref(operand, operandPointer);
-        if (ref === undefined) return undefined;
-        if (ref === null && (typeof operand !== 'number' || !Number.isFinite(operand)))
-          return this.problem(operandPointer, `"${op}" takes a finite number or a reference`);
-        if (!build) return PLACEHOLDER;
-        const get: Getter = ref === null ? () => operand : ref;
-        const compare =
-          op === 'gt'
-            ? (a: number, b: number) => a > b
-            : op === 'gte'
-              ? (a: number, b: number) => a >= b
-              : op === 'lt'
-                ? (a: number, b: number) => a < b
-                : (a: number, b: number) => a <= b;
-        if (ref === null) {
-          const bound = operand as number;
-          return (i) => {
-            const v = subject(i);
-            return typeof v === 'number' && Number.isFinite(v) && compare(v, bound);
-          };
-        }
-        return (i) => {
-          const v = subject(i);
-          const b = get(i);
-          return (
-            typeof v === 'number' &&
-            Number.isFinite(v) &&
-            typeof b === 'number' &&
-            Number.isFinite(b) &&
-            compare(v, b)
-          );
-        };
-      }
+      case 'exists':
+        return this.exists(operation);
+      case 'eq':
+        return this.eq(operation);
+      case 'in':
+        return this.inList(operation);
+      case 'contains':
+        return this.contains(operation);
+      default:
+        return this.ordered(op, operation);
     }
+  }
+
+  /** `exists`: the subject is (not) present and not null. */
+  exists({ subject, operand, pointer, build }: Operation): CompiledCondition | undefined {
+    if (typeof operand !== 'boolean') return this.problem(pointer, '"exists" takes true or false');
+    if (!build) return PLACEHOLDER;
+    return operand
+      ? (i) => {
+          const v = subject(i);
+          return v !== undefined && v !== null;
+        }
+      : (i) => {
+          const v = subject(i);
+          return v === undefined || v === null;
+        };
+  }
+
+  /** `eq`: the subject equals a scalar or a referenced scalar. */
+  eq({ subject, operand, pointer, build }: Operation): CompiledCondition | undefined {
+    const ref = this.ref(operand, pointer);
+    if (ref === undefined) return undefined;
+    if (ref === null) {
+      if (!isScalar(operand))
+        return this.problem(pointer, '"eq" takes a string, number, boolean, null or a reference');
+      if (!build) return PLACEHOLDER;
+      return (i) => subject(i) === operand;
+    }
+    if (!build) return PLACEHOLDER;
+    return (i) => {
+      const v = subject(i);
+      return isScalar(v) && v === ref(i);
+    };
+  }
+
+  /** `in`: the subject is a scalar of a literal list or of a referenced array. */
+  inList({ subject, operand, pointer, build }: Operation): CompiledCondition | undefined {
+    if (Array.isArray(operand)) {
+      let good = true;
+      operand.forEach((item, n) => {
+        if (!isScalar(item)) {
+          this.problem(`${pointer}/${n}`, '"in" lists hold only scalars');
+          good = false;
+        }
+      });
+      if (!good) return undefined;
+      if (!build) return PLACEHOLDER;
+      const list = [...operand] as unknown[];
+      return (i) => {
+        const v = subject(i);
+        return isScalar(v) && list.includes(v);
+      };
+    }
+    const ref = this.ref(operand, pointer);
+    if (ref === undefined) return undefined;
+    if (ref === null) return this.problem(pointer, '"in" takes an array or a reference');
+    if (!build) return PLACEHOLDER;
+    return (i) => {
+      const v = subject(i);
+      const list = ref(i);
+      return isScalar(v) && Array.isArray(list) && list.includes(v);
+    };
+  }
+
+  /** `contains`: the subject (an array or a string) holds a scalar or a referenced scalar. */
+  contains({ subject, operand, pointer, build }: Operation): CompiledCondition | undefined {
+    const ref = this.ref(operand, pointer);
+    if (ref === undefined) return undefined;
+    if (ref === null && !isScalar(operand))
+      return this.problem(pointer, '"contains" takes a scalar or a reference');
+    if (!build) return PLACEHOLDER;
+    const get: Getter = ref === null ? () => operand : ref;
+    return (i) => {
+      const v = subject(i);
+      const needle = get(i);
+      if (!isScalar(needle)) return false;
+      if (Array.isArray(v)) return v.includes(needle);
+      return typeof v === 'string' && typeof needle === 'string' && v.includes(needle);
+    };
+  }
+
+  /** `gt`, `gte`, `lt`, `lte`: finite numbers compared with a number or a referenced number. */
+  ordered(
+    op: 'gt' | 'gte' | 'lt' | 'lte',
+    { subject, operand, pointer, build }: Operation,
+  ): CompiledCondition | undefined {
+    const ref = this.ref(operand, pointer);
+    if (ref === undefined) return undefined;
+    if (ref === null && (typeof operand !== 'number' || !Number.isFinite(operand)))
+      return this.problem(pointer, `"${op}" takes a finite number or a reference`);
+    if (!build) return PLACEHOLDER;
+    const get: Getter = ref === null ? () => operand : ref;
+    const compare =
+      op === 'gt'
+        ? (a: number, b: number) => a > b
+        : op === 'gte'
+          ? (a: number, b: number) => a >= b
+          : op === 'lt'
+            ? (a: number, b: number) => a < b
+            : (a: number, b: number) => a <= b;
+    if (ref === null) {
+      const bound = operand as number;
+      return (i) => {
+        const v = subject(i);
+        return typeof v === 'number' && Number.isFinite(v) && compare(v, bound);
+      };
+    }
+    return (i) => {
+      const v = subject(i);
+      const b = get(i);
+      return (
+        typeof v === 'number' &&
+        Number.isFinite(v) &&
+        typeof b === 'number' &&
+        Number.isFinite(b) &&
+        compare(v, b)
+      );
+    };
   }
 }
 

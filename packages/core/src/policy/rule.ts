@@ -91,6 +91,109 @@ function parsePattern(
   }
 }
 
+/** A rule's `tools`: one pattern or a non-empty list of them, parsed. */
+function ruleTools(
+  tools: unknown,
+  pointer: string,
+  label: string,
+  problems: PolicyProblem[],
+): ParsedPattern[] {
+  const patterns: ParsedPattern[] = [];
+  if (typeof tools === 'string') {
+    const parsed = parsePattern(tools, `${pointer}/tools`, label, problems);
+    if (parsed) patterns.push(parsed);
+  } else if (Array.isArray(tools)) {
+    if (tools.length === 0)
+      problems.push({ pointer: `${pointer}/tools`, message: '"tools" must not be empty' });
+    for (let j = 0; j < tools.length; j++) {
+      const parsed = parsePattern(tools[j], `${pointer}/tools/${j}`, label, problems);
+      if (parsed) patterns.push(parsed);
+    }
+  } else
+    problems.push({
+      pointer: `${pointer}/tools`,
+      message: '"tools" is required: a pattern or a non-empty list of patterns',
+    });
+  return patterns;
+}
+
+/** What a rule requires of the token's scopes. */
+interface RuleScopes {
+  readonly mode: CompiledRule['mode'];
+  readonly scopes: readonly string[];
+}
+
+const NO_SCOPES: RuleScopes = { mode: 'none', scopes: EMPTY };
+
+/** A rule's `scopes` (a list, `{ allOf }` or `{ anyOf }`), validated and interned. */
+function ruleScopes(
+  value: unknown,
+  effect: PolicyEffect,
+  pointer: string,
+  problems: PolicyProblem[],
+  interner: ScopeInterner | undefined,
+): RuleScopes {
+  let list: unknown;
+  let listPointer = `${pointer}/scopes`;
+  let kind: 'allOf' | 'anyOf' = 'allOf';
+  if (Array.isArray(value)) list = value;
+  else if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && (keys[0] === 'allOf' || keys[0] === 'anyOf')) {
+      kind = keys[0];
+      list = value[kind];
+      listPointer = `${pointer}/scopes/${kind}`;
+    }
+  }
+  if (!Array.isArray(list)) {
+    problems.push({
+      pointer: `${pointer}/scopes`,
+      message: 'scopes must be an array, { "allOf": [...] } or { "anyOf": [...] }',
+    });
+    return NO_SCOPES;
+  }
+  let ok = true;
+  for (let j = 0; j < list.length; j++)
+    if (!isValidScopeToken(list[j])) {
+      problems.push({
+        pointer: `${listPointer}/${j}`,
+        message:
+          'a scope must be a non-empty RFC 6749 scope token (no spaces, quotes or backslashes)',
+      });
+      ok = false;
+    } else if (list[j] === OFFLINE_ACCESS) {
+      problems.push({
+        pointer: `${listPointer}/${j}`,
+        message:
+          '"offline_access" asks the authorization server for a refresh token; it is not a resource scope a rule can require (MCP 2026-07-28, SEP-2207)',
+      });
+      ok = false;
+    }
+  if (kind === 'anyOf' && list.length === 0) {
+    problems.push({
+      pointer: listPointer,
+      message: '"anyOf" must not be empty (no scope could ever satisfy it)',
+    });
+    ok = false;
+  }
+  if (effect === 'deny' && list.length > 0) {
+    problems.push({
+      pointer: `${pointer}/scopes`,
+      message: 'a deny rule cannot require scopes; express who is denied with "when"',
+    });
+    return NO_SCOPES;
+  }
+  if (!ok || list.length === 0) return NO_SCOPES;
+  const unique = list.length === 1 ? (list as string[]) : [...new Set(list as string[])];
+  const key = `s ${kind} ${unique.join(' ')}`;
+  let scopes = interner?.get(key) as readonly string[] | undefined;
+  if (scopes === undefined) {
+    scopes = Object.freeze([...unique]);
+    interner?.set(key, scopes);
+  }
+  return { mode: kind === 'allOf' ? 'all' : 'any', scopes };
+}
+
 /**
  * Validates one rule and compiles it. Problems go to `problems` (with pointers under
  * `pointer`); returns undefined when there was any.
@@ -126,27 +229,8 @@ export function compileRule(
     else id = raw.id;
   }
   const label = `rule "${id}"`;
+  const patterns = ruleTools(raw.tools, pointer, label, problems);
 
-  // tools
-  const patterns: ParsedPattern[] = [];
-  const tools = raw.tools;
-  if (typeof tools === 'string') {
-    const parsed = parsePattern(tools, `${pointer}/tools`, label, problems);
-    if (parsed) patterns.push(parsed);
-  } else if (Array.isArray(tools)) {
-    if (tools.length === 0)
-      problems.push({ pointer: `${pointer}/tools`, message: '"tools" must not be empty' });
-    for (let j = 0; j < tools.length; j++) {
-      const parsed = parsePattern(tools[j], `${pointer}/tools/${j}`, label, problems);
-      if (parsed) patterns.push(parsed);
-    }
-  } else
-    problems.push({
-      pointer: `${pointer}/tools`,
-      message: '"tools" is required: a pattern or a non-empty list of patterns',
-    });
-
-  // effect
   let effect: PolicyEffect = 'allow';
   if (raw.effect !== undefined) {
     if (raw.effect === 'allow' || raw.effect === 'deny') effect = raw.effect;
@@ -154,70 +238,10 @@ export function compileRule(
       problems.push({ pointer: `${pointer}/effect`, message: 'effect must be "allow" or "deny"' });
   }
 
-  // scopes
-  let mode: CompiledRule['mode'] = 'none';
-  let scopes: readonly string[] = EMPTY;
-  if (raw.scopes !== undefined) {
-    let list: unknown;
-    let listPointer = `${pointer}/scopes`;
-    let kind: 'allOf' | 'anyOf' = 'allOf';
-    if (Array.isArray(raw.scopes)) list = raw.scopes;
-    else if (isPlainObject(raw.scopes)) {
-      const keys = Object.keys(raw.scopes);
-      if (keys.length === 1 && (keys[0] === 'allOf' || keys[0] === 'anyOf')) {
-        kind = keys[0];
-        list = raw.scopes[kind];
-        listPointer = `${pointer}/scopes/${kind}`;
-      }
-    }
-    if (!Array.isArray(list)) {
-      problems.push({
-        pointer: `${pointer}/scopes`,
-        message: 'scopes must be an array, { "allOf": [...] } or { "anyOf": [...] }',
-      });
-    } else {
-      let ok = true;
-      for (let j = 0; j < list.length; j++)
-        if (!isValidScopeToken(list[j])) {
-          problems.push({
-            pointer: `${listPointer}/${j}`,
-            message:
-              'a scope must be a non-empty RFC 6749 scope token (no spaces, quotes or backslashes)',
-          });
-          ok = false;
-        } else if (list[j] === OFFLINE_ACCESS) {
-          problems.push({
-            pointer: `${listPointer}/${j}`,
-            message:
-              '"offline_access" asks the authorization server for a refresh token; it is not a resource scope a rule can require (MCP 2026-07-28, SEP-2207)',
-          });
-          ok = false;
-        }
-      if (kind === 'anyOf' && list.length === 0) {
-        problems.push({
-          pointer: listPointer,
-          message: '"anyOf" must not be empty (no scope could ever satisfy it)',
-        });
-        ok = false;
-      }
-      if (effect === 'deny' && list.length > 0)
-        problems.push({
-          pointer: `${pointer}/scopes`,
-          message: 'a deny rule cannot require scopes; express who is denied with "when"',
-        });
-      else if (ok && list.length > 0) {
-        const unique = list.length === 1 ? (list as string[]) : [...new Set(list as string[])];
-        const key = `s ${kind} ${unique.join(' ')}`;
-        const shared = interner?.get(key) as readonly string[] | undefined;
-        if (shared) scopes = shared;
-        else {
-          scopes = Object.freeze([...unique]);
-          interner?.set(key, scopes);
-        }
-        mode = kind === 'allOf' ? 'all' : 'any';
-      }
-    }
-  }
+  const { mode, scopes } =
+    raw.scopes === undefined
+      ? NO_SCOPES
+      : ruleScopes(raw.scopes, effect, pointer, problems, interner);
 
   // conditions: validated now, compiled on first use
   if (raw.when !== undefined)

@@ -14,15 +14,10 @@ function check(condition: boolean, message: string): asserts condition {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/**
- * The behaviour every {@link Store} implementation must show. Framework-free: run each case
- * from your test runner, e.g. `for (const c of storeContract()) it(c.name, () => c.run(make()))`.
- * Keys are prefixed with `prefix` (default a random one) so runs never collide.
- */
-export function storeContract(
-  prefix = `contract:${Math.random().toString(36).slice(2)}:`,
-): StoreContractCase[] {
-  const k = (name: string) => prefix + name;
+type Key = (name: string) => string;
+
+/** Reads and writes: absent keys, JSON round trips, copies, `getMany`. */
+function valueCases(k: Key): StoreContractCase[] {
   return [
     {
       name: 'get returns undefined for an absent key',
@@ -64,6 +59,12 @@ export function storeContract(
         check((await store.getMany([])).length === 0, 'getMany of no keys is empty');
       },
     },
+  ];
+}
+
+/** Time to live: an expired entry is absent for every operation. */
+function expiryCases(k: Key): StoreContractCase[] {
+  return [
     {
       name: 'entries expire after their TTL',
       async run(store) {
@@ -75,6 +76,12 @@ export function storeContract(
         check(await store.setIfAbsent(k('ttl'), 'w', 10_000), 'an expired key counts as absent');
       },
     },
+  ];
+}
+
+/** `setIfAbsent` and `take`: exactly once, also under concurrency. */
+function onceCases(k: Key): StoreContractCase[] {
+  return [
     {
       name: 'setIfAbsent stores only once',
       async run(store) {
@@ -118,6 +125,12 @@ export function storeContract(
         );
       },
     },
+  ];
+}
+
+/** `delete`, write options, `increment` and TTL validation. */
+function maintenanceCases(k: Key): StoreContractCase[] {
+  return [
     {
       name: 'delete removes a key and tolerates an absent one',
       async run(store) {
@@ -173,4 +186,16 @@ export function storeContract(
       },
     },
   ];
+}
+
+/**
+ * The behaviour every {@link Store} implementation must show. Framework-free: run each case
+ * from your test runner, e.g. `for (const c of storeContract()) it(c.name, () => c.run(make()))`.
+ * Keys are prefixed with `prefix` (default a random one) so runs never collide.
+ */
+export function storeContract(
+  prefix = `contract:${Math.random().toString(36).slice(2)}:`,
+): StoreContractCase[] {
+  const k = (name: string) => prefix + name;
+  return [...valueCases(k), ...expiryCases(k), ...onceCases(k), ...maintenanceCases(k)];
 }
