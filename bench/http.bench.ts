@@ -5,7 +5,11 @@
  * - `http.toolscall.unprotected`: the tool server without auth (the baseline);
  * - `http.toolscall.mcp-auth`: `@mcp-auth/express` + `@mcp-auth/sdk` (MemoryStore);
  * - `http.toolscall.sdk-jose`: the SDK's `requireBearerAuth` with a `jose` HS256 verifier;
- * - `http.toolscall.mcp-auth-redis`: mcp-auth with a RedisStore (skipped when Redis is down).
+ * - `http.toolscall.mcp-auth-redis`: mcp-auth with a RedisStore (skipped when Redis is down);
+ * - `http.toolscall.v2.unprotected` / `http.toolscall.v2.mcp-auth` (issue 11): the same tool server
+ *   on MCP SDK v2 (`createMcpHandler` + `toNodeHandler`), driven with protocol 2026-07-28
+ *   `tools/call`s, without auth and with `@mcp-auth/express` + `@mcp-auth/sdk/v2` (and, before
+ *   the HTTP runs, `http.inprocess.v2.*`: the same v2 call in process, bench/http/inprocess-v2.ts).
  *
  * Every variant runs with the same layout, the same connections and the same request; rounds
  * interleave the variants (rotating their order) so machine drift hits all of them alike.
@@ -40,7 +44,9 @@ import {
 } from '../packages/core/src/index.node.js';
 import { type Bench, median } from './harness.js';
 import { ISSUER, type Layout, MCP_PATH, RESOURCE } from './http/common.js';
+import { v2ToolCallBody, v2ToolCallHeaders } from './http/common-v2.js';
 import { inProcessBench } from './http/inprocess.js';
+import { inProcessV2Bench } from './http/inprocess-v2.js';
 import {
   childEnv,
   childNodeArgs,
@@ -69,6 +75,8 @@ interface VariantSpec {
   readonly optional?: boolean;
   /** Where this child loads `@mcp-auth/*` from; default {@link packageMode}. */
   readonly mode?: PackageMode;
+  /** `v2`: an MCP SDK v2 server, driven with protocol 2026-07-28 requests. Default `v1`. */
+  readonly protocol?: 'v1' | 'v2';
 }
 
 const EDGE_VARIANTS: readonly VariantSpec[] = [
@@ -88,6 +96,14 @@ const VARIANTS: readonly VariantSpec[] = [
     protected: true,
     optional: true,
   },
+];
+
+const V2_BASELINE = 'http.toolscall.v2.unprotected';
+
+/** The same tool server on MCP SDK v2 (per-request servers: createMcpHandler has no sessions). */
+const V2_VARIANTS: readonly VariantSpec[] = [
+  { name: V2_BASELINE, script: 'v2-unprotected.ts', protected: false, protocol: 'v2' },
+  { name: 'http.toolscall.v2.mcp-auth', script: 'v2-mcp-auth.ts', protected: true, protocol: 'v2' },
 ];
 
 /** With MCP_AUTH_BENCH_HTTP_SOURCE=1 (dist mode only): mcp-auth run from the TypeScript sources too. */
@@ -241,13 +257,21 @@ async function stopVariant(variant: RunningVariant, layout: Layout): Promise<voi
 }
 
 function baseHeaders(variant: RunningVariant, token: string): Record<string, string> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': PROTOCOL_VERSION,
-  };
+  const headers: Record<string, string> =
+    variant.spec.protocol === 'v2'
+      ? v2ToolCallHeaders()
+      : {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': PROTOCOL_VERSION,
+        };
   if (variant.spec.protected) headers['authorization'] = `Bearer ${token}`;
   return headers;
+}
+
+/** The `tools/call` body a variant is driven with (v2: with the 2026-07-28 `_meta` envelope). */
+function callBody(variant: RunningVariant, id: string | number): string {
+  return variant.spec.protocol === 'v2' ? v2ToolCallBody(id) : toolCallBody(id);
 }
 
 function toolCallBody(id: string | number): string {
@@ -308,14 +332,14 @@ async function openSessions(variant: RunningVariant, token: string): Promise<voi
 async function checkVariant(variant: RunningVariant, token: string, layout: Layout): Promise<void> {
   const headers = baseHeaders(variant, token);
   if (layout === 'session') headers['mcp-session-id'] = variant.sessions[0]!;
-  const ok = await post(variant, headers, toolCallBody(1));
+  const ok = await post(variant, headers, callBody(variant, 1));
   const text = await ok.text();
   if (ok.status !== 200 || !text.includes('Sunny in Paris') || text.includes('"isError":true')) {
     throw new Error(`${variant.spec.name}: tools/call answered ${ok.status}, not the tool result`);
   }
   if (variant.spec.protected) {
     const { authorization: _, ...anonymous } = headers;
-    const refused = await post(variant, anonymous, toolCallBody(2));
+    const refused = await post(variant, anonymous, callBody(variant, 2));
     await refused.text();
     if (refused.status !== 401) {
       throw new Error(`${variant.spec.name}: a call without a token answered ${refused.status}`);
@@ -353,7 +377,7 @@ async function load(
     // One session per connection and one request in flight per connection, so a fixed
     // JSON-RPC id never collides within a session. (autocannon's `idReplacement` is not used:
     // its Content-Length assumes 33-character ids, its hyperid makes shorter ones.)
-    body: toolCallBody(1),
+    body: callBody(variant, 1),
     connections: CONNECTIONS,
     pipelining: 1,
     duration: seconds,
@@ -444,11 +468,11 @@ function report(
   bench: Bench,
   specs: readonly VariantSpec[],
   measured: Map<string, RoundFigures[]>,
-  names: { baseline: string; jose: string; mcpAuth: string; target?: string },
-  layout: Layout,
+  names: { baseline: string; jose?: string; mcpAuth: string; target?: string },
+  layout: string,
 ): void {
   const baseRounds = measured.get(names.baseline)!;
-  const joseRounds = measured.get(names.jose);
+  const joseRounds = names.jose === undefined ? undefined : measured.get(names.jose);
   for (const spec of specs) {
     const rounds = measured.get(spec.name);
     if (!rounds) continue;
@@ -498,7 +522,9 @@ export default async function httpBench(bench: Bench): Promise<void> {
   ensureBuiltPackages(ROOT, log);
   {
     const secret = randomBytes(32).toString('base64url');
-    await inProcessBench(bench, secret, await mintAccessToken(secret), toolCallBody(1));
+    const token = await mintAccessToken(secret);
+    await inProcessBench(bench, secret, token, toolCallBody(1));
+    await inProcessV2Bench(bench, secret, token);
   }
   const variants =
     process.env['MCP_AUTH_BENCH_HTTP_SOURCE'] === '1' && packageMode() === 'dist'
@@ -526,6 +552,25 @@ export default async function httpBench(bench: Bench): Promise<void> {
     if (process.env['MCP_AUTH_BENCH_HTTP_LAYOUTS'] === '1') {
       await compareLayouts(bench, wanted, measured, layout);
     }
+  }
+  const wantedV2 = V2_VARIANTS.filter((v) => v.name === V2_BASELINE || bench.wants(v.name));
+  if (wantedV2.length > 1 || bench.wants(V2_BASELINE)) {
+    // createMcpHandler builds a server per request (2026-07-28 is stateless): no sessions.
+    log(
+      `# http v2: ${wantedV2.length} variants, MCP SDK v2, protocol 2026-07-28, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds × ${SECONDS} s`,
+    );
+    const measured = await measure(wantedV2, 'stateless', ROUNDS);
+    report(
+      bench,
+      wantedV2,
+      measured,
+      {
+        baseline: V2_BASELINE,
+        mcpAuth: 'http.toolscall.v2.mcp-auth',
+        target: 'ratio >= 0.95, added_server_cpu_us_per_req <= 30',
+      },
+      'per-request (v2)',
+    );
   }
   if (process.env['MCP_AUTH_BENCH_HTTP_EDGE'] === '1') {
     // The edge alone (no MCP SDK behind it): stateless, no sessions to open.

@@ -6,8 +6,10 @@
  * A server process listens on 127.0.0.1 port 0 and prints one line `port=<n> core=<url>` on
  * stdout (`<url>`: where `@mcp-auth/core` resolves, so the bench can check it runs the built
  * packages, or the sources with `MCP_AUTH_BENCH_FROM_SOURCE=1`). Besides
- * `/mcp` it answers `GET /__bench/cpu` with `process.cpuUsage()`, `memoryUsage()` and the number of
- * requests served so far (outside any auth), which the bench reads before and after each run to get server CPU µs per request.
+ * `/mcp` it answers `GET /__bench/cpu` with `process.cpuUsage()`, `memoryUsage()`, the number of
+ * requests served so far and of open connections (outside any auth), which the bench reads before
+ * and after each run to get server CPU µs per request; `GET /__bench/gc` answers the same after
+ * two full garbage collections when the process runs with `--expose-gc`.
  *
  * Environment:
  * - `MCP_AUTH_BENCH_SECRET`: the HS256 secret tokens are signed with (set by the bench);
@@ -141,6 +143,7 @@ export function createMcpHandler(
 }
 
 let served = 0;
+let openConnections = 0;
 
 function answerCpu(res: ServerResponse): void {
   const cpu = process.cpuUsage();
@@ -151,25 +154,50 @@ function answerCpu(res: ServerResponse): void {
       user_us: cpu.user,
       system_us: cpu.system,
       heap_used: memory.heapUsed,
+      heap_total: memory.heapTotal,
+      external: memory.external,
+      array_buffers: memory.arrayBuffers,
       rss: memory.rss,
       requests: served,
+      connections: openConnections,
     }),
   );
 }
 
+/** `/__bench/gc`: two full collections (a turn of the event loop apart), then the figures. */
+function answerGc(res: ServerResponse): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) {
+    res.statusCode = 501;
+    res.end('run the server with --expose-gc');
+    return;
+  }
+  gc();
+  setImmediate(() => {
+    gc();
+    answerCpu(res);
+  });
+}
+
 /**
- * Serves `app` on 127.0.0.1 port 0, prints `port=<n>`, answers `/__bench/cpu`, and exits
- * cleanly on SIGTERM/SIGINT (so `--cpu-prof` writes its profile).
+ * Serves `app` on 127.0.0.1 port 0, prints `port=<n> core=<url>`, answers `/__bench/cpu` and
+ * `/__bench/gc`, and exits cleanly on SIGTERM/SIGINT (so `--cpu-prof` writes its profile).
+ * `options.core`: where `@mcp-auth/core` was loaded from, when not by this file's resolution.
  */
-export async function serve(app: Express): Promise<void> {
+export async function serve(app: Express, options: { core?: string } = {}): Promise<void> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/__bench/cpu') answerCpu(res);
+    else if (req.url === '/__bench/gc') answerGc(res);
     else {
       served++;
       app(req, res);
     }
   });
   server.keepAliveTimeout = 60_000;
+  server.on('connection', (socket) => {
+    openConnections++;
+    socket.once('close', () => openConnections--);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject).listen(0, '127.0.0.1', resolve);
   });
@@ -181,6 +209,6 @@ export async function serve(app: Express): Promise<void> {
   process.once('SIGTERM', exit);
   process.once('SIGINT', exit);
   // Where `@mcp-auth/core` resolves in this process (dist/ or src/): the bench checks it.
-  const core = import.meta.resolve('@mcp-auth/core');
+  const core = options.core ?? import.meta.resolve('@mcp-auth/core');
   process.stdout.write(`port=${(server.address() as AddressInfo).port} core=${core}\n`);
 }

@@ -10,7 +10,8 @@
  *
  * `MCP_AUTH_BENCH_FROM_SOURCE=1` runs the children on the TypeScript sources instead
  * (`--conditions=@mcp-auth/source`, compiled by tsx on the fly, with its `__name()` wrappers),
- * without building.
+ * without building. `MCP_AUTH_BENCH_NO_BUILD=1` skips the build and runs `dist/` as it is (for
+ * repeated runs: on a shared tree, others' source edits would rebuild it every time).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +52,11 @@ const SERVER_PACKAGES = ['@mcp-auth/express', '@mcp-auth/sdk', '@mcp-auth/redis'
  */
 export function ensureBuiltPackages(root: string, log: (message: string) => void): void {
   if (packageMode() === 'source') return;
+  if (process.env['MCP_AUTH_BENCH_NO_BUILD'] === '1') {
+    // Repeated runs on a shared machine: dist/ as the last build left it.
+    log('# http: packages from dist/ as built (MCP_AUTH_BENCH_NO_BUILD=1, no turbo build)');
+    return;
+  }
   const started = performance.now();
   const result = spawnSync(
     'pnpm',
