@@ -1,5 +1,5 @@
 import { utf8Encode } from './encoding/utf8.js';
-import { isLoopbackHostname } from './server/ssrf.js';
+import { isLoopbackHostname } from './net/host.js';
 import { ALGORITHMS, isJwsAlgorithm } from './jwt/algorithms.js';
 import {
   createSecretKey,

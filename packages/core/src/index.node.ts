@@ -3,10 +3,10 @@
  * API as the Web entry, with Node fast paths installed where they help.
  * @packageDocumentation
  */
-import { setJwsBackend } from './jwt/backend.js';
+import { setJwsBackend } from './runtime/backend.js';
 import { nodeJwsBackend } from './node/jws-backend.js';
 import { createNodeOutboundFetch } from './node/outbound-fetch.js';
-import { setOutboundFetchFactory } from './server/ssrf.js';
+import { setOutboundFetchFactory } from './server/outbound-fetch.js';
 
 // Registered here, in the entry module itself: with `"sideEffects": false` a separate
 // side-effect-only module could be dropped by bundlers.

@@ -10,6 +10,7 @@ export * from './jwt/index.js';
 export * from './pkce.js';
 export * from './policy/index.js';
 export * from './resource/index.js';
+export * from './runtime/index.js';
 export * from './server/index.js';
 export * from './store/index.js';
 export * from './tokens/index.js';

@@ -19,4 +19,4 @@ export {
   patternAutomatonMatches,
   patternMatchesEveryName,
 } from './policy/pattern.js';
-export { isLoopbackHostname } from './server/ssrf.js';
+export { isLoopbackHostname } from './net/host.js';

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from './encoding/constant-time.js';
-import { randomBytes, sha256Base64Url } from './encoding/random.js';
+import { randomBytes } from './encoding/random.js';
+import { sha256Base64Url } from './runtime/sha256.js';
 
 /** PKCE code challenge methods. Only `S256` is accepted; `plain` exists to be refused. */
 export type PkceMethod = 'S256' | 'plain';

@@ -1,4 +1,3 @@
-import { getJwsBackend } from '../jwt/backend.js';
 import { base64UrlEncode } from './base64url.js';
 
 /** Cryptographically random bytes from `crypto.getRandomValues`. */
@@ -19,13 +18,4 @@ export function generateRandomToken(bytes = 32): string {
     throw new TypeError('generateRandomToken: bytes must be an integer >= 16 (128 bits)');
   }
   return base64UrlEncode(randomBytes(bytes));
-}
-
-/** SHA-256 of a string, base64url encoded: how codes and refresh tokens are stored. */
-export async function sha256Base64Url(input: string): Promise<string> {
-  // The Node entry installs a synchronous digest (WebCrypto's costs ~50 µs a call on Node).
-  const fast = getJwsBackend()?.sha256Base64Url;
-  if (fast) return fast(input);
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input));
-  return base64UrlEncode(new Uint8Array(digest));
 }

@@ -1,7 +1,7 @@
 import { base64UrlDecode } from '../encoding/base64url.js';
 import { utf8DecodeStrict } from '../encoding/utf8.js';
 import { JwtError } from '../errors/jwt-error.js';
-import { getJwsBackend } from './backend.js';
+import { getJwsBackend } from '../runtime/backend.js';
 import { deepFreeze } from './freeze.js';
 import { parseJsonObjectStrict } from './json.js';
 import type { JwtHeader, JwtPayload } from './types.js';

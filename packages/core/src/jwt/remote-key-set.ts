@@ -1,5 +1,5 @@
 import { utf8DecodeStrict } from '../encoding/utf8.js';
-import { isLoopbackHostname } from '../server/ssrf.js';
+import { isLoopbackHostname } from '../net/host.js';
 import { isJwtError, JwtError } from '../errors/jwt-error.js';
 import { parseJsonObjectStrict } from './json.js';
 import { buildKeySet, type LocalKeySet } from './key-set.js';

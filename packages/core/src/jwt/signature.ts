@@ -1,7 +1,7 @@
 import { base64UrlDecode, base64UrlEncode } from '../encoding/base64url.js';
 import { utf8Encode } from '../encoding/utf8.js';
 import { ALGORITHMS } from './algorithms.js';
-import { getJwsBackend, type HmacAlgorithm } from './backend.js';
+import { getJwsBackend, type HmacAlgorithm } from '../runtime/backend.js';
 import type { JwsAlgorithm } from './types.js';
 
 /** Constant-time comparison of two ASCII strings (length is not secret). */

@@ -1,13 +1,7 @@
+import type { JwsAlgorithm } from '../runtime/backend.js';
+
 /** JWS algorithms core signs and verifies (RFC 7518, RFC 8037). `none` is never one. */
-export type JwsAlgorithm =
-  | 'HS256'
-  | 'HS384'
-  | 'HS512'
-  | 'RS256'
-  | 'PS256'
-  | 'ES256'
-  | 'ES384'
-  | 'EdDSA';
+export type { JwsAlgorithm };
 
 /** A JOSE header as decoded (unverified values are `unknown`). */
 export interface JwtHeader {

@@ -63,8 +63,8 @@ describe('node backend decodeSegment = base64UrlDecode + utf8DecodeStrict', () =
 
 describe('the Node digest fast path', () => {
   it('computes the same SHA-256 as WebCrypto (RFC 7636 Appendix B through both paths)', async () => {
-    const { sha256Base64Url } = await import('../encoding/random.js');
-    const { setJwsBackend, getJwsBackend } = await import('../jwt/backend.js');
+    const { sha256Base64Url } = await import('../runtime/sha256.js');
+    const { setJwsBackend, getJwsBackend } = await import('../runtime/backend.js');
     const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
     const previous = getJwsBackend();
     try {

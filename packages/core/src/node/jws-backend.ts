@@ -8,7 +8,7 @@ import {
 } from 'node:crypto';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { ALGORITHMS } from '../jwt/algorithms.js';
-import type { HmacAlgorithm, JwsBackend } from '../jwt/backend.js';
+import type { HmacAlgorithm, JwsBackend } from '../runtime/backend.js';
 import type { JwsAlgorithm } from '../jwt/types.js';
 
 // CryptoKey → KeyObject, converted once per key.

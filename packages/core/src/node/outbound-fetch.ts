@@ -3,7 +3,7 @@ import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
-import { checkResolvedAddress, type OutboundUrlOptions } from '../server/ssrf.js';
+import { checkResolvedAddress, type OutboundUrlOptions } from '../net/host.js';
 
 /** The error code of a connection refused because its host resolved to a forbidden address. */
 export const FORBIDDEN_ADDRESS = 'ERR_MCP_AUTH_FORBIDDEN_ADDRESS';

@@ -2,6 +2,7 @@
 // spec's MUST to validate `Origin` against DNS rebinding), the preflight answer, and which
 // `Host`s a loopback development server answers.
 
+import { isExactLoopbackHost } from '../net/host.js';
 import type { AuthResponse } from '../server/http.js';
 
 /** Browser access to the MCP endpoint. */
@@ -39,7 +40,6 @@ const STANDARD_HEADERS = [
   'last-event-id',
 ];
 const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
-const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The endpoint's browser rules, checked once at construction. */
 export interface OriginPolicy {
@@ -47,10 +47,6 @@ export interface OriginPolicy {
   screen(method: string, header: (name: string) => string | undefined): AuthResponse | undefined;
   /** Headers every answer to this request carries (empty without an allowed `Origin`). */
   responseHeaders(origin: string | undefined): Readonly<Record<string, string>>;
-}
-
-function isLoopbackHostname(hostname: string): boolean {
-  return LOOPBACK_HOSTNAMES.has(hostname.toLowerCase());
 }
 
 function parseOrigin(value: string): URL | undefined {
@@ -114,7 +110,7 @@ export function createOriginPolicy(
   if (hosts !== undefined && (!Array.isArray(hosts) || !hosts.every((h) => typeof h === 'string')))
     throw new TypeError(`${where}: cors.allowedHosts must be an array of host names`);
   const hostSet = hosts === undefined ? undefined : new Set(hosts.map((h) => h.toLowerCase()));
-  const checkHosts = hostSet !== undefined || isLoopbackHostname(endpointUrl.hostname);
+  const checkHosts = hostSet !== undefined || isExactLoopbackHost(endpointUrl.hostname);
 
   const originAllowed = (origin: string): boolean => {
     if (explicit === '*') return true;
@@ -122,7 +118,7 @@ export function createOriginPolicy(
     if (!defaults) return false;
     if (origin === ownOrigin) return true;
     const url = parseOrigin(origin);
-    return url !== undefined && isLoopbackHostname(url.hostname);
+    return url !== undefined && isExactLoopbackHost(url.hostname);
   };
   const hostAllowed = (host: string | undefined): boolean => {
     if (!checkHosts) return true;
@@ -130,7 +126,7 @@ export function createOriginPolicy(
     const value = host.trim().toLowerCase();
     if (hostSet !== undefined) return hostSet.has(value) || hostSet.has(value.replace(/:\d+$/, ''));
     const url = URL.canParse(`http://${value}`) ? new URL(`http://${value}`) : undefined;
-    return url !== undefined && url.host === value && isLoopbackHostname(url.hostname);
+    return url !== undefined && url.host === value && isExactLoopbackHost(url.hostname);
   };
   const corsHeaders = (origin: string): Record<string, string> => ({
     'access-control-allow-origin': explicit === '*' ? '*' : origin,

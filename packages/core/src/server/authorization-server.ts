@@ -27,7 +27,7 @@ import {
 import { scopeCovers } from '../policy/scopes.js';
 import { clientAddress } from './http.js';
 import { StoreRateLimiter } from './rate-limit.js';
-import { isLoopbackHost } from './redirect-uri.js';
+import { isExactLoopbackHost } from '../net/host.js';
 import { handleRegistrationRequest, type RegistrationHook } from './registration-endpoint.js';
 import { errorResponse, jsonResponse } from './responses.js';
 import { handleRevocationRequest } from './revocation-endpoint.js';
@@ -642,7 +642,10 @@ function checkIssuer(value: unknown): string {
   }
   if (url.username || url.password)
     throw new TypeError(`${where} must not contain user information`);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  if (
+    url.protocol !== 'https:' &&
+    !(url.protocol === 'http:' && isExactLoopbackHost(url.hostname))
+  ) {
     throw new TypeError(
       `${where} must use https (http only on localhost/127.0.0.1 for development)`,
     );
@@ -665,7 +668,10 @@ function checkResource(value: unknown): string {
   }
   if (url.hash || value.includes('#'))
     throw new TypeError(`${where} must not have a fragment (RFC 8707 §2)`);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  if (
+    url.protocol !== 'https:' &&
+    !(url.protocol === 'http:' && isExactLoopbackHost(url.hostname))
+  ) {
     throw new TypeError(
       `${where} must use https (http only on localhost/127.0.0.1 for development)`,
     );

@@ -1,4 +1,5 @@
-import { generateRandomToken, sha256Base64Url } from '../encoding/random.js';
+import { generateRandomToken } from '../encoding/random.js';
+import { sha256Base64Url } from '../runtime/sha256.js';
 import { isOAuthError, type OAuthError } from '../errors/oauth-error.js';
 import { isValidS256Challenge } from '../pkce.js';
 import type { Store, StoreValue } from '../store/store.js';

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from '../encoding/constant-time.js';
-import { sha256Base64Url } from '../encoding/random.js';
+import { sha256Base64Url } from '../runtime/sha256.js';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth-error.js';
 import { storeCall } from '../store/store.js';
 import type { FormParams } from './form.js';

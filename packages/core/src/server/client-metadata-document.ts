@@ -1,10 +1,11 @@
 import { OAuthError, TemporarilyUnavailableError } from '../errors/oauth-error.js';
-import { sha256Base64Url } from '../encoding/random.js';
+import { sha256Base64Url } from '../runtime/sha256.js';
 import { isControl, isInvisibleFormat } from '../encoding/unicode.js';
 import type { Store, StoreValue } from '../store/store.js';
 import { DISPOSABLE, storeCall } from '../store/store.js';
 import { type ClientMetadata, validateClientMetadata } from './client-metadata.js';
-import { checkOutboundUrl, defaultOutboundFetch } from './ssrf.js';
+import { checkOutboundUrl } from '../net/host.js';
+import { defaultOutboundFetch } from './outbound-fetch.js';
 import type { ClientRecord } from './types.js';
 import { type CappedRead, readCapped as readCappedBody } from '../encoding/read-capped.js';
 

@@ -1,4 +1,5 @@
-import { generateRandomToken, sha256Base64Url } from '../encoding/random.js';
+import { generateRandomToken } from '../encoding/random.js';
+import { sha256Base64Url } from '../runtime/sha256.js';
 import type { Store, StoreValue } from '../store/store.js';
 import { storeCall } from '../store/store.js';
 import type { ClientMetadata } from './client-metadata.js';

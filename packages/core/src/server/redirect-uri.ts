@@ -3,6 +3,7 @@
  * SECURITY-CASES 20) and how an authorization request's URI is matched (exact string match;
  * only the port of a loopback `http` URI may vary, RFC 8252 §7.3; SECURITY-CASES 1).
  */
+import { isExactLoopbackHost } from '../net/host.js';
 
 // Schemes that can run code, read local data or are otherwise never a redirect target.
 const FORBIDDEN_SCHEMES = new Set([
@@ -25,13 +26,6 @@ const FORBIDDEN_SCHEMES = new Set([
   'moz-extension:',
   'intent:',
 ]);
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-/** True for `127.0.0.1`, `[::1]` and `localhost` (RFC 8252 §7.3 / §8.3). */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
-}
 
 /** Why a redirect URI was refused, or `undefined` when it is acceptable to register. */
 export function checkRedirectUri(uri: unknown): string | undefined {
@@ -63,7 +57,9 @@ export function checkRedirectUri(uri: unknown): string | undefined {
     return undefined;
   }
   if (scheme === 'http:') {
-    return isLoopbackHost(url.hostname) ? undefined : 'http is only allowed for loopback hosts';
+    return isExactLoopbackHost(url.hostname)
+      ? undefined
+      : 'http is only allowed for loopback hosts';
   }
   // Private-use URI schemes of native apps (RFC 8252 §7.1), e.g. `com.example.app:/cb`.
   if (!/^[a-z][a-z0-9+.-]*:$/.test(scheme)) return 'has an invalid scheme';

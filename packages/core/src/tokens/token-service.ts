@@ -1,5 +1,5 @@
 import { GRANTABLE_SCOPES_CLAIM } from './claims.js';
-import { generateRandomToken, sha256Base64Url } from '../encoding/random.js';
+import { generateRandomToken } from '../encoding/random.js';
 import { isJwtError } from '../errors/jwt-error.js';
 import {
   InvalidGrantError,
@@ -17,6 +17,7 @@ import type { KeySet } from '../jwt/index.js';
 import type { JwtKey, JwtPayload } from '../jwt/types.js';
 import { isValidCodeVerifier, isValidS256Challenge, verifyPkce } from '../pkce.js';
 import type { AuthContext, TokenVerifier } from '../resource/auth-context.js';
+import { sha256Base64Url } from '../runtime/sha256.js';
 import type { Identity, UpstreamTokens } from '../server/types.js';
 import { type Store, type StoreValue, storeCall } from '../store/store.js';
 import { STORE_KEYS } from './store-keys.js';

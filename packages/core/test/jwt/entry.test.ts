@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getJwsBackend } from '../../src/jwt/backend.js';
+import { getJwsBackend } from '../../src/runtime/backend.js';
 
 describe('entries: the Node fast path is registered by the node entry itself', () => {
   it('the Web entry uses WebCrypto only; importing index.node installs node:crypto', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { type JwtErrorCode, JwtError } from '../../src/errors/jwt-error.js';
-import { type JwsBackend, setJwsBackend } from '../../src/jwt/backend.js';
+import { type JwsBackend, setJwsBackend } from '../../src/runtime/backend.js';
 import { nodeJwsBackend } from '../../src/node/jws-backend.js';
 
 /** Both crypto paths: WebCrypto only (the Web entry) and the node:crypto fast path. */

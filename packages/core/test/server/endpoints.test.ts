@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizationServer } from '../../src/server/authorization-server.js';
 import { fromFetchRequest, toFetchHandler } from '../../src/server/fetch.js';
-import { checkOutboundUrl, ipClass } from '../../src/server/ssrf.js';
+import { checkOutboundUrl, ipClass } from '../../src/net/host.js';
 import {
   authorizeParams,
   get,

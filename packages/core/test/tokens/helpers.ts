@@ -1,6 +1,6 @@
 import { createSecretKey } from '../../src/jwt/index.js';
 import { computeS256Challenge, generateCodeVerifier } from '../../src/pkce.js';
-import { sha256Base64Url } from '../../src/encoding/random.js';
+import { sha256Base64Url } from '../../src/runtime/sha256.js';
 import type { AuthRequest, AuthResponse } from '../../src/server/http.js';
 import { handleIntrospectionRequest } from '../../src/server/introspection-endpoint.js';
 import { handleRevocationRequest } from '../../src/server/revocation-endpoint.js';

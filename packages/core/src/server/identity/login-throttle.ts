@@ -1,4 +1,4 @@
-import { sha256Base64Url } from '../../encoding/random.js';
+import { sha256Base64Url } from '../../runtime/sha256.js';
 import { TooManyRequestsError } from '../../errors/oauth-error.js';
 import { countInWindow, DISPOSABLE, type Store, storeCall } from '../../store/store.js';
 import type { LoginContext } from '../types.js';

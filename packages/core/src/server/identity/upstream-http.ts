@@ -1,6 +1,6 @@
 import { utf8DecodeStrict } from '../../encoding/utf8.js';
 import { OAuthError, TemporarilyUnavailableError } from '../../errors/oauth-error.js';
-import { checkOutboundUrl } from '../ssrf.js';
+import { checkOutboundUrl } from '../../net/host.js';
 import { type CappedRead, readCapped as readCappedBody } from '../../encoding/read-capped.js';
 
 /** Why an upstream login failed; stable, for logs and tests (never a token or code). */

@@ -7,7 +7,7 @@ import type { KeySet } from '../../jwt/verify.js';
 import { verifyJwt } from '../../jwt/verify.js';
 import { computeS256Challenge, generateCodeVerifier } from '../../pkce.js';
 import type { StoreValue } from '../../store/store.js';
-import { defaultOutboundFetch } from '../ssrf.js';
+import { defaultOutboundFetch } from '../outbound-fetch.js';
 import type { Identity, RedirectIdentityProvider, UpstreamTokens } from '../types.js';
 import {
   fetchJson,

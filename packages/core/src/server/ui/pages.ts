@@ -1,5 +1,5 @@
 import { revealInvisible } from '../../encoding/unicode.js';
-import { isLoopbackHostname } from '../ssrf.js';
+import { isLoopbackHostname } from '../../net/host.js';
 import { html, type SafeHtml } from './html.js';
 
 const STYLES = `

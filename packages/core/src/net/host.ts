@@ -1,7 +1,9 @@
 /**
- * Outbound URL checks for server-side fetches of attacker-chosen URLs (client metadata
- * documents, upstream IdP discovery, JWKS): SECURITY-CASES 23. This file is the one place for
- * the "local / loopback / private host" name rules; other modules reuse it.
+ * Host rules: which names and addresses are loopback, private, link-local or reserved, and
+ * the outbound URL checks built on them for server-side fetches of attacker-chosen URLs
+ * (client metadata documents, upstream IdP discovery, JWKS): SECURITY-CASES 23. This file is
+ * the one place for the "local / loopback / private host" rules; other modules reuse it. The
+ * default outbound fetch that applies them lives in `server/outbound-fetch.ts`.
  *
  * Host names are normalised before any rule runs: lower case, IDNA dots (`。` U+3002,
  * `．` U+FF0E, `｡` U+FF61) and `%2e` read as `.`, trailing dots removed (`localhost.` is
@@ -45,6 +47,18 @@ export function isLoopbackHostname(hostname: string): boolean {
   const host = normalizeHostname(hostname);
   return host === 'localhost' || host.endsWith('.localhost') || ipClass(host) === 'loopback';
 }
+
+/**
+ * True only for the three exact loopback names RFC 8252 allows in a native app's redirect URI
+ * (§7.3, §8.3): `127.0.0.1`, `[::1]` and `localhost`, case-insensitive. Stricter than
+ * {@link isLoopbackHostname}: no normalisation, no `*.localhost`, no other `127.0.0.0/8`
+ * address — a redirect URI is compared as registered, so only these literals qualify.
+ */
+export function isExactLoopbackHost(hostname: string): boolean {
+  return EXACT_LOOPBACK_HOSTS.has(hostname.toLowerCase());
+}
+
+const EXACT_LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /**
  * Why `url` must not be fetched, or `undefined` when it may: only `https:` (or loopback
@@ -92,30 +106,6 @@ export function checkResolvedAddress(
   if (klass === 'public') return undefined;
   if (klass === 'loopback' && options.allowInsecureLoopback) return undefined;
   return `resolved to a ${klass} address`;
-}
-
-/** Makes the default fetch for outbound requests, given the options of the caller. @internal */
-export type OutboundFetchFactory = (options: OutboundUrlOptions) => typeof fetch;
-
-let outboundFetchFactory: OutboundFetchFactory | undefined;
-
-/**
- * Installs (or, with `undefined`, removes) the factory of the default outbound fetch. The Node
- * entry installs one whose connections check the resolved address; Web runtimes use `fetch`.
- * @internal
- */
-export function setOutboundFetchFactory(factory: OutboundFetchFactory | undefined): void {
-  outboundFetchFactory = factory;
-}
-
-/**
- * The fetch used for outbound requests when the caller passed none: the installed factory's
- * (address-checking on Node), else the global `fetch` (`undefined` when there is none).
- * @internal
- */
-export function defaultOutboundFetch(options: OutboundUrlOptions): typeof fetch | undefined {
-  if (outboundFetchFactory) return outboundFetchFactory(options);
-  return typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined;
 }
 
 /** Address class of an IP literal host (`[v6]` or dotted v4), or `undefined` for a name. */

@@ -1,4 +1,16 @@
-import type { JwsAlgorithm } from './types.js';
+/**
+ * JWS algorithms core signs and verifies (RFC 7518, RFC 8037). `none` is never one. Defined
+ * here, on the runtime floor, because the crypto backend is keyed by it; `jwt/` re-exports it.
+ */
+export type JwsAlgorithm =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'RS256'
+  | 'PS256'
+  | 'ES256'
+  | 'ES384'
+  | 'EdDSA';
 
 /** The HMAC algorithms a backend may accelerate. */
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';

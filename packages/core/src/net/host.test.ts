@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigFromEnv } from '../config.js';
 import { createRemoteKeySet } from '../jwt/remote-key-set.js';
-import { checkClientIdUrl } from './client-metadata-document.js';
+import { checkClientIdUrl } from '../server/client-metadata-document.js';
 import {
   checkOutboundUrl,
   checkResolvedAddress,
   isLoopbackHostname,
   normalizeHostname,
-} from './ssrf.js';
+} from './host.js';
 
 // Issue 12 item 5 and issue 19 item 5: names are normalised before any rule runs.
 describe('SSRF name rules normalise first (issues 12, 19)', () => {

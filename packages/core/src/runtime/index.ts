@@ -1,0 +1,1 @@
+export { sha256Base64Url } from './sha256.js';

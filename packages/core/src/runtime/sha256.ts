@@ -1,0 +1,11 @@
+import { base64UrlEncode } from '../encoding/base64url.js';
+import { getJwsBackend } from './backend.js';
+
+/** SHA-256 of a string, base64url encoded: how codes and refresh tokens are stored. */
+export async function sha256Base64Url(input: string): Promise<string> {
+  // The Node entry installs a synchronous digest (WebCrypto's costs ~50 µs a call on Node).
+  const fast = getJwsBackend()?.sha256Base64Url;
+  if (fast) return fast(input);
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input));
+  return base64UrlEncode(new Uint8Array(digest));
+}
