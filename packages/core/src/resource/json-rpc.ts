@@ -2,7 +2,7 @@
 // the bounded parse, the tool calls, the protocol era, the 2026-07-28 header rules, and the
 // JSON-RPC answers the guard gives itself (parse error, header mismatch, a refused call).
 
-import type { AuthResponse } from '../server/http.js';
+import type { AuthResponse } from '../http/messages.js';
 
 /** Default cap on JSON nesting in an MCP body: deeper bodies are a parse error before `JSON.parse`. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
@@ -33,6 +33,15 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * instead of a deep recursive parse.
  */
 export function withinJsonDepth(text: string, maxDepth: number): boolean {
+  // Nesting never exceeds the number of openers: most bodies have a handful, found by native
+  // indexOf scans, so the character loop below only runs for bodies that could be too deep.
+  let openers = 0;
+  for (const opener of ['[', '{']) {
+    for (let at = text.indexOf(opener); at !== -1; at = text.indexOf(opener, at + 1))
+      if (++openers > maxDepth) break;
+    if (openers > maxDepth) break;
+  }
+  if (openers <= maxDepth) return true;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

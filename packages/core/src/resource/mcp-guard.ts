@@ -3,9 +3,9 @@ import { PolicyEngine } from '../policy/engine.js';
 import { isValidScopeToken } from '../policy/scopes.js';
 import { GRANTABLE_SCOPES_CLAIM } from '../tokens/claims.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
-import type { AuthResponse } from '../server/http.js';
-import { errorResponse } from '../server/responses.js';
-import type { AuthContext, TokenVerifier } from './auth-context.js';
+import type { AuthResponse } from '../http/messages.js';
+import { errorResponse } from '../http/responses.js';
+import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import { extractBearerToken } from './bearer.js';
 import { createOriginPolicy, type McpCorsOptions } from './cors.js';
 import {
@@ -283,9 +283,9 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
   const decideCalls = (auth: AuthContext, body: unknown, era: ReturnType<typeof mcpEra>) => {
     const calls = findToolCalls(body);
     if (calls.length === 0) return undefined;
-    const needed: string[] = [...requiredScopes];
+    let needed: string[] | undefined;
     let stepUpReason: string | undefined;
-    const denied = new Map<ToolCall, DeniedToolResult>();
+    let denied: Map<ToolCall, DeniedToolResult> | undefined;
     for (const call of calls) {
       const decision = policy.evaluate({
         tool: call.name,
@@ -298,6 +298,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
       if (decision.allowed) continue;
       const never = notGrantable(auth, decision.missingScopes);
       if (never !== undefined) {
+        denied ??= new Map();
         denied.set(
           call,
           createDeniedToolResult({
@@ -306,12 +307,16 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
           }),
         );
       } else if (decision.missingScopes.length > 0) {
+        needed ??= [...requiredScopes];
         needed.push(...decision.missingScopes);
         stepUpReason ??= decision.reason;
-      } else denied.set(call, createDeniedToolResult(decision));
+      } else {
+        denied ??= new Map();
+        denied.set(call, createDeniedToolResult(decision));
+      }
     }
-    if (stepUpReason !== undefined) return stepUp(needed, stepUpReason);
-    return denied.size > 0 ? deniedCallsResponse(body, denied, era) : undefined;
+    if (stepUpReason !== undefined && needed !== undefined) return stepUp(needed, stepUpReason);
+    return denied !== undefined ? deniedCallsResponse(body, denied, era) : undefined;
   };
 
   /**
@@ -379,7 +384,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
     const authInfo = toAuthInfo(auth, extractBearerToken(authorization));
     // The in-server check then records only what it decides differently (one audit event per call).
-    authInfo.extra = { ...authInfo.extra, [DECIDED_AT_EDGE]: true };
+    authInfo.extra![DECIDED_AT_EDGE] = true;
     return { ok: true, auth, authInfo, body, headers: cors };
   };
 
