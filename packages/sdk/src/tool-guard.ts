@@ -100,7 +100,7 @@ const MAX_BOUND_SESSIONS = 10_000;
  * {@link MAX_BOUND_SESSIONS} per server instance, new sessions are refused.
  */
 function sessionBinding(authOf: (extra: unknown) => AuthContext | undefined) {
-  const owners = new Map<string, string>();
+  let owners: Map<string, string> | undefined; // created with the first session
   const refuse = (message: string) =>
     Promise.reject(Object.assign(new Error(message), { code: -32001 }));
   return (handler: Handler): Handler =>
@@ -109,6 +109,7 @@ function sessionBinding(authOf: (extra: unknown) => AuthContext | undefined) {
       const auth = authOf(extra);
       if (typeof sessionId !== 'string' || auth === undefined) return handler(request, extra);
       const caller = `${auth.userId}\n${auth.clientId}`;
+      owners ??= new Map();
       const owner = owners.get(sessionId);
       if (owner === undefined) {
         if (owners.size >= MAX_BOUND_SESSIONS) return refuse('Too many sessions');
