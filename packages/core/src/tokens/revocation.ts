@@ -1,0 +1,109 @@
+import { isJwtError } from '../errors/jwt-error.js';
+import { verifyJwt } from '../jwt/index.js';
+import type { JwtPayload } from '../jwt/types.js';
+import type { AuthContext } from '../domain/auth-context.js';
+import { sha256Base64Url } from '../runtime/sha256.js';
+import { type Store, storeCall } from '../store/store.js';
+import {
+  MAX_JWT_LENGTH,
+  MAX_OPAQUE_LENGTH,
+  type RefreshRecord,
+  type TokenContext,
+} from './context.js';
+import { STORE_KEYS } from './store-keys.js';
+import type { RevokeInput } from './types.js';
+
+/**
+ * Builds the `isRevoked` check of a revocation-aware access-token verifier: a token is revoked
+ * when its `jti` or its grant was revoked. Both are read in one store round trip (`getMany`).
+ * Resource servers sharing the authorization server's store (e.g. Redis) use it with
+ * `createAccessTokenVerifier` from the JWT module. Rejects when the store fails (→ 503).
+ */
+export function createRevocationChecker(
+  store: Store,
+): (context: Pick<AuthContext, 'jti' | 'grantId'>) => Promise<boolean> {
+  if (!store || typeof store.getMany !== 'function') {
+    throw new TypeError('createRevocationChecker: store must implement the Store port');
+  }
+  return async (context) => {
+    const keys: string[] = [];
+    if (context.jti) keys.push(STORE_KEYS.revokedJti(context.jti));
+    if (context.grantId) keys.push(STORE_KEYS.revokedGrant(context.grantId));
+    if (keys.length === 0) return false;
+    const values = await storeCall(store.getMany(keys));
+    return values.some((v) => v !== undefined);
+  };
+}
+
+/** Revokes a whole grant: every token of it, and drops its upstream tokens. */
+export async function revokeGrant(ctx: TokenContext, grantId: string): Promise<void> {
+  if (typeof grantId !== 'string' || grantId.length === 0) {
+    throw new TypeError('revokeGrant: grantId must be a non-empty string');
+  }
+  await storeCall(
+    Promise.all([
+      ctx.store.set(STORE_KEYS.revokedGrant(grantId), 1, ctx.revokedGrantMs),
+      ctx.store.delete(STORE_KEYS.upstream(grantId)),
+    ]),
+  );
+}
+
+// Verifies one of our access tokens (signature, type and issuer; not the revocation state).
+async function decodeOwnAccessToken(
+  ctx: TokenContext,
+  token: string,
+): Promise<JwtPayload | undefined> {
+  try {
+    const { payload } = await verifyJwt(token, ctx.verificationKey, {
+      typ: 'at+jwt',
+      issuer: ctx.issuer,
+      clockTolerance: 0,
+      now: ctx.now,
+    });
+    return payload;
+  } catch (error) {
+    if (isJwtError(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * RFC 7009 revocation: a refresh token revokes its grant, an access token its `jti`. A token
+ * that is unknown, or was issued to another client, is silently ignored.
+ */
+export async function revoke(ctx: TokenContext, input: RevokeInput): Promise<void> {
+  const { store, now } = ctx;
+  const { token, clientId } = input;
+  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_JWT_LENGTH) return;
+  const looksLikeJwt = token.split('.').length === 3;
+
+  const tryRefresh = async (): Promise<boolean> => {
+    if (looksLikeJwt || token.length > MAX_OPAQUE_LENGTH) return false;
+    const hash = await sha256Base64Url(token);
+    const record = await storeCall(store.get<RefreshRecord>(STORE_KEYS.refresh(hash)));
+    if (record === undefined) return false;
+    // RFC 7009 §2.1: only the client the token was issued to may revoke it; others are ignored
+    // so that revocation does not tell them whether a token is valid.
+    if (record.clientId !== clientId) return true;
+    await storeCall(store.delete(STORE_KEYS.refresh(hash)));
+    await revokeGrant(ctx, record.grantId);
+    return true;
+  };
+  const tryAccess = async (): Promise<boolean> => {
+    if (!looksLikeJwt) return false;
+    const payload = await decodeOwnAccessToken(ctx, token);
+    if (payload === undefined || typeof payload.jti !== 'string') return false;
+    if (payload['client_id'] !== clientId) return true;
+    const exp =
+      typeof payload.exp === 'number' ? payload.exp : Math.floor(now() / 1000) + ctx.accessTtl;
+    const ttlMs = Math.max(1000, exp * 1000 - now() + 60_000);
+    await storeCall(store.set(STORE_KEYS.revokedJti(payload.jti), 1, ttlMs));
+    return true;
+  };
+
+  if (input.tokenTypeHint === 'access_token') {
+    if (!(await tryAccess())) await tryRefresh();
+  } else if (!(await tryRefresh())) {
+    await tryAccess();
+  }
+}
