@@ -96,39 +96,36 @@ const isLoopback = isLoopbackHostname;
 // RFC 6749 §3.3 scope-token characters.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
-/**
- * Reads and validates the configuration from `env` (default: `process.env` when there is
- * one). Empty values count as unset. Throws one {@link ConfigError} listing every problem:
- * URLs must be https (http only on loopback), `JWT_SECRET` at least 32 bytes (more for
- * HS384/HS512), the signing algorithm and key consistent with each other.
- */
-export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
-  if (typeof env !== 'object' || env === null) {
-    throw new TypeError('loadConfigFromEnv: env must be an object of strings');
+/** Reads the variables of one environment, collecting every problem on the way. */
+class EnvReader {
+  readonly problems: ConfigProblem[] = [];
+  constructor(readonly env: ConfigEnv) {}
+
+  problem(variable: ConfigEnvVar, message: string): void {
+    this.problems.push({ variable, message });
   }
-  const problems: ConfigProblem[] = [];
-  const problem = (variable: ConfigEnvVar, message: string) => problems.push({ variable, message });
-  const read = (name: ConfigEnvVar): string | undefined => {
-    const value = env[name];
+
+  /** The trimmed value; undefined when unset or blank. */
+  read(name: ConfigEnvVar): string | undefined {
+    const value = this.env[name];
     if (value === undefined) return undefined;
     if (typeof value !== 'string') {
-      problem(name, 'must be a string');
+      this.problem(name, 'must be a string');
       return undefined;
     }
     const trimmed = value.trim();
     return trimmed === '' ? undefined : trimmed;
-  };
-  const url = (
-    name: ConfigEnvVar,
-    kind: 'endpoint' | 'issuer' | 'resource',
-  ): string | undefined => {
-    const value = read(name);
+  }
+
+  /** An absolute https URL (http on loopback) without credentials or fragment. */
+  url(name: ConfigEnvVar, kind: 'endpoint' | 'issuer' | 'resource'): string | undefined {
+    const value = this.read(name);
     if (value === undefined) return undefined;
     let parsed: URL;
     try {
       parsed = new URL(value);
     } catch {
-      problem(name, 'must be an absolute URL');
+      this.problem(name, 'must be an absolute URL');
       return undefined;
     }
     if (
@@ -137,145 +134,188 @@ export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
         (parsed.protocol === 'http:' && isLoopback(parsed.hostname))
       )
     ) {
-      problem(name, 'must use https (http is allowed only for localhost / 127.0.0.1 / [::1])');
+      this.problem(name, 'must use https (http is allowed only for localhost / 127.0.0.1 / [::1])');
       return undefined;
     }
     if (parsed.username || parsed.password) {
-      problem(name, 'must not contain credentials');
+      this.problem(name, 'must not contain credentials');
       return undefined;
     }
     if (parsed.hash) {
-      problem(name, 'must not have a #fragment');
+      this.problem(name, 'must not have a #fragment');
       return undefined;
     }
     if (kind === 'issuer' && parsed.search) {
-      problem(name, 'must not have a ?query (RFC 8414 §2)');
+      this.problem(name, 'must not have a ?query (RFC 8414 §2)');
       return undefined;
     }
     return value;
+  }
+}
+
+/** The upstream IdP's variables, as read (their consistency is {@link checkUpstream}'s). */
+function readUpstream(r: EnvReader) {
+  return {
+    clientId: r.read('OAUTH_CLIENT_ID'),
+    clientSecret: r.read('OAUTH_CLIENT_SECRET'),
+    authorizationEndpoint: r.url('OAUTH_AUTH_ENDPOINT', 'endpoint'),
+    tokenEndpoint: r.url('OAUTH_TOKEN_ENDPOINT', 'endpoint'),
+    userinfoEndpoint: r.url('OAUTH_USERINFO_ENDPOINT', 'endpoint'),
+    jwksUri: r.url('OAUTH_JWKS_URI', 'endpoint'),
+    upstreamIssuer: r.url('OAUTH_ISSUER', 'issuer'),
   };
+}
 
-  const clientId = read('OAUTH_CLIENT_ID');
-  const clientSecret = read('OAUTH_CLIENT_SECRET');
-  const authorizationEndpoint = url('OAUTH_AUTH_ENDPOINT', 'endpoint');
-  const tokenEndpoint = url('OAUTH_TOKEN_ENDPOINT', 'endpoint');
-  const userinfoEndpoint = url('OAUTH_USERINFO_ENDPOINT', 'endpoint');
-  const jwksUri = url('OAUTH_JWKS_URI', 'endpoint');
-  const upstreamIssuer = url('OAUTH_ISSUER', 'issuer');
-  const issuer = url('MCP_AUTH_ISSUER', 'issuer');
-  const resourceUrl = url('MCP_AUTH_RESOURCE_URL', 'resource');
-
+/** An upstream IdP is either discovered (`OAUTH_ISSUER`) or fully configured, with a client. */
+function checkUpstream(
+  r: EnvReader,
+  clientId: string | undefined,
+  clientSecret: string | undefined,
+) {
+  const { env } = r;
   if (clientSecret !== undefined && clientId === undefined) {
-    problem('OAUTH_CLIENT_ID', 'is required when OAUTH_CLIENT_SECRET is set');
+    r.problem('OAUTH_CLIENT_ID', 'is required when OAUTH_CLIENT_SECRET is set');
   }
   const hasAuthEndpoint = env.OAUTH_AUTH_ENDPOINT?.trim();
   const hasTokenEndpoint = env.OAUTH_TOKEN_ENDPOINT?.trim();
   const hasUpstreamIssuer = env.OAUTH_ISSUER?.trim();
   if (!hasUpstreamIssuer) {
     if (hasAuthEndpoint && !hasTokenEndpoint) {
-      problem('OAUTH_TOKEN_ENDPOINT', 'is required with OAUTH_AUTH_ENDPOINT (or set OAUTH_ISSUER)');
+      r.problem(
+        'OAUTH_TOKEN_ENDPOINT',
+        'is required with OAUTH_AUTH_ENDPOINT (or set OAUTH_ISSUER)',
+      );
     }
     if (hasTokenEndpoint && !hasAuthEndpoint) {
-      problem('OAUTH_AUTH_ENDPOINT', 'is required with OAUTH_TOKEN_ENDPOINT (or set OAUTH_ISSUER)');
+      r.problem(
+        'OAUTH_AUTH_ENDPOINT',
+        'is required with OAUTH_TOKEN_ENDPOINT (or set OAUTH_ISSUER)',
+      );
     }
     if (clientId !== undefined && !hasAuthEndpoint && !hasTokenEndpoint) {
-      problem(
+      r.problem(
         'OAUTH_ISSUER',
         'is required with OAUTH_CLIENT_ID, unless OAUTH_AUTH_ENDPOINT and OAUTH_TOKEN_ENDPOINT are set',
       );
     }
   }
   if ((hasAuthEndpoint || hasTokenEndpoint || hasUpstreamIssuer) && clientId === undefined) {
-    problem('OAUTH_CLIENT_ID', 'is required when an upstream provider is configured');
+    r.problem('OAUTH_CLIENT_ID', 'is required when an upstream provider is configured');
   }
+}
 
-  let scopes: string[] | undefined;
-  const rawScopes = read('OAUTH_SCOPES');
-  if (rawScopes !== undefined) {
-    scopes = rawScopes.split(/[\s,]+/).filter((s) => s.length > 0);
-    if (!scopes.every((s) => SCOPE_TOKEN.test(s))) {
-      problem('OAUTH_SCOPES', 'has a scope with characters RFC 6749 §3.3 does not allow');
+/** `OAUTH_SCOPES`: space or comma separated RFC 6749 scope tokens. */
+function readScopes(r: EnvReader): string[] | undefined {
+  const rawScopes = r.read('OAUTH_SCOPES');
+  if (rawScopes === undefined) return undefined;
+  const scopes = rawScopes.split(/[\s,]+/).filter((s) => s.length > 0);
+  if (!scopes.every((s) => SCOPE_TOKEN.test(s))) {
+    r.problem('OAUTH_SCOPES', 'has a scope with characters RFC 6749 §3.3 does not allow');
+  }
+  return scopes;
+}
+
+/** The signing variables as far as read: the algorithm as written and as known so far. */
+interface Signing {
+  readonly rawAlg: string | undefined;
+  signingAlg: JwsAlgorithm | undefined;
+}
+
+/** A JWK `MCP_AUTH_SIGNING_KEY`: private, its alg consistent with `MCP_AUTH_SIGNING_ALG`. */
+function checkJwkSigningKey(r: EnvReader, signingKey: string, signing: Signing): void {
+  let jwk: Jwk | undefined;
+  try {
+    const parsed: unknown = JSON.parse(signingKey);
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as Jwk).kty === 'string') {
+      jwk = parsed as Jwk;
+    }
+  } catch {
+    // reported below
+  }
+  if (!jwk) {
+    r.problem('MCP_AUTH_SIGNING_KEY', 'is not a valid JWK (JSON with a kty)');
+    return;
+  }
+  if (jwk.d === undefined) {
+    r.problem('MCP_AUTH_SIGNING_KEY', 'must be a private key (the JWK has no "d")');
+  }
+  const jwkAlg = typeof jwk.alg === 'string' ? jwk.alg : undefined;
+  if (jwkAlg !== undefined && !isJwsAlgorithm(jwkAlg)) {
+    r.problem('MCP_AUTH_SIGNING_KEY', 'has an alg this library does not support');
+  } else if (
+    jwkAlg !== undefined &&
+    signing.signingAlg !== undefined &&
+    jwkAlg !== signing.signingAlg
+  ) {
+    r.problem('MCP_AUTH_SIGNING_ALG', 'differs from the alg of MCP_AUTH_SIGNING_KEY');
+  }
+  const inferred =
+    jwk.kty === 'EC' && jwk.crv === 'P-256'
+      ? 'ES256'
+      : jwk.kty === 'EC' && jwk.crv === 'P-384'
+        ? 'ES384'
+        : jwk.kty === 'OKP' && jwk.crv === 'Ed25519'
+          ? 'EdDSA'
+          : undefined;
+  if (signing.signingAlg === undefined && signing.rawAlg === undefined) {
+    signing.signingAlg = (jwkAlg !== undefined && isJwsAlgorithm(jwkAlg) ? jwkAlg : inferred) as
+      | JwsAlgorithm
+      | undefined;
+    if (signing.signingAlg === undefined) {
+      r.problem(
+        'MCP_AUTH_SIGNING_ALG',
+        'is required: the JWK has no alg and its type allows several',
+      );
     }
   }
+}
 
-  let signingAlg: JwsAlgorithm | undefined;
-  const rawAlg = read('MCP_AUTH_SIGNING_ALG');
-  if (rawAlg !== undefined) {
-    if (isJwsAlgorithm(rawAlg)) signingAlg = rawAlg;
-    else
-      problem(
-        'MCP_AUTH_SIGNING_ALG',
-        'must be one of HS256, HS384, HS512, RS256, PS256, ES256, ES384, EdDSA',
-      );
-  }
-
-  const jwtSecret = read('JWT_SECRET');
-  let signingKey = read('MCP_AUTH_SIGNING_KEY');
+/** `MCP_AUTH_SIGNING_KEY`, a PKCS#8 PEM or a JWK; may settle the algorithm. */
+function readSigningKey(r: EnvReader, signing: Signing): string | undefined {
+  let signingKey = r.read('MCP_AUTH_SIGNING_KEY');
   if (signingKey !== undefined) {
     // PEMs pasted into .env files often carry literal "\n".
     if (signingKey.startsWith('-----BEGIN')) {
       signingKey = signingKey.replace(/\\n/g, '\n').trim();
       if (!/^-----BEGIN PRIVATE KEY-----\r?\n[\s\S]+-----END PRIVATE KEY-----$/.test(signingKey)) {
-        problem('MCP_AUTH_SIGNING_KEY', 'a PEM must be a PKCS#8 private key (BEGIN PRIVATE KEY)');
+        r.problem('MCP_AUTH_SIGNING_KEY', 'a PEM must be a PKCS#8 private key (BEGIN PRIVATE KEY)');
       }
-      if (rawAlg === undefined) {
-        problem('MCP_AUTH_SIGNING_ALG', 'is required with a PEM MCP_AUTH_SIGNING_KEY');
+      if (signing.rawAlg === undefined) {
+        r.problem('MCP_AUTH_SIGNING_ALG', 'is required with a PEM MCP_AUTH_SIGNING_KEY');
       }
     } else if (signingKey.startsWith('{')) {
-      let jwk: Jwk | undefined;
-      try {
-        const parsed: unknown = JSON.parse(signingKey);
-        if (
-          typeof parsed === 'object' &&
-          parsed !== null &&
-          typeof (parsed as Jwk).kty === 'string'
-        ) {
-          jwk = parsed as Jwk;
-        }
-      } catch {
-        // reported below
-      }
-      if (!jwk) {
-        problem('MCP_AUTH_SIGNING_KEY', 'is not a valid JWK (JSON with a kty)');
-      } else {
-        if (jwk.d === undefined) {
-          problem('MCP_AUTH_SIGNING_KEY', 'must be a private key (the JWK has no "d")');
-        }
-        const jwkAlg = typeof jwk.alg === 'string' ? jwk.alg : undefined;
-        if (jwkAlg !== undefined && !isJwsAlgorithm(jwkAlg)) {
-          problem('MCP_AUTH_SIGNING_KEY', 'has an alg this library does not support');
-        } else if (jwkAlg !== undefined && signingAlg !== undefined && jwkAlg !== signingAlg) {
-          problem('MCP_AUTH_SIGNING_ALG', 'differs from the alg of MCP_AUTH_SIGNING_KEY');
-        }
-        const inferred =
-          jwk.kty === 'EC' && jwk.crv === 'P-256'
-            ? 'ES256'
-            : jwk.kty === 'EC' && jwk.crv === 'P-384'
-              ? 'ES384'
-              : jwk.kty === 'OKP' && jwk.crv === 'Ed25519'
-                ? 'EdDSA'
-                : undefined;
-        if (signingAlg === undefined && rawAlg === undefined) {
-          signingAlg = (jwkAlg !== undefined && isJwsAlgorithm(jwkAlg) ? jwkAlg : inferred) as
-            | JwsAlgorithm
-            | undefined;
-          if (signingAlg === undefined) {
-            problem(
-              'MCP_AUTH_SIGNING_ALG',
-              'is required: the JWK has no alg and its type allows several',
-            );
-          }
-        }
-      }
+      checkJwkSigningKey(r, signingKey, signing);
     } else {
-      problem('MCP_AUTH_SIGNING_KEY', 'must be a JWK (JSON) or a PKCS#8 PEM');
+      r.problem('MCP_AUTH_SIGNING_KEY', 'must be a JWK (JSON) or a PKCS#8 PEM');
     }
+    const { signingAlg } = signing;
     if (signingAlg !== undefined && ALGORITHMS[signingAlg].family === 'oct') {
-      problem('MCP_AUTH_SIGNING_ALG', `${signingAlg} uses JWT_SECRET, not MCP_AUTH_SIGNING_KEY`);
+      r.problem('MCP_AUTH_SIGNING_ALG', `${signingAlg} uses JWT_SECRET, not MCP_AUTH_SIGNING_KEY`);
     }
-  } else if (signingAlg !== undefined && ALGORITHMS[signingAlg].family !== 'oct') {
-    problem('MCP_AUTH_SIGNING_KEY', `is required for ${signingAlg}`);
+  } else if (signing.signingAlg !== undefined && ALGORITHMS[signing.signingAlg].family !== 'oct') {
+    r.problem('MCP_AUTH_SIGNING_KEY', `is required for ${signing.signingAlg}`);
   }
+  return signingKey;
+}
+
+/**
+ * The access-token signing variables: `MCP_AUTH_SIGNING_ALG`, `JWT_SECRET` (long enough for
+ * its HMAC algorithm) and `MCP_AUTH_SIGNING_KEY`, consistent with each other.
+ */
+function readSigning(r: EnvReader) {
+  const rawAlg = r.read('MCP_AUTH_SIGNING_ALG');
+  const signing: Signing = { rawAlg, signingAlg: undefined };
+  if (rawAlg !== undefined) {
+    if (isJwsAlgorithm(rawAlg)) signing.signingAlg = rawAlg;
+    else
+      r.problem(
+        'MCP_AUTH_SIGNING_ALG',
+        'must be one of HS256, HS384, HS512, RS256, PS256, ES256, ES384, EdDSA',
+      );
+  }
+  const jwtSecret = r.read('JWT_SECRET');
+  const signingKey = readSigningKey(r, signing);
+  let { signingAlg } = signing;
   if (
     signingAlg === undefined &&
     rawAlg === undefined &&
@@ -289,7 +329,7 @@ export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
       signingAlg !== undefined && ALGORITHMS[signingAlg].family === 'oct' ? signingAlg : 'HS256';
     const min = ALGORITHMS[alg].minSecretBytes!;
     if (utf8Encode(jwtSecret).length < min) {
-      problem(
+      r.problem(
         'JWT_SECRET',
         `must be at least ${min} bytes for ${alg} (generate one with \`mcp-auth keys generate\` or openssl rand -base64 32)`,
       );
@@ -299,21 +339,41 @@ export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
     ALGORITHMS[signingAlg].family === 'oct' &&
     signingKey === undefined
   ) {
-    problem('JWT_SECRET', `is required for ${signingAlg}`);
+    r.problem('JWT_SECRET', `is required for ${signingAlg}`);
   }
+  return { jwtSecret, signingAlg, signingKey };
+}
 
-  if (problems.length > 0) throw new ConfigError(problems);
+/**
+ * Reads and validates the configuration from `env` (default: `process.env` when there is
+ * one). Empty values count as unset. Throws one {@link ConfigError} listing every problem:
+ * URLs must be https (http only on loopback), `JWT_SECRET` at least 32 bytes (more for
+ * HS384/HS512), the signing algorithm and key consistent with each other.
+ */
+export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
+  if (typeof env !== 'object' || env === null) {
+    throw new TypeError('loadConfigFromEnv: env must be an object of strings');
+  }
+  const r = new EnvReader(env);
+  const upstream = readUpstream(r);
+  const issuer = r.url('MCP_AUTH_ISSUER', 'issuer');
+  const resourceUrl = r.url('MCP_AUTH_RESOURCE_URL', 'resource');
+  checkUpstream(r, upstream.clientId, upstream.clientSecret);
+  const scopes = readScopes(r);
+  const { jwtSecret, signingAlg, signingKey } = readSigning(r);
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
   const config: OAuthConfig = {};
   const set = <K extends keyof OAuthConfig>(key: K, value: OAuthConfig[K] | undefined) => {
     if (value !== undefined) config[key] = value;
   };
-  set('clientId', clientId);
-  set('clientSecret', clientSecret);
-  set('authorizationEndpoint', authorizationEndpoint);
-  set('tokenEndpoint', tokenEndpoint);
-  set('userinfoEndpoint', userinfoEndpoint);
-  set('jwksUri', jwksUri);
-  set('upstreamIssuer', upstreamIssuer);
+  set('clientId', upstream.clientId);
+  set('clientSecret', upstream.clientSecret);
+  set('authorizationEndpoint', upstream.authorizationEndpoint);
+  set('tokenEndpoint', upstream.tokenEndpoint);
+  set('userinfoEndpoint', upstream.userinfoEndpoint);
+  set('jwksUri', upstream.jwksUri);
+  set('upstreamIssuer', upstream.upstreamIssuer);
   set('scopes', scopes ? Object.freeze(scopes) : undefined);
   set('jwtSecret', jwtSecret);
   set('issuer', issuer);
