@@ -4,8 +4,10 @@
  * @packageDocumentation
  */
 export * from './config.js';
+export type * from './domain/index.js';
 export * from './encoding/index.js';
 export * from './errors/index.js';
+export * from './http/index.js';
 export * from './jwt/index.js';
 export * from './pkce.js';
 export * from './policy/index.js';

@@ -24,7 +24,3 @@ export { type KeySet, type VerifiedJwt, type VerifyJwtOptions, verifyJwt } from 
 export { createLocalKeySet, type LocalKeySet } from './key-set.js';
 export { createRemoteKeySet, type RemoteKeySetOptions } from './remote-key-set.js';
 export { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from './verifier.js';
-export {
-  type AccessTokenVerifierOptions,
-  createAccessTokenVerifier,
-} from './access-token-verifier.js';

@@ -3,7 +3,7 @@
 // `Host`s a loopback development server answers.
 
 import { isExactLoopbackHost } from '../net/host.js';
-import type { AuthResponse } from '../server/http.js';
+import type { AuthResponse } from '../http/messages.js';
 
 /** Browser access to the MCP endpoint. */
 export interface McpCorsOptions {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTokenError, TemporarilyUnavailableError } from '../errors/oauth-error.js';
 import { createDefaultPolicies, type PolicyEngine } from '../policy/index.js';
-import type { AuthContext, TokenVerifier } from './auth-context.js';
+import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import {
   authContextFromAuthInfo,
   createFetchMcpGuard,

@@ -1,7 +1,7 @@
 import { readCapped } from '../encoding/read-capped.js';
 import { PayloadTooLargeError } from '../errors/oauth-error.js';
-import { toFetchResponse } from '../server/fetch.js';
-import type { AuthContext } from './auth-context.js';
+import { toFetchResponse } from '../http/fetch.js';
+import type { AuthContext } from '../domain/auth-context.js';
 import { createMcpGuard, type McpAuthInfo, type McpGuardOptions } from './mcp-guard.js';
 
 /** Options of {@link createFetchMcpGuard}: the guard's options ({@link McpGuardOptions}). */

@@ -1,4 +1,3 @@
-export type { AuthContext, TokenVerifier } from './auth-context.js';
 export {
   extractBearerToken,
   MAX_AUTHORIZATION_HEADER_LENGTH,
@@ -47,4 +46,15 @@ export {
   type McpAuthMiddlewareOptions,
   type ToolCallAuthorization,
 } from './middleware.js';
-export * from './node-http.js';
+export {
+  createNodeBearerAuth,
+  createNodeMcpAuth,
+  createNodeMcpGuard,
+  type NodeAuthOutcome,
+  type NodeBearerAuthOptions,
+  type NodeGuardCallOptions,
+  type NodeGuardOutcome,
+  type NodeMcpAuth,
+  type NodeMcpAuthOptions,
+  type NodeMcpGuardOptions,
+} from './node-http.js';

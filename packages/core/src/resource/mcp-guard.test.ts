@@ -4,15 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TemporarilyUnavailableError } from '../errors/oauth-error.js';
-import {
-  createAccessTokenVerifier,
-  createSecretKey,
-  generateSecret,
-  type JwtPayload,
-  signJwt,
-} from '../jwt/index.js';
+import { createSecretKey, generateSecret, type JwtPayload, signJwt } from '../jwt/index.js';
 import { createDefaultPolicies, defaultPolicyRules, PolicyEngine } from '../policy/index.js';
-import type { AuthContext, TokenVerifier } from './auth-context.js';
+import { createAccessTokenVerifier } from '../tokens/access-token-verifier.js';
+import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import {
   authContextFromAuthInfo,
   authorizeMcpToolCall,

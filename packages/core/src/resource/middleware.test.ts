@@ -10,9 +10,9 @@ import {
   type OAuthError,
   TemporarilyUnavailableError,
 } from '../errors/oauth-error.js';
-import { errorResponse } from '../server/responses.js';
+import { errorResponse } from '../http/responses.js';
 import { defaultPolicyRules, PolicyEngine } from '../policy/index.js';
-import type { AuthContext, TokenVerifier } from './auth-context.js';
+import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import * as resource from './index.js';
 import { authRequired, McpAuthMiddleware, MissingBearerTokenError } from './index.js';
 

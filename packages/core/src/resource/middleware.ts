@@ -9,7 +9,7 @@ import {
 } from '../errors/oauth-error.js';
 import { PolicyEngine } from '../policy/engine.js';
 import type { PolicyDecision, PolicyDecisionCode } from '../policy/types.js';
-import type { AuthContext, TokenVerifier } from './auth-context.js';
+import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import { extractBearerToken, MissingBearerTokenError } from './bearer.js';
 import { buildBearerChallenge, normalizeResourceMetadataUrl } from './challenge.js';
 

@@ -2,7 +2,7 @@ import { MethodNotAllowedError } from '../errors/oauth-error.js';
 import { createLocalKeySet } from '../jwt/key-set.js';
 import { createSecretKey, type Jwks, toPublicKey } from '../jwt/keys.js';
 import type { JwtKey } from '../jwt/types.js';
-import type { TokenVerifier } from '../resource/auth-context.js';
+import type { TokenVerifier } from '../domain/auth-context.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
 import { createTokenService } from '../tokens/token-service.js';
@@ -15,7 +15,7 @@ import {
 } from './client-metadata-document.js';
 import { ServerClientRegistry, type StaticClientConfig } from './client-registry.js';
 import { createSigner } from './cookies.js';
-import type { AuthRequest, AuthResponse } from './http.js';
+import type { AuthRequest, AuthResponse } from '../http/messages.js';
 import { handleIntrospectionRequest } from './introspection-endpoint.js';
 import {
   type AuthorizationServerMetadata,
@@ -25,14 +25,15 @@ import {
   wellKnownPath,
 } from './metadata.js';
 import { scopeCovers } from '../policy/scopes.js';
-import { clientAddress } from './http.js';
+import { clientAddress } from '../http/messages.js';
 import { StoreRateLimiter } from './rate-limit.js';
 import { isExactLoopbackHost } from '../net/host.js';
 import { handleRegistrationRequest, type RegistrationHook } from './registration-endpoint.js';
-import { errorResponse, jsonResponse } from './responses.js';
+import { errorResponse, jsonResponse } from '../http/responses.js';
 import { handleRevocationRequest } from './revocation-endpoint.js';
 import { handleTokenRequest } from './token-endpoint.js';
-import type { ClientRegistry, Identity, IdentityProvider } from './types.js';
+import type { ClientRegistry, IdentityProvider } from './types.js';
+import type { Identity } from '../domain/identity.js';
 
 /** Options of RFC 7591 dynamic client registration. */
 export interface ClientRegistrationOptions {

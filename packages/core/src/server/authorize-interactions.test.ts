@@ -13,7 +13,7 @@ import {
   makeServer,
   postForm,
 } from '../../test/server/helpers.js';
-import type { AuthResponse } from './http.js';
+import type { AuthResponse } from '../http/messages.js';
 
 /** A cookie jar: keeps every Set-Cookie, drops cleared ones, sends all back. */
 class Jar {

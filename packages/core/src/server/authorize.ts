@@ -13,10 +13,11 @@ import {
   type Signer,
   serializeCookie,
 } from './cookies.js';
-import { type FormParams, parseFormBody, uniqueParams } from './form.js';
-import type { AuthRequest, AuthResponse } from './http.js';
+import { type FormParams, parseFormBody, uniqueParams } from '../http/form.js';
+import type { AuthRequest, AuthResponse } from '../http/messages.js';
 import { redirectTarget, redirectUriMatches } from './redirect-uri.js';
-import type { ClientRecord, Identity, IdentityProvider, UpstreamTokens } from './types.js';
+import type { ClientRecord, IdentityProvider } from './types.js';
+import type { Identity, UpstreamTokens } from '../domain/identity.js';
 import { htmlResponse } from './ui/html.js';
 import {
   type ClientDisplay,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { basic, createClients, formRequest, SECRET } from '../../test/tokens/helpers.js';
 import { authenticateClient } from './client-auth.js';
-import { parseFormBody } from './form.js';
+import { parseFormBody } from '../http/form.js';
 import type { ClientRegistry } from './types.js';
 
 async function auth(

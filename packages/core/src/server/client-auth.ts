@@ -2,8 +2,8 @@ import { timingSafeEqual } from '../encoding/constant-time.js';
 import { sha256Base64Url } from '../runtime/sha256.js';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth-error.js';
 import { storeCall } from '../store/store.js';
-import type { FormParams } from './form.js';
-import type { AuthRequest } from './http.js';
+import type { FormParams } from '../http/form.js';
+import type { AuthRequest } from '../http/messages.js';
 import type { ClientRecord, ClientRegistry, TokenEndpointAuthMethod } from './types.js';
 
 /** Options of {@link authenticateClient}. */

@@ -1,6 +1,3 @@
-export * from './form.js';
-export { type AuthRequest, type AuthResponse, clientAddress } from './http.js';
-export * from './responses.js';
 export type * from './types.js';
 export * from './client-auth.js';
 export * from './introspection-endpoint.js';
@@ -14,7 +11,6 @@ export {
   type ClientMetadataDocumentProblem,
 } from './client-metadata-document.js';
 export type { StaticClientConfig } from './client-registry.js';
-export * from './fetch.js';
 export * from './identity/dev.js';
 export * from './identity/login-throttle.js';
 export * from './metadata.js';

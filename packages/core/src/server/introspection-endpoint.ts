@@ -6,9 +6,9 @@ import {
 } from '../errors/oauth-error.js';
 import type { TokenService } from '../tokens/types.js';
 import { authenticateClient } from './client-auth.js';
-import { parseFormBody } from './form.js';
-import type { AuthRequest, AuthResponse } from './http.js';
-import { errorResponse, jsonResponse } from './responses.js';
+import { parseFormBody } from '../http/form.js';
+import type { AuthRequest, AuthResponse } from '../http/messages.js';
+import { errorResponse, jsonResponse } from '../http/responses.js';
 import type { ClientRegistry } from './types.js';
 
 /** Dependencies of {@link handleIntrospectionRequest}. */

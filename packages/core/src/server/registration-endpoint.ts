@@ -2,10 +2,10 @@ import { AccessDeniedError, TooManyRequestsError } from '../errors/oauth-error.j
 import type { ClientMetadata } from './client-metadata.js';
 import { validateClientMetadata } from './client-metadata.js';
 import type { ServerClientRegistry } from './client-registry.js';
-import { parseJsonBody } from './form.js';
-import type { AuthRequest, AuthResponse } from './http.js';
+import { parseJsonBody } from '../http/form.js';
+import type { AuthRequest, AuthResponse } from '../http/messages.js';
 import type { StoreRateLimiter } from './rate-limit.js';
-import { jsonResponse } from './responses.js';
+import { jsonResponse } from '../http/responses.js';
 
 /** Decides whether a registration may proceed: `false` refuses it (403 `access_denied`). */
 export type RegistrationHook = (

@@ -8,9 +8,9 @@ import {
 import { isValidCodeVerifier } from '../pkce.js';
 import type { TokenService } from '../tokens/types.js';
 import { authenticateClient } from './client-auth.js';
-import { type FormParams, parseFormBody } from './form.js';
-import type { AuthRequest, AuthResponse } from './http.js';
-import { errorResponse, jsonResponse } from './responses.js';
+import { type FormParams, parseFormBody } from '../http/form.js';
+import type { AuthRequest, AuthResponse } from '../http/messages.js';
+import { errorResponse, jsonResponse } from '../http/responses.js';
 import type { ClientRecord, ClientRegistry } from './types.js';
 
 /** Dependencies of {@link handleTokenRequest}. */

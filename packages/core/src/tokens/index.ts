@@ -1,3 +1,7 @@
+export {
+  type AccessTokenVerifierOptions,
+  createAccessTokenVerifier,
+} from './access-token-verifier.js';
 export { GRANTABLE_SCOPES_CLAIM } from './claims.js';
 export { STORE_KEYS } from './store-keys.js';
 export {

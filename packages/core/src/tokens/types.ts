@@ -1,7 +1,7 @@
 import type { KeySet } from '../jwt/index.js';
 import type { JwtKey } from '../jwt/types.js';
-import type { AuthContext, TokenVerifier } from '../resource/auth-context.js';
-import type { Identity, UpstreamTokens } from '../server/types.js';
+import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
+import type { Identity, UpstreamTokens } from '../domain/identity.js';
 import type { Store } from '../store/store.js';
 
 /** Options of {@link createTokenService}. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeS256Challenge, generateCodeVerifier } from '../../src/pkce.js';
 import { createAuthorizationServer } from '../../src/server/authorization-server.js';
-import { toFetchHandler } from '../../src/server/fetch.js';
+import { toFetchHandler } from '../../src/http/fetch.js';
 import { DevIdentityProvider } from '../../src/server/identity/dev.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import { MemoryStore } from '../../src/store/memory-store.js';

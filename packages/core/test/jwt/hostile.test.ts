@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JwtErrorCode } from '../../src/errors/jwt-error.js';
 import { InvalidTokenError } from '../../src/errors/oauth-error.js';
 import {
-  createAccessTokenVerifier,
   createLocalKeySet,
   createRemoteKeySet,
   createSecretKey,
@@ -23,6 +22,7 @@ import {
   type VerifyJwtOptions,
   verifyJwt,
 } from '../../src/jwt/index.js';
+import { createAccessTokenVerifier } from '../../src/tokens/access-token-verifier.js';
 import { b64, BACKENDS, expectJwtError, rejectionOf, useBackend } from './helpers.js';
 
 const SECRET = new Uint8Array(32).map((_, i) => (i * 7 + 3) & 255);

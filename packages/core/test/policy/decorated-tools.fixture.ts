@@ -3,11 +3,8 @@
  * `tsconfig.test.json`; `middleware.test.ts` compiles it with the TypeScript compiler's standard
  * decorator emit and runs it (the test runner's own transform does not lower decorators).
  */
-import {
-  type AuthContext,
-  authRequired,
-  type McpAuthMiddleware,
-} from '../../src/resource/index.js';
+import type { AuthContext } from '../../src/domain/index.js';
+import { authRequired, type McpAuthMiddleware } from '../../src/resource/index.js';
 
 export function createDecoratedTools(auth: McpAuthMiddleware) {
   class Tools {

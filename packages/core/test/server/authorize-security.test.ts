@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuthResponse } from '../../src/server/http.js';
+import type { AuthResponse } from '../../src/http/messages.js';
 import type { Store } from '../../src/store/store.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import {

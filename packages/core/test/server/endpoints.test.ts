@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizationServer } from '../../src/server/authorization-server.js';
-import { fromFetchRequest, toFetchHandler } from '../../src/server/fetch.js';
+import { fromFetchRequest, toFetchHandler } from '../../src/http/fetch.js';
 import { checkOutboundUrl, ipClass } from '../../src/net/host.js';
 import {
   authorizeParams,

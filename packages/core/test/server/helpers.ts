@@ -3,7 +3,7 @@ import {
   type AuthorizationServerOptions,
   createAuthorizationServer,
 } from '../../src/server/authorization-server.js';
-import type { AuthRequest, AuthResponse } from '../../src/server/http.js';
+import type { AuthRequest, AuthResponse } from '../../src/http/messages.js';
 import { DevIdentityProvider } from '../../src/server/identity/dev.js';
 import type { RedirectIdentityProvider } from '../../src/server/types.js';
 import { MemoryStore } from '../../src/store/memory-store.js';

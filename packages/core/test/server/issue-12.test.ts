@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuthorizationServerOptions } from '../../src/server/authorization-server.js';
-import type { AuthRequest, AuthResponse } from '../../src/server/http.js';
+import type { AuthRequest, AuthResponse } from '../../src/http/messages.js';
 import { DevIdentityProvider } from '../../src/server/identity/dev.js';
 import { createLoginThrottle } from '../../src/server/identity/login-throttle.js';
 import { MemoryStore } from '../../src/store/memory-store.js';

@@ -1,11 +1,12 @@
 import { createSecretKey } from '../../src/jwt/index.js';
 import { computeS256Challenge, generateCodeVerifier } from '../../src/pkce.js';
 import { sha256Base64Url } from '../../src/runtime/sha256.js';
-import type { AuthRequest, AuthResponse } from '../../src/server/http.js';
+import type { AuthRequest, AuthResponse } from '../../src/http/messages.js';
 import { handleIntrospectionRequest } from '../../src/server/introspection-endpoint.js';
 import { handleRevocationRequest } from '../../src/server/revocation-endpoint.js';
 import { handleTokenRequest } from '../../src/server/token-endpoint.js';
-import type { ClientRecord, ClientRegistry, Identity } from '../../src/server/types.js';
+import type { ClientRecord, ClientRegistry } from '../../src/server/types.js';
+import type { Identity } from '../../src/domain/identity.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { Store, StoreValue, StoreWriteOptions } from '../../src/store/store.js';
 import { createTokenService } from '../../src/tokens/token-service.js';

@@ -10,7 +10,7 @@ import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeS256Challenge, generateCodeVerifier } from '../../src/pkce.js';
 import { createAuthorizationServer } from '../../src/server/authorization-server.js';
-import type { AuthRequest, AuthResponse } from '../../src/server/http.js';
+import type { AuthRequest, AuthResponse } from '../../src/http/messages.js';
 import { UpstreamOAuthProvider } from '../../src/server/identity/upstream-provider.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { type Listening, listen } from './harness.js';

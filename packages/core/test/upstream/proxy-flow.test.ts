@@ -11,7 +11,7 @@ import {
   type AuthorizationServer,
   createAuthorizationServer,
 } from '../../src/server/authorization-server.js';
-import { toFetchHandler } from '../../src/server/fetch.js';
+import { toFetchHandler } from '../../src/http/fetch.js';
 import { UpstreamOAuthProvider } from '../../src/server/identity/upstream-provider.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import {

@@ -3,7 +3,8 @@ import { timingSafeEqualBytes } from '../../encoding/constant-time.js';
 import { randomBytes } from '../../encoding/random.js';
 import { MemoryStore } from '../../store/memory-store.js';
 import type { StoreValue } from '../../store/store.js';
-import type { Identity, LocalIdentityProvider, LoginContext } from '../types.js';
+import type { LocalIdentityProvider, LoginContext } from '../types.js';
+import type { Identity } from '../../domain/identity.js';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle.js';
 
 /** Default PBKDF2-SHA-256 iteration count of {@link hashPassword}. */

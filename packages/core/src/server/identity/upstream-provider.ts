@@ -8,7 +8,8 @@ import { verifyJwt } from '../../jwt/verify.js';
 import { computeS256Challenge, generateCodeVerifier } from '../../pkce.js';
 import type { StoreValue } from '../../store/store.js';
 import { defaultOutboundFetch } from '../outbound-fetch.js';
-import type { Identity, RedirectIdentityProvider, UpstreamTokens } from '../types.js';
+import type { RedirectIdentityProvider } from '../types.js';
+import type { Identity, UpstreamTokens } from '../../domain/identity.js';
 import {
   fetchJson,
   guardedFetch,

@@ -1,6 +1,6 @@
 import { base64UrlEncode } from '../../encoding/base64url.js';
 import { randomBytes } from '../../encoding/random.js';
-import type { AuthResponse } from '../http.js';
+import type { AuthResponse } from '../../http/messages.js';
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(value: string): string {

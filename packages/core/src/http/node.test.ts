@@ -2,13 +2,13 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TemporarilyUnavailableError } from '../errors/oauth-error.js';
-import type { AuthRequest, AuthResponse } from '../server/http.js';
+import type { AuthRequest, AuthResponse } from './messages.js';
 import {
   createNodeAuthorizationHandler,
   type NodeAuthorizationServer,
   readNodeBody,
   toAuthRequest,
-} from './node-http.js';
+} from './node.js';
 
 const BASE = 'https://as.example.com';
 

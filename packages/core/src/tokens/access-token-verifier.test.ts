@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { rejectionOf } from '../../test/jwt/helpers.js';
 import { InvalidTokenError, TemporarilyUnavailableError } from '../errors/oauth-error.js';
-import type { AuthContext } from '../resource/auth-context.js';
+import type { AuthContext } from '../domain/auth-context.js';
 import {
-  createAccessTokenVerifier,
   createRemoteKeySet,
   createSecretKey,
   generateSecret,
   type JwtPayload,
   signJwt,
-} from './index.js';
+} from '../jwt/index.js';
+import { createAccessTokenVerifier } from './access-token-verifier.js';
 
 const ISS = 'https://as.example.com';
 const AUD = 'https://mcp.example.com/mcp';

@@ -1,5 +1,5 @@
 import { InvalidRequestError, PayloadTooLargeError } from '../errors/oauth-error.js';
-import type { AuthRequest } from './http.js';
+import type { AuthRequest } from './messages.js';
 
 /** Default cap on request bodies the endpoints read: 64 KiB (SECURITY-CASES 20). */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;

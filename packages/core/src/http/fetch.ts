@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_BODY_BYTES } from './form.js';
-import type { AuthRequest, AuthResponse } from './http.js';
+import type { AuthRequest, AuthResponse } from './messages.js';
 import { errorResponse } from './responses.js';
 import { readCapped } from '../encoding/read-capped.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AuthRequest, clientAddress } from './http.js';
+import { type AuthRequest, clientAddress } from './messages.js';
 
 const request = (remoteAddress?: string, xff?: string): AuthRequest => ({
   method: 'GET',

@@ -1,5 +1,5 @@
 import { isOAuthError, ServerError } from '../errors/oauth-error.js';
-import type { AuthResponse } from './http.js';
+import type { AuthResponse } from './messages.js';
 
 /** Headers every OAuth JSON response carries (RFC 6749 §5.1, RFC 9700 §4.x: no caching). */
 export const NO_STORE_HEADERS: Readonly<Record<string, string>> = Object.freeze({

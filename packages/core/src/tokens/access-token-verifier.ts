@@ -1,9 +1,9 @@
 import { isJwtError, type JwtError } from '../errors/jwt-error.js';
 import { InvalidTokenError, TemporarilyUnavailableError } from '../errors/oauth-error.js';
-import type { AuthContext, TokenVerifier } from '../resource/auth-context.js';
-import type { JwtKey, JwtPayload } from './types.js';
-import { createJwtVerifier } from './verifier.js';
-import type { KeySet } from './verify.js';
+import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
+import type { JwtKey, JwtPayload } from '../jwt/types.js';
+import { createJwtVerifier } from '../jwt/verifier.js';
+import type { KeySet } from '../jwt/verify.js';
 
 /** Options of {@link createAccessTokenVerifier}. */
 export interface AccessTokenVerifierOptions {

@@ -1,0 +1,24 @@
+import type { StoreValue } from '../store/store.js';
+
+/** Who the user is, as an identity provider established it. */
+export interface Identity {
+  /** The stable user id that becomes the token's `sub`. */
+  readonly sub: string;
+  /** User attributes copied into tokens for policies (e.g. `{ role: 'admin' }`). */
+  readonly attributes: Readonly<Record<string, StoreValue>>;
+  /** The scopes this user may be granted at most (consent can narrow them further). */
+  readonly grantableScopes: readonly string[];
+  /** A display name for the consent page. */
+  readonly displayName?: string;
+}
+
+/** Upstream tokens kept server-side under a grant; never put in a token a client can read. */
+export interface UpstreamTokens {
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+  readonly idToken?: string;
+  /** Seconds since the epoch. */
+  readonly expiresAt?: number;
+  readonly scope?: string;
+  readonly tokenType?: string;
+}

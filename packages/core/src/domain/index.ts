@@ -1,0 +1,2 @@
+export type { AuthContext, TokenVerifier } from './auth-context.js';
+export type { Identity, UpstreamTokens } from './identity.js';
