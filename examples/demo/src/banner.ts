@@ -26,7 +26,7 @@ export function formatBanner(demo: RunningDemo): string {
     `  MCP endpoint      ${mcp}`,
     `  Issuer            ${demo.issuer}`,
     `  Metadata          ${demo.authServer.resourceMetadataUrl}`,
-    `  Store             ${demo.storeKind === 'redis' ? 'Redis (MCP_AUTH_REDIS_URL)' : 'in memory (set MCP_AUTH_REDIS_URL for Redis)'}`,
+    `  Store             ${demo.storeKind === 'redis' ? 'Redis (MCP_AUTH_REDIS_URL)' : 'in memory: registered clients are forgotten on restart (set MCP_AUTH_REDIS_URL for Redis)'}`,
     `  Signing           ${
       demo.signing === 'jwt-secret'
         ? 'HS256 with JWT_SECRET'
@@ -48,9 +48,10 @@ export function formatBanner(demo: RunningDemo): string {
   lines.push(
     '',
     'Connect (only Node.js and npm needed):',
-    `  MCP Inspector     npx @modelcontextprotocol/inspector   → Transport "Streamable HTTP", URL ${mcp}`,
+    `  MCP Inspector     npx -y @modelcontextprotocol/inspector --server-url ${mcp}`,
+    "                    then switch the server's Connect toggle on and sign in in the page it opens",
     '                    (Inspector 2.x asks for Node.js >= 22.19; on Node 20 it warns and works)',
-    `  mcp-remote        npx mcp-remote ${mcp}`,
+    `  mcp-remote        npx -y mcp-remote ${mcp}`,
     `  Claude Code       claude mcp add --transport http demo ${mcp}`,
     `  SDK client        ${PNPM} --filter ./examples/demo client ${mcp}`,
     '',

@@ -94,9 +94,9 @@ describe('demo as a process', () => {
     const prm = (await response.json()) as Record<string, unknown>;
     expect(prm.resource).toBe(mcpUrl);
     expect(banner).toContain('HS256 with JWT_SECRET');
-    expect(banner).toContain('npx @modelcontextprotocol/inspector');
+    expect(banner).toContain(`npx -y @modelcontextprotocol/inspector --server-url ${mcpUrl}`);
     expect(banner).toContain('Node.js >= 22.19');
-    expect(banner).toContain(`npx mcp-remote ${mcpUrl}`);
+    expect(banner).toContain(`npx -y mcp-remote ${mcpUrl}`);
     expect(banner).toContain(`claude mcp add --transport http demo ${mcpUrl}`);
     // Commands that run with only Node.js and npm: no bare `pnpm` (issue 17 item 6).
     expect(banner).toContain(`npx -y pnpm@10.34.9 --filter ./examples/demo client ${mcpUrl}`);
