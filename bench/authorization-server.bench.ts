@@ -7,11 +7,10 @@
  * - `as.dev-login`: one DevIdentityProvider password check (PBKDF2-SHA-256, 100,000 iterations):
  *   deliberately slow, reported so its cost per login is known.
  */
+import { computeS256Challenge, generateCodeVerifier } from '../packages/core/src/testing/index.js';
 import {
-  computeS256Challenge,
   createAuthorizationServer,
   DevIdentityProvider,
-  generateCodeVerifier,
   MemoryStore,
 } from '../packages/core/src/index.node.js';
 import type { Bench } from './harness.js';

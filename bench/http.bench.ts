@@ -36,12 +36,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import {
-  computeS256Challenge,
-  createSecretKey,
-  createTokenService,
-  MemoryStore,
-} from '../packages/core/src/index.node.js';
+import { computeS256Challenge } from '../packages/core/src/testing/index.js';
+import { createSecretKey, MemoryStore } from '../packages/core/src/index.node.js';
+import { createTokenService } from '../packages/core/src/internal.js';
 import { type Bench, median } from './harness.js';
 import { ISSUER, type Layout, MCP_PATH, RESOURCE } from './http/common.js';
 import { v2ToolCallBody, v2ToolCallHeaders } from './http/common-v2.js';

@@ -5,13 +5,8 @@
 import { createHmac } from 'node:crypto';
 // The Node entry explicitly: under tsx, tsconfig `paths` would map `@mcp-auth/core` to the
 // Web entry (src/index.ts) and bypass the `node` export condition.
-import {
-  createJwtVerifier,
-  createSecretKey,
-  exportJwk,
-  generateKeyPair,
-  signJwt,
-} from '../packages/core/src/index.node.js';
+import { createJwtVerifier, exportJwk, signJwt } from '../packages/core/src/jwt.js';
+import { createSecretKey, generateKeyPair } from '../packages/core/src/index.node.js';
 import * as jose from 'jose';
 import { type Bench, type CaseOptions, median } from './harness.js';
 

@@ -40,16 +40,13 @@ const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** di
 async function runChild(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('memory bench child: run with --expose-gc');
-  const core = await import('../packages/core/src/index.node.js');
-  const {
-    authorizeMcpToolCall,
-    createDefaultPolicies,
-    createNodeMcpGuard,
-    createSecretKey,
-    createTokenService,
-    MemoryStore,
-    signJwt,
-  } = core;
+  const { createDefaultPolicies, createSecretKey, MemoryStore } = await import(
+    '../packages/core/src/index.node.js'
+  );
+  const { authorizeMcpToolCall } = await import('../packages/core/src/mcp.js');
+  const { createNodeMcpGuard } = await import('../packages/core/src/node-http.node.js');
+  const { createTokenService } = await import('../packages/core/src/internal.js');
+  const { signJwt } = await import('../packages/core/src/jwt.js');
   const issuer = 'https://as.bench.mcp-auth.test';
   const resource = 'https://mcp.bench.mcp-auth.test/mcp';
   const key = await createSecretKey(crypto.getRandomValues(new Uint8Array(32)));

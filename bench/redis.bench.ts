@@ -9,7 +9,8 @@
  * Skipped with a note on stderr when Redis is not reachable.
  */
 import { randomBytes } from 'node:crypto';
-import { MemoryStore, type Store } from '@mcp-auth/core';
+import { MemoryStore } from '@mcp-auth/core';
+import type { Store } from '@mcp-auth/core/store';
 import { RedisStore } from '@mcp-auth/redis';
 import { type Bench, median } from './harness.js';
 

@@ -5,14 +5,11 @@
  * The store is cleared every few thousand operations so it stays at a realistic size:
  * MemoryStore's periodic sweep costs grow with the number of live entries.
  */
-import {
-  computeS256Challenge,
-  createSecretKey,
-  createTokenService,
-  handleTokenRequest,
-  MemoryStore,
-  signJwt,
-} from '../packages/core/src/index.node.js';
+import { computeS256Challenge } from '../packages/core/src/testing/index.js';
+import { createSecretKey, MemoryStore } from '../packages/core/src/index.node.js';
+import { createTokenService } from '../packages/core/src/internal.js';
+import { handleTokenRequest } from '../packages/core/src/server/token-endpoint.js';
+import { signJwt } from '../packages/core/src/jwt.js';
 import type { Bench } from './harness.js';
 
 const ISSUER = 'https://as.example.com';

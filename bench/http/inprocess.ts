@@ -16,11 +16,11 @@ import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import {
   authContextFromAuthInfo,
-  authorizeMcpToolCall,
   createAuthorizationServer,
   createDefaultPolicies,
   DevIdentityProvider,
 } from '@mcp-auth/core';
+import { authorizeMcpToolCall } from '@mcp-auth/core/mcp';
 import { type McpAuthRequest, mcpAuth } from '@mcp-auth/express';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import express, { type RequestHandler } from 'express';

@@ -13,8 +13,8 @@ import {
   createDefaultPolicies,
   DevIdentityProvider,
   MemoryStore,
-  type Store,
 } from '@mcp-auth/core';
+import type { Store } from '@mcp-auth/core/store';
 import { type McpAuthRequest, mcpAuth } from '@mcp-auth/express';
 import { RedisStore } from '@mcp-auth/redis';
 import { protectMcpServer } from '@mcp-auth/sdk';

@@ -6,16 +6,15 @@ import {
   type AuthContext,
   type AuthorizationServer,
   type AuthorizationServerOptions,
-  computeS256Challenge,
   createAuthorizationServer,
   createDefaultPolicies,
   DEMO_USERS,
   DevIdentityProvider,
-  generateCodeVerifier,
   MemoryStore,
   type PolicyEngine,
-  type Store,
 } from '@mcp-auth/core';
+import type { Store } from '@mcp-auth/core/store';
+import { computeS256Challenge, generateCodeVerifier } from '@mcp-auth/core/testing';
 import { z } from 'zod';
 
 /** The HS256 secret every contract authorization server signs with (tests mint with it too). */

@@ -5,7 +5,8 @@
 // HTTP edge is the only check, and every tool counts its runs, so "the tool did not run" is a
 // number that a failure would change.
 import { connect, type Socket } from 'node:net';
-import { createSecretKey, signJwt } from '@mcp-auth/core';
+import { createSecretKey } from '@mcp-auth/core';
+import { signJwt } from '@mcp-auth/core/jwt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN,

@@ -7,8 +7,8 @@ import {
   type AuthorizationServer,
   createSecretKey,
   type RedirectIdentityProvider,
-  signJwt,
 } from '@mcp-auth/core';
+import { signJwt } from '@mcp-auth/core/jwt';
 // The public `@mcp-auth/core/testing` entry, by path: the root tsconfig maps `@mcp-auth/core`
 // to source but not its `/testing` subpath (which would type-check against a stale dist).
 import {

@@ -10,11 +10,11 @@ import {
   MemoryStore,
   type PolicyEngine,
   protectedResourceMetadataUrl,
-  type Store,
   UpstreamOAuthProvider,
   type UpstreamOAuthProviderOptions,
   wellKnownPath,
 } from '@mcp-auth/core';
+import type { Store } from '@mcp-auth/core/store';
 import { mcpAuthRouter, mcpGuard } from '@mcp-auth/express';
 import { RedisStore } from '@mcp-auth/redis';
 import { toNodeHandler } from '@modelcontextprotocol/node';

@@ -1,4 +1,4 @@
-import type { Store, StoreValue, StoreWriteOptions } from '@mcp-auth/core';
+import type { Store, StoreValue, StoreWriteOptions } from '@mcp-auth/core/store';
 
 /**
  * Loopback spellings in development: `http://localhost:3000/mcp` and

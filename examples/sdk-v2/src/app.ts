@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createExamplePolicy, EXAMPLE_TOOLS } from '@mcp-auth-examples/shared';
 import { type ExampleOptions, startExample } from '@mcp-auth-examples/shared/node';
-import { createNodeMcpAuth, writeNodeResponse } from '@mcp-auth/core';
+import { createNodeMcpAuth, writeNodeResponse } from '@mcp-auth/core/node-http';
 import { getAuthContext, protectMcpServer } from '@mcp-auth/sdk/v2';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';

@@ -1,6 +1,6 @@
 import { createExamplePolicy, registerExampleTools } from '@mcp-auth-examples/shared';
 import { type ExampleOptions, startExample } from '@mcp-auth-examples/shared/node';
-import { createNodeAuthorizationHandler } from '@mcp-auth/core';
+import { createNodeAuthorizationHandler } from '@mcp-auth/core/node-http';
 import { createTokenVerifier, protectMcpServer } from '@mcp-auth/sdk';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';

@@ -1,16 +1,14 @@
+import { createRemoteKeySet, createSecretKey, type JwtKey } from '@mcp-auth/core';
 import {
   createLocalKeySet,
-  createRemoteKeySet,
-  createSecretKey,
   type HmacJwsAlgorithm,
   importJwk,
   importPem,
   JWS_ALGORITHMS,
   type Jwk,
   type JwsAlgorithm,
-  type JwtKey,
   type KeySet,
-} from '@mcp-auth/core';
+} from '@mcp-auth/core/jwt';
 import { type ParsedValues, stringOption, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import {
   createAuthorizationServer,
   createDefaultPolicies,
-  createMcpGuard,
   DevIdentityProvider,
   generateSecret,
   toFetchHandler,
-  writeNodeResponse,
 } from '@mcp-auth/core';
+import { writeNodeResponse } from '@mcp-auth/core/node-http';
+import { createMcpGuard } from '@mcp-auth/core/mcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../src/doctor/types.js';
 import { runCli } from './helpers.js';

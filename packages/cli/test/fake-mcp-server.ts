@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSecretKey, decodeJwt, generateSecret, type JwtKey, verifyJwt } from '@mcp-auth/core';
+import { createSecretKey, generateSecret, type JwtKey } from '@mcp-auth/core';
+import { decodeJwt, verifyJwt } from '@mcp-auth/core/jwt';
 
 /** Defects a deliberately broken server can have (each maps to one doctor check). */
 export interface FakeDefects {
@@ -202,7 +203,7 @@ export async function startFakeMcpServer(defects: FakeDefects = {}): Promise<Fak
     url: `${origin}/mcp`,
     origin,
     mint: async () => {
-      const { signJwt } = await import('@mcp-auth/core');
+      const { signJwt } = await import('@mcp-auth/core/jwt');
       const now = Math.floor(Date.now() / 1000);
       return signJwt(
         {

@@ -1,16 +1,9 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  base64UrlEncode,
-  createSecretKey,
-  decodeJwt,
-  generateSecret,
-  importJwk,
-  type Jwk,
-  signJwt,
-  verifyJwt,
-} from '@mcp-auth/core';
+import { createSecretKey, generateSecret } from '@mcp-auth/core';
+import { decodeJwt, importJwk, type Jwk, signJwt, verifyJwt } from '@mcp-auth/core/jwt';
+import { base64UrlEncode } from '@mcp-auth/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 

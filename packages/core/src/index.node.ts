@@ -3,15 +3,77 @@
  * API as the Web entry, with Node fast paths installed where they help.
  * @packageDocumentation
  */
-import { setJwsBackend } from './runtime/backend.js';
-import { nodeJwsBackend } from './node/jws-backend.js';
-import { createNodeOutboundFetch } from './node/outbound-fetch.js';
-import { setOutboundFetchFactory } from './server/outbound-fetch.js';
+import { installNodeFastPaths } from './node/fast-paths.js';
 
 // Registered here, in the entry module itself: with `"sideEffects": false` a separate
-// side-effect-only module could be dropped by bundlers.
-setJwsBackend(nodeJwsBackend);
-// Outbound fetches to attacker-influenced URLs check the address they connect to (SSRF).
-setOutboundFetchFactory(createNodeOutboundFetch);
+// side-effect-only module could be dropped by bundlers. Outbound fetches to
+// attacker-influenced URLs check the address they connect to (SSRF).
+installNodeFastPaths();
 
-export * from './index.js';
+export {
+  type AccessTokenVerifierOptions,
+  type AuthContext,
+  type AuthorizationServer,
+  type AuthorizationServerOptions,
+  type AuthRequest,
+  type AuthRequired,
+  type AuthResponse,
+  authContextFromAuthInfo,
+  authRequired,
+  ConfigError,
+  createAccessTokenVerifier,
+  createAuthorizationServer,
+  createDefaultPolicies,
+  createFetchMcpGuard,
+  createLoginThrottle,
+  createProtectedResourceMetadata,
+  createRemoteKeySet,
+  createRevocationChecker,
+  createSecretKey,
+  DEMO_USERS,
+  DevIdentityProvider,
+  type DevUser,
+  errorResponse,
+  errors,
+  type FetchMcpGuard,
+  type FetchMcpGuardOptions,
+  fromFetchRequest,
+  generateKeyPair,
+  generateSecret,
+  type Identity,
+  type IdentityProvider,
+  isJwtError,
+  isOAuthError,
+  JwtError,
+  type JwtErrorCode,
+  type JwtKey,
+  type LocalIdentityProvider,
+  type LoginContext,
+  loadConfigFromEnv,
+  loadSigningKey,
+  type MappedIdentity,
+  McpAuthMiddleware,
+  type McpAuthMiddlewareOptions,
+  type McpCorsOptions,
+  MemoryStore,
+  type OAuthConfig,
+  OAuthError,
+  type OAuthErrorCode,
+  type PolicyDecision,
+  type PolicyDecisionEvent,
+  type PolicyDocument,
+  PolicyEngine,
+  type PolicyEngineOptions,
+  PolicyValidationError,
+  policyJsonSchema,
+  protectedResourceMetadataUrl,
+  type RedirectIdentityProvider,
+  type TokenVerifier,
+  type ToolCallAuthorization,
+  toFetchHandler,
+  toFetchResponse,
+  UpstreamOAuthProvider,
+  type UpstreamOAuthProviderOptions,
+  type UpstreamUser,
+  wellKnownPath,
+} from './index.js';

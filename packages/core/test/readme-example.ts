@@ -3,12 +3,14 @@ import { createServer } from 'node:http';
 import {
   createAuthorizationServer,
   createDefaultPolicies,
-  createNodeAuthorizationHandler,
-  createNodeMcpGuard,
   DEMO_USERS,
   DevIdentityProvider,
-  writeNodeResponse,
 } from '@mcp-auth/core';
+import {
+  createNodeAuthorizationHandler,
+  createNodeMcpGuard,
+  writeNodeResponse,
+} from '@mcp-auth/core/node-http';
 
 const policy = createDefaultPolicies(); // get_* → mcp:tools:read, send_* → write, delete_* → admin
 

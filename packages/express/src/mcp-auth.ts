@@ -1,4 +1,4 @@
-import { createNodeMcpAuth, type NodeMcpAuthOptions } from '@mcp-auth/core';
+import { createNodeMcpAuth, type NodeMcpAuthOptions } from '@mcp-auth/core/node-http';
 import type { Application, RequestHandler } from 'express';
 import { toMiddleware } from './auth.js';
 import { toRouter } from './router.js';

@@ -3,7 +3,7 @@ import {
   type NodeAuthorizationHandler,
   type NodeAuthorizationHandlerOptions,
   type NodeAuthorizationServer,
-} from '@mcp-auth/core';
+} from '@mcp-auth/core/node-http';
 import type { RequestHandler } from 'express';
 
 /** Options of {@link mcpAuthRouter}. */

@@ -9,8 +9,8 @@ import {
   DevIdentityProvider,
   MemoryStore,
   PolicyEngine,
-  signJwt,
 } from '@mcp-auth/core';
+import { signJwt } from '@mcp-auth/core/jwt';
 
 export const ISSUER = 'https://auth.example.test';
 export const RESOURCE = 'https://mcp.example.test/mcp';

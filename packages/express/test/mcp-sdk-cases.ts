@@ -8,8 +8,8 @@ import {
   createSecretKey,
   DevIdentityProvider,
   PolicyEngine,
-  signJwt,
 } from '@mcp-auth/core';
+import { signJwt } from '@mcp-auth/core/jwt';
 import { protectMcpServer } from '@mcp-auth/sdk';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';

@@ -5,7 +5,7 @@ import {
   type NodeGuardOutcome,
   type NodeRequestLike,
   writeNodeResponse,
-} from '@mcp-auth/core';
+} from '@mcp-auth/core/node-http';
 
 // fastmcp's HTTP server (mcp-proxy) reads and parses the MCP endpoint's body itself and only
 // then calls `authenticate(req)`. To authenticate before a byte is read, core's guard starts on

@@ -2,11 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import {
   type AuthContext,
   type AuthorizationServer,
-  authorizeMcpToolCall,
-  createNodeMcpGuard,
-  DEFAULT_MAX_MCP_BODY_BYTES,
-  filterToolList,
-  findToolCalls,
   type McpCorsOptions,
   PolicyEngine,
   protectedResourceMetadataUrl,
@@ -14,6 +9,13 @@ import {
   toFetchHandler,
   toFetchResponse,
 } from '@mcp-auth/core';
+import { createNodeMcpGuard } from '@mcp-auth/core/node-http';
+import {
+  authorizeMcpToolCall,
+  DEFAULT_MAX_MCP_BODY_BYTES,
+  filterToolList,
+  findToolCalls,
+} from '@mcp-auth/core/mcp';
 import {
   FastMCP,
   type FastMCPSession,

@@ -1,13 +1,12 @@
 import { createServer } from 'node:net';
 import {
   type AuthorizationServer,
-  computeS256Challenge,
   createAuthorizationServer,
   createDefaultPolicies,
   DevIdentityProvider,
-  generateCodeVerifier,
   generateSecret,
 } from '@mcp-auth/core';
+import { computeS256Challenge, generateCodeVerifier } from '@mcp-auth/core/testing';
 import { authorizeWithForms } from '@mcp-auth/core/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';

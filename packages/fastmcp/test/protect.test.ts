@@ -5,8 +5,8 @@ import {
   createSecretKey,
   generateSecret,
   type JwtKey,
-  signJwt,
 } from '@mcp-auth/core';
+import { signJwt } from '@mcp-auth/core/jwt';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type Context, FastMCP, type Tool } from 'fastmcp';

@@ -1,14 +1,14 @@
 import {
   createNodeBearerAuth,
   createNodeMcpGuard,
-  type McpAuthInfo,
   type NodeAuthOutcome,
   type NodeBearerAuthOptions,
   type NodeGuardCallOptions,
   type NodeMcpGuardOptions,
   type NodeRequestLike,
   writeNodeResponse,
-} from '@mcp-auth/core';
+} from '@mcp-auth/core/node-http';
+import type { McpAuthInfo } from '@mcp-auth/core/mcp';
 import type { Middleware } from 'koa';
 
 /**

@@ -1,4 +1,4 @@
-import { createNodeMcpAuth, type NodeMcpAuthOptions } from '@mcp-auth/core';
+import { createNodeMcpAuth, type NodeMcpAuthOptions } from '@mcp-auth/core/node-http';
 import type { Middleware } from 'koa';
 import { type McpAuthState, toMiddleware } from './auth.js';
 import { toRoutes } from './router.js';

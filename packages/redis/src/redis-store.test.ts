@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { storeCall, TemporarilyUnavailableError } from '@mcp-auth/core';
+import { errors } from '@mcp-auth/core';
+import { storeCall } from '@mcp-auth/core/store';
 import { storeContract } from '@mcp-auth/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,8 +192,8 @@ describe('RedisStore: failures', () => {
     }
     await raw.set(`${PREFIX}corrupt`, 'not json {', 'PX', 10_000);
     const err = await rejection(storeCall(store.get('corrupt')));
-    expect(err).toBeInstanceOf(TemporarilyUnavailableError);
-    expect((err as TemporarilyUnavailableError).status).toBe(503);
+    expect(err).toBeInstanceOf(errors.TemporarilyUnavailableError);
+    expect((err as errors.TemporarilyUnavailableError).status).toBe(503);
   });
 
   it('a Redis error reply rejects with ERR_REDIS_COMMAND', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Store, StoreValue, StoreWriteOptions } from '@mcp-auth/core';
+import type { Store, StoreValue, StoreWriteOptions } from '@mcp-auth/core/store';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { RedisStoreError } from './errors.js';
 

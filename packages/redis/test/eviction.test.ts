@@ -7,15 +7,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  computeS256Challenge,
   createAuthorizationServer,
   createLoginThrottle,
   createSecretKey,
-  createTokenService,
   DevIdentityProvider,
-  generateCodeVerifier,
-  storeCall,
 } from '@mcp-auth/core';
+import { storeCall } from '@mcp-auth/core/store';
+import { createTokenService } from '@mcp-auth/core/internal';
+import { computeS256Challenge, generateCodeVerifier } from '@mcp-auth/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore, RedisStoreError } from '../src/index.js';

@@ -1,4 +1,5 @@
-import { storeCall, TemporarilyUnavailableError } from '@mcp-auth/core';
+import { errors } from '@mcp-auth/core';
+import { storeCall } from '@mcp-auth/core/store';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore, RedisStoreError } from '../src/index.js';
@@ -106,9 +107,9 @@ describe('RedisStore with Redis stopped mid-run, then restarted on the same port
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(TemporarilyUnavailableError);
-    expect((err as TemporarilyUnavailableError).code).toBe('temporarily_unavailable');
-    expect((err as TemporarilyUnavailableError).status).toBe(503);
+    expect(err).toBeInstanceOf(errors.TemporarilyUnavailableError);
+    expect((err as errors.TemporarilyUnavailableError).code).toBe('temporarily_unavailable');
+    expect((err as errors.TemporarilyUnavailableError).status).toBe(503);
   });
 
   it('serves again after Redis restarts on the same port, with the same store object', async () => {

@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import {
-  computeS256Challenge,
-  createSecretKey,
-  createTokenService,
-  generateCodeVerifier,
-  type Identity,
-  type TokenService,
-} from '@mcp-auth/core';
+import { createSecretKey, type Identity } from '@mcp-auth/core';
+import { createTokenService, type TokenService } from '@mcp-auth/core/internal';
+import { computeS256Challenge, generateCodeVerifier } from '@mcp-auth/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index.js';

@@ -1,11 +1,5 @@
-import {
-  type AuthContext,
-  authContextFromAuthInfo,
-  authorizeMcpToolCall,
-  filterToolList,
-  isDecidedAtEdge,
-  PolicyEngine,
-} from '@mcp-auth/core';
+import { type AuthContext, authContextFromAuthInfo, PolicyEngine } from '@mcp-auth/core';
+import { authorizeMcpToolCall, filterToolList, isDecidedAtEdge } from '@mcp-auth/core/mcp';
 import {
   hookToolExecution,
   interceptHandlerMap,

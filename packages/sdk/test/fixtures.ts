@@ -5,9 +5,9 @@ import {
   generateSecret,
   type PolicyEngine,
   protectedResourceMetadataUrl,
-  signJwt,
   type TokenVerifier,
 } from '@mcp-auth/core';
+import { signJwt } from '@mcp-auth/core/jwt';
 
 /** The three demo users of every example (ARCHITECTURE / issue 5). */
 const USERS = {

@@ -1,8 +1,4 @@
-import {
-  createDefaultPolicies,
-  TemporarilyUnavailableError,
-  type TokenVerifier,
-} from '@mcp-auth/core';
+import { createDefaultPolicies, errors, type TokenVerifier } from '@mcp-auth/core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
@@ -81,7 +77,7 @@ describe('createTokenVerifier maps core results to the SDK (RFC 6750 §3.1)', ()
   it('a check that cannot be made (503 in core) → SDK ServerError, never a pass', async () => {
     const down: TokenVerifier = {
       async verify() {
-        throw new TemporarilyUnavailableError('The revocation check is unavailable');
+        throw new errors.TemporarilyUnavailableError('The revocation check is unavailable');
       },
     };
     const error = await createTokenVerifier(down)

@@ -1,4 +1,5 @@
-import { type AuthContext, type PolicyEngine, toAuthInfo } from '@mcp-auth/core';
+import type { AuthContext, PolicyEngine } from '@mcp-auth/core';
+import { toAuthInfo } from '@mcp-auth/core/mcp';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';

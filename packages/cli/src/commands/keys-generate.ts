@@ -1,4 +1,5 @@
-import { exportJwk, generateKeyPair, generateSecret, type Jwk } from '@mcp-auth/core';
+import { generateKeyPair, generateSecret } from '@mcp-auth/core';
+import { exportJwk, type Jwk } from '@mcp-auth/core/jwt';
 import { EXIT_OK, parseCommand, stringOption, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 

@@ -1,4 +1,5 @@
-import { PolicyEngine, type PolicyProblem } from '@mcp-auth/core';
+import { PolicyEngine } from '@mcp-auth/core';
+import type { PolicyProblem } from '@mcp-auth/core/policy';
 import { UsageError } from '../args.js';
 import type { CliIo } from '../io.js';
 

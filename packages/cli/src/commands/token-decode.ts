@@ -1,13 +1,12 @@
+import { isJwtError } from '@mcp-auth/core';
 import {
-  base64UrlDecode,
   decodeJwt,
-  isJwtError,
   JWS_ALGORITHMS,
   type JwtHeader,
   type JwtPayload,
-  utf8DecodeStrict,
   verifyJwt,
-} from '@mcp-auth/core';
+} from '@mcp-auth/core/jwt';
+import { base64UrlDecode, utf8DecodeStrict } from '@mcp-auth/core/internal';
 import {
   EXIT_FAILED,
   EXIT_OK,

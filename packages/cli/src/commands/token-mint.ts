@@ -1,13 +1,11 @@
+import type { JwtKey } from '@mcp-auth/core';
+import { decodeJwt, type JwtPayload, signJwt } from '@mcp-auth/core/jwt';
+import { isValidScopeToken } from '@mcp-auth/core/policy';
 import {
-  decodeJwt,
   generateRandomToken,
-  isValidScopeToken,
-  type JwtKey,
-  type JwtPayload,
   MCP_TOOL_SCOPE_PREFIX,
   REGISTERED_ACCESS_TOKEN_CLAIMS,
-  signJwt,
-} from '@mcp-auth/core';
+} from '@mcp-auth/core/internal';
 import {
   EXIT_OK,
   intOption,

@@ -1,4 +1,5 @@
-import { computeS256Challenge, generateCodeVerifier, generateRandomToken } from '@mcp-auth/core';
+import { generateRandomToken } from '@mcp-auth/core/internal';
+import { computeS256Challenge, generateCodeVerifier } from '@mcp-auth/core/testing';
 import { sanitize } from '../io.js';
 import type { DoctorContext } from './context.js';
 import { REF } from './references.js';

@@ -1,4 +1,4 @@
-import { base64UrlEncode, generateRandomToken, randomBytes } from '@mcp-auth/core';
+import { base64UrlEncode, generateRandomToken, randomBytes } from '@mcp-auth/core/internal';
 import type { AuthChallenge } from '../www-authenticate.js';
 import { findBearerChallenge } from '../www-authenticate.js';
 import type { DoctorContext } from './context.js';

@@ -1,4 +1,5 @@
-import { type PolicyDocument, type PolicyRuleJson, ScopeHierarchy } from '@mcp-auth/core';
+import type { PolicyDocument } from '@mcp-auth/core';
+import { type PolicyRuleJson, ScopeHierarchy } from '@mcp-auth/core/policy';
 import {
   compilePatternAutomaton,
   examplePatternMatch,

@@ -1,2 +1,29 @@
-export * from './jwt-error.js';
-export * from './oauth-error.js';
+export { isJwtError, JwtError, type JwtErrorCode } from './jwt-error.js';
+export {
+  AccessDeniedError,
+  type BearerErrorOptions,
+  InsufficientScopeError,
+  InvalidClientError,
+  InvalidClientMetadataError,
+  InvalidGrantError,
+  InvalidRedirectUriError,
+  InvalidRequestError,
+  InvalidScopeError,
+  InvalidTargetError,
+  InvalidTokenError,
+  isOAuthError,
+  MethodNotAllowedError,
+  OAuthError,
+  type OAuthErrorCode,
+  type OAuthErrorOptions,
+  type OAuthErrorResponse,
+  PayloadTooLargeError,
+  sanitizeErrorDescription,
+  ServerError,
+  TemporarilyUnavailableError,
+  TooManyRequestsError,
+  UnauthorizedClientError,
+  UnsupportedGrantTypeError,
+  UnsupportedResponseTypeError,
+  UnsupportedTokenTypeError,
+} from './oauth-error.js';

@@ -1,5 +1,18 @@
-export * from './fetch.js';
-export * from './form.js';
+export {
+  type AuthRequestHandler,
+  type FetchConnectionInfo,
+  fromFetchRequest,
+  toFetchHandler,
+  toFetchResponse,
+} from './fetch.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  type FormParams,
+  mediaType,
+  parseFormBody,
+  parseJsonBody,
+  uniqueParams,
+} from './form.js';
 export { type AuthRequest, type AuthResponse, clientAddress } from './messages.js';
 export {
   createNodeAuthorizationHandler,
@@ -17,4 +30,4 @@ export {
   toAuthRequest,
   writeNodeResponse,
 } from './node.js';
-export * from './responses.js';
+export { errorResponse, jsonResponse, NO_STORE_HEADERS } from './responses.js';

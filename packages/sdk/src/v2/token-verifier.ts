@@ -1,4 +1,5 @@
-import { isOAuthError, type TokenVerifier, toAuthInfo } from '@mcp-auth/core';
+import { isOAuthError, type TokenVerifier } from '@mcp-auth/core';
+import { toAuthInfo } from '@mcp-auth/core/mcp';
 import {
   type AuthInfo,
   OAuthError,

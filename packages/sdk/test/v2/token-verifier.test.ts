@@ -1,4 +1,4 @@
-import { TemporarilyUnavailableError, type TokenVerifier } from '@mcp-auth/core';
+import { errors, type TokenVerifier } from '@mcp-auth/core';
 import { OAuthError, OAuthErrorCode, verifyBearerToken } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { createTokenVerifier, getAuthContext } from '../../src/v2/index.js';
@@ -37,7 +37,7 @@ describe('@mcp-auth/sdk/v2 createTokenVerifier maps core results to SDK 2.x (RFC
   it('a check that cannot be made (503 in core) → OAuthError server_error, never a pass', async () => {
     const down: TokenVerifier = {
       async verify() {
-        throw new TemporarilyUnavailableError('The revocation check is unavailable');
+        throw new errors.TemporarilyUnavailableError('The revocation check is unavailable');
       },
     };
     const error = await createTokenVerifier(down)

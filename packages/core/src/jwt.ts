@@ -1,0 +1,41 @@
+/**
+ * `@mcp-auth/core/jwt`: the JWT toolkit — keys (import, export, thumbprints), signing,
+ * decoding, verification, local and remote key sets (JWKS). The key makers an application
+ * needs to configure the authorization server (`createSecretKey`, `generateSecret`,
+ * `generateKeyPair`, `JwtKey`) and `createRemoteKeySet` are in the root entry.
+ * @packageDocumentation
+ */
+export {
+  type AsymmetricJwsAlgorithm,
+  type CreateSecretKeyOptions,
+  computeJwkThumbprint,
+  createJwtVerifier,
+  createLocalKeySet,
+  DEFAULT_MAX_TOKEN_LENGTH,
+  type DecodeJwtOptions,
+  decodeJwt,
+  exportJwk,
+  type GenerateKeyPairOptions,
+  type HmacJwsAlgorithm,
+  type ImportJwkOptions,
+  type ImportPemOptions,
+  importJwk,
+  importPem,
+  JWS_ALGORITHMS,
+  type Jwk,
+  type Jwks,
+  type JwsAlgorithm,
+  type JwtHeader,
+  type JwtPayload,
+  type JwtVerifier,
+  type JwtVerifierOptions,
+  type KeySet,
+  type LocalKeySet,
+  type RemoteKeySetOptions,
+  type SignJwtOptions,
+  signJwt,
+  toPublicKey,
+  type VerifiedJwt,
+  type VerifyJwtOptions,
+  verifyJwt,
+} from './jwt/index.js';

@@ -1,0 +1,39 @@
+/**
+ * `@mcp-auth/core/mcp`: the MCP layer the SDK and fastmcp adapters stand on — the edge guard
+ * (`createMcpGuard`), tool-call authorization inside the MCP server, tool-list filtering, the
+ * conversion between an `AuthContext` and the SDK's `AuthInfo`, denied tool results, and the
+ * JSON-RPC reading of MCP bodies. Applications use an adapter (`@mcp-auth/sdk`,
+ * `@mcp-auth/fastmcp`) or `createFetchMcpGuard` from the root rather than this entry; the one
+ * helper a tool handler needs, `authContextFromAuthInfo`, is in the root.
+ * @packageDocumentation
+ */
+export {
+  type AuthorizeMcpToolCallOptions,
+  authorizeMcpToolCall,
+  type BearerChallengeOptions,
+  buildBearerChallenge,
+  createDeniedToolResult,
+  createMcpGuard,
+  DEFAULT_MAX_JSON_DEPTH,
+  DEFAULT_MAX_MCP_BODY_BYTES,
+  type DeniedToolResult,
+  decodeMcpHeaderValue,
+  extractBearerToken,
+  type FetchMcpGuardOutcome,
+  filterToolList,
+  findToolCalls,
+  HEADER_MISMATCH_CODE,
+  isDecidedAtEdge,
+  MAX_AUTHORIZATION_HEADER_LENGTH,
+  MissingBearerTokenError,
+  type McpAuthInfo,
+  type McpEra,
+  type McpGuard,
+  type McpGuardOptions,
+  type McpGuardOutcome,
+  type McpGuardRequest,
+  type McpToolCallAuthorization,
+  mcpEra,
+  type ToolCall,
+  toAuthInfo,
+} from './resource/index.js';
