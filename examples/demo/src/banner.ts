@@ -8,19 +8,32 @@ import { DEMO_PASSWORD, DEMO_USERS } from './users.js';
 export const PNPM = 'npx -y pnpm@10.34.9';
 
 /**
+ * The other loopback spellings, and which client cannot use one: mcp-remote (0.15) accepts plain
+ * `http://` only for `localhost` and `127.0.0.1`, and will not open an IPv6 URL in the browser.
+ */
+function formatAliases(aliases: readonly string[]): string | undefined {
+  const plain = aliases.filter((url) => !url.includes('['));
+  const ipv6 = aliases.filter((url) => url.includes('['));
+  const parts: string[] = [];
+  if (plain.length > 0)
+    parts.push(`${plain.join(' and ')} ${plain.length > 1 ? 'work' : 'works'} too`);
+  if (ipv6.length > 0) {
+    const works = plain.length > 0 ? '' : ` ${ipv6.length > 1 ? 'work' : 'works'} too`;
+    parts.push(`${ipv6.join(' and ')}${works} with every client but mcp-remote`);
+  }
+  return parts.length > 0 ? parts.join(', and ') : undefined;
+}
+
+/**
  * What the demo prints on startup: its first line is exactly the URL MCP clients must use;
  * then who can log in and how to connect. Never a secret.
  */
 export function formatBanner(demo: RunningDemo): string {
   const mcp = demo.mcpUrl;
-  const aliases = demo.origins.slice(1).map((origin) => origin.mcpUrl);
+  const aliases = formatAliases(demo.origins.slice(1).map((origin) => origin.mcpUrl));
   const lines = [
     `mcp-auth demo: connect MCP clients to ${mcp}`,
-    ...(aliases.length > 0
-      ? [
-          `  (${aliases.join(' and ')} work too: each loopback spelling is served as its own issuer)`,
-        ]
-      : []),
+    ...(aliases ? [`  (${aliases}: each loopback spelling is served as its own issuer)`] : []),
     '',
     `  Listening on      ${demo.host.includes(':') ? `[${demo.host}]` : demo.host}:${demo.port}`,
     `  MCP endpoint      ${mcp}`,

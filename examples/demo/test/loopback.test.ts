@@ -67,7 +67,10 @@ describe('demo on loopback: localhost and 127.0.0.1 both work (issue 17 item 1)'
   it('the banner names the URL to use first, and the 127.0.0.1 spelling next', () => {
     const [first, second] = formatBanner(t.demo).split('\n');
     expect(first).toBe(`mcp-auth demo: connect MCP clients to ${t.demo.mcpUrl}`);
-    expect(second).toContain(`http://127.0.0.1:${t.demo.port}/mcp`);
+    expect(second).toContain(`http://127.0.0.1:${t.demo.port}/mcp works too`);
+    // mcp-remote 0.15 takes plain http only for localhost and 127.0.0.1 and opens no IPv6 URL.
+    if (t.demo.origins.some((o) => o.mcpUrl.includes('[::1]')))
+      expect(second).toContain(`http://[::1]:${t.demo.port}/mcp with every client but mcp-remote`);
   });
 
   it.each([

@@ -24,8 +24,6 @@ export interface ScriptedBrowserVisit {
   pages: readonly string[];
   /** `code` or the OAuth error the authorization server redirected with. */
   outcome: string;
-  /** The status of the client's loopback callback, when it was reached. */
-  callbackStatus?: number;
   failure?: string;
 }
 
@@ -39,7 +37,11 @@ function scopesFromEnv(name: string): string[] {
   return (process.env[name] ?? '').split(' ').filter(Boolean);
 }
 
-async function visit(url: URL, first: boolean): Promise<ScriptedBrowserVisit> {
+/** Logs in and consents; returns what happened and where the server redirected the browser. */
+async function visit(
+  url: URL,
+  first: boolean,
+): Promise<{ line: ScriptedBrowserVisit; redirect?: URL }> {
   const user = process.env['SCRIPTED_BROWSER_USER'] ?? 'alice';
   const line: ScriptedBrowserVisit = {
     user,
@@ -63,14 +65,16 @@ async function visit(url: URL, first: boolean): Promise<ScriptedBrowserVisit> {
     });
     line.pages = result.pages;
     line.outcome = result.error ?? (result.code === undefined ? 'none' : 'code');
-    // Deliver the answer to the client's loopback listener, as the browser's redirect would.
-    const callback = await fetch(result.redirect, { redirect: 'manual' });
-    await callback.arrayBuffer();
-    line.callbackStatus = callback.status;
+    return { line, redirect: result.redirect };
   } catch (error) {
     line.failure = error instanceof Error ? error.message : String(error);
+    return { line };
   }
-  return line;
+}
+
+function record(log: string | undefined, line: ScriptedBrowserVisit): void {
+  if (log) appendFileSync(log, `${JSON.stringify(line)}\n`);
+  else console.error(JSON.stringify(line));
 }
 
 const target = process.argv[2];
@@ -79,7 +83,30 @@ if (target === undefined) {
   process.exit(2);
 }
 const log = process.env['SCRIPTED_BROWSER_LOG'];
-const line = await visit(new URL(target), previousVisits(log) === 0);
-if (log) appendFileSync(log, `${JSON.stringify(line)}\n`);
-else console.error(JSON.stringify(line));
-process.exit(line.failure === undefined ? 0 : 1);
+const { line, redirect } = await visit(new URL(target), previousVisits(log) === 0);
+// Logged before the client gets its answer, so whoever reads the log after the client moved on
+// finds this visit there.
+record(log, line);
+if (redirect === undefined) process.exit(1);
+// Deliver the answer to the client's loopback listener, as the browser's redirect would.
+// mcp-remote 0.15 opens the browser for a step-up before its callback listener is up again; a
+// person takes longer than that to sign in, this script does not: retry a refused connection
+// for up to 5 s, as a user reloading the page would.
+async function deliver(target: URL): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(target, { redirect: 'manual' });
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+try {
+  const callback = await deliver(redirect);
+  await callback.arrayBuffer();
+  if (callback.status >= 400) throw new Error(`the callback answered ${callback.status}`);
+} catch (error) {
+  record(log, { ...line, failure: `callback: ${error instanceof Error ? error.message : error}` });
+  process.exit(1);
+}
