@@ -2,7 +2,9 @@ import { generateRandomToken } from '../encoding/random.js';
 import { sha256Base64Url } from '../runtime/sha256.js';
 import { isOAuthError, type OAuthError } from '../errors/oauth-error.js';
 import { isValidS256Challenge } from '../pkce.js';
+import { isValidScopeToken } from '../policy/scopes.js';
 import type { Store, StoreValue } from '../store/store.js';
+import { SERVER_STORE_KEYS } from '../store/keys.js';
 import { countInWindow, DISPOSABLE, storeCall } from '../store/store.js';
 import type { TokenService } from '../tokens/types.js';
 import type { ServerClientRegistry } from './client-registry.js';
@@ -97,8 +99,6 @@ interface UpstreamState {
 }
 
 const INTERACTION_ID = /^[A-Za-z0-9_-]{43}$/;
-// RFC 6749 §3.3 scope-token = 1*NQCHAR.
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/;
 const COOKIE_BASE = 'mcp-auth-interaction';
 const MAX_STATE_LENGTH = 2048;
 
@@ -183,7 +183,9 @@ export class AuthorizationFlow {
         throw error;
       }
     } catch (error) {
-      return this.#page(error);
+      return prefersJson(request) && error instanceof PageError && error.code === 'unknown_client'
+        ? unknownClientJson(error)
+        : this.#page(error);
     }
   }
 
@@ -449,7 +451,7 @@ export class AuthorizationFlow {
     }
     const requested = [...new Set(text.split(' ').filter(Boolean))];
     for (const scope of requested) {
-      if (!SCOPE_TOKEN.test(scope))
+      if (!isValidScopeToken(scope))
         throw new RedirectError('invalid_scope', 'A scope is malformed');
       if (supported.length > 0 && !supported.includes(scope)) {
         throw new RedirectError('invalid_scope', 'A requested scope is not supported');
@@ -474,11 +476,14 @@ export class AuthorizationFlow {
     // The address first: a caller refused for its own flood uses none of the client's budget.
     const address = this.#d.clientAddress?.(request);
     if (caps.perAddress !== undefined && address !== undefined) {
-      checks.push([`as:rl:interaction:addr:${address}`, caps.perAddress]);
+      checks.push([SERVER_STORE_KEYS.rateLimit('interaction', `addr:${address}`), caps.perAddress]);
     }
     if (caps.perClient !== undefined) {
       checks.push([
-        `as:rl:interaction:client:${await sha256Base64Url(client.clientId)}`,
+        SERVER_STORE_KEYS.rateLimit(
+          'interaction',
+          `client:${await sha256Base64Url(client.clientId)}`,
+        ),
         caps.perClient,
       ]);
     }
@@ -534,7 +539,7 @@ export class AuthorizationFlow {
     const ttl = interaction.expiresAt - this.#d.now();
     if (ttl <= 0) throw pageError(400, 'expired');
     for (let slot = 0; slot < this.#d.maxLoginAttempts; slot++) {
-      const key = `as:login-attempt:${interaction.id}:${slot}`;
+      const key = SERVER_STORE_KEYS.loginAttempt(interaction.id, slot);
       if (await storeCall(this.#d.store.setIfAbsent(key, 1, ttl, DISPOSABLE))) return slot;
     }
     await storeCall(this.#d.store.delete(interactionKey(interaction.id)));
@@ -791,6 +796,28 @@ export class AuthorizationFlow {
   }
 }
 
+/**
+ * True when the caller asks for JSON rather than a page (`Accept` names `application/json` and
+ * not `text/html`): a client's own pre-flight check, never a browser navigation.
+ */
+function prefersJson(request: AuthRequest): boolean {
+  const accept = request.headers['accept']?.toLowerCase() ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+/**
+ * An unknown `client_id` answered as JSON (`invalid_client`, RFC 6749 §5.2) for a client that
+ * checks its registration before opening the browser (mcp-remote does): it can register again
+ * instead of sending the user to an "Unknown application" page after the server forgot it.
+ */
+function unknownClientJson(error: PageError): AuthResponse {
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify({ error: 'invalid_client', error_description: error.text }),
+  };
+}
+
 function oauthErrorPage(error: OAuthError): AuthResponse {
   const unavailable = error.code === 'temporarily_unavailable';
   const headers: Record<string, string> = {};
@@ -876,14 +903,9 @@ function pageError(status: number, code: keyof typeof PAGES & string): PageError
   return new PageError(status, page.title, page.text, code);
 }
 
-function interactionKey(id: string): string {
-  return `as:interaction:${id}`;
-}
-
-function upstreamKey(state: string): string {
-  return `as:upstream-state:${state}`;
-}
+const interactionKey = SERVER_STORE_KEYS.interaction;
+const upstreamKey = SERVER_STORE_KEYS.upstreamState;
 
 async function consentKey(userId: string, clientId: string): Promise<string> {
-  return `as:consent:${await sha256Base64Url(`${userId}\u0000${clientId}`)}`;
+  return SERVER_STORE_KEYS.consent(await sha256Base64Url(`${userId}\u0000${clientId}`));
 }

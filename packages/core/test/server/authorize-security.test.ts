@@ -53,6 +53,19 @@ describe('SECURITY-CASES 1: client and exact redirect URI checked before any red
     expect(header(response, 'content-type')).toMatch(/^text\/html/);
   });
 
+  it('issue 17: a client checking its registration (Accept: application/json) gets invalid_client as JSON, never a redirect', async () => {
+    const { server } = makeServer();
+    const { url } = await authorizeParams({ client_id: 'no-such-client-000000000' });
+    const response = await server.handle(get(url, { accept: 'application/json' }));
+    expect(response.status).toBe(400);
+    expect(header(response, 'location')).toBeUndefined();
+    expect(header(response, 'content-type')).toBe('application/json');
+    expect(JSON.parse(response.body ?? '{}').error).toBe('invalid_client');
+    // A browser navigation still gets the page.
+    const page = await server.handle(get(url, { accept: 'text/html,application/json;q=0.9' }));
+    expect(header(page, 'content-type')).toMatch(/^text\/html/);
+  });
+
   it.each([
     ['a trailing slash', `${REDIRECT}/`],
     ['host case', 'https://APP.example.test/cb'],
@@ -243,7 +256,9 @@ describe('SECURITY-CASES 5: page headers', () => {
     const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
     expect(s.consent.body).toContain(`<style nonce="${nonce}">`);
     // The only URLs on the page are text: the client's redirect host and the service's URL.
-    expect(s.consent.body).not.toMatch(
+    // The one <link> is the empty inline icon (data:), so the browser requests no /favicon.ico.
+    const withoutIcon = s.consent.body!.replace('<link rel="icon" href="data:,">', '');
+    expect(withoutIcon).not.toMatch(
       /<script|<link|src=|url\(|https?:\/\/(?!app\.example\.test|mcp\.example\.test\/mcp<)/,
     );
     expect(s.consent.body).toContain('Allow access to mcp.example.test?');
