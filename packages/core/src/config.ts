@@ -1,5 +1,6 @@
 import { utf8Encode } from './encoding/utf8.js';
 import { isLoopbackHostname } from './net/host.js';
+import { isValidScopeToken } from './policy/scopes.js';
 import { ALGORITHMS, isJwsAlgorithm } from './jwt/algorithms.js';
 import {
   createSecretKey,
@@ -92,9 +93,6 @@ function defaultEnv(): ConfigEnv {
 
 // "Loopback, so http is fine": the one rule of server/ssrf.ts (trailing dots normalised).
 const isLoopback = isLoopbackHostname;
-
-// RFC 6749 §3.3 scope-token characters.
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /** Reads the variables of one environment, collecting every problem on the way. */
 class EnvReader {
@@ -209,7 +207,7 @@ function readScopes(r: EnvReader): string[] | undefined {
   const rawScopes = r.read('OAUTH_SCOPES');
   if (rawScopes === undefined) return undefined;
   const scopes = rawScopes.split(/[\s,]+/).filter((s) => s.length > 0);
-  if (!scopes.every((s) => SCOPE_TOKEN.test(s))) {
+  if (!scopes.every(isValidScopeToken)) {
     r.problem('OAUTH_SCOPES', 'has a scope with characters RFC 6749 §3.3 does not allow');
   }
   return scopes;

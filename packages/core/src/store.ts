@@ -2,7 +2,7 @@
  * `@mcp-auth/core/store`: for store implementers (e.g. `@mcp-auth/redis`) — the `Store`
  * contract, its value and write-option types, `storeCall` (a backend failure becomes a 503
  * `temporarily_unavailable`), `StoreFullError` (a full store refuses, it never evicts security
- * state), the TTL and counting helpers, and `STORE_KEYS`, every key prefix core writes (the
+ * state), the TTL and counting helpers, and `STORE_KEYS`, every key core writes (the
  * wire contract with a shared store). `MemoryStore` is in the root entry; the conformance
  * cases are `storeContract` in `@mcp-auth/core/testing`.
  * @packageDocumentation
@@ -18,4 +18,4 @@ export {
   type StoreWriteOptions,
   storeCall,
 } from './store/index.js';
-export { STORE_KEYS } from './tokens/index.js';
+export { STORE_KEYS } from './store/keys.js';

@@ -1,7 +1,14 @@
 import { PolicyValidationError, pointerToken } from './errors.js';
 import type { PolicyProblem, ScopeHierarchyDeclaration } from './types.js';
 
-/** RFC 6749 §3.3 scope-token characters. */
+/**
+ * The longest scope token mcp-auth accepts, everywhere (options, environment, policies,
+ * authorization and token requests). RFC 6749 §3.3 sets no cap; one cap keeps every scope a
+ * policy can name grantable, and `policy/schema.ts` publishes the same bound.
+ */
+export const MAX_SCOPE_TOKEN_LENGTH = 256;
+
+/** RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), at most 256 characters. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,256}$/;
 
 /**
@@ -16,6 +23,28 @@ export const OFFLINE_ACCESS = 'offline_access';
 /** True for a string RFC 6749 §3.3 accepts as one scope token. */
 export function isValidScopeToken(scope: unknown): scope is string {
   return typeof scope === 'string' && SCOPE_TOKEN.test(scope);
+}
+
+/**
+ * True for a `scope` parameter as RFC 6749 §3.3 writes it: scope tokens separated by single
+ * spaces (no leading, trailing or doubled space).
+ */
+export function isValidScopeParameter(text: string): boolean {
+  return text.split(' ').every(isValidScopeToken);
+}
+
+/**
+ * Option check for a list of scopes: the scopes without repeats, in order. A programmer's
+ * mistake (not an array, or an element that is not a scope token) is a `TypeError` that starts
+ * with `where` (e.g. `createAuthorizationServer: scopesSupported`).
+ */
+export function checkScopes(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || !value.every(isValidScopeToken)) {
+    throw new TypeError(
+      `${where} must be an array of RFC 6749 scope tokens such as ["mcp:tools:read"] (no spaces, quotes or backslashes; at most ${MAX_SCOPE_TOKEN_LENGTH} characters)`,
+    );
+  }
+  return [...new Set(value)];
 }
 
 /**

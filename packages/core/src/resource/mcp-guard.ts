@@ -1,6 +1,6 @@
 import { InsufficientScopeError, PayloadTooLargeError } from '../errors/oauth-error.js';
 import { PolicyEngine } from '../policy/engine.js';
-import { isValidScopeToken } from '../policy/scopes.js';
+import { checkScopes, resourceScopes } from '../policy/scopes.js';
 import { GRANTABLE_SCOPES_CLAIM } from '../tokens/claims.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
 import type { AuthResponse } from '../http/messages.js';
@@ -185,12 +185,10 @@ export interface McpGuard {
   check(request: McpGuardRequest): Promise<McpGuardOutcome>;
 }
 
-function checkScopes(value: unknown, where: string): readonly string[] {
+// Absent is none; `offline_access` is never a resource scope (SEP-2207).
+function checkResourceScopes(value: unknown, where: string): readonly string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every(isValidScopeToken)) {
-    throw new TypeError(`${where} must be an array of scope strings such as ["mcp:tools:read"]`);
-  }
-  return Object.freeze(value.filter((scope) => scope !== 'offline_access'));
+  return Object.freeze(resourceScopes(checkScopes(value, where)));
 }
 
 function checkPositive(value: number, where: string): number {
@@ -220,8 +218,8 @@ function checkOptions(options: McpGuardOptions, where: string) {
       `${where}: resourceMetadataUrl is required (server.resourceMetadataUrl); MCP clients discover the authorization server through it`,
     );
   }
-  const requiredScopes = checkScopes(options.requiredScopes, `${where}: requiredScopes`);
-  const challengeScopes = checkScopes(options.challengeScopes, `${where}: challengeScopes`);
+  const requiredScopes = checkResourceScopes(options.requiredScopes, `${where}: requiredScopes`);
+  const challengeScopes = checkResourceScopes(options.challengeScopes, `${where}: challengeScopes`);
   return {
     requiredScopes,
     challengeScopes: [...new Set([...challengeScopes, ...requiredScopes])],

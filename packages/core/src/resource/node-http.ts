@@ -16,7 +16,7 @@ import {
 import type { AuthResponse } from '../http/messages.js';
 import { errorResponse } from '../http/responses.js';
 import { PolicyEngine } from '../policy/engine.js';
-import { isValidScopeToken, scopeCovers } from '../policy/scopes.js';
+import { checkScopes, scopeCovers } from '../policy/scopes.js';
 import { extractBearerToken } from './bearer.js';
 import {
   createMcpGuard,
@@ -101,11 +101,7 @@ export function createNodeBearerAuth(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${where}: options are required ({ verifier, resourceMetadataUrl })`);
   }
-  const requiredScopes = options.requiredScopes ?? [];
-  if (!Array.isArray(requiredScopes) || !requiredScopes.every(isValidScopeToken))
-    throw new TypeError(
-      `${where}: requiredScopes must be an array of scope strings such as ["mcp:tools:read"]`,
-    );
+  const requiredScopes = checkScopes(options.requiredScopes ?? [], `${where}: requiredScopes`);
   if (options.resourceMetadataUrl === undefined)
     throw new TypeError(`${where}: resourceMetadataUrl is required (server.resourceMetadataUrl)`);
   const middleware = new McpAuthMiddleware({

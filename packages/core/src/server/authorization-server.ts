@@ -24,7 +24,7 @@ import {
   protectedResourceMetadataUrl,
   wellKnownPath,
 } from './metadata.js';
-import { scopeCovers } from '../policy/scopes.js';
+import { checkScopes, scopeCovers } from '../policy/scopes.js';
 import { clientAddress } from '../http/messages.js';
 import { StoreRateLimiter } from './rate-limit.js';
 import { isExactLoopbackHost } from '../net/host.js';
@@ -266,13 +266,13 @@ export function createAuthorizationServer(
   const fixedScopes =
     options.scopesSupported === undefined
       ? undefined
-      : checkScopes(options.scopesSupported, 'scopesSupported');
+      : checkScopeOption(options.scopesSupported, 'scopesSupported');
   const scopesSupported = (): readonly string[] =>
     fixedScopes ?? [...new Set(options.policy?.scopesSupported() ?? [])];
   const defaultScopes =
     options.defaultScopes === undefined
       ? undefined
-      : checkScopes(options.defaultScopes, 'defaultScopes');
+      : checkScopeOption(options.defaultScopes, 'defaultScopes');
   const interactionTtl = seconds(options.interactionTtlSeconds ?? 600, 'interactionTtlSeconds');
   const consent = options.consent ?? {};
   const rememberFor = consent.rememberForSeconds ?? 30 * DAY;
@@ -688,14 +688,8 @@ function checkStore(store: Store): void {
   }
 }
 
-function checkScopes(scopes: unknown, name: string): readonly string[] {
-  if (
-    !Array.isArray(scopes) ||
-    scopes.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))
-  ) {
-    throw new TypeError(`createAuthorizationServer: ${name} must be an array of scope strings`);
-  }
-  return Object.freeze([...new Set(scopes as string[])]);
+function checkScopeOption(scopes: unknown, name: string): readonly string[] {
+  return Object.freeze(checkScopes(scopes, `createAuthorizationServer: ${name}`));
 }
 
 function seconds(value: number, name: string): number {

@@ -4,7 +4,7 @@ import { isOAuthError, type OAuthError } from '../errors/oauth-error.js';
 import { isValidS256Challenge } from '../pkce.js';
 import { isValidScopeToken } from '../policy/scopes.js';
 import type { Store, StoreValue } from '../store/store.js';
-import { SERVER_STORE_KEYS } from '../store/keys.js';
+import { STORE_KEYS } from '../store/keys.js';
 import { countInWindow, DISPOSABLE, storeCall } from '../store/store.js';
 import type { TokenService } from '../tokens/types.js';
 import type { ServerClientRegistry } from './client-registry.js';
@@ -476,14 +476,11 @@ export class AuthorizationFlow {
     // The address first: a caller refused for its own flood uses none of the client's budget.
     const address = this.#d.clientAddress?.(request);
     if (caps.perAddress !== undefined && address !== undefined) {
-      checks.push([SERVER_STORE_KEYS.rateLimit('interaction', `addr:${address}`), caps.perAddress]);
+      checks.push([STORE_KEYS.rateLimit('interaction', `addr:${address}`), caps.perAddress]);
     }
     if (caps.perClient !== undefined) {
       checks.push([
-        SERVER_STORE_KEYS.rateLimit(
-          'interaction',
-          `client:${await sha256Base64Url(client.clientId)}`,
-        ),
+        STORE_KEYS.rateLimit('interaction', `client:${await sha256Base64Url(client.clientId)}`),
         caps.perClient,
       ]);
     }
@@ -539,7 +536,7 @@ export class AuthorizationFlow {
     const ttl = interaction.expiresAt - this.#d.now();
     if (ttl <= 0) throw pageError(400, 'expired');
     for (let slot = 0; slot < this.#d.maxLoginAttempts; slot++) {
-      const key = SERVER_STORE_KEYS.loginAttempt(interaction.id, slot);
+      const key = STORE_KEYS.loginAttempt(interaction.id, slot);
       if (await storeCall(this.#d.store.setIfAbsent(key, 1, ttl, DISPOSABLE))) return slot;
     }
     await storeCall(this.#d.store.delete(interactionKey(interaction.id)));
@@ -903,9 +900,9 @@ function pageError(status: number, code: keyof typeof PAGES & string): PageError
   return new PageError(status, page.title, page.text, code);
 }
 
-const interactionKey = SERVER_STORE_KEYS.interaction;
-const upstreamKey = SERVER_STORE_KEYS.upstreamState;
+const interactionKey = STORE_KEYS.interaction;
+const upstreamKey = STORE_KEYS.upstreamState;
 
 async function consentKey(userId: string, clientId: string): Promise<string> {
-  return SERVER_STORE_KEYS.consent(await sha256Base64Url(`${userId}\u0000${clientId}`));
+  return STORE_KEYS.consent(await sha256Base64Url(`${userId}\u0000${clientId}`));
 }

@@ -2,6 +2,7 @@ import { OAuthError, TemporarilyUnavailableError } from '../errors/oauth-error.j
 import { sha256Base64Url } from '../runtime/sha256.js';
 import { isControl, isInvisibleFormat } from '../encoding/unicode.js';
 import type { Store, StoreValue } from '../store/store.js';
+import { STORE_KEYS } from '../store/keys.js';
 import { DISPOSABLE, storeCall } from '../store/store.js';
 import { type ClientMetadata, validateClientMetadata } from './client-metadata.js';
 import { checkOutboundUrl } from '../net/host.js';
@@ -190,7 +191,7 @@ export class ClientMetadataDocumentResolver {
     if (problem) {
       throw new ClientMetadataDocumentError('forbidden_target', `The client_id URL ${problem}`);
     }
-    const cacheKey = `as:cimd:${await sha256Base64Url(clientId)}`;
+    const cacheKey = STORE_KEYS.clientMetadataDocument(await sha256Base64Url(clientId));
     const cached = await storeCall(this.#store.get<StoreValue>(cacheKey));
     if (cached && typeof cached === 'object' && !Array.isArray(cached)) {
       return cached as unknown as ClientRecord;

@@ -1,6 +1,7 @@
 import { generateRandomToken } from '../encoding/random.js';
 import { sha256Base64Url } from '../runtime/sha256.js';
 import type { Store, StoreValue } from '../store/store.js';
+import { STORE_KEYS } from '../store/keys.js';
 import { storeCall } from '../store/store.js';
 import type { ClientMetadata } from './client-metadata.js';
 import { validateClientMetadata } from './client-metadata.js';
@@ -170,9 +171,7 @@ export class ServerClientRegistry implements ClientRegistry {
   }
 }
 
-function clientKey(clientId: string): string {
-  return `as:client:${clientId}`;
-}
+const clientKey = STORE_KEYS.client;
 
 function staticRecord(config: StaticClientConfig): Promise<ClientRecord> {
   const where = 'createAuthorizationServer: clients';

@@ -1,3 +1,4 @@
+import { STORE_KEYS } from '../store/keys.js';
 import { type Store, countInWindow } from '../store/store.js';
 
 /**
@@ -23,7 +24,8 @@ export class StoreRateLimiter {
    * `undefined`. Rejects with 503 when the store fails (fail closed).
    */
   async hit(key: string): Promise<number | undefined> {
-    const count = await countInWindow(this.#store, `as:rl:${this.#name}:${key}`, this.#windowMs);
+    const storeKey = STORE_KEYS.rateLimit(this.#name, key);
+    const count = await countInWindow(this.#store, storeKey, this.#windowMs);
     return count > this.#max ? this.#windowMs / 1000 : undefined;
   }
 }

@@ -6,6 +6,7 @@ import {
   UnsupportedGrantTypeError,
 } from '../errors/oauth-error.js';
 import { isValidCodeVerifier } from '../pkce.js';
+import { isValidScopeParameter } from '../policy/scopes.js';
 import type { TokenService } from '../tokens/types.js';
 import { authenticateClient } from './client-auth.js';
 import { type FormParams, parseFormBody } from '../http/form.js';
@@ -20,8 +21,6 @@ export interface TokenEndpointDeps {
 }
 
 const SUPPORTED_GRANTS = new Set(['authorization_code', 'refresh_token']);
-// RFC 6749 §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*NQCHAR.
-const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;
 
 function required(form: FormParams, name: string): string {
   const value = form.get(name);
@@ -78,7 +77,8 @@ export async function handleTokenRequest(
     const scope = form.get('scope');
     let scopes: string[] | undefined;
     if (scope !== undefined && scope.length > 0) {
-      if (!SCOPE.test(scope)) throw new InvalidScopeError('The scope parameter is malformed');
+      if (!isValidScopeParameter(scope))
+        throw new InvalidScopeError('The scope parameter is malformed');
       scopes = scope.split(' ');
     }
     const body = await deps.tokens.refresh({

@@ -2,17 +2,12 @@ import { generateRandomToken } from '../encoding/random.js';
 import { InvalidRequestError, InvalidTargetError } from '../errors/oauth-error.js';
 import { isValidCodeVerifier, isValidS256Challenge, verifyPkce } from '../pkce.js';
 import { sha256Base64Url } from '../runtime/sha256.js';
+import { checkScopes } from '../policy/scopes.js';
 import { type StoreValue, storeCall } from '../store/store.js';
-import {
-  type CodeRecord,
-  checkScopes,
-  invalidCode,
-  MAX_OPAQUE_LENGTH,
-  type TokenContext,
-} from './context.js';
+import { type CodeRecord, invalidCode, MAX_OPAQUE_LENGTH, type TokenContext } from './context.js';
 import { mapClaims, mint } from './mint.js';
 import { revokeGrant } from './revocation.js';
-import { STORE_KEYS } from './store-keys.js';
+import { STORE_KEYS } from '../store/keys.js';
 import type {
   IssueAuthorizationCodeInput,
   RedeemAuthorizationCodeInput,
@@ -45,7 +40,7 @@ export async function issueAuthorizationCode(
     throw new TypeError(`${where}: identity.sub must be a non-empty string`);
   }
   const { store, codeTtl } = ctx;
-  const scopes = checkScopes(input.scopes, where);
+  const scopes = checkScopes(input.scopes, `${where}: scopes`);
   const claims = mapClaims(ctx, input.identity);
   const code = generateRandomToken(32);
   const grantId = generateRandomToken(16);

@@ -82,8 +82,6 @@ export interface GrantView {
   hasUpstream: boolean;
 }
 
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 // Our codes and refresh tokens are 43 base64url characters; anything far longer is garbage.
 export const MAX_OPAQUE_LENGTH = 512;
 // Upper bound on a JWT we bother to verify here (the JWT module has its own cap too).
@@ -95,15 +93,4 @@ export function invalidCode(): InvalidGrantError {
 
 export function invalidRefresh(): InvalidGrantError {
   return new InvalidGrantError('The refresh token is invalid, expired or revoked');
-}
-
-/** The scopes without repeats; a TypeError naming `where` when one is not a scope token. */
-export function checkScopes(scopes: readonly string[], where: string): string[] {
-  if (
-    !Array.isArray(scopes) ||
-    !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))
-  ) {
-    throw new TypeError(`${where}: scopes must be an array of RFC 6749 scope tokens`);
-  }
-  return [...new Set(scopes)];
 }

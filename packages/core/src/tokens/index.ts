@@ -3,7 +3,7 @@ export {
   createAccessTokenVerifier,
 } from './access-token-verifier.js';
 export { GRANTABLE_SCOPES_CLAIM } from './claims.js';
-export { STORE_KEYS } from './store-keys.js';
+export { STORE_KEYS } from '../store/keys.js';
 export {
   createRevocationChecker,
   createTokenService,

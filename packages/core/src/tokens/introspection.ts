@@ -9,7 +9,7 @@ import {
   type RefreshRecord,
   type TokenContext,
 } from './context.js';
-import { STORE_KEYS } from './store-keys.js';
+import { STORE_KEYS } from '../store/keys.js';
 import type { ActiveIntrospectionResponse, IntrospectionResponse } from './types.js';
 
 /**

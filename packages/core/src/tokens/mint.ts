@@ -6,7 +6,7 @@ import type { Identity } from '../domain/identity.js';
 import { storeCall } from '../store/store.js';
 import { GRANTABLE_SCOPES_CLAIM } from './claims.js';
 import type { Claims, GrantView, RefreshRecord, TokenContext } from './context.js';
-import { STORE_KEYS } from './store-keys.js';
+import { STORE_KEYS } from '../store/keys.js';
 import type { TokenResponse } from './types.js';
 
 /** Claims the token service sets itself; a claims mapping can never override them. */

@@ -1,8 +1,8 @@
 import { InvalidScopeError, InvalidTargetError } from '../errors/oauth-error.js';
 import { sha256Base64Url } from '../runtime/sha256.js';
+import { checkScopes } from '../policy/scopes.js';
 import { storeCall } from '../store/store.js';
 import {
-  checkScopes,
   invalidRefresh,
   MAX_OPAQUE_LENGTH,
   type RefreshRecord,
@@ -10,7 +10,7 @@ import {
 } from './context.js';
 import { mint } from './mint.js';
 import { revokeGrant } from './revocation.js';
-import { STORE_KEYS } from './store-keys.js';
+import { STORE_KEYS } from '../store/keys.js';
 import type { RefreshInput, TokenResponse } from './types.js';
 
 // True when `hash` was rotated less than the grace window ago for `clientId`.
@@ -64,7 +64,7 @@ export async function refresh(ctx: TokenContext, input: RefreshInput): Promise<T
   }
   let scopes: readonly string[] = rt.scopes;
   if (input.scopes !== undefined && input.scopes.length > 0) {
-    const requested = checkScopes(input.scopes, 'refresh');
+    const requested = checkScopes(input.scopes, 'refresh: scopes');
     if (!requested.every((s) => rt.scopes.includes(s))) {
       throw new InvalidScopeError('The requested scope exceeds the scope of the grant');
     }

@@ -10,7 +10,7 @@ import {
   type RefreshRecord,
   type TokenContext,
 } from './context.js';
-import { STORE_KEYS } from './store-keys.js';
+import { STORE_KEYS } from '../store/keys.js';
 import type { RevokeInput } from './types.js';
 
 /**

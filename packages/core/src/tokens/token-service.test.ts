@@ -12,7 +12,7 @@ import { createSecretKey, generateKeyPair } from '../jwt/index.js';
 import { computeS256Challenge, generateCodeVerifier } from '../pkce.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store, StoreValue } from '../store/store.js';
-import { STORE_KEYS } from './store-keys.js';
+import { STORE_KEYS } from '../store/keys.js';
 import { createTokenService } from './token-service.js';
 
 const UPSTREAM = {

@@ -1,7 +1,7 @@
 import type { UpstreamTokens } from '../domain/identity.js';
 import { type StoreValue, storeCall } from '../store/store.js';
 import type { TokenContext } from './context.js';
-import { STORE_KEYS } from './store-keys.js';
+import { STORE_KEYS } from '../store/keys.js';
 
 /** The upstream IdP's tokens as stored: sealed to the grant, or plain without a key. */
 export async function sealUpstream(

@@ -1,5 +1,6 @@
 import { sha256Base64Url } from '../../runtime/sha256.js';
 import { TooManyRequestsError } from '../../errors/oauth-error.js';
+import { STORE_KEYS } from '../../store/keys.js';
 import { countInWindow, DISPOSABLE, type Store, storeCall } from '../../store/store.js';
 import type { LoginContext } from '../types.js';
 
@@ -87,11 +88,11 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
 
   // Resolves when `subject` may make one more attempt now, else the seconds to wait.
   async function claim(subject: string, free: number): Promise<number | undefined> {
-    const lockKey = `as:login:lock:${subject}`;
+    const lockKey = STORE_KEYS.loginLock(subject);
     const lock = await storeCall(store.get(lockKey));
     const t = now();
     if (typeof lock === 'number' && lock > t) return (lock - t) / 1000;
-    const n = await countInWindow(store, `as:login:n:${subject}`, windowMs);
+    const n = await countInWindow(store, STORE_KEYS.loginFailures(subject), windowMs);
     if (n <= free) return undefined;
     const delay = Math.min(maxMs, baseMs * 2 ** Math.min(n - free - 1, 40));
     // One attempt per delay: of concurrent claims, only the one that sets the lock proceeds.
@@ -113,7 +114,7 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
       const address = addressOf(context);
       if (address !== undefined) {
         // The address waits after its failures (see `failed`); checked first, counted never.
-        const lock = await storeCall(store.get(`as:login:lock:${address}`));
+        const lock = await storeCall(store.get(STORE_KEYS.loginLock(address)));
         const t = now();
         if (typeof lock === 'number' && lock > t) throw refuse((lock - t) / 1000);
       }
@@ -123,17 +124,17 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
     async failed(_username, context) {
       const address = addressOf(context);
       if (address === undefined) return;
-      const n = await countInWindow(store, `as:login:n:${address}`, windowMs);
+      const n = await countInWindow(store, STORE_KEYS.loginFailures(address), windowMs);
       if (n <= freeAddress) return;
       const delay = Math.min(maxMs, baseMs * 2 ** Math.min(n - freeAddress - 1, 40));
-      await storeCall(store.set(`as:login:lock:${address}`, now() + delay, delay, DISPOSABLE));
+      await storeCall(store.set(STORE_KEYS.loginLock(address), now() + delay, delay, DISPOSABLE));
     },
     async succeeded(username) {
       const subject = await userSubject(username);
       await storeCall(
         Promise.all([
-          store.delete(`as:login:n:${subject}`),
-          store.delete(`as:login:lock:${subject}`),
+          store.delete(STORE_KEYS.loginFailures(subject)),
+          store.delete(STORE_KEYS.loginLock(subject)),
         ]),
       );
     },

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { STORE_KEYS } from './keys.js';
+
+// The keys are the wire contract between instances sharing a store (Redis): a change here is a
+// breaking change, so this test spells every one out.
+describe('store keys (the wire contract)', () => {
+  it('the token service keys', () => {
+    const h = 'H';
+    expect([
+      STORE_KEYS.code(h),
+      STORE_KEYS.codeGrant(h),
+      STORE_KEYS.refresh(h),
+      STORE_KEYS.refreshGrant(h),
+      STORE_KEYS.refreshRotated(h),
+      STORE_KEYS.revokedJti('J'),
+      STORE_KEYS.revokedGrant('G'),
+      STORE_KEYS.upstream('G'),
+    ]).toEqual([
+      'tok:code:H',
+      'tok:code-grant:H',
+      'tok:rt:H',
+      'tok:rt-grant:H',
+      'tok:rt-rotated:H',
+      'tok:revoked:jti:J',
+      'tok:revoked:grant:G',
+      'tok:upstream:G',
+    ]);
+  });
+
+  it('the authorization server keys', () => {
+    expect([
+      STORE_KEYS.client('C'),
+      STORE_KEYS.consent('H'),
+      STORE_KEYS.interaction('I'),
+      STORE_KEYS.loginAttempt('I', 2),
+      STORE_KEYS.upstreamState('S'),
+      STORE_KEYS.clientMetadataDocument('H'),
+      STORE_KEYS.rateLimit('register', 'addr:1.2.3.4'),
+      STORE_KEYS.loginFailures('user:H'),
+      STORE_KEYS.loginLock('addr:1.2.3.4'),
+    ]).toEqual([
+      'as:client:C',
+      'as:consent:H',
+      'as:interaction:I',
+      'as:login-attempt:I:2',
+      'as:upstream-state:S',
+      'as:cimd:H',
+      'as:rl:register:addr:1.2.3.4',
+      'as:login:n:user:H',
+      'as:login:lock:addr:1.2.3.4',
+    ]);
+  });
+
+  it('the builders are frozen', () => {
+    expect(Object.isFrozen(STORE_KEYS)).toBe(true);
+  });
+});
