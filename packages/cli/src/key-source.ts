@@ -129,7 +129,7 @@ async function secretKey(values: ParsedValues, io: CliIo, envName: string): Prom
  * The key to sign with: `--secret-env`, `--key-file`, `--key-env`, or by default the
  * `JWT_SECRET` environment variable. Errors name the source, never its content.
  */
-export async function loadSigningKey(values: ParsedValues, io: CliIo): Promise<JwtKey> {
+export async function signingKeyFromFlags(values: ParsedValues, io: CliIo): Promise<JwtKey> {
   if (countSources(values) > 1) {
     throw new UsageError('give only one of --secret-env, --key-file, --key-env');
   }

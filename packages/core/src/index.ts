@@ -62,8 +62,8 @@ export {
   createFetchMcpGuard,
   type FetchMcpGuard,
   type FetchMcpGuardOptions,
-  McpAuthMiddleware,
-  type McpAuthMiddlewareOptions,
+  McpResourceAuth,
+  type McpResourceAuthOptions,
   type McpCorsOptions,
   type ToolCallAuthorization,
 } from './resource/index.js';

@@ -11,4 +11,4 @@ export {
   requireAuth,
 } from './auth.js';
 export { type McpAuth, type McpAuthOptions, mcpAuth } from './mcp-auth.js';
-export { type McpAuthRoutesOptions, mcpAuthRoutes } from './router.js';
+export { type McpAuthRouterOptions, mcpAuthRouter } from './router.js';

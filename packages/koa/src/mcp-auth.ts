@@ -1,15 +1,15 @@
 import { createNodeMcpAuth, type NodeMcpAuthOptions } from '@mcp-auth/core/node-http';
 import type { Middleware } from 'koa';
 import { type McpAuthState, toMiddleware } from './auth.js';
-import { toRoutes } from './router.js';
+import { toRouter } from './router.js';
 
 /** Options of {@link mcpAuth}: `server` (`createAuthorizationServer()`), `policy` (required), `requiredScopes?`, `cors?`, `maxJsonDepth?`. */
 export type McpAuthOptions = NodeMcpAuthOptions;
 
 /** Everything {@link mcpAuth} wires from one authorization server. */
 export interface McpAuth {
-  /** `mcpAuthRoutes(server)`. */
-  readonly routes: Middleware;
+  /** `mcpAuthRouter(server)`. */
+  readonly router: Middleware;
   /** `requireAuth()` with the server's verifier and metadata URL. */
   readonly requireAuth: Middleware<McpAuthState>;
   /** `mcpGuard()` with the server's verifier and URLs: every `tools/call` is decided here. */
@@ -17,7 +17,7 @@ export interface McpAuth {
   /** The MCP endpoint's path: the path of the server's `resource` URL (e.g. `/mcp`). */
   readonly path: string;
   /**
-   * Uses the routes on `app`, and `protect` then `handler` for requests to `path` (default
+   * Uses the router on `app`, and `protect` then `handler` for requests to `path` (default
    * {@link McpAuth.path}, every method). Call it before any body parser.
    */
   mount(
@@ -43,15 +43,15 @@ export interface McpAuth {
  */
 export function mcpAuth(options: McpAuthOptions): McpAuth {
   const wired = createNodeMcpAuth(options);
-  const routes = toRoutes(wired.routes);
+  const router = toRouter(wired.routes);
   const protect = toMiddleware(wired.protect);
   return {
-    routes,
+    router,
     requireAuth: toMiddleware(wired.authenticate),
     protect,
     path: wired.path,
     mount(app, handler, path = wired.path) {
-      app.use(routes);
+      app.use(router);
       app.use((ctx, next) => (ctx.path === path ? protect(ctx, () => handler(ctx, next)) : next()));
     },
   };

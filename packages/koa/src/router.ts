@@ -6,11 +6,11 @@ import {
 } from '@mcp-auth/core/node-http';
 import type { Middleware } from 'koa';
 
-/** Options of {@link mcpAuthRoutes}. */
-export type McpAuthRoutesOptions = NodeAuthorizationHandlerOptions;
+/** Options of {@link mcpAuthRouter}. */
+export type McpAuthRouterOptions = NodeAuthorizationHandlerOptions;
 
 /** The Koa glue around core's Node route handler. */
-export function toRoutes(handler: NodeAuthorizationHandler): Middleware {
+export function toRouter(handler: NodeAuthorizationHandler): Middleware {
   return async (ctx, next) => {
     if (!handler.matches(ctx.req)) return next();
     const request = ctx.request as { rawBody?: unknown; body?: unknown };
@@ -29,14 +29,14 @@ export function toRoutes(handler: NodeAuthorizationHandler): Middleware {
  *
  * @example
  * ```ts
- * app.use(mcpAuthRoutes(server));
+ * app.use(mcpAuthRouter(server));
  * ```
  * @throws TypeError when `server` is not a `createAuthorizationServer()` result or the base URL
  * (default: the issuer) is not an absolute http(s) URL.
  */
-export function mcpAuthRoutes(
+export function mcpAuthRouter(
   server: NodeAuthorizationServer,
-  options: McpAuthRoutesOptions = {},
+  options: McpAuthRouterOptions = {},
 ): Middleware {
-  return toRoutes(createNodeAuthorizationHandler(server, options));
+  return toRouter(createNodeAuthorizationHandler(server, options));
 }

@@ -10,7 +10,7 @@ import { listen, RESOURCE_METADATA_URL } from '../../express/test/fixture.js';
 import { mcpSdkCases } from '../../express/test/mcp-sdk-cases.js';
 import { type Echo, protectionCases } from '../../express/test/protection-cases.js';
 import { routerCases } from '../../express/test/router-cases.js';
-import { type McpAuthState, mcpAuth, mcpAuthRoutes, mcpGuard, requireAuth } from '../src/index.js';
+import { type McpAuthState, mcpAuth, mcpAuthRouter, mcpGuard, requireAuth } from '../src/index.js';
 import { bodyParser } from './body-parser.js';
 
 type KoaClass = typeof Koa;
@@ -21,13 +21,13 @@ export function koaRouterSuite(Lib: KoaClass): void {
     start(server, options = {}) {
       const app = new Lib();
       if (options.formParserFirst) app.use(bodyParser('form'));
-      app.use(mcpAuthRoutes(server));
+      app.use(mcpAuthRouter(server));
       app.use((ctx) => {
         if (ctx.method === 'GET' && ctx.path === '/hello') ctx.body = 'app';
       });
       return listen(app.listen(0, '127.0.0.1'));
     },
-    mount: (server) => mcpAuthRoutes(server as never),
+    mount: (server) => mcpAuthRouter(server as never),
   });
 }
 

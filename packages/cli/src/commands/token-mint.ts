@@ -16,7 +16,7 @@ import {
   UsageError,
 } from '../args.js';
 import type { Command } from '../command.js';
-import { KEY_OPTIONS, KEY_OPTIONS_HELP, loadSigningKey } from '../key-source.js';
+import { KEY_OPTIONS, KEY_OPTIONS_HELP, signingKeyFromFlags } from '../key-source.js';
 
 /** Input of {@link mintDevToken}. */
 export interface MintDevTokenOptions {
@@ -136,7 +136,7 @@ Examples:
     const claims = jsonObjectOption(values, 'claims');
     const ttl = intOption(values, 'ttl', 3600, { min: 1, max: 86_400 });
     const clientId = stringOption(values, 'client-id');
-    const key = await loadSigningKey(values, io);
+    const key = await signingKeyFromFlags(values, io);
     const { token, payload } = await mintDevToken({
       key,
       issuer,

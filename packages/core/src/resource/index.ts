@@ -42,8 +42,8 @@ export {
   type AuthedHandler,
   type AuthRequired,
   authRequired,
-  McpAuthMiddleware,
-  type McpAuthMiddlewareOptions,
+  McpResourceAuth,
+  type McpResourceAuthOptions,
   type ToolCallAuthorization,
 } from './middleware.js';
 export {

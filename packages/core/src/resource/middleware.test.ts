@@ -14,7 +14,7 @@ import { errorResponse } from '../http/responses.js';
 import { defaultPolicyRules, PolicyEngine } from '../policy/index.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import * as resource from './index.js';
-import { authRequired, McpAuthMiddleware, MissingBearerTokenError } from './index.js';
+import { authRequired, McpResourceAuth, MissingBearerTokenError } from './index.js';
 
 const PRM = 'https://mcp.example.com/.well-known/oauth-protected-resource';
 const now = Math.floor(Date.now() / 1000);
@@ -79,22 +79,18 @@ function setup() {
     expired: context({ expiresAt: now - 1 }),
     down: new TemporarilyUnavailableError(),
   });
-  const auth = new McpAuthMiddleware({ verifier, policy, resourceMetadataUrl: PRM });
+  const auth = new McpResourceAuth({ verifier, policy, resourceMetadataUrl: PRM });
   return { auth, policy };
 }
 
-describe('McpAuthMiddleware', () => {
+describe('McpResourceAuth', () => {
   it('refuses bad configuration at construction', () => {
     const policy = new PolicyEngine();
     const verifier = tableVerifier({});
-    expect(() => new McpAuthMiddleware({ verifier: {} as TokenVerifier, policy })).toThrow(
-      TypeError,
-    );
-    expect(() => new McpAuthMiddleware({ verifier, policy: {} as PolicyEngine })).toThrow(
-      TypeError,
-    );
+    expect(() => new McpResourceAuth({ verifier: {} as TokenVerifier, policy })).toThrow(TypeError);
+    expect(() => new McpResourceAuth({ verifier, policy: {} as PolicyEngine })).toThrow(TypeError);
     expect(
-      () => new McpAuthMiddleware({ verifier, policy, resourceMetadataUrl: 'not a url' }),
+      () => new McpResourceAuth({ verifier, policy, resourceMetadataUrl: 'not a url' }),
     ).toThrow(TypeError);
   });
 
@@ -151,20 +147,20 @@ describe('McpAuthMiddleware', () => {
     const { auth } = setup();
     const reader = context();
     expect(auth.authorizeToolCall('read_file', reader)).toMatchObject({
-      authorized: true,
+      allowed: true,
       ruleId: 'default-read',
       missingScopes: [],
     });
     expect(auth.authorizeToolCall('deploy', reader)).toMatchObject({
-      authorized: false,
+      allowed: false,
       code: 'insufficient_scope',
       missingScopes: ['mcp:tools:write'],
     });
     expect(auth.authorizeToolCall('edit_doc', reader, { owner: 'bob' })).toMatchObject({
-      authorized: false,
+      allowed: false,
       code: 'condition_not_met',
     });
-    expect(auth.authorizeToolCall('edit_doc', reader, { owner: 'alice' }).authorized).toBe(true);
+    expect(auth.authorizeToolCall('edit_doc', reader, { owner: 'alice' }).allowed).toBe(true);
   });
 });
 
@@ -246,7 +242,7 @@ describe('authRequired', () => {
 
   it('refuses misuse at once', () => {
     const { auth } = setup();
-    expect(() => authRequired({} as McpAuthMiddleware, 'x')).toThrow(TypeError);
+    expect(() => authRequired({} as McpResourceAuth, 'x')).toThrow(TypeError);
     expect(() => authRequired(auth, '')).toThrow(TypeError);
     expect(() => (authRequired(auth, 'x') as unknown as (v: unknown) => unknown)(42)).toThrow(
       TypeError,

@@ -10,11 +10,12 @@ import {
 import { PolicyEngine } from '../policy/engine.js';
 import type { PolicyDecision, PolicyDecisionCode } from '../policy/types.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
+import { checkTokenVerifier } from '../domain/check-token-verifier.js';
 import { extractBearerToken, MissingBearerTokenError } from './bearer.js';
 import { buildBearerChallenge, normalizeResourceMetadataUrl } from './challenge.js';
 
-/** Options of {@link McpAuthMiddleware}. */
-export interface McpAuthMiddlewareOptions {
+/** Options of {@link McpResourceAuth}. */
+export interface McpResourceAuthOptions {
   /** Turns a bearer token into an {@link AuthContext} (e.g. the JWT verifier). */
   verifier: TokenVerifier;
   /** The tool policy. */
@@ -33,9 +34,9 @@ export interface McpAuthMiddlewareOptions {
   now?: (() => number) | undefined;
 }
 
-/** The answer of {@link McpAuthMiddleware.authorizeToolCall}. */
+/** The answer of {@link McpResourceAuth.authorizeToolCall}. */
 export interface ToolCallAuthorization {
-  readonly authorized: boolean;
+  readonly allowed: boolean;
   /** Stable reason code (see `PolicyDecisionCode`). */
   readonly code: PolicyDecisionCode;
   readonly reason: string;
@@ -70,16 +71,16 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
  * The resource-server side, framework-free ("manual pattern"):
  *
  * ```ts
- * const auth = new McpAuthMiddleware({ verifier, policy, resourceMetadataUrl });
+ * const auth = new McpResourceAuth({ verifier, policy, resourceMetadataUrl });
  * const ctx = await auth.authenticateRequest(req.headers.authorization); // 401 → throws
  * const result = auth.authorizeToolCall('delete_user', ctx, args);
- * if (!result.authorized) … result.reason, result.missingScopes
+ * if (!result.allowed) … result.reason, result.missingScopes
  * ```
  *
  * Errors thrown are `OAuthError`s carrying their status and `WWW-Authenticate` header in
  * `err.headers`; `errorResponse(err)` turns any of them into the HTTP response.
  */
-export class McpAuthMiddleware {
+export class McpResourceAuth {
   readonly verifier: TokenVerifier;
   readonly policy: PolicyEngine;
   /** The normalized metadata URL, if configured. */
@@ -88,14 +89,13 @@ export class McpAuthMiddleware {
   readonly realm: string | undefined;
   readonly #now: () => number;
 
-  constructor(options: McpAuthMiddlewareOptions) {
+  constructor(options: McpResourceAuthOptions) {
     if (options === null || typeof options !== 'object')
-      throw new TypeError('McpAuthMiddleware: options are required ({ verifier, policy })');
-    if (!options.verifier || typeof options.verifier.verify !== 'function')
-      throw new TypeError('McpAuthMiddleware: `verifier` must have a verify(token) method');
+      throw new TypeError('McpResourceAuth: options are required ({ verifier, policy })');
+    const verifier = checkTokenVerifier(options.verifier, 'McpResourceAuth: verifier');
     if (!(options.policy instanceof PolicyEngine))
-      throw new TypeError('McpAuthMiddleware: `policy` must be a PolicyEngine');
-    this.verifier = options.verifier;
+      throw new TypeError('McpResourceAuth: `policy` must be a PolicyEngine');
+    this.verifier = verifier;
     this.policy = options.policy;
     this.resourceMetadataUrl =
       options.resourceMetadataUrl === undefined
@@ -211,7 +211,7 @@ export class McpAuthMiddleware {
       clientId: ctx.clientId,
     });
     return {
-      authorized: decision.allowed,
+      allowed: decision.allowed,
       code: decision.code,
       reason: decision.reason,
       ruleId: decision.ruleId,
@@ -258,7 +258,7 @@ export class McpAuthMiddleware {
         this.challengeScopes,
       );
     const result = this.authorizeToolCall(toolName, ctx, toolArgs);
-    if (!result.authorized) throw this.denialError(result, ctx);
+    if (!result.allowed) throw this.denialError(result, ctx);
     return ctx;
   }
 }
@@ -313,9 +313,9 @@ export interface AuthRequired {
  * }
  * ```
  */
-export function authRequired(middleware: McpAuthMiddleware, toolName: string): AuthRequired {
-  if (!(middleware instanceof McpAuthMiddleware))
-    throw new TypeError('authRequired: the first argument must be an McpAuthMiddleware');
+export function authRequired(middleware: McpResourceAuth, toolName: string): AuthRequired {
+  if (!(middleware instanceof McpResourceAuth))
+    throw new TypeError('authRequired: the first argument must be an McpResourceAuth');
   if (typeof toolName !== 'string' || toolName.length === 0)
     throw new TypeError('authRequired: toolName must be a non-empty string');
   const wrap = (fn: (...all: unknown[]) => unknown) =>
@@ -339,3 +339,11 @@ export function authRequired(middleware: McpAuthMiddleware, toolName: string): A
   };
   return decorator as AuthRequired;
 }
+
+/**
+ * @internal Transitional: the old name of {@link McpResourceAuth}, for files still being
+ * edited by another change. No entry exports it; removed once every file says McpResourceAuth.
+ */
+export const McpAuthMiddleware = McpResourceAuth;
+/** @internal See the value of the same name. */
+export type McpAuthMiddleware = McpResourceAuth;

@@ -4,9 +4,9 @@
  * decorator emit and runs it (the test runner's own transform does not lower decorators).
  */
 import type { AuthContext } from '../../src/domain/index.js';
-import { authRequired, type McpAuthMiddleware } from '../../src/resource/index.js';
+import { authRequired, type McpResourceAuth } from '../../src/resource/index.js';
 
-export function createDecoratedTools(auth: McpAuthMiddleware) {
+export function createDecoratedTools(auth: McpResourceAuth) {
   class Tools {
     readonly prefix = 'doc:';
 
