@@ -25,7 +25,7 @@ import {
   type McpGuardRequest,
   toAuthInfo,
 } from './mcp-guard.js';
-import { McpAuthMiddleware } from './middleware.js';
+import { McpResourceAuth } from './middleware.js';
 
 // Resource side: the MCP endpoint. Every decision is core's `createMcpGuard`; this only reads the
 // Node request (headers first, the body only when the guard asks for it) and hands back its answer.
@@ -104,7 +104,7 @@ export function createNodeBearerAuth(
   const requiredScopes = checkScopes(options.requiredScopes ?? [], `${where}: requiredScopes`);
   if (options.resourceMetadataUrl === undefined)
     throw new TypeError(`${where}: resourceMetadataUrl is required (server.resourceMetadataUrl)`);
-  const middleware = new McpAuthMiddleware({
+  const middleware = new McpResourceAuth({
     verifier: options.verifier,
     // No tool decisions here: only authentication and the challenges.
     policy: new PolicyEngine(),

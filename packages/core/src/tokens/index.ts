@@ -10,4 +10,15 @@ export {
   MCP_TOOL_SCOPE_PREFIX,
   REGISTERED_ACCESS_TOKEN_CLAIMS,
 } from './token-service.js';
-export type * from './types.js';
+export type {
+  ActiveIntrospectionResponse,
+  InactiveIntrospectionResponse,
+  IntrospectionResponse,
+  IssueAuthorizationCodeInput,
+  RedeemAuthorizationCodeInput,
+  RefreshInput,
+  RevokeInput,
+  TokenResponse,
+  TokenService,
+  TokenServiceOptions,
+} from './types.js';
