@@ -1,10 +1,10 @@
 /**
  * `@mcp-auth/core/mcp`: the MCP layer the SDK and fastmcp adapters stand on — the edge guard
  * (`createMcpGuard`), tool-call authorization inside the MCP server, tool-list filtering, the
- * conversion between an `AuthContext` and the SDK's `AuthInfo`, denied tool results, and the
- * JSON-RPC reading of MCP bodies. Applications use an adapter (`@mcp-auth/sdk`,
- * `@mcp-auth/fastmcp`) or `createFetchMcpGuard` from the root rather than this entry; the one
- * helper a tool handler needs, `authContextFromAuthInfo`, is in the root.
+ * conversion between an `AuthContext` and the SDK's `AuthInfo`, denied tool results, the
+ * JSON-RPC reading of MCP bodies, and `checkTokenVerifier` (the one "has verify()" option
+ * check). Applications use an adapter (`@mcp-auth/sdk`, `@mcp-auth/fastmcp`) or
+ * `createFetchMcpGuard` from the root rather than this entry; the one helper a tool handler needs, `authContextFromAuthInfo`, is in the root.
  * @packageDocumentation
  */
 export {
@@ -37,3 +37,4 @@ export {
   type ToolCall,
   toAuthInfo,
 } from './resource/index.js';
+export { checkTokenVerifier } from './domain/check-token-verifier.js';

@@ -12,6 +12,7 @@ import {
 import { createNodeMcpGuard } from '@mcp-auth/core/node-http';
 import {
   authorizeMcpToolCall,
+  checkTokenVerifier,
   DEFAULT_MAX_MCP_BODY_BYTES,
   filterToolList,
   findToolCalls,
@@ -166,12 +167,10 @@ export class FastMCPAuthWrapper {
         'FastMCPAuthWrapper: authorizationServer must be the result of createAuthorizationServer(…)',
       );
     }
-    const verifier = options.verifier ?? authorizationServer?.tokenVerifier;
-    if (typeof verifier?.verify !== 'function') {
-      throw new TypeError(
-        'FastMCPAuthWrapper: pass verifier (a TokenVerifier, e.g. createAccessTokenVerifier(…)) or authorizationServer',
-      );
-    }
+    const verifier = checkTokenVerifier(
+      options.verifier ?? authorizationServer?.tokenVerifier,
+      'FastMCPAuthWrapper: verifier (or authorizationServer)',
+    );
     const resource = parseResource(options.resource ?? authorizationServer?.resource);
     const authorizationServers = parseIssuers(
       options.authorizationServers ??

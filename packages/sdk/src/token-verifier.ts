@@ -1,5 +1,5 @@
 import { isOAuthError, type TokenVerifier } from '@mcp-auth/core';
-import { toAuthInfo } from '@mcp-auth/core/mcp';
+import { checkTokenVerifier, toAuthInfo } from '@mcp-auth/core/mcp';
 import {
   InvalidTokenError as SdkInvalidTokenError,
   ServerError as SdkServerError,
@@ -22,15 +22,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
  * @throws TypeError when `verifier` has no `verify(token)` method.
  */
 export function createTokenVerifier(verifier: TokenVerifier): OAuthTokenVerifier {
-  if (
-    typeof verifier !== 'object' ||
-    verifier === null ||
-    typeof (verifier as { verify?: unknown }).verify !== 'function'
-  ) {
-    throw new TypeError(
-      'createTokenVerifier(verifier): verifier must be a TokenVerifier from @mcp-auth/core (e.g. createAccessTokenVerifier(…)), an object with verify(token)',
-    );
-  }
+  checkTokenVerifier(verifier, 'createTokenVerifier(verifier): verifier');
   return {
     async verifyAccessToken(token: string): Promise<AuthInfo> {
       let auth: Awaited<ReturnType<TokenVerifier['verify']>>;

@@ -6,6 +6,7 @@ import type { PolicyDecision, PolicySubject } from '../policy/types.js';
 import type { AuthResponse } from '../http/messages.js';
 import { errorResponse } from '../http/responses.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
+import { checkTokenVerifier } from '../domain/check-token-verifier.js';
 import { extractBearerToken } from './bearer.js';
 import { createOriginPolicy, type McpCorsOptions } from './cors.js';
 import {
@@ -207,11 +208,7 @@ function checkOptions(options: McpGuardOptions, where: string) {
   if (!(options.policy instanceof PolicyEngine)) {
     throw new TypeError(`${where}: policy must be a PolicyEngine (e.g. createDefaultPolicies())`);
   }
-  if (typeof (options.verifier as TokenVerifier | null)?.verify !== 'function') {
-    throw new TypeError(
-      `${where}: verifier must have verify(token), e.g. server.tokenVerifier or createAccessTokenVerifier()`,
-    );
-  }
+  checkTokenVerifier(options.verifier, `${where}: verifier`);
   const metadataUrl = options.resourceMetadataUrl;
   if (typeof metadataUrl !== 'string' && !(metadataUrl instanceof URL)) {
     throw new TypeError(
