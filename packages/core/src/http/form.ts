@@ -1,4 +1,5 @@
 import { InvalidRequestError, PayloadTooLargeError } from '../errors/oauth-error.js';
+import { DEFAULT_MAX_JSON_DEPTH, decodeUtf8Strict, parseJson } from './json.js';
 import type { AuthRequest } from './messages.js';
 
 /** Default cap on request bodies the endpoints read: 64 KiB (SECURITY-CASES 20). */
@@ -13,11 +14,9 @@ function bodyText(request: AuthRequest, maxBytes: number): string {
   const size = typeof body === 'string' ? new TextEncoder().encode(body).length : body.length;
   if (size > maxBytes) throw new PayloadTooLargeError();
   if (typeof body === 'string') return body;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    throw new InvalidRequestError('The request body is not valid UTF-8');
-  }
+  const text = decodeUtf8Strict(body);
+  if (text === undefined) throw new InvalidRequestError('The request body is not valid UTF-8');
+  return text;
 }
 
 /** The media type of a request, lower-cased, without parameters. */
@@ -37,22 +36,29 @@ export function parseFormBody(request: AuthRequest, maxBytes = DEFAULT_MAX_BODY_
   return uniqueParams(new URLSearchParams(bodyText(request, maxBytes)));
 }
 
-/** Parses a JSON object body (RFC 7591 registration); anything but an object is refused. */
+/**
+ * Parses a JSON object body (RFC 7591 registration) by the one JSON rule of `http/json.ts`:
+ * another content type, a body over `maxBytes` (413), nesting deeper than `maxDepth`, invalid
+ * JSON or anything but an object is refused.
+ */
 export function parseJsonBody(
   request: AuthRequest,
   maxBytes = DEFAULT_MAX_BODY_BYTES,
+  maxDepth = DEFAULT_MAX_JSON_DEPTH,
 ): Record<string, unknown> {
   if (mediaType(request) !== 'application/json') {
     throw new InvalidRequestError('The body must be application/json');
   }
   // Read outside the try: a 413 must not turn into "not valid JSON".
-  const text = bodyText(request, maxBytes);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new InvalidRequestError('The body is not valid JSON');
+  const parsed = parseJson(bodyText(request, maxBytes), maxDepth);
+  if (!parsed.ok) {
+    throw new InvalidRequestError(
+      parsed.reason === 'too_deep'
+        ? `The body nests deeper than ${maxDepth} levels`
+        : 'The body is not valid JSON',
+    );
   }
+  const value = parsed.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidRequestError('The body must be a JSON object');
   }

@@ -1,11 +1,13 @@
 // What the MCP endpoint guard reads from a JSON-RPC body and writes back without the server:
 // the bounded parse, the tool calls, the protocol era, the 2026-07-28 header rules, and the
 // JSON-RPC answers the guard gives itself (parse error, header mismatch, a refused call).
+// The JSON rule itself (UTF-8, depth cap, parse) is http/json.ts.
 
 import type { AuthResponse } from '../http/messages.js';
 
-/** Default cap on JSON nesting in an MCP body: deeper bodies are a parse error before `JSON.parse`. */
-export const DEFAULT_MAX_JSON_DEPTH = 64;
+import { decodeUtf8Strict, type ParsedJson, parseJson } from '../http/json.js';
+
+export { DEFAULT_MAX_JSON_DEPTH, withinJsonDepth } from '../http/json.js';
 
 /** JSON-RPC error code of a header that disagrees with the body (MCP 2026-07-28, SEP-2243). */
 export const HEADER_MISMATCH_CODE = -32020;
@@ -17,61 +19,15 @@ const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
 const FIRST_MODERN_REVISION = '2026-07-28';
 
 /** A body as the guard reads it: parsed JSON, or a reason it is not acceptable JSON. */
-export type ParsedBody =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly reason: 'invalid' | 'too_deep' };
+export type ParsedBody = ParsedJson;
 
 /** No body at all (GET stream, DELETE, an empty POST). */
 export const NO_BODY: ParsedBody = Object.freeze({ ok: true, value: undefined });
 
-// One decoder for every request; a non-streaming decode() starts clean, also after a failure.
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * True when no array or object in `text` nests deeper than `maxDepth`. One linear pass that
- * skips string contents, run before `JSON.parse` so a body of a million `[` costs microseconds
- * instead of a deep recursive parse.
- */
-export function withinJsonDepth(text: string, maxDepth: number): boolean {
-  // Nesting never exceeds the number of openers: most bodies have a handful, found by native
-  // indexOf scans, so the character loop below only runs for bodies that could be too deep.
-  let openers = 0;
-  for (const opener of ['[', '{']) {
-    for (let at = text.indexOf(opener); at !== -1; at = text.indexOf(opener, at + 1))
-      if (++openers > maxDepth) break;
-    if (openers > maxDepth) break;
-  }
-  if (openers <= maxDepth) return true;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      if (++depth > maxDepth) return false;
-    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
-  }
-  return true;
-}
-
 /** Parses raw body bytes (or text): empty → no body; not UTF-8 / not JSON / too deep → not ok. */
 export function parseJsonBody(raw: Uint8Array | string | undefined, maxDepth: number): ParsedBody {
   if (raw === undefined || raw.length === 0) return NO_BODY;
-  let text: string;
-  try {
-    text = typeof raw === 'string' ? raw : decoder.decode(raw);
-  } catch {
-    return { ok: false, reason: 'invalid' };
-  }
-  if (!withinJsonDepth(text, maxDepth)) return { ok: false, reason: 'too_deep' };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false, reason: 'invalid' };
-  }
+  return parseJson(raw, maxDepth);
 }
 
 /** One `tools/call` request of a body. */
@@ -165,7 +121,7 @@ export function decodeMcpHeaderValue(value: string): string | undefined {
     const binary = atob(b64);
     const bytes = new Uint8Array(binary.length);
     for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return decoder.decode(bytes);
+    return decodeUtf8Strict(bytes);
   } catch {
     return undefined;
   }
