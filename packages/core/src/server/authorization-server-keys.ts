@@ -1,0 +1,106 @@
+import type { TokenVerifier } from '../domain/auth-context.js';
+import { createLocalKeySet } from '../jwt/key-set.js';
+import { createSecretKey, type Jwks, toPublicKey } from '../jwt/keys.js';
+import type { JwtKey } from '../jwt/types.js';
+import { createTokenService } from '../tokens/token-service.js';
+import type { TokenService } from '../tokens/types.js';
+import type { AuthorizationServerOptions, ServerSettings } from './authorization-server-options.js';
+
+interface PreparedKeys {
+  signingKey: JwtKey;
+  verificationKey: JwtKey | Awaited<ReturnType<typeof createLocalKeySet>> | undefined;
+  jwks: Jwks | undefined;
+}
+
+/** What the server needs once its keys are imported. */
+export interface ServerTokens {
+  readonly tokens: TokenService;
+  readonly verifier: TokenVerifier;
+  /** The public JWKS, or undefined with an HMAC key. */
+  readonly jwks: Jwks | undefined;
+}
+
+/**
+ * Checks the signing and verification keys now (a `TypeError`), imports them in the
+ * background, then builds the token service from the options (or takes the one given).
+ */
+export function startTokenService(
+  options: AuthorizationServerOptions,
+  settings: Pick<ServerSettings, 'store' | 'issuer' | 'resource'>,
+): Promise<ServerTokens> {
+  const { store, issuer, resource } = settings;
+  const keys = prepareKeys(options.signingKey, options.verificationKeys);
+  return keys.then(async ({ signingKey, verificationKey, jwks }) => {
+    const tokens =
+      options.tokenService ??
+      createTokenService({
+        store,
+        issuer,
+        signingKey,
+        ...(verificationKey ? { verificationKey } : {}),
+        resource,
+        ...(options.accessTokenTtlSeconds !== undefined
+          ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds }
+          : {}),
+        ...(options.refreshTokenTtlSeconds !== undefined
+          ? { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds }
+          : {}),
+        ...(options.codeTtlSeconds !== undefined ? { codeTtlSeconds: options.codeTtlSeconds } : {}),
+        ...(options.claims ? { claims: options.claims } : {}),
+        ...(options.upstreamEncryptionKey !== undefined
+          ? { upstreamEncryptionKey: options.upstreamEncryptionKey }
+          : {}),
+        ...(options.refreshTokenReuseGraceSeconds !== undefined
+          ? { refreshReuseGraceSeconds: options.refreshTokenReuseGraceSeconds }
+          : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
+    return { tokens, verifier: tokens.createAccessTokenVerifier(), jwks };
+  });
+}
+
+function prepareKeys(
+  key: JwtKey | string | Uint8Array,
+  verificationKeys: readonly JwtKey[] | undefined,
+): Promise<PreparedKeys> {
+  const where = 'createAuthorizationServer: signingKey';
+  if (typeof key === 'string' || key instanceof Uint8Array) {
+    const length = typeof key === 'string' ? new TextEncoder().encode(key).length : key.length;
+    if (length < 32) {
+      throw new TypeError(
+        `${where}: an HS256 secret must be at least 32 bytes (use generateSecret())`,
+      );
+    }
+    if (verificationKeys?.length) {
+      throw new TypeError(
+        'createAuthorizationServer: verificationKeys need an asymmetric signingKey',
+      );
+    }
+    const p = createSecretKey(key).then((signingKey) => ({
+      signingKey,
+      verificationKey: undefined,
+      jwks: undefined,
+    }));
+    return p;
+  }
+  if (typeof key !== 'object' || key === null || typeof key.alg !== 'string') {
+    throw new TypeError(`${where} must be a secret (≥ 32 bytes) or a JwtKey`);
+  }
+  if (key.type === 'public') {
+    throw new TypeError(`${where} must be a private key or a secret, not a public key`);
+  }
+  if (key.type === 'secret') {
+    return Promise.resolve({ signingKey: key, verificationKey: undefined, jwks: undefined });
+  }
+  for (const k of verificationKeys ?? []) {
+    if (typeof k !== 'object' || k === null || k.type === 'secret') {
+      throw new TypeError('createAuthorizationServer: verificationKeys must be asymmetric JwtKeys');
+    }
+  }
+  return (async () => {
+    const publicKeys = [await toPublicKey(key)];
+    for (const k of verificationKeys ?? []) publicKeys.push(await toPublicKey(k));
+    const set = await createLocalKeySet(publicKeys);
+    return { signingKey: key, verificationKey: set, jwks: set.toJSON() };
+  })();
+}

@@ -1,0 +1,473 @@
+import type { Identity } from '../domain/identity.js';
+import type { HttpRequest } from '../http/messages.js';
+import { clientAddress } from '../http/messages.js';
+import { isExactLoopbackHost } from '../net/host.js';
+import { checkScopes } from '../policy/scopes.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { Store } from '../store/store.js';
+import type { TokenService } from '../tokens/types.js';
+import { checkUpstreamEncryptionKey } from '../tokens/upstream-crypto.js';
+import type { JwtKey } from '../jwt/types.js';
+import {
+  type ClientIdMetadataDocumentOptions,
+  ClientMetadataDocumentResolver,
+} from './client-metadata-document.js';
+import { ServerClientRegistry, type StaticClientConfig } from './client-registry.js';
+import { createSigner, type Signer } from './cookies.js';
+import { StoreRateLimiter } from './rate-limit.js';
+import type { RegistrationHook } from './registration-endpoint.js';
+import type { IdentityProvider } from './types.js';
+
+/** Options of RFC 7591 dynamic client registration. */
+export interface ClientRegistrationOptions {
+  /**
+   * Called with the validated metadata before a client is stored; return `false` to refuse
+   * the registration (403 `access_denied`).
+   */
+  onRegister?: RegistrationHook;
+  /** A registration never used for an authorization expires after this. Default 86,400 (1 day). */
+  unusedTtlSeconds?: number;
+  /** A used registration expires this long after its last authorization. Default 180 days. */
+  usedTtlSeconds?: number;
+  /**
+   * At most `max` registrations per `windowSeconds` per caller (`key(request)`, default the
+   * caller's address — see `trustedProxyHops`; callers whose address is unknown share one
+   * bucket), and at most `globalMax` per window from everyone together as a last resort;
+   * over either → 429 with `Retry-After`. Counted in the store, so instances sharing a
+   * `RedisStore` share the counts. `false` turns both off.
+   * Default `{ max: 20, windowSeconds: 60, globalMax: 120 }`.
+   */
+  rateLimit?:
+    | false
+    | {
+        max: number;
+        windowSeconds: number;
+        key?: (request: HttpRequest) => string | undefined;
+        globalMax?: number | false;
+      };
+}
+
+/** Options of the login/consent pages and remembered consent. */
+export interface ConsentOptions {
+  /**
+   * The HMAC secret (≥ 32 bytes) signing interaction cookies and CSRF tokens. Default: random
+   * per process — set it when several instances serve the same issuer.
+   */
+  cookieSecret?: string | Uint8Array;
+  /**
+   * How long an approval is remembered per user + client + scopes, in seconds (the consent
+   * page is skipped while the requested scopes stay within it). `0` turns it off.
+   * Default 2,592,000 (30 days). Revoke with {@link AuthorizationServer.revokeConsent}.
+   */
+  rememberForSeconds?: number;
+  /** Human descriptions of scopes for the consent page (`{ 'weather:read': 'Read the weather' }`). */
+  scopeDescriptions?: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link createAuthorizationServer}. */
+export interface AuthorizationServerOptions {
+  /**
+   * The issuer identifier (RFC 8414 §2): `https://…` (or `http://` on a loopback host for
+   * development), no query, no fragment, no trailing slash. Endpoint URLs derive from it;
+   * it is never taken from a request's `Host` header.
+   */
+  issuer: string;
+  /** The protected resource: the MCP endpoint URL (e.g. `https://host/mcp`), the tokens' `aud`. */
+  resource: string;
+  /**
+   * The access-token signing key: an HMAC secret (≥ 32 bytes; HS256) for one service, or an
+   * asymmetric private `JwtKey` (ES256, EdDSA, …) whose public key is published as a JWKS.
+   */
+  signingKey: JwtKey | string | Uint8Array;
+  /** Older public keys still accepted and published in the JWKS during `kid` rotation. */
+  verificationKeys?: readonly JwtKey[];
+  /** Where codes, clients, interactions and tokens live. Default a new {@link MemoryStore}. */
+  store?: Store;
+  /** Who the user is: `DevIdentityProvider` (local users) or an upstream OAuth provider. */
+  identityProvider: IdentityProvider;
+  /** The policy engine; its `scopesSupported()` fills `scopes_supported`. */
+  policy?: {
+    scopesSupported(): readonly string[];
+    /** The policy's coverage rule (scope hierarchy, wildcards); default exact and `:*` matches. */
+    coversScope?(granted: readonly string[], scope: string): boolean;
+  };
+  /** Scopes advertised and accepted, instead of (or without) a policy. */
+  scopesSupported?: readonly string[];
+  /**
+   * Scopes requested when an authorization request has no `scope` and the client registered
+   * none. Default: every supported scope (the user can untick them on the consent page).
+   */
+  defaultScopes?: readonly string[];
+  /** Clients configured in code. */
+  clients?: readonly StaticClientConfig[];
+  /** RFC 7591 dynamic registration: on by default; `false` turns it off. */
+  registration?: boolean | ClientRegistrationOptions;
+  /** Accept URL `client_id`s (Client ID Metadata Documents). Off by default. */
+  clientIdMetadataDocuments?: boolean | ClientIdMetadataDocumentOptions;
+  /** Login/consent pages and remembered consent. */
+  consent?: ConsentOptions;
+  /** How long a user has to complete login and consent, in seconds. Default 600. */
+  interactionTtlSeconds?: number;
+  /** Failed password attempts per authorization before it is abandoned. Default 5. */
+  maxLoginAttempts?: number;
+  /**
+   * Caps on authorizations started per window of `interactionTtlSeconds`: per client
+   * (default 10,000) and per caller address (default 100); over either → a 429 page. They keep
+   * one caller from filling the store with pending sign-ins. `false` turns one off.
+   */
+  interactionLimits?: { perClient?: number | false; perAddress?: number | false };
+  /**
+   * How many reverse proxies in front of the server append to `X-Forwarded-For`: the caller's
+   * address for per-address limits is then read that many entries from the right. Default 0:
+   * `X-Forwarded-For` is ignored (any client can send it) and the connection's address
+   * (`HttpRequest.remoteAddress`) is used.
+   */
+  trustedProxyHops?: number;
+  /** Access-token lifetime in seconds. Default 3600. */
+  accessTokenTtlSeconds?: number;
+  /** Refresh-token lifetime in seconds. Default 30 days. */
+  refreshTokenTtlSeconds?: number;
+  /** Authorization-code lifetime in seconds. Default 60. */
+  codeTtlSeconds?: number;
+  /** Maps an identity to extra access-token claims. Default: its attributes. */
+  claims?: (identity: Identity) => Record<string, unknown>;
+  /**
+   * Encrypts upstream IdP tokens at rest (see the token service): at least 32 random bytes,
+   * base64url (≥ 43 characters, `mcp-auth keys generate`) or hex (≥ 64 characters).
+   */
+  upstreamEncryptionKey?: string;
+  /**
+   * A shared secret resource servers present at the introspection endpoint (≥ 32 chars).
+   * Introspection is open only to resource servers: callers with this secret, and static
+   * clients configured with `resourceServer: true`. Other clients get 401 `invalid_client`.
+   */
+  introspectionSecret?: string;
+  /**
+   * `'own-tokens'` also lets any confidential client introspect, seeing `{"active": false}`
+   * for every token issued to another client. Default `'resource-servers'` (see
+   * `introspectionSecret`).
+   */
+  introspectionCallers?: 'resource-servers' | 'own-tokens';
+  /**
+   * After a refresh token is rotated, the same client presenting it again within this many
+   * seconds (e.g. two parallel refreshes) gets `invalid_grant` without the grant being revoked,
+   * so the winner's new tokens stay valid; later, or from another client, it is reuse and
+   * revokes the grant (RFC 9700 §4.14.2). `0` treats every repeat as reuse. Default 10.
+   */
+  refreshTokenReuseGraceSeconds?: number;
+  /** `resource_name` of the protected resource metadata. */
+  resourceName?: string;
+  /** `resource_documentation` of the protected resource metadata. */
+  resourceDocumentation?: string;
+  /**
+   * CORS (`Access-Control-Allow-Origin: *`) on metadata, JWKS, registration, token and
+   * revocation, for browser-based MCP clients. Never on the authorization pages or
+   * introspection. Default `true`.
+   */
+  cors?: boolean;
+  /** A token service to use instead of the one built from these options (advanced). */
+  tokenService?: TokenService;
+  /** Clock in milliseconds since the epoch, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+const DAY = 86_400;
+
+/** The options of {@link createAuthorizationServer}, checked, with what follows from them. */
+export interface ServerSettings {
+  readonly issuer: string;
+  readonly resource: string;
+  /** The issuer's path ('' for an origin-only issuer): every endpoint path starts with it. */
+  readonly base: string;
+  readonly origin: string;
+  readonly now: () => number;
+  readonly store: Store;
+  readonly provider: IdentityProvider;
+  readonly scopesSupported: () => readonly string[];
+  readonly defaultScopes: readonly string[] | undefined;
+  readonly interactionTtlSeconds: number;
+  readonly consent: ConsentOptions;
+  readonly rememberForSeconds: number;
+  readonly maxLoginAttempts: number;
+  readonly introspectionCallers: 'resource-servers' | 'own-tokens';
+  readonly signer: Signer;
+  /** Cookies get `Secure` (an https issuer). */
+  readonly secure: boolean;
+  /** The caller's address for per-address limits. */
+  readonly addressOf: (request: HttpRequest) => string | undefined;
+  readonly interactionCaps: { readonly perClient?: number; readonly perAddress?: number };
+  readonly registration: RegistrationSettings;
+}
+
+/** Client registration as configured: the registry, and RFC 7591 registration with its limits. */
+export interface RegistrationSettings {
+  /** Dynamic registration is on. */
+  readonly enabled: boolean;
+  /** `options.registration` when it is an object, else `{}`. */
+  readonly options: ClientRegistrationOptions;
+  /** Its rate limit, with the default filled in. */
+  readonly rateLimit: NonNullable<ClientRegistrationOptions['rateLimit']>;
+  readonly documents: ClientMetadataDocumentResolver | undefined;
+  readonly clients: ServerClientRegistry;
+  readonly limiter: StoreRateLimiter | undefined;
+  readonly globalLimiter: StoreRateLimiter | undefined;
+}
+
+/**
+ * Checks every option of {@link createAuthorizationServer} but the keys, in a fixed order: the
+ * first mistake is a `TypeError` naming the option and what to fix.
+ */
+export function checkServerOptions(options: AuthorizationServerOptions): ServerSettings {
+  const where = 'createAuthorizationServer';
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${where}: options are required`);
+  }
+  const issuer = checkIssuer(options.issuer);
+  const resource = checkResource(options.resource);
+  const issuerUrl = new URL(issuer);
+  const now = options.now ?? Date.now;
+  const store = options.store ?? new MemoryStore();
+  checkStore(store);
+  const provider = options.identityProvider;
+  if (!provider || (provider.kind !== 'local' && provider.kind !== 'redirect')) {
+    throw new TypeError(
+      `${where}: identityProvider is required (e.g. new DevIdentityProvider({ users: [...] }))`,
+    );
+  }
+  if (options.policy !== undefined && typeof options.policy.scopesSupported !== 'function') {
+    throw new TypeError(`${where}: policy must have a scopesSupported() method`);
+  }
+  const fixedScopes =
+    options.scopesSupported === undefined
+      ? undefined
+      : checkScopeOption(options.scopesSupported, 'scopesSupported');
+  const scopesSupported = (): readonly string[] =>
+    fixedScopes ?? [...new Set(options.policy?.scopesSupported() ?? [])];
+  const defaultScopes =
+    options.defaultScopes === undefined
+      ? undefined
+      : checkScopeOption(options.defaultScopes, 'defaultScopes');
+  const interactionTtl = seconds(options.interactionTtlSeconds ?? 600, 'interactionTtlSeconds');
+  const consent = options.consent ?? {};
+  const rememberFor = consent.rememberForSeconds ?? 30 * DAY;
+  if (!Number.isFinite(rememberFor) || rememberFor < 0) {
+    throw new TypeError(`${where}: consent.rememberForSeconds must be 0 or a positive number`);
+  }
+  const maxLoginAttempts = options.maxLoginAttempts ?? 5;
+  if (!Number.isInteger(maxLoginAttempts) || maxLoginAttempts < 1) {
+    throw new TypeError(`${where}: maxLoginAttempts must be a positive integer`);
+  }
+  checkTokenOptions(options);
+  const introspectionCallers = options.introspectionCallers ?? 'resource-servers';
+  if (introspectionCallers !== 'resource-servers' && introspectionCallers !== 'own-tokens') {
+    throw new TypeError(
+      `${where}: introspectionCallers must be 'resource-servers' or 'own-tokens'`,
+    );
+  }
+  const signer = createSigner(consent.cookieSecret, `${where}: consent.cookieSecret`);
+  const { registration, addressOf } = registrationSettings(options, store, scopesSupported, now);
+  const interactionLimits = options.interactionLimits ?? {};
+  const capOf = (value: number | false | undefined, fallback: number, name: string) =>
+    value === false ? undefined : positiveInteger(value ?? fallback, `interactionLimits.${name}`);
+  return {
+    issuer,
+    resource,
+    base: issuerUrl.pathname === '/' ? '' : issuerUrl.pathname,
+    origin: issuerUrl.origin,
+    now,
+    store,
+    provider,
+    scopesSupported,
+    defaultScopes,
+    interactionTtlSeconds: interactionTtl,
+    consent,
+    rememberForSeconds: rememberFor,
+    maxLoginAttempts,
+    introspectionCallers,
+    signer,
+    secure: issuerUrl.protocol === 'https:',
+    addressOf,
+    interactionCaps: {
+      perClient: capOf(interactionLimits.perClient, 10_000, 'perClient'),
+      perAddress: capOf(interactionLimits.perAddress, 100, 'perAddress'),
+    },
+    registration,
+  };
+}
+
+// The introspection secret, and the upstream encryption key (required with an upstream IdP).
+function checkTokenOptions(options: AuthorizationServerOptions): void {
+  const where = 'createAuthorizationServer';
+  if (
+    options.introspectionSecret !== undefined &&
+    (typeof options.introspectionSecret !== 'string' || options.introspectionSecret.length < 32)
+  ) {
+    throw new TypeError(`${where}: introspectionSecret must be a string of at least 32 characters`);
+  }
+  if (
+    options.identityProvider?.kind === 'redirect' &&
+    options.upstreamEncryptionKey === undefined &&
+    options.tokenService === undefined
+  ) {
+    // Upstream IdP tokens are kept server-side; never at rest in clear (ARCHITECTURE: Tokens).
+    throw new TypeError(
+      `${where}: upstreamEncryptionKey is required with an upstream identity provider (≥ 32 random bytes, base64url or hex; generate one with \`mcp-auth keys generate\`)`,
+    );
+  }
+  if (options.upstreamEncryptionKey !== undefined) {
+    checkUpstreamEncryptionKey(options.upstreamEncryptionKey, where);
+  }
+}
+
+// The client registry (static, registered, metadata documents) and registration's rate limits.
+function registrationSettings(
+  options: AuthorizationServerOptions,
+  store: Store,
+  scopesSupported: () => readonly string[],
+  now: () => number,
+): {
+  registration: RegistrationSettings;
+  addressOf: (request: HttpRequest) => string | undefined;
+} {
+  const registration = options.registration ?? true;
+  const registrationOptions: ClientRegistrationOptions =
+    typeof registration === 'object' ? registration : {};
+  const cimd = options.clientIdMetadataDocuments ?? false;
+  const documents = cimd
+    ? new ClientMetadataDocumentResolver(store, cimd === true ? {} : cimd, scopesSupported)
+    : undefined;
+  const clients = new ServerClientRegistry(
+    store,
+    options.clients ?? [],
+    documents,
+    {
+      unusedTtlMs:
+        seconds(registrationOptions.unusedTtlSeconds ?? DAY, 'registration.unusedTtlSeconds') *
+        1000,
+      usedTtlMs:
+        seconds(registrationOptions.usedTtlSeconds ?? 180 * DAY, 'registration.usedTtlSeconds') *
+        1000,
+    },
+    now,
+  );
+  const trustedProxyHops = options.trustedProxyHops ?? 0;
+  if (!Number.isInteger(trustedProxyHops) || trustedProxyHops < 0 || trustedProxyHops > 10) {
+    throw new TypeError(
+      'createAuthorizationServer: trustedProxyHops must be an integer from 0 to 10',
+    );
+  }
+  const addressOf = (request: HttpRequest) => clientAddress(request, trustedProxyHops);
+  const rateLimit = registrationOptions.rateLimit ?? { max: 20, windowSeconds: 60 };
+  const rateWindowMs =
+    rateLimit === false
+      ? 0
+      : seconds(rateLimit.windowSeconds, 'registration.rateLimit.windowSeconds') * 1000;
+  const limiter =
+    rateLimit === false
+      ? undefined
+      : new StoreRateLimiter(
+          store,
+          'register',
+          positiveInteger(rateLimit.max, 'registration.rateLimit.max'),
+          rateWindowMs,
+        );
+  const globalMax = rateLimit === false ? false : (rateLimit.globalMax ?? 120);
+  const globalLimiter =
+    globalMax === false
+      ? undefined
+      : new StoreRateLimiter(
+          store,
+          'register-all',
+          positiveInteger(globalMax, 'registration.rateLimit.globalMax'),
+          rateWindowMs,
+        );
+  return {
+    registration: {
+      enabled: Boolean(registration),
+      options: registrationOptions,
+      rateLimit,
+      documents,
+      clients,
+      limiter,
+      globalLimiter,
+    },
+    addressOf,
+  };
+}
+
+function checkIssuer(value: unknown): string {
+  const where = 'createAuthorizationServer: issuer';
+  if (typeof value !== 'string') throw new TypeError(`${where} must be a URL string`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`${where} must be an absolute URL such as https://auth.example.com`);
+  }
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) {
+    throw new TypeError(`${where} must not have a query or fragment (RFC 8414 §2)`);
+  }
+  if (url.username || url.password)
+    throw new TypeError(`${where} must not contain user information`);
+  if (
+    url.protocol !== 'https:' &&
+    !(url.protocol === 'http:' && isExactLoopbackHost(url.hostname))
+  ) {
+    throw new TypeError(
+      `${where} must use https (http only on localhost/127.0.0.1 for development)`,
+    );
+  }
+  if (value.endsWith('/')) throw new TypeError(`${where} must not end with a slash`);
+  if (url.href !== value && url.href !== `${value}/`) {
+    throw new TypeError(`${where} must be in normalized form (${url.href.replace(/\/$/, '')})`);
+  }
+  return value;
+}
+
+function checkResource(value: unknown): string {
+  const where = 'createAuthorizationServer: resource';
+  if (typeof value !== 'string') throw new TypeError(`${where} must be the MCP endpoint URL`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`${where} must be an absolute URL such as https://host/mcp`);
+  }
+  if (url.hash || value.includes('#'))
+    throw new TypeError(`${where} must not have a fragment (RFC 8707 §2)`);
+  if (
+    url.protocol !== 'https:' &&
+    !(url.protocol === 'http:' && isExactLoopbackHost(url.hostname))
+  ) {
+    throw new TypeError(
+      `${where} must use https (http only on localhost/127.0.0.1 for development)`,
+    );
+  }
+  return value;
+}
+
+function checkStore(store: Store): void {
+  for (const method of ['get', 'set', 'setIfAbsent', 'take', 'delete'] as const) {
+    if (typeof store?.[method] !== 'function') {
+      throw new TypeError(`createAuthorizationServer: store must implement ${method}()`);
+    }
+  }
+}
+
+function checkScopeOption(scopes: unknown, name: string): readonly string[] {
+  return Object.freeze(checkScopes(scopes, `createAuthorizationServer: ${name}`));
+}
+
+function seconds(value: number, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`createAuthorizationServer: ${name} must be a positive number of seconds`);
+  }
+  return value;
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`createAuthorizationServer: ${name} must be a positive integer`);
+  }
+  return value;
+}
