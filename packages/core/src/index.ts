@@ -28,8 +28,8 @@ export {
 } from './errors/index.js';
 // The HTTP seam: plain request/response objects and the Fetch conversion.
 export {
-  type AuthRequest,
-  type AuthResponse,
+  type HttpRequest,
+  type HttpResponse,
   errorResponse,
   fromFetchRequest,
   toFetchHandler,

@@ -31,7 +31,7 @@ export {
   type NodeRoute,
   readNodeBody,
   type ReadNodeBodyOptions,
-  toAuthRequest,
-  type ToAuthRequestOptions,
+  toHttpRequest,
+  type ToHttpRequestOptions,
   writeNodeResponse,
 } from './node-http.js';

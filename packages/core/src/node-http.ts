@@ -19,8 +19,8 @@ export {
   nodeRequestTarget,
   type ReadNodeBodyOptions,
   readNodeBody,
-  type ToAuthRequestOptions,
-  toAuthRequest,
+  type ToHttpRequestOptions,
+  toHttpRequest,
   writeNodeResponse,
 } from './http/index.js';
 export {

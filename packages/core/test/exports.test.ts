@@ -127,14 +127,14 @@ describe('public entries of @mcp-auth/core', () => {
         "types": [
           "AccessTokenVerifierOptions",
           "AuthContext",
-          "AuthRequest",
           "AuthRequired",
-          "AuthResponse",
           "AuthorizationServer",
           "AuthorizationServerOptions",
           "DevUser",
           "FetchMcpGuard",
           "FetchMcpGuardOptions",
+          "HttpRequest",
+          "HttpResponse",
           "Identity",
           "IdentityProvider",
           "JwtErrorCode",
@@ -200,7 +200,7 @@ describe('public entries of @mcp-auth/core', () => {
           "nodeRequestHeaders",
           "nodeRequestTarget",
           "readNodeBody",
-          "toAuthRequest",
+          "toHttpRequest",
           "writeNodeResponse",
         ],
         "types": [
@@ -218,7 +218,7 @@ describe('public entries of @mcp-auth/core', () => {
           "NodeResponseLike",
           "NodeRoute",
           "ReadNodeBodyOptions",
-          "ToAuthRequestOptions",
+          "ToHttpRequestOptions",
         ],
       }
     `);

@@ -1,22 +1,22 @@
 import { DEFAULT_MAX_BODY_BYTES } from './form.js';
-import type { AuthRequest, AuthResponse } from './messages.js';
+import type { HttpRequest, HttpResponse } from './messages.js';
 import { errorResponse } from './responses.js';
 import { readCapped } from '../encoding/read-capped.js';
 
 /** Anything with the `handle` method of an `AuthorizationServer`. */
-export interface AuthRequestHandler {
-  handle(request: AuthRequest): Promise<AuthResponse>;
+export interface HttpRequestHandler {
+  handle(request: HttpRequest): Promise<HttpResponse>;
 }
 
 /**
- * Converts a Fetch `Request` into an {@link AuthRequest}. The body is read only up to
+ * Converts a Fetch `Request` into an {@link HttpRequest}. The body is read only up to
  * `maxBodyBytes + 1` bytes, so an oversized body is refused (413) without being buffered
  * whole.
  */
 export async function fromFetchRequest(
   request: Request,
   maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
-): Promise<AuthRequest> {
+): Promise<HttpRequest> {
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => {
     headers[name.toLowerCase()] = value;
@@ -32,8 +32,8 @@ async function readBody(stream: ReadableStream<Uint8Array>, limit: number): Prom
   return (await readCapped(stream, limit)).bytes;
 }
 
-/** Converts an {@link AuthResponse} into a Fetch `Response` (several `Set-Cookie` kept apart). */
-export function toFetchResponse(response: AuthResponse): Response {
+/** Converts an {@link HttpResponse} into a Fetch `Response` (several `Set-Cookie` kept apart). */
+export function toFetchResponse(response: HttpResponse): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(response.headers)) {
     if (typeof value === 'string') headers.set(name, value);
@@ -61,7 +61,7 @@ export interface FetchConnectionInfo {
  * authorization server route, `(request, connection?) => Promise<Response>`.
  */
 export function toFetchHandler(
-  server: AuthRequestHandler,
+  server: HttpRequestHandler,
 ): (request: Request, connection?: FetchConnectionInfo) => Promise<Response> {
   return async (request, connection) => {
     try {

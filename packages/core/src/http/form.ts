@@ -1,6 +1,6 @@
 import { InvalidRequestError, PayloadTooLargeError } from '../errors/oauth-error.js';
 import { DEFAULT_MAX_JSON_DEPTH, decodeUtf8Strict, parseJson } from './json.js';
-import type { AuthRequest } from './messages.js';
+import type { HttpRequest } from './messages.js';
 
 /** Default cap on request bodies the endpoints read: 64 KiB (SECURITY-CASES 20). */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -8,7 +8,7 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 /** Parsed `application/x-www-form-urlencoded` parameters: each name at most once. */
 export type FormParams = ReadonlyMap<string, string>;
 
-function bodyText(request: AuthRequest, maxBytes: number): string {
+function bodyText(request: HttpRequest, maxBytes: number): string {
   const body = request.body;
   if (body === undefined) return '';
   const size = typeof body === 'string' ? new TextEncoder().encode(body).length : body.length;
@@ -20,7 +20,7 @@ function bodyText(request: AuthRequest, maxBytes: number): string {
 }
 
 /** The media type of a request, lower-cased, without parameters. */
-export function mediaType(request: AuthRequest): string {
+export function mediaType(request: HttpRequest): string {
   return (request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
 }
 
@@ -29,7 +29,7 @@ export function mediaType(request: AuthRequest): string {
  * content type, a body over `maxBytes`, or a parameter sent twice is refused
  * (RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once").
  */
-export function parseFormBody(request: AuthRequest, maxBytes = DEFAULT_MAX_BODY_BYTES): FormParams {
+export function parseFormBody(request: HttpRequest, maxBytes = DEFAULT_MAX_BODY_BYTES): FormParams {
   if (mediaType(request) !== 'application/x-www-form-urlencoded') {
     throw new InvalidRequestError('The body must be application/x-www-form-urlencoded');
   }
@@ -42,7 +42,7 @@ export function parseFormBody(request: AuthRequest, maxBytes = DEFAULT_MAX_BODY_
  * JSON or anything but an object is refused.
  */
 export function parseJsonBody(
-  request: AuthRequest,
+  request: HttpRequest,
   maxBytes = DEFAULT_MAX_BODY_BYTES,
   maxDepth = DEFAULT_MAX_JSON_DEPTH,
 ): Record<string, unknown> {

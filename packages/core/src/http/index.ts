@@ -1,5 +1,5 @@
 export {
-  type AuthRequestHandler,
+  type HttpRequestHandler,
   type FetchConnectionInfo,
   fromFetchRequest,
   toFetchHandler,
@@ -13,7 +13,7 @@ export {
   parseJsonBody,
   uniqueParams,
 } from './form.js';
-export { type AuthRequest, type AuthResponse, clientAddress } from './messages.js';
+export { type HttpRequest, type HttpResponse, clientAddress } from './messages.js';
 export {
   createNodeAuthorizationHandler,
   type NodeAuthorizationHandler,
@@ -26,8 +26,8 @@ export {
   nodeRequestTarget,
   type ReadNodeBodyOptions,
   readNodeBody,
-  type ToAuthRequestOptions,
-  toAuthRequest,
+  type ToHttpRequestOptions,
+  toHttpRequest,
   writeNodeResponse,
 } from './node.js';
 export { errorResponse, jsonResponse, NO_STORE_HEADERS } from './responses.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type AuthRequest, clientAddress } from './messages.js';
+import { type HttpRequest, clientAddress } from './messages.js';
 
-const request = (remoteAddress?: string, xff?: string): AuthRequest => ({
+const request = (remoteAddress?: string, xff?: string): HttpRequest => ({
   method: 'GET',
   url: new URL('https://as.example.test/authorize'),
   headers: xff === undefined ? {} : { 'x-forwarded-for': xff },

@@ -2,7 +2,7 @@
  * The framework-neutral request every core endpoint handles. Adapters build it from their
  * framework's request; `toFetchHandler()` builds it from a Fetch `Request`.
  */
-export interface AuthRequest {
+export interface HttpRequest {
   /** Upper-case HTTP method. */
   readonly method: string;
   /** The absolute request URL as the client used it (scheme, host, path, query). */
@@ -24,7 +24,7 @@ export interface AuthRequest {
 }
 
 /** The framework-neutral response every core endpoint returns. */
-export interface AuthResponse {
+export interface HttpResponse {
   readonly status: number;
   /** Response headers; `set-cookie` may hold several values. */
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
@@ -42,7 +42,7 @@ const IPV6 = /^[0-9a-f:.]{2,45}$/i;
  * client can send it. IPv6 addresses are reduced to their /64 (one subscriber usually holds a
  * whole /64); IPv4-mapped IPv6 becomes IPv4. `undefined` when unknown or malformed.
  */
-export function clientAddress(request: AuthRequest, trustedProxyHops = 0): string | undefined {
+export function clientAddress(request: HttpRequest, trustedProxyHops = 0): string | undefined {
   let address = request.remoteAddress;
   if (trustedProxyHops > 0) {
     const forwarded = request.headers['x-forwarded-for'];
@@ -74,3 +74,12 @@ function addressBucket(raw: string): string | undefined {
     .map((g) => g.replace(/^0+(?=.)/, ''))
     .join(':')}::/64`;
 }
+
+/**
+ * @internal Transitional: the old names of {@link HttpRequest} and {@link HttpResponse}, for
+ * files still being edited by another change. No entry exports them; removed once every file
+ * says HttpRequest/HttpResponse.
+ */
+export type AuthRequest = HttpRequest;
+/** @internal See {@link AuthRequest}. */
+export type AuthResponse = HttpResponse;

@@ -2,18 +2,18 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TemporarilyUnavailableError } from '../errors/oauth-error.js';
-import type { AuthRequest, AuthResponse } from './messages.js';
+import type { HttpRequest, HttpResponse } from './messages.js';
 import {
   createNodeAuthorizationHandler,
   type NodeAuthorizationServer,
   readNodeBody,
-  toAuthRequest,
+  toHttpRequest,
 } from './node.js';
 
 const BASE = 'https://as.example.com';
 
 /** A stand-in server that echoes what the conversion gave it; real endpoints are core's. */
-function echoServer(seen: AuthRequest[]): NodeAuthorizationServer {
+function echoServer(seen: HttpRequest[]): NodeAuthorizationServer {
   return {
     routes: [
       { method: 'POST', path: '/token' },
@@ -24,7 +24,7 @@ function echoServer(seen: AuthRequest[]): NodeAuthorizationServer {
       seen.push(request);
       const body = request.body;
       const text = typeof body === 'string' ? body : body && new TextDecoder().decode(body);
-      const response: AuthResponse = {
+      const response: HttpResponse = {
         status: 200,
         headers: { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] },
         body: JSON.stringify({ url: request.url.href, text: text ?? null }),
@@ -95,7 +95,7 @@ function send(
 
 describe('createNodeAuthorizationHandler', () => {
   it('builds the URL on the issuer origin, never on the Host header', async () => {
-    const seen: AuthRequest[] = [];
+    const seen: HttpRequest[] = [];
     const port = await listen(echoServer(seen));
     const res = await send(port, {
       method: 'GET',
@@ -108,10 +108,10 @@ describe('createNodeAuthorizationHandler', () => {
   });
 
   it('keeps a `//host/path` target as a path on the issuer origin', async () => {
-    const seen: AuthRequest[] = [];
+    const seen: HttpRequest[] = [];
     const handler = createNodeAuthorizationHandler(echoServer(seen));
     expect(handler.matches({ url: '//token', headers: {} })).toBe(false);
-    const request = await toAuthRequest(
+    const request = await toHttpRequest(
       { method: 'GET', url: '//evil.example/token', headers: {} },
       { baseUrl: BASE },
     );
@@ -120,7 +120,7 @@ describe('createNodeAuthorizationHandler', () => {
   });
 
   it('passes the raw body bytes and writes every set-cookie value separately', async () => {
-    const seen: AuthRequest[] = [];
+    const seen: HttpRequest[] = [];
     const port = await listen(echoServer(seen));
     const res = await send(port, {
       method: 'POST',
@@ -135,7 +135,7 @@ describe('createNodeAuthorizationHandler', () => {
   });
 
   it('answers 413 for a body over 64 KiB, declared or streamed (SECURITY-CASES 20)', async () => {
-    const seen: AuthRequest[] = [];
+    const seen: HttpRequest[] = [];
     const port = await listen(echoServer(seen));
     const big = 'a'.repeat(64 * 1024 + 1);
     for (const chunked of [false, true]) {

@@ -1,12 +1,12 @@
 import { InvalidRequestError, PayloadTooLargeError } from '../errors/oauth-error.js';
 import { DEFAULT_MAX_BODY_BYTES } from './form.js';
-import type { AuthRequest, AuthResponse } from './messages.js';
+import type { HttpRequest, HttpResponse } from './messages.js';
 import { errorResponse } from './responses.js';
 
 /** Methods without a body: the Node conversion never reads theirs. */
 const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
 
-// The one conversion between Node's http request/response and core's AuthRequest/AuthResponse.
+// The one conversion between Node's http request/response and core's HttpRequest/HttpResponse.
 // Every Node framework adapter (Express, Koa, …) goes through it, so adapters stay glue.
 // Node types are described structurally: this file runs in core's Web build (no `node:`).
 
@@ -62,8 +62,8 @@ export interface ReadNodeBodyOptions {
   preread?: unknown;
 }
 
-/** Options of {@link toAuthRequest}. */
-export interface ToAuthRequestOptions extends ReadNodeBodyOptions {
+/** Options of {@link toHttpRequest}. */
+export interface ToHttpRequestOptions extends ReadNodeBodyOptions {
   /**
    * The public base URL (the issuer, or the resource's origin). Only its scheme, host and
    * port are used, so the request URL never comes from the client's `Host` header.
@@ -301,14 +301,14 @@ function reencodeParsedBody(
 }
 
 /**
- * Builds core's {@link AuthRequest} from a Node request: method, lower-case headers, the URL
+ * Builds core's {@link HttpRequest} from a Node request: method, lower-case headers, the URL
  * on the configured origin (never the `Host` header) and, for methods with a body, the raw
  * body read by {@link readNodeBody}.
  */
-export async function toAuthRequest(
+export async function toHttpRequest(
   request: NodeRequestLike,
-  options: ToAuthRequestOptions,
-): Promise<AuthRequest> {
+  options: ToHttpRequestOptions,
+): Promise<HttpRequest> {
   const origin = parseBaseUrl(options.baseUrl);
   const method = (request.method ?? 'GET').toUpperCase();
   const body = NO_BODY_METHODS.has(method) ? undefined : await readNodeBody(request, options);
@@ -323,11 +323,11 @@ export async function toAuthRequest(
 }
 
 /**
- * Writes core's {@link AuthResponse} to a Node response: status, every header (several
+ * Writes core's {@link HttpResponse} to a Node response: status, every header (several
  * `set-cookie` values stay separate) and the body. Does nothing but end the response when
  * headers were already sent.
  */
-export function writeNodeResponse(response: NodeResponseLike, authResponse: AuthResponse): void {
+export function writeNodeResponse(response: NodeResponseLike, authResponse: HttpResponse): void {
   if (response.headersSent === true) {
     response.end();
     return;
@@ -350,7 +350,7 @@ export interface NodeRoute {
  * `createAuthorizationServer()` result satisfies it.
  */
 export interface NodeAuthorizationServer {
-  handle(request: AuthRequest): Promise<AuthResponse>;
+  handle(request: HttpRequest): Promise<HttpResponse>;
   readonly routes: readonly NodeRoute[];
   /** The issuer identifier: the default public base URL. */
   readonly issuer?: string;
@@ -403,8 +403,8 @@ function serverIssuer(server: NodeAuthorizationServer): unknown {
 
 /**
  * The shared Node conversion every Node framework adapter mounts: it matches the server's
- * routes, builds an {@link AuthRequest}, calls `server.handle` and writes the
- * {@link AuthResponse}. Throws `TypeError` at creation when the server or options are wrong.
+ * routes, builds an {@link HttpRequest}, calls `server.handle` and writes the
+ * {@link HttpResponse}. Throws `TypeError` at creation when the server or options are wrong.
  */
 export function createNodeAuthorizationHandler(
   server: NodeAuthorizationServer,
@@ -432,9 +432,9 @@ export function createNodeAuthorizationHandler(
     routes,
     matches: (request) => paths.has(nodeRequestPath(request, baseUrl)),
     async handle(request, response, handleOptions = {}) {
-      let answer: AuthResponse;
+      let answer: HttpResponse;
       try {
-        const authRequest = await toAuthRequest(request, {
+        const authRequest = await toHttpRequest(request, {
           baseUrl,
           maxBytes,
           preread: handleOptions.preread,

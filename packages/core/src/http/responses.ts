@@ -1,5 +1,5 @@
 import { isOAuthError, ServerError } from '../errors/oauth-error.js';
-import type { AuthResponse } from './messages.js';
+import type { HttpResponse } from './messages.js';
 
 /** Headers every OAuth JSON response carries (RFC 6749 §5.1, RFC 9700 §4.x: no caching). */
 export const NO_STORE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -12,7 +12,7 @@ export function jsonResponse(
   status: number,
   body: unknown,
   headers: Readonly<Record<string, string | readonly string[]>> = {},
-): AuthResponse {
+): HttpResponse {
   // A caller that sets its own Cache-Control (public metadata) gets no `Pragma: no-cache`.
   const caching = 'cache-control' in headers ? {} : NO_STORE_HEADERS;
   return {
@@ -27,7 +27,7 @@ export function jsonResponse(
  * headers and RFC 6749 §5.2 body; anything else becomes a generic 500 `server_error` whose
  * body says nothing about the cause.
  */
-export function errorResponse(error: unknown): AuthResponse {
+export function errorResponse(error: unknown): HttpResponse {
   const oauth = isOAuthError(error) ? error : new ServerError();
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(oauth.headers)) headers[name.toLowerCase()] = value;

@@ -3,7 +3,7 @@
 // `Host`s a loopback development server answers.
 
 import { isExactLoopbackHost } from '../net/host.js';
-import type { AuthResponse } from '../http/messages.js';
+import type { HttpResponse } from '../http/messages.js';
 
 /** Browser access to the MCP endpoint. */
 export interface McpCorsOptions {
@@ -44,7 +44,7 @@ const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version'
 /** The endpoint's browser rules, checked once at construction. */
 export interface OriginPolicy {
   /** A 403 when `Origin` or `Host` is not allowed, a preflight answer for OPTIONS, else undefined. */
-  screen(method: string, header: (name: string) => string | undefined): AuthResponse | undefined;
+  screen(method: string, header: (name: string) => string | undefined): HttpResponse | undefined;
   /** Headers every answer to this request carries (empty without an allowed `Origin`). */
   responseHeaders(origin: string | undefined): Readonly<Record<string, string>>;
 }
@@ -133,7 +133,7 @@ export function createOriginPolicy(
     'access-control-expose-headers': EXPOSED_HEADERS,
     vary: 'Origin',
   });
-  const forbidden = (message: string): AuthResponse => ({
+  const forbidden = (message: string): HttpResponse => ({
     status: 403,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
     body: JSON.stringify({ error: 'forbidden', error_description: message }),

@@ -3,7 +3,7 @@
 // JSON-RPC answers the guard gives itself (parse error, header mismatch, a refused call).
 // The JSON rule itself (UTF-8, depth cap, parse) is http/json.ts.
 
-import type { AuthResponse } from '../http/messages.js';
+import type { HttpResponse } from '../http/messages.js';
 
 import { decodeUtf8Strict, type ParsedJson, parseJson } from '../http/json.js';
 
@@ -181,12 +181,12 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'cache-control': 'no-store',
 });
 
-function jsonRpc(status: number, payload: unknown): AuthResponse {
+function jsonRpc(status: number, payload: unknown): HttpResponse {
   return { status, headers: JSON_HEADERS, body: JSON.stringify(payload) };
 }
 
 /** JSON-RPC parse error (HTTP 400, -32700), for a body that is not JSON or nests too deep. */
-export function parseErrorResponse(reason: 'invalid' | 'too_deep', maxDepth: number): AuthResponse {
+export function parseErrorResponse(reason: 'invalid' | 'too_deep', maxDepth: number): HttpResponse {
   const message =
     reason === 'too_deep'
       ? `Parse error: JSON nested deeper than ${maxDepth} levels`
@@ -195,7 +195,7 @@ export function parseErrorResponse(reason: 'invalid' | 'too_deep', maxDepth: num
 }
 
 /** JSON-RPC header mismatch (HTTP 400, -32020). */
-export function headerMismatchResponse(body: unknown, detail: string): AuthResponse {
+export function headerMismatchResponse(body: unknown, detail: string): HttpResponse {
   const id = isRecord(body) ? (requestId(body) ?? null) : null;
   return jsonRpc(400, {
     jsonrpc: '2.0',
@@ -224,7 +224,7 @@ export function deniedCallsResponse(
   body: unknown,
   denied: ReadonlyMap<ToolCall, DeniedToolResult>,
   era: McpEra,
-): AuthResponse {
+): HttpResponse {
   const answerFor = (call: ToolCall, result: DeniedToolResult) => ({
     jsonrpc: '2.0',
     id: call.id ?? null,

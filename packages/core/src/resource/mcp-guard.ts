@@ -3,7 +3,7 @@ import { PolicyEngine } from '../policy/engine.js';
 import { checkScopes, resourceScopes } from '../policy/scopes.js';
 import { GRANTABLE_SCOPES_CLAIM } from '../tokens/claims.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
-import type { AuthResponse } from '../http/messages.js';
+import type { HttpResponse } from '../http/messages.js';
 import { errorResponse } from '../http/responses.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import { checkTokenVerifier } from '../domain/check-token-verifier.js';
@@ -23,7 +23,7 @@ import {
   parseJsonBody,
   type ToolCall,
 } from './json-rpc.js';
-import { McpAuthMiddleware } from './middleware.js';
+import { McpResourceAuth } from './middleware.js';
 
 export type { DeniedToolResult } from './json-rpc.js';
 
@@ -166,7 +166,7 @@ export type McpGuardOutcome =
   | {
       readonly ok: false;
       /** 401, 403 (step-up, origin), 400 (parse error, header mismatch), 413, 503, 204 (preflight), or the guard's own JSON-RPC answer to a refused call (200). */
-      readonly response: AuthResponse;
+      readonly response: HttpResponse;
     };
 
 /** The MCP endpoint guard: one decision per request. */
@@ -174,7 +174,7 @@ export interface McpGuard {
   /** The body cap in bytes. */
   readonly maxBodyBytes: number;
   /** The authenticator and challenge builder (the manual API), for adapters that need it. */
-  readonly middleware: McpAuthMiddleware;
+  readonly middleware: McpResourceAuth;
   /**
    * Decides one request: `Origin`/`Host` and preflight → authentication from the
    * `Authorization` header (no body read before it) → `requiredScopes` → the body (capped,
@@ -233,9 +233,9 @@ function checkOptions(options: McpGuardOptions, where: string) {
 
 /** Adds `headers` to a response the guard answers itself. */
 function withHeaders(
-  response: AuthResponse,
+  response: HttpResponse,
   headers: Readonly<Record<string, string>>,
-): AuthResponse {
+): HttpResponse {
   return Object.keys(headers).length === 0
     ? response
     : { ...response, headers: { ...response.headers, ...headers } };
@@ -251,7 +251,7 @@ function withHeaders(
 export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard'): McpGuard {
   const checked = checkOptions(options, where);
   const { policy } = options;
-  const middleware = new McpAuthMiddleware({
+  const middleware = new McpResourceAuth({
     verifier: options.verifier,
     policy,
     resourceMetadataUrl: options.resourceMetadataUrl,
@@ -265,7 +265,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
   );
   const { maxBodyBytes, maxJsonDepth, requiredScopes } = checked;
 
-  const stepUp = (needed: readonly string[], reason: string): AuthResponse => {
+  const stepUp = (needed: readonly string[], reason: string): HttpResponse => {
     const scope = [...new Set(needed)].filter((s) => s !== 'offline_access');
     return errorResponse(
       new InsufficientScopeError(scope, reason, {
@@ -327,7 +327,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     return missing.find((scope) => !policy.coversScope(scopes, scope));
   };
 
-  const readParsed = async (request: McpGuardRequest): Promise<ParsedBody | AuthResponse> => {
+  const readParsed = async (request: McpGuardRequest): Promise<ParsedBody | HttpResponse> => {
     const declared = Number(request.header('content-length') ?? '0');
     if (Number.isFinite(declared) && declared > maxBodyBytes)
       return errorResponse(new PayloadTooLargeError());
@@ -347,7 +347,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     const screened = origins.screen(method, request.header);
     if (screened !== undefined) return { ok: false, response: screened };
     const cors = origins.responseHeaders(request.header('origin'));
-    const refuse = (response: AuthResponse): McpGuardOutcome => ({
+    const refuse = (response: HttpResponse): McpGuardOutcome => ({
       ok: false,
       response: withHeaders(response, cors),
     });

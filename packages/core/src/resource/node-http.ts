@@ -13,7 +13,7 @@ import {
   readNodeStream,
   reencodeNodeBody,
 } from '../http/node.js';
-import type { AuthResponse } from '../http/messages.js';
+import type { HttpResponse } from '../http/messages.js';
 import { errorResponse } from '../http/responses.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { checkScopes, scopeCovers } from '../policy/scopes.js';
@@ -42,7 +42,7 @@ export type NodeAuthOutcome =
   | {
       readonly ok: false;
       /** Core's answer, to write with {@link writeNodeResponse}. */
-      readonly response: AuthResponse;
+      readonly response: HttpResponse;
     };
 
 /** What {@link createNodeMcpGuard} resolves to: the outcome plus the parsed JSON-RPC body. */

@@ -13,12 +13,12 @@ import {
   makeServer,
   postForm,
 } from '../../test/server/helpers.js';
-import type { AuthResponse } from '../http/messages.js';
+import type { HttpResponse } from '../http/messages.js';
 
 /** A cookie jar: keeps every Set-Cookie, drops cleared ones, sends all back. */
 class Jar {
   readonly #cookies = new Map<string, string>();
-  take(response: AuthResponse): AuthResponse {
+  take(response: HttpResponse): HttpResponse {
     const set = response.headers['set-cookie'];
     for (const line of typeof set === 'string' ? [set] : (set ?? [])) {
       const [pair = ''] = line.split(';');
@@ -35,7 +35,7 @@ class Jar {
   }
 }
 
-const location = (r: AuthResponse) => new URL(String(r.headers['location']));
+const location = (r: HttpResponse) => new URL(String(r.headers['location']));
 
 describe('two authorizations at once in one browser (issue 19 item 8)', () => {
   it('local mode: both logins and consents complete, each with its own code', async () => {
@@ -45,7 +45,7 @@ describe('two authorizations at once in one browser (issue 19 item 8)', () => {
     const second = jar.take(
       await server.handle(get((await authorizeParams({ state: 'two' })).url)),
     );
-    const login = async (page: AuthResponse) => {
+    const login = async (page: HttpResponse) => {
       const consent = jar.take(
         await server.handle(
           postForm(
@@ -58,7 +58,7 @@ describe('two authorizations at once in one browser (issue 19 item 8)', () => {
       expect(consent.status).toBe(200);
       return consent;
     };
-    const approve = async (consent: AuthResponse) =>
+    const approve = async (consent: HttpResponse) =>
       jar.take(
         await server.handle(
           postForm(

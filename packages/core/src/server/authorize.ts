@@ -16,7 +16,7 @@ import {
   serializeCookie,
 } from './cookies.js';
 import { type FormParams, parseFormBody, uniqueParams } from '../http/form.js';
-import type { AuthRequest, AuthResponse } from '../http/messages.js';
+import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import { redirectTarget, redirectUriMatches } from './redirect-uri.js';
 import type { ClientRecord, IdentityProvider } from './types.js';
 import type { Identity, UpstreamTokens } from '../domain/identity.js';
@@ -70,7 +70,7 @@ export interface AuthorizationFlowDeps {
    */
   readonly interactionCaps?: { readonly perClient?: number; readonly perAddress?: number };
   /** The caller's address for per-address limits (see `clientAddress`). */
-  readonly clientAddress?: (request: AuthRequest) => string | undefined;
+  readonly clientAddress?: (request: HttpRequest) => string | undefined;
   readonly now: () => number;
 }
 
@@ -155,7 +155,7 @@ export class AuthorizationFlow {
    * never a redirect (SECURITY-CASES 1). Later errors go back to the client with `state` and
    * `iss` (RFC 9207; SECURITY-CASES 2, 3).
    */
-  async authorize(request: AuthRequest): Promise<AuthResponse> {
+  async authorize(request: HttpRequest): Promise<HttpResponse> {
     try {
       const params =
         request.method === 'POST' ? parseFormBody(request) : uniqueParams(request.url.searchParams);
@@ -190,7 +190,7 @@ export class AuthorizationFlow {
   }
 
   /** POST of the login form (local identity provider). */
-  async login(request: AuthRequest): Promise<AuthResponse> {
+  async login(request: HttpRequest): Promise<HttpResponse> {
     try {
       const { form, interaction, client } = await this.#resume(request);
       const provider = this.#d.identityProvider;
@@ -234,7 +234,7 @@ export class AuthorizationFlow {
   }
 
   /** POST of the consent form: approve (with the ticked scopes) or deny. */
-  async consent(request: AuthRequest): Promise<AuthResponse> {
+  async consent(request: HttpRequest): Promise<HttpResponse> {
     try {
       const { form, interaction, client } = await this.#resume(request);
       if (interaction.stage !== 'consent' && interaction.stage !== 'consent-upstream') {
@@ -280,7 +280,7 @@ export class AuthorizationFlow {
    * unused, and bound to this browser's interaction cookie; otherwise 400 and no code
    * (SECURITY-CASES 7).
    */
-  async callback(request: AuthRequest): Promise<AuthResponse> {
+  async callback(request: HttpRequest): Promise<HttpResponse> {
     try {
       const params = uniqueParams(request.url.searchParams);
       const state = params.get('state');
@@ -468,7 +468,7 @@ export class AuthorizationFlow {
 
   // Caps on interactions started per client and per address (issue 12 §2): counters in the
   // store, one window of the interaction TTL each.
-  async #admit(request: AuthRequest, client: ClientRecord): Promise<void> {
+  async #admit(request: HttpRequest, client: ClientRecord): Promise<void> {
     const caps = this.#d.interactionCaps;
     if (!caps) return;
     const window = this.#d.interactionTtlMs;
@@ -494,7 +494,7 @@ export class AuthorizationFlow {
     }
   }
 
-  async #begin(interaction: Interaction, client: ClientRecord): Promise<AuthResponse> {
+  async #begin(interaction: Interaction, client: ClientRecord): Promise<HttpResponse> {
     await storeCall(
       this.#d.store.set(
         interactionKey(interaction.id),
@@ -512,7 +512,7 @@ export class AuthorizationFlow {
   }
 
   async #resume(
-    request: AuthRequest,
+    request: HttpRequest,
   ): Promise<{ form: FormParams; interaction: Interaction; client: ClientRecord }> {
     const form = parseFormBody(request);
     const id = form.get('interaction');
@@ -563,7 +563,7 @@ export class AuthorizationFlow {
     );
   }
 
-  async #startUpstream(interaction: Interaction, approved: string[]): Promise<AuthResponse> {
+  async #startUpstream(interaction: Interaction, approved: string[]): Promise<HttpResponse> {
     const provider = this.#d.identityProvider;
     if (provider.kind !== 'redirect') throw pageError(400, 'invalid_interaction');
     const state = generateRandomToken(32);
@@ -600,7 +600,7 @@ export class AuthorizationFlow {
     scopes: readonly string[],
     upstreamTokens: UpstreamTokens | undefined,
     status: 302 | 303,
-  ): Promise<AuthResponse> {
+  ): Promise<HttpResponse> {
     const tokens = await this.#d.tokens();
     const code = await tokens.issueAuthorizationCode({
       clientId: client.clientId,
@@ -680,7 +680,7 @@ export class AuthorizationFlow {
   }
 
   // The cookie is signed over the interaction id and the client id: bound to both.
-  async #cookieMatches(request: AuthRequest, interaction: Interaction): Promise<boolean> {
+  async #cookieMatches(request: HttpRequest, interaction: Interaction): Promise<boolean> {
     const value = readCookie(request.headers['cookie'], this.#cookieNameFor(interaction.id));
     if (!value) return false;
     const [id, sig, extra] = value.split('.');
@@ -712,7 +712,7 @@ export class AuthorizationFlow {
     status: number,
     extra: { error?: string; username?: string },
     cookies: readonly string[] = [],
-  ): Promise<AuthResponse> {
+  ): Promise<HttpResponse> {
     return htmlResponse(
       status,
       loginPage({
@@ -732,7 +732,7 @@ export class AuthorizationFlow {
     interaction: Interaction,
     client: ClientRecord,
     cookies: readonly string[] = [],
-  ): Promise<AuthResponse> {
+  ): Promise<HttpResponse> {
     const offered = interaction.offered ?? interaction.scopes;
     return htmlResponse(
       200,
@@ -756,7 +756,7 @@ export class AuthorizationFlow {
     status: 302 | 303,
     params: Record<string, string | undefined>,
     cookies: readonly string[] = [],
-  ): AuthResponse {
+  ): HttpResponse {
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(params)) {
       if (value !== undefined) query.append(name, value);
@@ -773,7 +773,7 @@ export class AuthorizationFlow {
     return { status, headers };
   }
 
-  #page(error: unknown): AuthResponse {
+  #page(error: unknown): HttpResponse {
     if (error instanceof PageError) {
       return htmlResponse(
         error.status,
@@ -797,7 +797,7 @@ export class AuthorizationFlow {
  * True when the caller asks for JSON rather than a page (`Accept` names `application/json` and
  * not `text/html`): a client's own pre-flight check, never a browser navigation.
  */
-function prefersJson(request: AuthRequest): boolean {
+function prefersJson(request: HttpRequest): boolean {
   const accept = request.headers['accept']?.toLowerCase() ?? '';
   return accept.includes('application/json') && !accept.includes('text/html');
 }
@@ -807,7 +807,7 @@ function prefersJson(request: AuthRequest): boolean {
  * checks its registration before opening the browser (mcp-remote does): it can register again
  * instead of sending the user to an "Unknown application" page after the server forgot it.
  */
-function unknownClientJson(error: PageError): AuthResponse {
+function unknownClientJson(error: PageError): HttpResponse {
   return {
     status: 400,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
@@ -815,7 +815,7 @@ function unknownClientJson(error: PageError): AuthResponse {
   };
 }
 
-function oauthErrorPage(error: OAuthError): AuthResponse {
+function oauthErrorPage(error: OAuthError): HttpResponse {
   const unavailable = error.code === 'temporarily_unavailable';
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(error.headers)) headers[name.toLowerCase()] = value;

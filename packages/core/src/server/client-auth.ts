@@ -3,7 +3,7 @@ import { sha256Base64Url } from '../runtime/sha256.js';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth-error.js';
 import { storeCall } from '../store/store.js';
 import type { FormParams } from '../http/form.js';
-import type { AuthRequest } from '../http/messages.js';
+import type { HttpRequest } from '../http/messages.js';
 import type { ClientRecord, ClientRegistry, TokenEndpointAuthMethod } from './types.js';
 
 /** Options of {@link authenticateClient}. */
@@ -57,7 +57,7 @@ function parseBasic(header: string): { clientId: string; secret: string } | unde
  * `TemporarilyUnavailableError` (503) when the client registry fails.
  */
 export async function authenticateClient(
-  request: AuthRequest,
+  request: HttpRequest,
   form: FormParams,
   clients: ClientRegistry,
   options: AuthenticateClientOptions = {},

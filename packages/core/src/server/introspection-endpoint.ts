@@ -7,7 +7,7 @@ import {
 import type { TokenService } from '../tokens/types.js';
 import { authenticateClient } from './client-auth.js';
 import { parseFormBody } from '../http/form.js';
-import type { AuthRequest, AuthResponse } from '../http/messages.js';
+import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import { errorResponse, jsonResponse } from '../http/responses.js';
 import type { ClientRegistry } from './types.js';
 
@@ -39,9 +39,9 @@ export interface IntrospectionEndpointDeps {
  * `{"active": false}`.
  */
 export async function handleIntrospectionRequest(
-  request: AuthRequest,
+  request: HttpRequest,
   deps: IntrospectionEndpointDeps,
-): Promise<AuthResponse> {
+): Promise<HttpResponse> {
   if (
     deps.resourceServerSecret !== undefined &&
     (typeof deps.resourceServerSecret !== 'string' || deps.resourceServerSecret.length < 32)

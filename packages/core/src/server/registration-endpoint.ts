@@ -3,14 +3,14 @@ import type { ClientMetadata } from './client-metadata.js';
 import { validateClientMetadata } from './client-metadata.js';
 import type { ServerClientRegistry } from './client-registry.js';
 import { parseJsonBody } from '../http/form.js';
-import type { AuthRequest, AuthResponse } from '../http/messages.js';
+import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import type { StoreRateLimiter } from './rate-limit.js';
 import { jsonResponse } from '../http/responses.js';
 
 /** Decides whether a registration may proceed: `false` refuses it (403 `access_denied`). */
 export type RegistrationHook = (
   metadata: ClientMetadata,
-  request: AuthRequest,
+  request: HttpRequest,
 ) => boolean | Promise<boolean>;
 
 /** Dependencies of {@link handleRegistrationRequest}. */
@@ -21,7 +21,7 @@ export interface RegistrationDeps {
   /** Counts registrations per caller (`rateLimitKey`, default the caller's address). */
   readonly limiter?: StoreRateLimiter | undefined;
   /** The per-caller bucket; `undefined` puts the request in one shared `unknown` bucket. */
-  readonly rateLimitKey?: ((request: AuthRequest) => string | undefined) | undefined;
+  readonly rateLimitKey?: ((request: HttpRequest) => string | undefined) | undefined;
   /** The last-resort cap on all registrations together. */
   readonly globalLimiter?: StoreRateLimiter | undefined;
 }
@@ -34,9 +34,9 @@ export interface RegistrationDeps {
  * metadata and, for confidential clients, the secret.
  */
 export async function handleRegistrationRequest(
-  request: AuthRequest,
+  request: HttpRequest,
   deps: RegistrationDeps,
-): Promise<AuthResponse> {
+): Promise<HttpResponse> {
   if (deps.limiter) {
     const wait = await deps.limiter.hit(deps.rateLimitKey?.(request) ?? 'unknown');
     if (wait !== undefined) throw new TooManyRequestsError(wait, 'Too many registrations');

@@ -2,7 +2,7 @@ import { InvalidRequestError, MethodNotAllowedError } from '../errors/oauth-erro
 import type { TokenService } from '../tokens/types.js';
 import { authenticateClient } from './client-auth.js';
 import { parseFormBody } from '../http/form.js';
-import type { AuthRequest, AuthResponse } from '../http/messages.js';
+import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import { errorResponse, NO_STORE_HEADERS } from '../http/responses.js';
 import type { ClientRegistry } from './types.js';
 
@@ -19,9 +19,9 @@ export interface RevocationEndpointDeps {
  * 18). A store failure gives 503 so the client retries.
  */
 export async function handleRevocationRequest(
-  request: AuthRequest,
+  request: HttpRequest,
   deps: RevocationEndpointDeps,
-): Promise<AuthResponse> {
+): Promise<HttpResponse> {
   try {
     if (request.method !== 'POST') throw new MethodNotAllowedError(['POST']);
     const form = parseFormBody(request);

@@ -10,7 +10,7 @@ import { isValidScopeParameter } from '../policy/scopes.js';
 import type { TokenService } from '../tokens/types.js';
 import { authenticateClient } from './client-auth.js';
 import { type FormParams, parseFormBody } from '../http/form.js';
-import type { AuthRequest, AuthResponse } from '../http/messages.js';
+import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import { errorResponse, jsonResponse } from '../http/responses.js';
 import type { ClientRecord, ClientRegistry } from './types.js';
 
@@ -43,9 +43,9 @@ function assertGrantAllowed(client: ClientRecord, grantType: string): void {
  * `Cache-Control: no-store` (SECURITY-CASES 8–17). Errors become RFC 6749 §5.2 JSON bodies.
  */
 export async function handleTokenRequest(
-  request: AuthRequest,
+  request: HttpRequest,
   deps: TokenEndpointDeps,
-): Promise<AuthResponse> {
+): Promise<HttpResponse> {
   try {
     if (request.method !== 'POST') throw new MethodNotAllowedError(['POST']);
     const form = parseFormBody(request);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuthResponse } from '../../src/http/messages.js';
+import type { HttpResponse } from '../../src/http/messages.js';
 import type { Store } from '../../src/store/store.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import {
@@ -17,7 +17,7 @@ import {
   REDIRECT,
 } from './helpers.js';
 
-function location(response: AuthResponse): URL {
+function location(response: HttpResponse): URL {
   const value = header(response, 'location');
   if (!value) throw new Error(`expected a redirect, got ${response.status}`);
   return new URL(value);
@@ -223,7 +223,7 @@ describe('SECURITY-CASES 4: the success redirect', () => {
 });
 
 describe('SECURITY-CASES 5: page headers', () => {
-  function expectPageHeaders(response: AuthResponse) {
+  function expectPageHeaders(response: HttpResponse) {
     expect(header(response, 'content-security-policy')).toMatch(/frame-ancestors 'none'/);
     expect(header(response, 'content-security-policy')).toMatch(/default-src 'none'/);
     expect(header(response, 'x-frame-options')).toBe('DENY');

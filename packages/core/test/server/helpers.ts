@@ -3,7 +3,7 @@ import {
   type AuthorizationServerOptions,
   createAuthorizationServer,
 } from '../../src/server/authorization-server.js';
-import type { AuthRequest, AuthResponse } from '../../src/http/messages.js';
+import type { HttpRequest, HttpResponse } from '../../src/http/messages.js';
 import { DevIdentityProvider } from '../../src/server/identity/dev.js';
 import type { RedirectIdentityProvider } from '../../src/server/types.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -58,7 +58,7 @@ export function makeServer(overrides: Partial<AuthorizationServerOptions> = {}) 
   };
 }
 
-export function get(url: string, headers: Record<string, string> = {}): AuthRequest {
+export function get(url: string, headers: Record<string, string> = {}): HttpRequest {
   return { method: 'GET', url: new URL(url), headers };
 }
 
@@ -66,7 +66,7 @@ export function postForm(
   url: string,
   body: Record<string, string>,
   headers: Record<string, string> = {},
-): AuthRequest {
+): HttpRequest {
   return {
     method: 'POST',
     url: new URL(url),
@@ -79,7 +79,7 @@ export function postJson(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
-): AuthRequest {
+): HttpRequest {
   return {
     method: 'POST',
     url: new URL(url),
@@ -105,12 +105,12 @@ export async function authorizeParams(overrides: Record<string, string | undefin
   return { verifier, query, url: `${ISSUER}/authorize?${query}` };
 }
 
-export function header(response: AuthResponse, name: string): string | undefined {
+export function header(response: HttpResponse, name: string): string | undefined {
   const value = response.headers[name];
   return Array.isArray(value) ? value.join('\n') : (value as string | undefined);
 }
 
-export function cookies(response: AuthResponse): string[] {
+export function cookies(response: HttpResponse): string[] {
   const value = response.headers['set-cookie'];
   if (value === undefined) return [];
   return typeof value === 'string' ? [value] : [...value];
@@ -126,7 +126,7 @@ export function hiddenFields(html: string): Record<string, string> {
 }
 
 /** `name=value` of the interaction cookie from a Set-Cookie list. */
-export function cookiePair(response: AuthResponse): string {
+export function cookiePair(response: HttpResponse): string {
   return cookies(response)[0]!.split(';', 1)[0]!;
 }
 

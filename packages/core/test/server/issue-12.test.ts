@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuthorizationServerOptions } from '../../src/server/authorization-server.js';
-import type { AuthRequest, AuthResponse } from '../../src/http/messages.js';
+import type { HttpRequest, HttpResponse } from '../../src/http/messages.js';
 import { DevIdentityProvider } from '../../src/server/identity/dev.js';
 import { createLoginThrottle } from '../../src/server/identity/login-throttle.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -36,7 +36,7 @@ function carolProvider(extra: { now?: () => number; store?: MemoryStore } = {}) 
   });
 }
 
-function from(request: AuthRequest, remoteAddress: string): AuthRequest {
+function from(request: HttpRequest, remoteAddress: string): HttpRequest {
   return { ...request, remoteAddress };
 }
 
@@ -91,7 +91,7 @@ async function accepted(s: Setup, accessToken: string): Promise<boolean> {
   );
 }
 
-function json(response: AuthResponse): Record<string, unknown> {
+function json(response: HttpResponse): Record<string, unknown> {
   return JSON.parse(response.body ?? 'null') as Record<string, unknown>;
 }
 
@@ -152,7 +152,7 @@ describe('AS-1..3: a flood of unauthenticated requests never revives a revoked t
       }),
     );
     const statuses: number[] = [];
-    let last: AuthResponse | undefined;
+    let last: HttpResponse | undefined;
     for (let i = 0; i < 80; i++) {
       last = await s.server.handle(
         postJson(`${ISSUER}/register`, { redirect_uris: ['https://a.example.test/cb'] }),

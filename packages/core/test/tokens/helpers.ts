@@ -1,7 +1,7 @@
 import { createSecretKey } from '../../src/jwt/index.js';
 import { computeS256Challenge, generateCodeVerifier } from '../../src/pkce.js';
 import { sha256Base64Url } from '../../src/runtime/sha256.js';
-import type { AuthRequest, AuthResponse } from '../../src/http/messages.js';
+import type { HttpRequest, HttpResponse } from '../../src/http/messages.js';
 import { handleIntrospectionRequest } from '../../src/server/introspection-endpoint.js';
 import { handleRevocationRequest } from '../../src/server/revocation-endpoint.js';
 import { handleTokenRequest } from '../../src/server/token-endpoint.js';
@@ -68,9 +68,9 @@ export interface Setup {
   store: Store;
   tokens: TokenService;
   clients: ClientRegistry;
-  token(body: Record<string, string>, headers?: Record<string, string>): Promise<AuthResponse>;
-  revoke(body: Record<string, string>, headers?: Record<string, string>): Promise<AuthResponse>;
-  introspect(token: string): Promise<AuthResponse>;
+  token(body: Record<string, string>, headers?: Record<string, string>): Promise<HttpResponse>;
+  revoke(body: Record<string, string>, headers?: Record<string, string>): Promise<HttpResponse>;
+  introspect(token: string): Promise<HttpResponse>;
   /** Issues a code for `clientId` and returns it with its verifier. */
   code(clientId?: string, scopes?: readonly string[]): Promise<{ code: string; verifier: string }>;
   /** Issues a code and redeems it at the token endpoint; returns the 200 body. */
@@ -89,7 +89,7 @@ export function formRequest(
   body: Record<string, string>,
   headers: Record<string, string> = {},
   url = `${ISSUER}/token`,
-): AuthRequest {
+): HttpRequest {
   return {
     method: 'POST',
     url: new URL(url),
@@ -103,7 +103,7 @@ export function basic(id: string, secret: string): Record<string, string> {
   return { authorization: `Basic ${btoa(`${enc(id)}:${enc(secret)}`)}` };
 }
 
-export function json(response: AuthResponse): Record<string, unknown> {
+export function json(response: HttpResponse): Record<string, unknown> {
   return JSON.parse(response.body ?? 'null') as Record<string, unknown>;
 }
 

@@ -10,7 +10,7 @@ import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeS256Challenge, generateCodeVerifier } from '../../src/pkce.js';
 import { createAuthorizationServer } from '../../src/server/authorization-server.js';
-import type { AuthRequest, AuthResponse } from '../../src/http/messages.js';
+import type { HttpRequest, HttpResponse } from '../../src/http/messages.js';
 import { UpstreamOAuthProvider } from '../../src/server/identity/upstream-provider.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { type Listening, listen } from './harness.js';
@@ -119,7 +119,7 @@ function makeAs(timeoutMs = 2000) {
 /** One browser: a cookie jar over `server.handle`. */
 function browser(server: ReturnType<typeof makeAs>) {
   const jar = new Map<string, string>();
-  const send = async (request: AuthRequest): Promise<AuthResponse> => {
+  const send = async (request: HttpRequest): Promise<HttpResponse> => {
     const response = await server.handle({
       ...request,
       headers: { ...request.headers, cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
@@ -181,7 +181,7 @@ function browser(server: ReturnType<typeof makeAs>) {
   };
 }
 
-const back = (response: AuthResponse) => new URL(String(response.headers['location']));
+const back = (response: HttpResponse) => new URL(String(response.headers['location']));
 
 describe('proxy mode against a hostile scripted IdP (issue 12 item 5)', () => {
   it('state/nonce mix-up: B’s callback carrying A’s code (ID token with A’s nonce) → error, no code', async () => {

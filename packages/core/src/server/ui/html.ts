@@ -1,6 +1,6 @@
 import { base64UrlEncode } from '../../encoding/base64url.js';
 import { randomBytes } from '../../encoding/random.js';
-import type { AuthResponse } from '../../http/messages.js';
+import type { HttpResponse } from '../../http/messages.js';
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(value: string): string {
@@ -57,7 +57,7 @@ export function htmlResponse(
   status: number,
   page: (nonce: string) => SafeHtml,
   options: HtmlResponseOptions = {},
-): AuthResponse {
+): HttpResponse {
   const nonce = base64UrlEncode(randomBytes(18));
   const formAction =
     options.formAction === 'any'
