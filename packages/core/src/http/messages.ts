@@ -74,12 +74,3 @@ function addressBucket(raw: string): string | undefined {
     .map((g) => g.replace(/^0+(?=.)/, ''))
     .join(':')}::/64`;
 }
-
-/**
- * @internal Transitional: the old names of {@link HttpRequest} and {@link HttpResponse}, for
- * files still being edited by another change. No entry exports them; removed once every file
- * says HttpRequest/HttpResponse.
- */
-export type AuthRequest = HttpRequest;
-/** @internal See {@link AuthRequest}. */
-export type AuthResponse = HttpResponse;

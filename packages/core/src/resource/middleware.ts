@@ -339,11 +339,3 @@ export function authRequired(middleware: McpResourceAuth, toolName: string): Aut
   };
   return decorator as AuthRequired;
 }
-
-/**
- * @internal Transitional: the old name of {@link McpResourceAuth}, for files still being
- * edited by another change. No entry exports it; removed once every file says McpResourceAuth.
- */
-export const McpAuthMiddleware = McpResourceAuth;
-/** @internal See the value of the same name. */
-export type McpAuthMiddleware = McpResourceAuth;
