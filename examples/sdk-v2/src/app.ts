@@ -38,7 +38,7 @@ export function start(options: ExampleOptions = {}, hooks: ExampleHooks = {}) {
     // MCP SDK v2: protocol 2026-07-28 and the 2025-era fallback, one McpServer per request.
     const serve = toNodeHandler(createMcpHandler(() => buildServer(hooks)));
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-      if (auth.routes.matches(req)) return auth.routes.handle(req, res);
+      if (auth.router.matches(req)) return auth.router.handle(req, res);
       if (new URL(req.url ?? '/', 'http://localhost').pathname !== auth.path) {
         res.writeHead(404).end();
         return;

@@ -38,7 +38,7 @@ export interface McpAuth {
  */
 export function mcpAuth(options: McpAuthOptions): McpAuth {
   const wired = createNodeMcpAuth(options);
-  const router = toRouter(wired.routes);
+  const router = toRouter(wired.router);
   const protect = toMiddleware(wired.protect);
   return {
     router,
@@ -48,7 +48,7 @@ export function mcpAuth(options: McpAuthOptions): McpAuth {
     mount(app, handler, path = wired.path) {
       // The MCP endpoint first: its requests then skip the router's layer (~10 µs of Express
       // dispatch each). Unless the path is one of the server's own endpoints, which must win.
-      if (wired.routes.routes.some((route) => route.path === path)) {
+      if (wired.router.routes.some((route) => route.path === path)) {
         app.use(router);
         app.all(path, protect, handler);
         return;

@@ -43,7 +43,7 @@ export interface McpAuth {
  */
 export function mcpAuth(options: McpAuthOptions): McpAuth {
   const wired = createNodeMcpAuth(options);
-  const router = toRouter(wired.routes);
+  const router = toRouter(wired.router);
   const protect = toMiddleware(wired.protect);
   return {
     router,

@@ -203,8 +203,8 @@ export interface NodeMcpAuthOptions {
 
 /** Everything a Node adapter's `mcpAuth()` wires, framework-free. */
 export interface NodeMcpAuth {
-  /** The authorization server's endpoints. */
-  readonly routes: NodeAuthorizationHandler;
+  /** The authorization server's endpoints (`.router` in the Express and Koa adapters). */
+  readonly router: NodeAuthorizationHandler;
   /** Bearer authentication with the server's verifier (`requireAuth`), for other routes. */
   readonly authenticate: (request: NodeRequestLike) => Promise<NodeAuthOutcome>;
   /** The MCP endpoint guard (`createNodeMcpGuard`) with the server's verifier and URLs. */
@@ -236,7 +236,7 @@ export function createNodeMcpAuth(options: NodeMcpAuthOptions): NodeMcpAuth {
   const base = { verifier: server.tokenVerifier, resourceMetadataUrl: server.resourceMetadataUrl };
   const requiredScopes = options.requiredScopes ?? [];
   return {
-    routes: createNodeAuthorizationHandler(server),
+    router: createNodeAuthorizationHandler(server),
     authenticate: createNodeBearerAuth({ ...base, requiredScopes }),
     protect: createNodeMcpGuard({
       ...base,
