@@ -1,5 +1,5 @@
 import { utf8Encode } from './encoding/utf8.js';
-import { isLoopbackHostname } from './net/host.js';
+import { isHttpsOrExactLoopbackUrl, isHttpsOrLoopbackUrl } from './net/host.js';
 import { isValidScopeToken } from './policy/scopes.js';
 import { ALGORITHMS, isJwsAlgorithm } from './jwt/algorithms.js';
 import {
@@ -91,8 +91,9 @@ function defaultEnv(): ConfigEnv {
   return g.process?.env ?? {};
 }
 
-// "Loopback, so http is fine": the one rule of server/ssrf.ts (trailing dots normalised).
-const isLoopback = isLoopbackHostname;
+// This server's own URLs must pass createAuthorizationServer's rule (only the three literal
+// loopback hosts may use http); upstream URLs the fetch rule (any loopback host).
+const OWN_URLS: ReadonlySet<ConfigEnvVar> = new Set(['MCP_AUTH_ISSUER', 'MCP_AUTH_RESOURCE_URL']);
 
 /** Reads the variables of one environment, collecting every problem on the way. */
 class EnvReader {
@@ -126,12 +127,8 @@ class EnvReader {
       this.problem(name, 'must be an absolute URL');
       return undefined;
     }
-    if (
-      !(
-        parsed.protocol === 'https:' ||
-        (parsed.protocol === 'http:' && isLoopback(parsed.hostname))
-      )
-    ) {
+    const secure = OWN_URLS.has(name) ? isHttpsOrExactLoopbackUrl : isHttpsOrLoopbackUrl;
+    if (!secure(parsed)) {
       this.problem(name, 'must use https (http is allowed only for localhost / 127.0.0.1 / [::1])');
       return undefined;
     }

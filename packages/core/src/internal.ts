@@ -27,7 +27,7 @@ export {
   patternAutomatonMatches,
   patternMatchesEveryName,
 } from './policy/pattern.js';
-export { isLoopbackHostname } from './net/host.js';
+export { isHttpsOrLoopbackUrl, isLoopbackHostname } from './net/host.js';
 export {
   createTokenService,
   MCP_TOOL_SCOPE_PREFIX,

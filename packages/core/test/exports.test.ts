@@ -406,6 +406,7 @@ describe('public entries of @mcp-auth/core', () => {
           "examplePatternMatch",
           "findPatternDifference",
           "generateRandomToken",
+          "isHttpsOrLoopbackUrl",
           "isLoopbackHostname",
           "isPatternCoveredBy",
           "patternAutomatonMatches",

@@ -1,4 +1,4 @@
-import { isLoopbackHostname, readCapped } from '@mcp-auth/core/internal';
+import { isHttpsOrLoopbackUrl, readCapped } from '@mcp-auth/core/internal';
 import { sanitize } from '../io.js';
 import { parseJsonObject } from '../json.js';
 import type { DoctorCheck, DoctorOptions } from './types.js';
@@ -101,9 +101,7 @@ export function postInitializeWith(http: HttpFn) {
 
 /** HTTPS, or plain HTTP on a loopback host (development), by core's loopback rule. */
 export function isSecureUrl(url: URL): boolean {
-  return (
-    url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHostname(url.hostname))
-  );
+  return isHttpsOrLoopbackUrl(url);
 }
 
 /** An absolute URL, or `undefined` for anything else. */

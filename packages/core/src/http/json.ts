@@ -5,6 +5,8 @@
  * it and differ only in what they answer and in their caps.
  */
 
+import { utf8DecodeStrict } from '../encoding/utf8.js';
+
 /** Default cap on JSON nesting in a request body: deeper bodies are refused before `JSON.parse`. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
 
@@ -13,16 +15,9 @@ export type ParsedJson =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly reason: 'invalid' | 'too_deep' };
 
-// One decoder for every request; a non-streaming decode() starts clean, also after a failure.
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** Strict UTF-8 decoding: `undefined` for bytes that are not valid UTF-8. */
+/** A request body's text: strict UTF-8 (`undefined` when not), a leading BOM dropped. */
 export function decodeUtf8Strict(bytes: Uint8Array): string | undefined {
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
+  return utf8DecodeStrict(bytes, { stripBom: true });
 }
 
 /**

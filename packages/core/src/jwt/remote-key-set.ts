@@ -1,5 +1,5 @@
 import { utf8DecodeStrict } from '../encoding/utf8.js';
-import { isLoopbackHostname } from '../net/host.js';
+import { isHttpsOrLoopbackUrl } from '../net/host.js';
 import { isJwtError, JwtError } from '../errors/jwt-error.js';
 import { parseJsonObjectStrict } from './json.js';
 import { buildKeySet, type LocalKeySet } from './key-set.js';
@@ -30,9 +30,6 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
-// "Loopback, so http is fine": the one rule of server/ssrf.ts (trailing dots normalised).
-const isLoopback = isLoopbackHostname;
-
 function fetchFailed(message: string, cause?: unknown): JwtError {
   return new JwtError('ERR_JWKS_FETCH_FAILED', message, cause === undefined ? {} : { cause });
 }
@@ -61,9 +58,7 @@ export function createRemoteKeySet(url: string | URL, options: RemoteKeySetOptio
   } catch {
     throw new TypeError('createRemoteKeySet: url must be an absolute URL');
   }
-  if (
-    !(target.protocol === 'https:' || (target.protocol === 'http:' && isLoopback(target.hostname)))
-  ) {
+  if (!isHttpsOrLoopbackUrl(target)) {
     throw new TypeError('createRemoteKeySet: url must be https (http only for loopback)');
   }
   const timeoutMs = positive(options.timeoutMs, 5000, 'timeoutMs');

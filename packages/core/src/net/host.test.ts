@@ -5,6 +5,8 @@ import { checkClientIdUrl } from '../server/client-metadata-document.js';
 import {
   checkOutboundUrl,
   checkResolvedAddress,
+  isHttpsOrExactLoopbackUrl,
+  isHttpsOrLoopbackUrl,
   isLoopbackHostname,
   normalizeHostname,
 } from './host.js';
@@ -101,5 +103,55 @@ describe('CIMD client_id must be canonical (issue 19 item 2)', () => {
     expect(
       checkClientIdUrl('https://xn--nthropic-06g.com/claude/cimd.json', false),
     ).toBeUndefined();
+  });
+});
+
+describe('the http-only-on-loopback URL rules', () => {
+  it('isHttpsOrLoopbackUrl: https anywhere, http on any loopback host (a URL to fetch)', () => {
+    for (const url of [
+      'https://a.test/x',
+      'http://localhost:1/x',
+      'http://app.localhost/x',
+      'http://127.0.0.2/x',
+      'http://[::1]/x',
+    ])
+      expect(isHttpsOrLoopbackUrl(new URL(url))).toBe(true);
+    for (const url of ['http://a.test/x', 'ftp://localhost/x', 'http://10.0.0.1/x'])
+      expect(isHttpsOrLoopbackUrl(new URL(url))).toBe(false);
+  });
+
+  it('isHttpsOrExactLoopbackUrl: http only on the three literal loopback hosts (an issuer or resource)', () => {
+    for (const url of [
+      'https://a.test/x',
+      'http://localhost:1/x',
+      'http://127.0.0.1/x',
+      'http://[::1]/x',
+    ])
+      expect(isHttpsOrExactLoopbackUrl(new URL(url))).toBe(true);
+    for (const url of ['http://app.localhost/x', 'http://127.0.0.2/x', 'http://a.test/x'])
+      expect(isHttpsOrExactLoopbackUrl(new URL(url))).toBe(false);
+  });
+});
+
+// config.ts read MCP_AUTH_ISSUER / MCP_AUTH_RESOURCE_URL with the fetch rule (any loopback host)
+// while createAuthorizationServer checks them with the literal rule, so an environment config
+// accepted (http://app.localhost) made the server throw at construction. One answer now.
+describe("config: this server's own URLs by createAuthorizationServer's rule", () => {
+  it('MCP_AUTH_ISSUER / MCP_AUTH_RESOURCE_URL on http://app.localhost or 127.0.0.2 are config problems', () => {
+    for (const [name, value] of [
+      ['MCP_AUTH_ISSUER', 'http://app.localhost:3000'],
+      ['MCP_AUTH_RESOURCE_URL', 'http://127.0.0.2:3000/mcp'],
+    ] as const) {
+      let variables: string[] = [];
+      try {
+        loadConfigFromEnv({ [name]: value });
+      } catch (error) {
+        variables = (error as { problems: { variable: string }[] }).problems.map((p) => p.variable);
+      }
+      expect(variables).toContain(name);
+    }
+    expect(loadConfigFromEnv({ MCP_AUTH_ISSUER: 'http://localhost:3000' }).issuer).toBe(
+      'http://localhost:3000',
+    );
   });
 });

@@ -61,6 +61,27 @@ export function isExactLoopbackHost(hostname: string): boolean {
 const EXACT_LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /**
+ * `https:`, or `http:` on a loopback host by {@link isLoopbackHostname}: a URL mcp-auth may
+ * fetch (a JWKS, an upstream endpoint, the doctor's target), plain http only to this machine.
+ */
+export function isHttpsOrLoopbackUrl(url: URL): boolean {
+  return (
+    url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHostname(url.hostname))
+  );
+}
+
+/**
+ * `https:`, or `http:` on one of the three literal loopback hosts of
+ * {@link isExactLoopbackHost}: a URL that names an authorization server or an MCP resource
+ * (issuer, resource), which clients compare as written, so only those literals qualify.
+ */
+export function isHttpsOrExactLoopbackUrl(url: URL): boolean {
+  return (
+    url.protocol === 'https:' || (url.protocol === 'http:' && isExactLoopbackHost(url.hostname))
+  );
+}
+
+/**
  * Why `url` must not be fetched, or `undefined` when it may: only `https:` (or loopback
  * `http:` when allowed), no user information, and no private, loopback, link-local,
  * unique-local, multicast or reserved IP literal, nor a local-only host name.

@@ -1,7 +1,7 @@
 import type { Identity } from '../domain/identity.js';
 import type { HttpRequest } from '../http/messages.js';
 import { clientAddress } from '../http/messages.js';
-import { isExactLoopbackHost } from '../net/host.js';
+import { isHttpsOrExactLoopbackUrl } from '../net/host.js';
 import { checkScopes } from '../policy/scopes.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
@@ -409,10 +409,7 @@ function checkIssuer(value: unknown): string {
   }
   if (url.username || url.password)
     throw new TypeError(`${where} must not contain user information`);
-  if (
-    url.protocol !== 'https:' &&
-    !(url.protocol === 'http:' && isExactLoopbackHost(url.hostname))
-  ) {
+  if (!isHttpsOrExactLoopbackUrl(url)) {
     throw new TypeError(
       `${where} must use https (http only on localhost/127.0.0.1 for development)`,
     );
@@ -435,10 +432,7 @@ function checkResource(value: unknown): string {
   }
   if (url.hash || value.includes('#'))
     throw new TypeError(`${where} must not have a fragment (RFC 8707 §2)`);
-  if (
-    url.protocol !== 'https:' &&
-    !(url.protocol === 'http:' && isExactLoopbackHost(url.hostname))
-  ) {
+  if (!isHttpsOrExactLoopbackUrl(url)) {
     throw new TypeError(
       `${where} must use https (http only on localhost/127.0.0.1 for development)`,
     );

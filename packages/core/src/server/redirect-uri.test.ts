@@ -22,6 +22,16 @@ describe('redirectUriMatches (OAuth 2.1 §4.1.3 exact match, RFC 8252 §7.3 loop
   ])('%s does not match %s', (registered, requested) => {
     expect(redirectUriMatches(registered, requested)).toBe(false);
   });
+
+  // checkRedirectUri accepts http://LOCALHOST (hosts are case-insensitive, net/'s literal
+  // loopback rule), but the matcher's own regex knew only lower-case hosts, so such a URI lost
+  // its RFC 8252 port freedom. One rule now; the host itself must still be written the same.
+  it('a loopback host in upper case may vary its port too (one loopback rule with checkRedirectUri)', () => {
+    expect(checkRedirectUri('http://LOCALHOST/cb')).toBeUndefined();
+    expect(redirectUriMatches('http://LOCALHOST/cb', 'http://LOCALHOST:5555/cb')).toBe(true);
+    expect(redirectUriMatches('http://LOCALHOST/cb', 'http://localhost:5555/cb')).toBe(false);
+    expect(redirectUriMatches('http://LOCALHOST/cb', 'http://LOCALHOST:99999/cb')).toBe(false);
+  });
 });
 
 describe('checkRedirectUri (SECURITY-CASES 20)', () => {

@@ -96,8 +96,14 @@ function isCanonicalPort(text: string): boolean {
   return /^[1-9]\d{0,4}$/.test(text) && Number(text) <= 65_535;
 }
 
-// A loopback http URI split around its port: scheme+host, the port, then what follows it.
-const LOOPBACK = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(?::(\d{1,5}))?(\/[\s\S]*)?$/;
+// An http URI split around its port: the host, the port, then what follows it. Loopback is
+// decided by net/'s isExactLoopbackHost (the RFC 8252 literals, case-insensitive).
+const HTTP_URI = /^http:\/\/(\[[^\]/]*\]|[^/:?#[\]]*)(?::(\d{1,5}))?(\/[\s\S]*)?$/;
+
+function splitLoopback(uri: string): RegExpExecArray | undefined {
+  const m = HTTP_URI.exec(uri);
+  return m && isExactLoopbackHost(m[1]!) ? m : undefined;
+}
 
 /**
  * True when `requested` matches `registered` exactly (simple string comparison, RFC 6749
@@ -107,8 +113,8 @@ const LOOPBACK = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(?::(\d{1,5}))?(\/[\
  */
 export function redirectUriMatches(registered: string, requested: string): boolean {
   if (registered === requested) return true;
-  const a = LOOPBACK.exec(registered);
-  const b = LOOPBACK.exec(requested);
+  const a = splitLoopback(registered);
+  const b = splitLoopback(requested);
   if (!a || !b) return false;
   // The requested port must be a real one in canonical form (`:99999`, `:09999` never match).
   if (b[2] !== undefined && !isCanonicalPort(b[2])) return false;

@@ -4,6 +4,8 @@
  * Adapters' contract suites use it to drive a real login + consent through their mounting.
  */
 
+import { isExactLoopbackHost } from '../net/host.js';
+
 /** Sends one request; e.g. `toFetchHandler(server)` or `(r) => fetch(r)` against a live server. */
 export type FetchLike = (request: Request) => Promise<Response>;
 
@@ -237,9 +239,12 @@ export async function authorizeWithForms(
   throw new Error('authorizeWithForms: too many steps');
 }
 
-// Loopback redirect URIs may differ in port (RFC 8252 §7.3); compare without it.
+// Loopback redirect URIs may differ in port (RFC 8252 §7.3): `end` with its loopback scheme,
+// host and port replaced by those of `location` when both are loopback (net/'s literal rule).
+const HTTP_PREFIX = /^http:\/\/(\[[^\]/]*\]|[^/:?#[\]]*)(?::\d+)?/;
 function stripPort(end: string, location: string): string {
-  const loopback = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]|localhost))(?::\d+)?/;
-  const m = loopback.exec(location);
-  return m ? end.replace(loopback, m[0]) : end;
+  const m = HTTP_PREFIX.exec(location);
+  const e = HTTP_PREFIX.exec(end);
+  if (!m || !e || !isExactLoopbackHost(m[1]!) || !isExactLoopbackHost(e[1]!)) return end;
+  return m[0] + end.slice(e[0].length);
 }
