@@ -1,11 +1,10 @@
-import { isOAuthError, type TokenVerifier } from '@mcp-auth/core';
-import { checkTokenVerifier, toAuthInfo } from '@mcp-auth/core/mcp';
+import type { TokenVerifier } from '@mcp-auth/core';
 import {
   InvalidTokenError as SdkInvalidTokenError,
   ServerError as SdkServerError,
 } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { sdkAccessTokenVerifier } from './verify-access-token.js';
 
 /**
  * Adapts a core {@link TokenVerifier} (e.g. `createAccessTokenVerifier(…)`) to the SDK's
@@ -22,19 +21,8 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
  * @throws TypeError when `verifier` has no `verify(token)` method.
  */
 export function createTokenVerifier(verifier: TokenVerifier): OAuthTokenVerifier {
-  checkTokenVerifier(verifier, 'createTokenVerifier(verifier): verifier');
-  return {
-    async verifyAccessToken(token: string): Promise<AuthInfo> {
-      let auth: Awaited<ReturnType<TokenVerifier['verify']>>;
-      try {
-        auth = await verifier.verify(token);
-      } catch (error) {
-        if (isOAuthError(error) && error.code === 'invalid_token') {
-          throw new SdkInvalidTokenError(error.message);
-        }
-        throw new SdkServerError('The access token could not be verified');
-      }
-      return toAuthInfo(auth, token);
-    },
-  };
+  return sdkAccessTokenVerifier(verifier, {
+    invalidToken: (message) => new SdkInvalidTokenError(message),
+    serverError: (message) => new SdkServerError(message),
+  });
 }

@@ -1,11 +1,6 @@
-import { isOAuthError, type TokenVerifier } from '@mcp-auth/core';
-import { checkTokenVerifier, toAuthInfo } from '@mcp-auth/core/mcp';
-import {
-  type AuthInfo,
-  OAuthError,
-  OAuthErrorCode,
-  type OAuthTokenVerifier,
-} from '@modelcontextprotocol/server';
+import type { TokenVerifier } from '@mcp-auth/core';
+import { OAuthError, OAuthErrorCode, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import { sdkAccessTokenVerifier } from '../verify-access-token.js';
 
 /**
  * Adapts a core {@link TokenVerifier} (e.g. `createAccessTokenVerifier(…)`) to SDK 2.x's
@@ -23,19 +18,8 @@ import {
  * @throws TypeError when `verifier` has no `verify(token)` method.
  */
 export function createTokenVerifier(verifier: TokenVerifier): OAuthTokenVerifier {
-  checkTokenVerifier(verifier, 'createTokenVerifier(verifier): verifier');
-  return {
-    async verifyAccessToken(token: string): Promise<AuthInfo> {
-      let auth: Awaited<ReturnType<TokenVerifier['verify']>>;
-      try {
-        auth = await verifier.verify(token);
-      } catch (error) {
-        if (isOAuthError(error) && error.code === 'invalid_token') {
-          throw new OAuthError(OAuthErrorCode.InvalidToken, error.message);
-        }
-        throw new OAuthError(OAuthErrorCode.ServerError, 'The access token could not be verified');
-      }
-      return toAuthInfo(auth, token);
-    },
-  };
+  return sdkAccessTokenVerifier(verifier, {
+    invalidToken: (message) => new OAuthError(OAuthErrorCode.InvalidToken, message),
+    serverError: (message) => new OAuthError(OAuthErrorCode.ServerError, message),
+  });
 }
