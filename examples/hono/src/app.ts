@@ -25,8 +25,15 @@ export function createApp(authServer: AuthorizationServer): Hono {
 
   const app = new Hono();
   // Every OAuth endpoint and both metadata documents (core answers wrong methods with 405).
+  // On Node, @hono/node-server keeps the IncomingMessage in c.env.incoming: its peer address
+  // buckets per-address limits (registration, login throttling). Other runtimes have their own.
   for (const path of new Set(authServer.routes.map((r) => r.path)))
-    app.all(path, (c) => oauth(c.req.raw));
+    app.all(path, (c) =>
+      oauth(c.req.raw, {
+        remoteAddress: (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+          ?.incoming?.socket?.remoteAddress,
+      }),
+    );
   app.all('/mcp', async (c) => {
     // Origin / preflight, 401, 403 step-up, 413, 503, parse error, header mismatch and refused
     // calls (the JSON-RPC denied result) at the HTTP edge, answered exactly as core says.
