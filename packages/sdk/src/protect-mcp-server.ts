@@ -1,7 +1,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { PolicyEngine } from '@mcp-auth/core';
-import { guardServer, validatePolicy } from './tool-guard.js';
+import { protectServer } from './tool-guard.js';
 
 /** Options of {@link protectMcpServer}. */
 export interface ProtectMcpServerOptions {
@@ -46,29 +46,11 @@ export function protectMcpServer<T extends McpServer | Server>(
   server: T,
   options: ProtectMcpServerOptions,
 ): T {
-  const policy = validatePolicy(options, 'protectMcpServer(server, { policy })');
-  const candidate = server as unknown as { server?: unknown };
-  const isMcpServer = isLowLevelServer(candidate.server);
-  const target = isMcpServer ? candidate.server : server;
-  if (!isLowLevelServer(target)) {
-    throw new TypeError(
-      'protectMcpServer(server, options): server must be an McpServer or Server from @modelcontextprotocol/sdk',
-    );
-  }
-  guardServer(policy, {
-    server: target,
-    mcpServer: isMcpServer ? server : undefined,
+  protectServer(server, options, {
     authInfoOf: (extra) => (extra as { authInfo?: unknown } | undefined)?.authInfo,
     sdk: '@modelcontextprotocol/sdk',
+    notAServer:
+      'protectMcpServer(server, options): server must be an McpServer or Server from @modelcontextprotocol/sdk',
   });
   return server;
-}
-
-function isLowLevelServer(value: unknown): value is Server {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { setRequestHandler?: unknown }).setRequestHandler === 'function' &&
-    typeof (value as { connect?: unknown }).connect === 'function'
-  );
 }

@@ -210,6 +210,40 @@ function hasName(tool: unknown): tool is { readonly name: string } {
   return typeof (tool as { name?: unknown } | null)?.name === 'string';
 }
 
+/**
+ * `protectMcpServer` of both SDK generations: checks the options, finds the protocol-level
+ * server (an McpServer's `.server`, or a low-level Server itself) and guards it.
+ * @throws TypeError with `notAServer` when `server` is neither, or naming the bad policy.
+ * @internal
+ */
+export function protectServer(
+  server: object,
+  options: unknown,
+  sdk: Pick<ToolGuardTarget, 'authInfoOf' | 'sdk'> & { readonly notAServer: string },
+): void {
+  const policy = validatePolicy(options, 'protectMcpServer(server, { policy })');
+  const candidate = server as { server?: unknown };
+  const isMcpServer = isLowLevelServer(candidate.server);
+  const target = isMcpServer ? candidate.server : server;
+  if (!isLowLevelServer(target)) throw new TypeError(sdk.notAServer);
+  guardServer(policy, {
+    server: target,
+    mcpServer: isMcpServer ? server : undefined,
+    authInfoOf: sdk.authInfoOf,
+    sdk: sdk.sdk,
+  });
+}
+
+// A protocol-level server of either SDK generation (structural: no SDK import here).
+function isLowLevelServer(value: unknown): value is object {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { setRequestHandler?: unknown }).setRequestHandler === 'function' &&
+    typeof (value as { connect?: unknown }).connect === 'function'
+  );
+}
+
 /** The policy of `protectMcpServer`'s options, or a TypeError naming what to fix. */
 export function validatePolicy(options: unknown, where: string): PolicyEngine {
   const policy = (options as { policy?: unknown } | null | undefined)?.policy;

@@ -1,6 +1,6 @@
 import { type AuthContext, authContextFromAuthInfo, type PolicyEngine } from '@mcp-auth/core';
 import type { McpServer, Server } from '@modelcontextprotocol/server';
-import { guardServer, validatePolicy } from '../tool-guard.js';
+import { protectServer } from '../tool-guard.js';
 
 /** Options of {@link protectMcpServer}. */
 export interface ProtectMcpServerOptions {
@@ -46,21 +46,12 @@ export function protectMcpServer<T extends McpServer | Server>(
   server: T,
   options: ProtectMcpServerOptions,
 ): T {
-  const policy = validatePolicy(options, 'protectMcpServer(server, { policy })');
-  const candidate = server as unknown as { server?: unknown };
-  const isMcpServer = isLowLevelServer(candidate.server);
-  const target = isMcpServer ? candidate.server : server;
-  if (!isLowLevelServer(target)) {
-    throw new TypeError(
-      'protectMcpServer(server, options): server must be an McpServer or Server from @modelcontextprotocol/server (for @modelcontextprotocol/sdk 1.x, import protectMcpServer from @mcp-auth/sdk)',
-    );
-  }
-  guardServer(policy, {
-    server: target,
-    mcpServer: isMcpServer ? server : undefined,
+  protectServer(server, options, {
     authInfoOf: (ctx) =>
       (ctx as { http?: { authInfo?: unknown } } | null | undefined)?.http?.authInfo,
     sdk: '@modelcontextprotocol/server',
+    notAServer:
+      'protectMcpServer(server, options): server must be an McpServer or Server from @modelcontextprotocol/server (for @modelcontextprotocol/sdk 1.x, import protectMcpServer from @mcp-auth/sdk)',
   });
   return server;
 }
@@ -78,13 +69,4 @@ export function protectMcpServer<T extends McpServer | Server>(
 export function getAuthContext(ctx: unknown): AuthContext | undefined {
   const http = (ctx as { http?: { authInfo?: unknown } } | null | undefined)?.http;
   return authContextFromAuthInfo(http?.authInfo);
-}
-
-function isLowLevelServer(value: unknown): value is Server {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { setRequestHandler?: unknown }).setRequestHandler === 'function' &&
-    typeof (value as { connect?: unknown }).connect === 'function'
-  );
 }
