@@ -155,18 +155,8 @@ function dropBody(request: IncomingMessage): void {
     emit.call(request, 'end');
   };
   if (request.listenerCount('data') > 0) answer();
-  else {
-    // mcp-proxy attaches `data` then `end` in one statement: answer once both are there.
-    const on = request.on;
-    request.on = function (this: IncomingMessage, event: string | symbol, listener: never) {
-      const result = on.call(this, event, listener);
-      if (event === 'data') {
-        request.on = on;
-        process.nextTick(answer);
-      }
-      return result;
-    } as typeof request.on;
-  }
+  // mcp-proxy attaches `data` then `end` in one statement: answer once both are there.
+  else whenDataListenerAdded(request, () => process.nextTick(answer));
   request.resume();
 }
 
@@ -175,16 +165,18 @@ function dropBody(request: IncomingMessage): void {
  * after the guard decided), so that it never misses a chunk or the end.
  */
 function resumeWithConsumer(request: IncomingMessage, ownListeners: number): void {
-  if (request.listenerCount('data') > ownListeners) {
-    request.resume();
-    return;
-  }
+  if (request.listenerCount('data') > ownListeners) request.resume();
+  else whenDataListenerAdded(request, () => request.resume());
+}
+
+/** Runs `then` once, right after the next `data` listener is added with `request.on`. */
+function whenDataListenerAdded(request: IncomingMessage, then: () => void): void {
   const on = request.on;
   request.on = function (this: IncomingMessage, event: string | symbol, listener: never) {
     const result = on.call(this, event, listener);
     if (event === 'data') {
       request.on = on;
-      request.resume();
+      then();
     }
     return result;
   } as typeof request.on;

@@ -43,12 +43,17 @@ export async function readCapped(
     chunks.push(value);
     size += value.length;
   }
-  if (chunks.length === 1) return { bytes: chunks[0]!, overflow };
-  const bytes = new Uint8Array(size);
+  return { bytes: concatBytes(chunks, size), overflow };
+}
+
+/** The chunks as one array of `size` bytes (their total); a single chunk is returned as is. */
+export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
-    bytes.set(chunk, offset);
+    out.set(chunk, offset);
     offset += chunk.length;
   }
-  return { bytes, overflow };
+  return out;
 }
