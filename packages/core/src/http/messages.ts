@@ -32,6 +32,9 @@ export interface HttpResponse {
   readonly body?: string | undefined;
 }
 
+/** Methods whose body core never reads (the guard and the Node conversion skip it). */
+export const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
+
 const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
 const IPV6 = /^[0-9a-f:.]{2,45}$/i;
 

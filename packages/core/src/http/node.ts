@@ -1,11 +1,10 @@
 import { concatBytes } from '../encoding/read-capped.js';
 import { InvalidRequestError, PayloadTooLargeError } from '../errors/oauth-error.js';
 import { DEFAULT_MAX_BODY_BYTES } from './form.js';
-import type { HttpRequest, HttpResponse } from './messages.js';
+import { BODYLESS_METHODS, type HttpRequest, type HttpResponse } from './messages.js';
 import { errorResponse } from './responses.js';
 
 /** Methods without a body: the Node conversion never reads theirs. */
-const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
 
 // The one conversion between Node's http request/response and core's HttpRequest/HttpResponse.
 // Every Node framework adapter (Express, Koa, …) goes through it, so adapters stay glue.
@@ -301,7 +300,7 @@ export async function toHttpRequest(
 ): Promise<HttpRequest> {
   const origin = parseBaseUrl(options.baseUrl);
   const method = (request.method ?? 'GET').toUpperCase();
-  const body = NO_BODY_METHODS.has(method) ? undefined : await readNodeBody(request, options);
+  const body = BODYLESS_METHODS.has(method) ? undefined : await readNodeBody(request, options);
   const remoteAddress = request.socket?.remoteAddress;
   return {
     method,

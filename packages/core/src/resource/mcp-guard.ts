@@ -3,7 +3,7 @@ import { PolicyEngine } from '../policy/engine.js';
 import { checkScopes, resourceScopes } from '../policy/scopes.js';
 import { GRANTABLE_SCOPES_CLAIM } from '../tokens/claims.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
-import type { HttpResponse } from '../http/messages.js';
+import { BODYLESS_METHODS, type HttpResponse } from '../http/messages.js';
 import { errorResponse } from '../http/responses.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import { checkTokenVerifier } from '../domain/check-token-verifier.js';
@@ -29,9 +29,6 @@ export type { DeniedToolResult } from './json-rpc.js';
 
 /** Default cap on MCP JSON-RPC bodies: 4 MiB, as the MCP SDK's Streamable HTTP transport. */
 export const DEFAULT_MAX_MCP_BODY_BYTES = 4 * 1024 * 1024;
-
-/** Methods whose body the MCP endpoint guard never reads. */
-const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
 
 /**
  * The MCP SDK's `AuthInfo` shape (v1 `@modelcontextprotocol/sdk`, v2 `@modelcontextprotocol/server`),
@@ -364,7 +361,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
         stepUp(requiredScopes, 'The access token lacks a scope this endpoint requires'),
       );
     let parsed: ParsedBody = NO_BODY;
-    if (!NO_BODY_METHODS.has(method)) {
+    if (!BODYLESS_METHODS.has(method)) {
       const read = await readParsed(request);
       if (!('ok' in read)) return refuse(read);
       parsed = read;
