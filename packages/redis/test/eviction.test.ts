@@ -12,7 +12,7 @@ import {
   createSecretKey,
   DevIdentityProvider,
 } from '@mcp-auth/core';
-import { storeCall } from '@mcp-auth/core/store';
+import { STORE_KEYS, storeCall } from '@mcp-auth/core/store';
 import { createTokenService } from '@mcp-auth/core/internal';
 import { computeS256Challenge, generateCodeVerifier } from '@mcp-auth/core/testing';
 import { Redis } from 'ioredis';
@@ -148,7 +148,7 @@ describe('REDIS-4: a flood past maxmemory (noeviction) fails closed and forgets 
     let refused = 0;
     for (let i = 0; i < (2 * MAXMEMORY) / 4096; i++) {
       try {
-        await s.set(`as:interaction:${i}`, filler, 600_000, { disposable: true });
+        await s.set(STORE_KEYS.interaction(String(i)), filler, 600_000, { disposable: true });
       } catch (error) {
         expect((error as RedisStoreError).code).toBe('ERR_REDIS_FULL');
         refused++;
@@ -160,9 +160,11 @@ describe('REDIS-4: a flood past maxmemory (noeviction) fails closed and forgets 
     // Durable writes fail closed (503) once Redis is over maxmemory; nothing is pushed out.
     let durableError: unknown;
     for (let i = 0; i < 1000 && durableError === undefined; i++) {
-      await storeCall(s.set(`tok:revoked:jti:${i}`, filler, 60_000)).catch((e: unknown) => {
-        durableError = e;
-      });
+      await storeCall(s.set(STORE_KEYS.revokedJti(String(i)), filler, 60_000)).catch(
+        (e: unknown) => {
+          durableError = e;
+        },
+      );
     }
     expect(durableError).toMatchObject({ code: 'temporarily_unavailable', status: 503 });
     expect((await errorOf(check.verify(issued.access_token))).code).toBe('invalid_token');
