@@ -7,10 +7,11 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import express, { type RequestHandler } from 'express';
+import { defineAsHardeningCases } from './as-hardening-cases.js';
 import type { ContractServerSpec } from './fixtures.js';
 import { closeServer, listenLoopback } from './fixtures.js';
 import { createContractMcpServer, createContractMcpServerV2 } from './mcp-server.js';
-import { defineContractSuite } from './suite.js';
+import { defineContractSuite, type MountContract } from './suite.js';
 
 function mcpEndpoint(spec: ContractServerSpec): { serve: RequestHandler; close(): Promise<void> } {
   if (spec.sdk === 'v2') {
@@ -40,7 +41,7 @@ function mcpEndpoint(spec: ContractServerSpec): { serve: RequestHandler; close()
   };
 }
 
-defineContractSuite('Express', async (spec) => {
+const mountExpress: MountContract = async (spec) => {
   const http = createServer();
   const baseUrl = await listenLoopback(http);
   const server = spec.createServer(baseUrl);
@@ -58,4 +59,7 @@ defineContractSuite('Express', async (spec) => {
       await closeServer(http);
     },
   };
-});
+};
+
+defineContractSuite('Express', mountExpress);
+defineAsHardeningCases('Express', mountExpress);

@@ -12,8 +12,9 @@ import { createServer } from 'node:net';
 import { FastMCPAuthWrapper } from '@mcp-auth/fastmcp';
 import { FastMCP } from 'fastmcp';
 import { z } from 'zod';
+import { defineAsHardeningCases } from './as-hardening-cases.js';
 import { defineGuardCases } from './guard-cases.js';
-import { defineContractSuite } from './suite.js';
+import { defineContractSuite, type MountContract } from './suite.js';
 
 const quiet = { debug() {}, error() {}, info() {}, log() {}, warn() {} };
 
@@ -28,38 +29,37 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-defineContractSuite(
-  'fastmcp',
-  async (spec) => {
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const server = spec.createServer(baseUrl);
-    const auth = new FastMCPAuthWrapper({ policy: spec.policy, authorizationServer: server });
-    const fastmcp = auth.protect(
-      new FastMCP({ ...auth.serverOptions(), name: 'contract', version: '1.0.0', logger: quiet }),
-    );
-    for (const tool of spec.tools) {
-      fastmcp.addTool({
-        name: tool.name,
-        description: tool.description,
-        parameters: z.object(tool.shape),
-        execute: async (args, { session }) => tool.run(args as Record<string, unknown>, session),
-      });
-    }
-    await fastmcp.start({
-      transportType: 'httpStream',
-      httpStream: { port, host: '127.0.0.1', endpoint: '/mcp', stateless: true },
+const mountFastmcp: MountContract = async (spec) => {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = spec.createServer(baseUrl);
+  const auth = new FastMCPAuthWrapper({ policy: spec.policy, authorizationServer: server });
+  const fastmcp = auth.protect(
+    new FastMCP({ ...auth.serverOptions(), name: 'contract', version: '1.0.0', logger: quiet }),
+  );
+  for (const tool of spec.tools) {
+    fastmcp.addTool({
+      name: tool.name,
+      description: tool.description,
+      parameters: z.object(tool.shape),
+      execute: async (args, { session }) => tool.run(args as Record<string, unknown>, session),
     });
-    return {
-      baseUrl,
-      mcpUrl: server.resource,
-      issuer: server.issuer,
-      server,
-      close: () => fastmcp.stop(),
-    };
-  },
-  { servers: ['v1'] },
-);
+  }
+  await fastmcp.start({
+    transportType: 'httpStream',
+    httpStream: { port, host: '127.0.0.1', endpoint: '/mcp', stateless: true },
+  });
+  return {
+    baseUrl,
+    mcpUrl: server.resource,
+    issuer: server.issuer,
+    server,
+    close: () => fastmcp.stop(),
+  };
+};
+
+defineContractSuite('fastmcp', mountFastmcp, { servers: ['v1'] });
+defineAsHardeningCases('fastmcp', mountFastmcp);
 
 // The guard alone: the tools are added BEFORE protect(), so fastmcp runs them without
 // protectTool's in-server check; only the edge guard (edge-guard.ts) decides.

@@ -6,22 +6,27 @@
 // @hono/node-server.
 import type { Server } from 'node:http';
 import { createFetchMcpGuard, toFetchHandler } from '@mcp-auth/core';
-import { createAdaptorServer } from '@hono/node-server';
+import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { closeServer, listenLoopback } from './fixtures.js';
+import { defineAsHardeningCases } from './as-hardening-cases.js';
 import { defineGuardCases } from './guard-cases.js';
 import {
   createContractMcpServer,
   createContractMcpServerV2,
   createUnprotectedMcpServer,
 } from './mcp-server.js';
-import { defineContractSuite } from './suite.js';
+import { defineContractSuite, type MountContract } from './suite.js';
 
-defineContractSuite('Fetch handler', async (spec) => {
-  let handle: (request: Request) => Promise<Response> = async () =>
-    new Response(null, { status: 503 });
-  const http = createAdaptorServer({ fetch: (request: Request) => handle(request) }) as Server;
+const mountFetch: MountContract = async (spec) => {
+  let handle: (request: Request, connection: { remoteAddress?: string }) => Promise<Response> =
+    async () => new Response(null, { status: 503 });
+  // The connection's address, as a Web runtime hands it over (Hono on Node: env.incoming).
+  const http = createAdaptorServer({
+    fetch: (request: Request, env: HttpBindings | Http2Bindings) =>
+      handle(request, { remoteAddress: env.incoming.socket.remoteAddress }),
+  }) as Server;
   const baseUrl = await listenLoopback(http);
   const server = spec.createServer(baseUrl);
   const authorizationServer = toFetchHandler(server);
@@ -49,8 +54,10 @@ defineContractSuite('Fetch handler', async (spec) => {
     await mcpServer.connect(transport);
     return outcome.respond(await transport.handleRequest(request, context));
   };
-  handle = (request) =>
-    new URL(request.url).pathname === mcpPath ? mcp(request) : authorizationServer(request);
+  handle = (request, connection) =>
+    new URL(request.url).pathname === mcpPath
+      ? mcp(request)
+      : authorizationServer(request, connection);
 
   return {
     baseUrl,
@@ -62,7 +69,10 @@ defineContractSuite('Fetch handler', async (spec) => {
       await closeServer(http);
     },
   };
-});
+};
+
+defineContractSuite('Fetch handler', mountFetch);
+defineAsHardeningCases('Fetch handler', mountFetch);
 
 // The guard alone (no protectMcpServer) in front of the SDK's web-standard transport.
 defineGuardCases('Fetch handler', async (spec) => {

@@ -8,11 +8,12 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import Koa from 'koa';
+import { defineAsHardeningCases } from './as-hardening-cases.js';
 import { closeServer, listenLoopback } from './fixtures.js';
 import { createContractMcpServer, createContractMcpServerV2 } from './mcp-server.js';
-import { defineContractSuite } from './suite.js';
+import { defineContractSuite, type MountContract } from './suite.js';
 
-defineContractSuite('Koa', async (spec) => {
+const mountKoa: MountContract = async (spec) => {
   const http = createServer();
   const baseUrl = await listenLoopback(http);
   const server = spec.createServer(baseUrl);
@@ -48,4 +49,7 @@ defineContractSuite('Koa', async (spec) => {
       await closeServer(http);
     },
   };
-});
+};
+
+defineContractSuite('Koa', mountKoa);
+defineAsHardeningCases('Koa', mountKoa);
