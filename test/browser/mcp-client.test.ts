@@ -59,7 +59,9 @@ describe('a browser MCP client on another origin (Chromium, plain fetch)', () =>
   it('discovers from a readable 401, registers, signs in and consents in the page, gets a token, initializes, lists and calls tools on both wires, and reads a 403 step-up challenge', async () => {
     const page = await context.newPage();
     try {
-      const [call, modern] = await connectFromPage(page, app.origin, mcp, 'alice');
+      // carol (admin) asks for read only: delete_user then needs a scope she can be granted, so
+      // the guard answers with a 403 step-up (alice could never hold it: scope_not_grantable).
+      const [call, modern] = await connectFromPage(page, app.origin, mcp, 'carol');
       expect([text(call), text(modern)]).toEqual(['Sunny in Paris', 'Sunny in Lyon']);
       // The 2025 answer was a Server-Sent Events stream, read cross-origin like JSON.
       expect(call.contentType).toMatch(/^text\/event-stream/);
