@@ -29,6 +29,8 @@ export interface NodeRequestLike {
   readonly _body?: boolean | undefined;
   /** True once the body stream has been fully read. */
   readonly readableEnded?: boolean | undefined;
+  /** True once Node has received the whole message (`IncomingMessage.complete`). */
+  readonly complete?: boolean | undefined;
   /** The connection: its peer address buckets per-address rate limits and login throttling. */
   readonly socket?: { readonly remoteAddress?: string | undefined } | null | undefined;
   /** The body stream. */

@@ -230,6 +230,32 @@ describe('createFetchMcpGuard', () => {
     }
   });
 
+  it('issue 12: a Node refusal given before a still-arriving body is read closes the connection (Node would read and discard the rest)', async () => {
+    const { verifier, policy } = setup();
+    const nodeGuard = createNodeMcpGuard({ verifier, policy, resourceMetadataUrl: PRM });
+    const arriving = {
+      method: 'POST',
+      headers: { 'content-length': '4194304', 'content-type': 'application/json' },
+      complete: false,
+      on: () => arriving,
+      removeListener: () => arriving,
+      [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),
+    };
+    const unread = await nodeGuard(arriving);
+    if (unread.ok) throw new Error('expected a refusal');
+    expect(unread.response.status).toBe(401);
+    expect(unread.response.headers['connection']).toBe('close');
+    // A body that has fully arrived (or none at all) keeps the connection for the next request.
+    for (const request of [
+      { ...arriving, complete: true },
+      { method: 'GET', headers: {}, complete: false },
+    ]) {
+      const answer = await nodeGuard(request);
+      if (answer.ok) throw new Error('expected a refusal');
+      expect(answer.response.headers['connection']).toBeUndefined();
+    }
+  });
+
   it('refuses unusable options with a TypeError at creation', () => {
     const { verifier, policy } = setup();
     const bad = [

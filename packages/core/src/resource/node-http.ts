@@ -139,14 +139,19 @@ export function createNodeBearerAuth(
 }
 
 /** Core's view of a Node request for the MCP guard: headers now, the body only on demand. */
-function nodeGuardRequest(request: NodeRequestLike, preread: unknown): McpGuardRequest {
+function nodeGuardRequest(
+  request: NodeRequestLike,
+  preread: unknown,
+): McpGuardRequest & { bodyRead: boolean } {
   return {
+    bodyRead: false,
     method: request.method ?? 'GET',
     header: (name) => nodeHeader(request, name),
     get headerNames() {
       return Object.keys(request.headers);
     },
     async readBody(maxBytes) {
+      this.bodyRead = true;
       if (isNodeBodyConsumed(request)) {
         const parsed = preread ?? request.body;
         // A JSON parser (express.json(), koa-bodyparser) already ran: use its result as it is.
@@ -156,6 +161,27 @@ function nodeGuardRequest(request: NodeRequestLike, preread: unknown): McpGuardR
       }
       return readNodeStream(request, maxBytes);
     },
+  };
+}
+
+/**
+ * A refusal given without reading a body that is still arriving carries `Connection: close`: to
+ * keep the connection alive Node would otherwise read and discard the rest of it (up to the
+ * whole upload, from a caller that never proved who it is); closing frees the socket at once.
+ */
+function closeOnUnreadBody(
+  request: NodeRequestLike,
+  outcome: Extract<NodeGuardOutcome, { ok: false }>,
+): NodeGuardOutcome {
+  const length = nodeHeader(request, 'content-length');
+  const hasBody =
+    nodeHeader(request, 'transfer-encoding') !== undefined ||
+    (length !== undefined && length !== '0');
+  if (!hasBody || request.complete === true || isNodeBodyConsumed(request)) return outcome;
+  const { response } = outcome;
+  return {
+    ok: false,
+    response: { ...response, headers: { ...response.headers, connection: 'close' } },
   };
 }
 
@@ -174,8 +200,9 @@ export function createNodeMcpGuard(
 ): (request: NodeRequestLike, callOptions?: NodeGuardCallOptions) => Promise<NodeGuardOutcome> {
   const guard = createMcpGuard(options, 'mcpGuard');
   return async (request, callOptions) => {
-    const outcome = await guard.check(nodeGuardRequest(request, callOptions?.preread));
-    if (!outcome.ok) return outcome;
+    const guardRequest = nodeGuardRequest(request, callOptions?.preread);
+    const outcome = await guard.check(guardRequest);
+    if (!outcome.ok) return guardRequest.bodyRead ? outcome : closeOnUnreadBody(request, outcome);
     const response = callOptions?.response;
     if (response !== undefined)
       for (const [name, value] of Object.entries(outcome.headers)) response.setHeader(name, value);
