@@ -171,7 +171,7 @@ export interface McpGuard {
   /** The body cap in bytes. */
   readonly maxBodyBytes: number;
   /** The authenticator and challenge builder (the manual API), for adapters that need it. */
-  readonly middleware: McpResourceAuth;
+  readonly resourceAuth: McpResourceAuth;
   /**
    * Decides one request: `Origin`/`Host` and preflight → authentication from the
    * `Authorization` header (no body read before it) → `requiredScopes` → the body (capped,
@@ -248,7 +248,7 @@ function withHeaders(
 export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard'): McpGuard {
   const checked = checkOptions(options, where);
   const { policy } = options;
-  const middleware = new McpResourceAuth({
+  const resourceAuth = new McpResourceAuth({
     verifier: options.verifier,
     policy,
     resourceMetadataUrl: options.resourceMetadataUrl,
@@ -263,10 +263,11 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
   const { maxBodyBytes, maxJsonDepth, requiredScopes } = checked;
 
   const stepUp = (needed: readonly string[], reason: string): HttpResponse => {
-    const scope = [...new Set(needed)].filter((s) => s !== 'offline_access');
+    // Never offline_access: neither requiredScopes nor a policy rule can name it (SEP-2207).
+    const scope = [...new Set(needed)];
     return errorResponse(
       new InsufficientScopeError(scope, reason, {
-        headers: { 'WWW-Authenticate': middleware.insufficientScopeChallenge(scope, reason) },
+        headers: { 'WWW-Authenticate': resourceAuth.insufficientScopeChallenge(scope, reason) },
       }),
     );
   };
@@ -351,7 +352,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     const authorization = request.header('authorization');
     let auth: AuthContext;
     try {
-      auth = await middleware.authenticateRequest(authorization);
+      auth = await resourceAuth.authenticateRequest(authorization);
     } catch (error) {
       return refuse(errorResponse(error));
     }
@@ -382,7 +383,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
 
   return {
     maxBodyBytes,
-    middleware,
+    resourceAuth,
     check: (request) =>
       check(request).catch((error: unknown) => ({ ok: false, response: errorResponse(error) })),
   };
