@@ -45,7 +45,7 @@ export {
   McpResourceAuth,
   type McpResourceAuthOptions,
   type ToolCallAuthorization,
-} from './middleware.js';
+} from './resource-auth.js';
 export {
   createNodeBearerAuth,
   createNodeMcpAuth,

@@ -23,7 +23,7 @@ import {
   parseJsonBody,
   type ToolCall,
 } from './json-rpc.js';
-import { McpResourceAuth } from './middleware.js';
+import { McpResourceAuth } from './resource-auth.js';
 
 export type { DeniedToolResult } from './json-rpc.js';
 

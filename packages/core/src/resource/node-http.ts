@@ -25,7 +25,7 @@ import {
   type McpGuardRequest,
   toAuthInfo,
 } from './mcp-guard.js';
-import { McpResourceAuth } from './middleware.js';
+import { McpResourceAuth } from './resource-auth.js';
 
 // Resource side: the MCP endpoint. Every decision is core's `createMcpGuard`; this only reads the
 // Node request (headers first, the body only when the guard asks for it) and hands back its answer.
