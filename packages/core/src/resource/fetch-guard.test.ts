@@ -230,7 +230,7 @@ describe('createFetchMcpGuard', () => {
     }
   });
 
-  it('issue 12: a Node refusal given before a still-arriving body is read closes the connection (Node would read and discard the rest)', async () => {
+  it('issue 12: a Node refusal given before a large still-arriving body is read closes the connection (Node would read and discard the rest)', async () => {
     const { verifier, policy } = setup();
     const nodeGuard = createNodeMcpGuard({ verifier, policy, resourceMetadataUrl: PRM });
     const arriving = {
@@ -245,9 +245,11 @@ describe('createFetchMcpGuard', () => {
     if (unread.ok) throw new Error('expected a refusal');
     expect(unread.response.status).toBe(401);
     expect(unread.response.headers['connection']).toBe('close');
-    // A body that has fully arrived (or none at all) keeps the connection for the next request.
+    // A body that has fully arrived, a small one (cheap to drain) or none at all keeps the
+    // connection for the client's next request.
     for (const request of [
       { ...arriving, complete: true },
+      { ...arriving, headers: { 'content-length': '512', 'content-type': 'application/json' } },
       { method: 'GET', headers: {}, complete: false },
     ]) {
       const answer = await nodeGuard(request);

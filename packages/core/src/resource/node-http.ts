@@ -164,8 +164,11 @@ function nodeGuardRequest(
   };
 }
 
+/** Unread bodies up to this size are drained to keep the connection; larger ones close it. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+
 /**
- * A refusal given without reading a body that is still arriving carries `Connection: close`: to
+ * A refusal given without reading a large body that is still arriving carries `Connection: close`: to
  * keep the connection alive Node would otherwise read and discard the rest of it (up to the
  * whole upload, from a caller that never proved who it is); closing frees the socket at once.
  */
@@ -173,11 +176,14 @@ function closeOnUnreadBody(
   request: NodeRequestLike,
   outcome: Extract<NodeGuardOutcome, { ok: false }>,
 ): NodeGuardOutcome {
-  const length = nodeHeader(request, 'content-length');
-  const hasBody =
+  const length = Number(nodeHeader(request, 'content-length') ?? '0');
+  // A small body (an ordinary JSON-RPC message) is cheap to drain and keeps the connection for
+  // the client's next request; only a large or unknown-length upload is cut off.
+  const large =
     nodeHeader(request, 'transfer-encoding') !== undefined ||
-    (length !== undefined && length !== '0');
-  if (!hasBody || request.complete === true || isNodeBodyConsumed(request)) return outcome;
+    !Number.isFinite(length) ||
+    length > DRAIN_LIMIT_BYTES;
+  if (!large || request.complete === true || isNodeBodyConsumed(request)) return outcome;
   const { response } = outcome;
   return {
     ok: false,
