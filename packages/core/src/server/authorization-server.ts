@@ -26,7 +26,8 @@ import {
 } from './metadata.js';
 import { handleRegistrationRequest } from './registration-endpoint.js';
 import { handleRevocationRequest } from './revocation-endpoint.js';
-import { handleTokenRequest } from './token-endpoint.js';
+import type { GrantHandlers } from './grants/types.js';
+import { defaultGrants, handleTokenRequest } from './token-endpoint.js';
 import type { ClientRegistry } from './types.js';
 
 export type {
@@ -240,6 +241,11 @@ function serverMetadata(
   };
 }
 
+// The grant types this server's token endpoint serves, by `grant_type`.
+function serverGrants(tokens: TokenService): GrantHandlers {
+  return defaultGrants(tokens);
+}
+
 // The authorization flow's pages and the token, revocation, introspection and registration
 // endpoints (after the metadata and JWKS routes, in this order).
 function addEndpoints(
@@ -265,7 +271,10 @@ function addEndpoints(
   table.add(
     'POST',
     paths.token,
-    async (request) => handleTokenRequest(request, { tokens: await tokenService(), clients }),
+    async (request) => {
+      const tokens = await tokenService();
+      return handleTokenRequest(request, { tokens, clients, grants: serverGrants(tokens) });
+    },
     true,
   );
   table.add(
