@@ -1,6 +1,10 @@
 import { InvalidClientMetadataError, InvalidRedirectUriError } from '../errors/oauth-error.js';
 import type { TokenEndpointAuthMethod } from './types.js';
-import { checkRedirectUri, hasControlOrSpace } from './redirect-uri.js';
+import {
+  checkApplicationTypeRedirectUri,
+  checkRedirectUri,
+  hasControlOrSpace,
+} from './redirect-uri.js';
 
 // Control characters (spaces allowed) never belong in displayed metadata.
 function hasControl(text: string): boolean {
@@ -18,7 +22,20 @@ export interface ClientMetadata {
   readonly logoUri?: string;
   /** Space-separated scopes the client limited itself to (unknown ones dropped). */
   readonly scope?: string;
+  /**
+   * The OIDC `application_type` the client declared (SEP-837), when it declared one: its
+   * redirect URIs were checked against that type's rules. Absent when the client sent none
+   * (then only the base redirect rules apply — see {@link validateClientMetadata}).
+   */
+  readonly applicationType?: ApplicationType;
 }
+
+/**
+ * OpenID Connect Dynamic Client Registration 1.0 §2 `application_type`, required of MCP clients
+ * by the 2026-07-28 authorization spec (SEP-837): `native` (desktop, mobile, CLI, loopback
+ * redirects) or `web` (a remote browser-based application).
+ */
+export type ApplicationType = 'native' | 'web';
 
 const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
   'none',
@@ -91,6 +108,7 @@ export function validateClientMetadata(
     const problem = checkRedirectUri(uri);
     if (problem) throw new InvalidRedirectUriError(`A redirect URI ${problem}`);
   }
+  const applicationType = checkApplicationType(raw['application_type'], redirectUris);
   const method =
     raw['token_endpoint_auth_method'] ??
     (source === 'registration' ? 'client_secret_basic' : 'none');
@@ -140,5 +158,29 @@ export function validateClientMetadata(
   const logoUri = optionalHttpsUrl(raw, 'logo_uri');
   if (logoUri !== undefined) metadata.logoUri = logoUri;
   if (scope !== undefined) metadata.scope = scope;
+  if (applicationType !== undefined) metadata.applicationType = applicationType;
   return metadata;
+}
+
+/**
+ * `application_type` (OIDC DCR §2, SEP-837): `native` redirect URIs must be loopback `http` or a
+ * reverse-domain private-use scheme, `web` ones `https` on a non-loopback host; anything else
+ * → `invalid_redirect_uri`. An unknown value → `invalid_client_metadata`. Absent: no type is
+ * recorded and only the base rules apply. OIDC would default to `web`, but this server is an
+ * OAuth 2.1 server, not an OpenID Provider, and that default would refuse every MCP client
+ * registered before SEP-837 (loopback redirects with no `application_type`).
+ */
+function checkApplicationType(
+  value: unknown,
+  redirectUris: readonly string[],
+): ApplicationType | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value !== 'native' && value !== 'web') {
+    throw new InvalidClientMetadataError('application_type must be "native" or "web"');
+  }
+  for (const uri of redirectUris) {
+    const problem = checkApplicationTypeRedirectUri(value, uri);
+    if (problem) throw new InvalidRedirectUriError(`A redirect URI ${problem}`);
+  }
+  return value;
 }

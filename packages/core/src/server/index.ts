@@ -22,7 +22,7 @@ export {
   type ConsentOptions,
   createAuthorizationServer,
 } from './authorization-server.js';
-export type { ClientMetadata } from './client-metadata.js';
+export type { ApplicationType, ClientMetadata } from './client-metadata.js';
 export {
   type ClientIdMetadataDocumentOptions,
   ClientMetadataDocumentError,

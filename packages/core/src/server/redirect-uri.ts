@@ -145,3 +145,32 @@ export function redirectTarget(uri: string): { display: string; cspSource: strin
     return { display: 'an unknown location', cspSource: "'none'" };
   }
 }
+
+/**
+ * Why a redirect URI (already accepted by {@link checkRedirectUri}) does not fit the client's
+ * OIDC `application_type` (OIDC DCR §2, RFC 8252 §7, SEP-837), or `undefined` when it fits.
+ * `native`: a loopback `http` URI (`127.0.0.1`, `[::1]`, `localhost`; any port) or a
+ * private-use scheme named after a reversed domain (`com.example.app:/cb`). `web`: `https` on
+ * a host that is not loopback.
+ */
+export function checkApplicationTypeRedirectUri(
+  type: 'native' | 'web',
+  uri: string,
+): string | undefined {
+  const url = new URL(uri);
+  const scheme = url.protocol.toLowerCase();
+  if (type === 'web') {
+    if (scheme !== 'https:') return 'of a web application must use https';
+    return isExactLoopbackHost(url.hostname)
+      ? 'of a web application must not be a loopback address'
+      : undefined;
+  }
+  if (scheme === 'http:') return undefined; // checkRedirectUri allows http only on loopback
+  if (scheme === 'https:') {
+    return 'of a native application must be loopback http or a private-use scheme';
+  }
+  // RFC 8252 §7.1: a private-use scheme is a domain name the app controls, reversed.
+  return scheme.slice(0, -1).includes('.')
+    ? undefined
+    : 'of a native application must use a reverse-domain private-use scheme (com.example.app:)';
+}

@@ -67,5 +67,6 @@ export async function handleRegistrationRequest(
   if (client.clientUri !== undefined) body['client_uri'] = client.clientUri;
   if (client.logoUri !== undefined) body['logo_uri'] = client.logoUri;
   if (client.scope !== undefined) body['scope'] = client.scope;
+  if (client.applicationType !== undefined) body['application_type'] = client.applicationType;
   return jsonResponse(201, body);
 }

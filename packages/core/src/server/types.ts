@@ -24,6 +24,11 @@ export interface ClientRecord {
   readonly logoUri?: string;
   /** Space-separated scopes the client registered for, if it limited them. */
   readonly scope?: string;
+  /**
+   * The OIDC `application_type` the client declared at registration or in its metadata
+   * document (SEP-837); absent when it declared none.
+   */
+  readonly applicationType?: 'native' | 'web';
   /** Seconds since the epoch of registration. */
   readonly clientIdIssuedAt: number;
   /** Where the record came from. */
