@@ -22,5 +22,12 @@ export { type SignJwtOptions, signJwt } from './sign.js';
 export { DEFAULT_MAX_TOKEN_LENGTH, type DecodeJwtOptions, decodeJwt } from './decode.js';
 export { type KeySet, type VerifiedJwt, type VerifyJwtOptions, verifyJwt } from './verify.js';
 export { createLocalKeySet, type LocalKeySet } from './key-set.js';
+export {
+  importKeyRing,
+  type KeyRingDocument,
+  type KeyRingSource,
+  type KeyRingStatus,
+  type SigningKeyRing,
+} from './key-ring.js';
 export { createRemoteKeySet, type RemoteKeySetOptions } from './remote-key-set.js';
 export { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from './verifier.js';

@@ -151,6 +151,13 @@ export function createRemoteKeySet(url: string | URL, options: RemoteKeySetOptio
         if (!isJwtError(error) || error.code !== 'ERR_JWT_KEY_NOT_FOUND') throw error;
         // An unknown kid may be a rotated key: refetch once, at most every cooldownMs.
         if (current && set !== current) return current.resolveKey(header);
+        // A refetch already under way (another token with the new kid): wait for it, since
+        // failing here would refuse valid tokens during a key switch.
+        if (inflight) {
+          const fresh = await inflight.catch(() => undefined);
+          if (fresh) return fresh.resolveKey(header);
+          throw error;
+        }
         if (Date.now() - attemptedAt < cooldownMs) throw error;
         let fresh: LocalKeySet;
         try {

@@ -1,23 +1,28 @@
 import type { TokenVerifier } from '../domain/auth-context.js';
+import { createKeyRingHolder, type KeyRingHolder, type KeyRingSource } from '../jwt/key-ring.js';
 import { createLocalKeySet } from '../jwt/key-set.js';
 import { createSecretKey, type Jwks, toPublicKey } from '../jwt/keys.js';
 import type { JwtKey } from '../jwt/types.js';
+import type { KeySet } from '../jwt/verify.js';
 import { createTokenService } from '../tokens/token-service.js';
 import type { TokenService } from '../tokens/types.js';
 import type { AuthorizationServerOptions, ServerSettings } from './authorization-server-options.js';
 
 interface PreparedKeys {
-  signingKey: JwtKey;
-  verificationKey: JwtKey | Awaited<ReturnType<typeof createLocalKeySet>> | undefined;
+  signingKey: JwtKey | (() => JwtKey);
+  verificationKey: JwtKey | KeySet | undefined;
   jwks: Jwks | undefined;
+  ring?: KeyRingHolder;
 }
 
 /** What the server needs once its keys are imported. */
 export interface ServerTokens {
   readonly tokens: TokenService;
   readonly verifier: TokenVerifier;
-  /** The public JWKS, or undefined with an HMAC key. */
+  /** The public JWKS (read at each use: a key ring changes it), or undefined with an HMAC key. */
   readonly jwks: Jwks | undefined;
+  /** The key ring, when the server was configured with `signingKeys`. */
+  readonly ring: KeyRingHolder | undefined;
 }
 
 /**
@@ -26,11 +31,14 @@ export interface ServerTokens {
  */
 export function startTokenService(
   options: AuthorizationServerOptions,
-  settings: Pick<ServerSettings, 'store' | 'issuer' | 'resource'>,
+  settings: Pick<ServerSettings, 'store' | 'issuer' | 'resource' | 'now'>,
 ): Promise<ServerTokens> {
   const { store, issuer, resource } = settings;
-  const keys = prepareKeys(options.signingKey, options.verificationKeys);
-  return keys.then(async ({ signingKey, verificationKey, jwks }) => {
+  const keys =
+    options.signingKeys !== undefined
+      ? prepareRing(options, settings)
+      : prepareKeys(options.signingKey, options.verificationKeys);
+  return keys.then(async ({ signingKey, verificationKey, jwks, ring }) => {
     const tokens =
       options.tokenService ??
       createTokenService({
@@ -55,12 +63,46 @@ export function startTokenService(
           : {}),
         ...(options.now ? { now: options.now } : {}),
       });
-    return { tokens, verifier: tokens.createAccessTokenVerifier(), jwks };
+    const verifier = tokens.createAccessTokenVerifier();
+    if (!ring) return { tokens, verifier, jwks, ring };
+    return {
+      tokens,
+      verifier,
+      get jwks() {
+        return ring.jwks();
+      },
+      ring,
+    };
   });
 }
 
+// `signingKeys`: a key ring, fixed or re-read at runtime (docs/key-rotation.md).
+function prepareRing(
+  options: AuthorizationServerOptions,
+  settings: Pick<ServerSettings, 'now'>,
+): Promise<PreparedKeys> {
+  const where = 'createAuthorizationServer';
+  if (options.signingKey !== undefined || options.verificationKeys !== undefined) {
+    throw new TypeError(
+      `${where}: give either signingKeys (a key ring) or signingKey (+ verificationKeys), not both`,
+    );
+  }
+  const ring = createKeyRingHolder(options.signingKeys as KeyRingSource, {
+    ...(options.keyRingReloadSeconds !== undefined
+      ? { reloadSeconds: options.keyRingReloadSeconds }
+      : {}),
+    now: settings.now,
+  });
+  return ring.ready.then(() => ({
+    signingKey: () => ring.signingKey(),
+    verificationKey: ring.keySet,
+    jwks: undefined,
+    ring,
+  }));
+}
+
 function prepareKeys(
-  key: JwtKey | string | Uint8Array,
+  key: JwtKey | string | Uint8Array | undefined,
   verificationKeys: readonly JwtKey[] | undefined,
 ): Promise<PreparedKeys> {
   const where = 'createAuthorizationServer: signingKey';
@@ -84,7 +126,9 @@ function prepareKeys(
     return p;
   }
   if (typeof key !== 'object' || key === null || typeof key.alg !== 'string') {
-    throw new TypeError(`${where} must be a secret (≥ 32 bytes) or a JwtKey`);
+    throw new TypeError(
+      `${where} must be a secret (≥ 32 bytes) or a JwtKey (or give signingKeys, a key ring)`,
+    );
   }
   if (key.type === 'public') {
     throw new TypeError(`${where} must be a private key or a secret, not a public key`);

@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { TokenService } from '../tokens/types.js';
 import { checkUpstreamEncryptionKey } from '../tokens/upstream-crypto.js';
 import type { JwtKey } from '../jwt/types.js';
+import type { KeyRingSource } from '../jwt/key-ring.js';
 import {
   type ClientIdMetadataDocumentOptions,
   ClientMetadataDocumentResolver,
@@ -78,7 +79,7 @@ export interface AuthorizationServerOptions {
    * The access-token signing key: an HMAC secret (≥ 32 bytes; HS256) for one service, or an
    * asymmetric private `JwtKey` (ES256, EdDSA, …) whose public key is published as a JWKS.
    */
-  signingKey: JwtKey | string | Uint8Array;
+  signingKey?: JwtKey | string | Uint8Array;
   /** Older public keys still accepted and published in the JWKS during `kid` rotation. */
   verificationKeys?: readonly JwtKey[];
   /** Where codes, clients, interactions and tokens live. Default a new {@link MemoryStore}. */
@@ -90,10 +91,20 @@ export interface AuthorizationServerOptions {
     scopesSupported(): readonly string[];
     /** The policy's coverage rule (scope hierarchy, wildcards); default exact and `:*` matches. */
     coversScope?(granted: readonly string[], scope: string): boolean;
+   * Required unless `signingKeys` is given.
   };
   /** Scopes advertised and accepted, instead of (or without) a policy. */
   scopesSupported?: readonly string[];
   /**
+  /**
+   * Signing keys for rotation without downtime, instead of `signingKey` (docs/key-rotation.md):
+   * a `SigningKeyRing` `{ current, next?, retired? }`, or a loader (e.g. reading the file
+   * `mcp-auth keys rotate` writes, through `importKeyRing`) re-read every
+   * `keyRingReloadSeconds`, so that every instance switches keys without a restart.
+   */
+  signingKeys?: KeyRingSource;
+  /** How often a `signingKeys` loader is re-read, in seconds. Default 60. */
+  keyRingReloadSeconds?: number;
    * Scopes requested when an authorization request has no `scope` and the client registered
    * none. Default: every supported scope (the user can untick them on the consent page).
    */

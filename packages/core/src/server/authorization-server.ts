@@ -90,6 +90,12 @@ export function createAuthorizationServer(
   const paths = {
     authorize: `${base}/authorize`,
     login: `${base}/authorize/login`,
+  /**
+   * Re-reads a `signingKeys` loader now instead of waiting for `keyRingReloadSeconds` (e.g. on
+   * SIGHUP after `mcp-auth keys rotate`); a no-op with fixed keys. Rejects when the new ring is
+   * unusable (the last good one stays in use).
+   */
+  reloadSigningKeys(): Promise<void>;
     consent: `${base}/authorize/consent`,
     callback: `${base}/oauth/callback`,
     token: `${base}/token`,
@@ -126,9 +132,10 @@ export function createAuthorizationServer(
   });
 
   const asymmetric =
-    typeof options.signingKey === 'object' &&
-    !(options.signingKey instanceof Uint8Array) &&
-    options.signingKey.type !== 'secret';
+    options.signingKeys !== undefined ||
+    (typeof options.signingKey === 'object' &&
+      !(options.signingKey instanceof Uint8Array) &&
+      options.signingKey.type !== 'secret');
   const metadata = (): AuthorizationServerMetadata => serverMetadata(settings, paths, asymmetric);
   const protectedResourceMetadata = (): ProtectedResourceMetadata =>
     createProtectedResourceMetadata({
@@ -188,6 +195,9 @@ export function createAuthorizationServer(
   };
 }
 
+    reloadSigningKeys: async () => {
+      await (await internals).ring?.reload();
+    },
 // Metadata may be cached briefly; everything else is no-store.
 const cacheable = { 'cache-control': 'public, max-age=300' };
 

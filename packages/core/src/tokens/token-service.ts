@@ -55,13 +55,20 @@ function tokenContext(options: TokenServiceOptions): TokenContext {
   }
   const issuer = requireUrl(options.issuer, 'issuer');
   const resource = requireUrl(options.resource, 'resource');
-  if (!isKeyLike(signingKey) || (signingKey.type !== 'secret' && signingKey.type !== 'private')) {
+  const signingKeyOf = typeof signingKey === 'function' ? signingKey : () => signingKey;
+  if (
+    typeof signingKey !== 'function' &&
+    (!isKeyLike(signingKey) || (signingKey.type !== 'secret' && signingKey.type !== 'private'))
+  ) {
     throw new TypeError(
       'createTokenService: signingKey must be a secret or private JwtKey (createSecretKey, generateKeyPair, importJwk, importPem)',
     );
   }
   const verificationKey = (options.verificationKey ?? signingKey) as JwtKey | KeySet;
   const accessTtl = positiveSeconds(
+  if (typeof signingKey === 'function' && options.verificationKey === undefined) {
+    throw new TypeError('createTokenService: a signingKey function needs a verificationKey');
+  }
     options.accessTokenTtlSeconds,
     DEFAULT_ACCESS_TTL,
     'accessTokenTtlSeconds',
@@ -96,7 +103,10 @@ function tokenContext(options: TokenServiceOptions): TokenContext {
     store,
     issuer,
     resource,
-    signingKey,
+    // A getter: with a key ring the signing key changes at runtime.
+    get signingKey() {
+      return signingKeyOf();
+    },
     verificationKey,
     accessTtl,
     refreshTtl,

@@ -10,8 +10,11 @@ export interface TokenServiceOptions {
   store: Store;
   /** The authorization server's issuer identifier: the `iss` of every access token. */
   issuer: string;
-  /** The key access tokens are signed with (an HMAC secret or a private key). */
-  signingKey: JwtKey;
+  /**
+   * The key access tokens are signed with (an HMAC secret or a private key), or a function
+   * called at each signing that returns it (key rotation: the ring's current key).
+   */
+  signingKey: JwtKey | (() => JwtKey);
   /**
    * The key(s) access tokens are verified with, e.g. the JWKS key set during `kid` rotation.
    * Default: `signingKey` (a private key verifies with its public half).
