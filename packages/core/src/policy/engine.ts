@@ -10,6 +10,8 @@ import {
 } from './rule.js';
 import type { ParsedPattern } from './pattern.js';
 import { OFFLINE_ACCESS, ScopeHierarchy } from './scopes.js';
+import { type CompiledRateLimit, compileRateLimit, RateLimitSet } from './rate-limits.js';
+import type { Store } from '../store/store.js';
 import type {
   PolicyConditionInput,
   PolicyDecision,
@@ -22,6 +24,8 @@ import type {
   PolicyProblem,
   PolicyRule,
   PolicySubject,
+  RateLimitJson,
+  RateLimitRule,
   RuleExplanation,
   ScopeCoverage,
   ScopeHierarchyDeclaration,
@@ -32,7 +36,7 @@ const EMPTY: readonly string[] = Object.freeze([]);
 const EMPTY_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_RULES: readonly number[] = Object.freeze([]);
 const NO_COVERAGE: readonly ScopeCoverage[] = Object.freeze([]);
-const DOC_KEYS = new Set(['$schema', 'version', 'scopeHierarchy', 'rules']);
+const DOC_KEYS = new Set(['$schema', 'version', 'scopeHierarchy', 'rules', 'rateLimits']);
 const INVALID_NAME_REASON =
   'the tool name is not a valid tool name ([A-Za-z0-9_.-]{1,128}); denied without matching';
 
@@ -204,6 +208,29 @@ function makeDecision(
   };
 }
 
+/** The `rateLimits` of a JSON policy document, validated (problems under `/rateLimits`). */
+function compileDocumentRateLimits(raw: unknown, problems: PolicyProblem[]): CompiledRateLimit[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    problems.push({ pointer: '/rateLimits', message: '"rateLimits" must be an array' });
+    return [];
+  }
+  const out: CompiledRateLimit[] = [];
+  const seen = new Set<string>();
+  raw.forEach((item, i) => {
+    const limit = compileRateLimit(item, i, `/rateLimits/${i}`, problems);
+    if (limit === undefined) return;
+    if (seen.has(limit.id))
+      problems.push({
+        pointer: `/rateLimits/${i}/id`,
+        message: `duplicate rate limit id "${limit.id}"`,
+      });
+    seen.add(limit.id);
+    out.push(limit);
+  });
+  return out;
+}
+
 /**
  * Tool-level authorization: rules map tool names (exact names or safe patterns) to required
  * scopes and conditions. **Deny overrides allow; no matching rule means deny.**
@@ -244,6 +271,8 @@ export class PolicyEngine {
   readonly #cache: BoundedCache<readonly number[]>;
   #listeners: ((event: PolicyDecisionEvent) => void)[] = [];
   #hierarchy: ScopeHierarchy = ScopeHierarchy.EMPTY;
+  readonly #rateLimits = new RateLimitSet();
+  #rateLimitStore: Store | undefined;
 
   constructor(options: PolicyEngineOptions = {}) {
     if (options === null || typeof options !== 'object')
@@ -257,6 +286,7 @@ export class PolicyEngine {
         throw new TypeError('PolicyEngine: onDecision must be a function');
       this.#listeners.push(options.onDecision);
     }
+    if (options.rateLimitStore !== undefined) this.useRateLimitStore(options.rateLimitStore);
   }
 
   /**
@@ -301,8 +331,10 @@ export class PolicyEngine {
         if (rule) compiled.push(rule);
       });
     }
+    const limits = compileDocumentRateLimits(doc.rateLimits, problems);
     if (problems.length > 0) throw new PolicyValidationError(problems, 'Invalid policy document');
     if (hierarchy !== undefined) engine.#hierarchy = hierarchy;
+    engine.#rateLimits.install(limits);
     for (const c of compiled) engine.#install(c.rule, c.patterns);
     return engine;
   }
@@ -323,7 +355,52 @@ export class PolicyEngine {
           );
         return json;
       }),
+      ...(this.#rateLimits.size > 0 ? { rateLimits: this.#rateLimits.toJSON() } : {}),
     };
+  }
+
+  /**
+   * Declares a rate limit: at most `limit` calls of the matching tools per `windowSeconds`,
+   * counted per subject, client and/or tool (see {@link RateLimitRule}). Enforced by the MCP
+   * guard after authentication and authorization, before the tool runs; a limited call is
+   * answered as a tool error with `Retry-After` (docs/rate-limits.md). Counters live in
+   * {@link PolicyEngine.rateLimitStore}. Throws {@link PolicyValidationError} (a `TypeError`)
+   * and adds nothing when the declaration is invalid. Returns the limit's id.
+   */
+  addRateLimit(limit: RateLimitRule): string {
+    return this.#rateLimits.add(limit);
+  }
+
+  /** The rate limits that apply to a call of `tool` (empty for most policies). */
+  rateLimitsFor(tool: string): readonly RateLimitJson[] {
+    return this.#rateLimits.for(tool);
+  }
+
+  /** Every declared rate limit, normalized (fresh copies). */
+  rateLimits(): RateLimitJson[] {
+    return this.#rateLimits.toJSON();
+  }
+
+  /**
+   * Where rate-limit counters are kept: shared by every instance when it is a shared store
+   * (`RedisStore`). Set with the `rateLimitStore` option or {@link useRateLimitStore}; an
+   * `AuthorizationServer` created with this policy sets its own store when none was set.
+   * Without one the guard counts in a process-local `MemoryStore` (one instance only).
+   */
+  get rateLimitStore(): Store | undefined {
+    return this.#rateLimitStore;
+  }
+
+  /** Sets {@link rateLimitStore}. Throws a `TypeError` unless `store` implements the Store port. */
+  useRateLimitStore(store: Store): void {
+    if (
+      typeof store !== 'object' ||
+      store === null ||
+      typeof store.get !== 'function' ||
+      typeof store.set !== 'function'
+    )
+      throw new TypeError('PolicyEngine: rateLimitStore must implement the Store port');
+    this.#rateLimitStore = store;
   }
 
   /** The familiar shorthand: tools matching `pattern` need all of `scopes`. Returns the rule id. */
@@ -670,6 +747,7 @@ export class PolicyEngine {
       ruleId: decision.ruleId,
       reason: decision.reason,
       missingScopes: decision.missingScopes,
+      ...(input.traceId !== undefined ? { traceId: input.traceId } : {}),
     });
     for (const listener of this.#listeners) {
       try {

@@ -1,3 +1,5 @@
+import { rateLimitJsonSchema } from './rate-limits.js';
+
 /**
  * JSON Schema (draft 2020-12) of the JSON policy document read by `PolicyEngine.fromJSON` and
  * written by `toJSON()`. Also shipped as `policy.schema.json` for editors. The schema checks
@@ -22,8 +24,15 @@ export const policyJsonSchema = {
       additionalProperties: { $ref: '#/$defs/scopeList' },
     },
     rules: { type: 'array', items: { $ref: '#/$defs/rule' } },
+    rateLimits: {
+      description:
+        'Rate limits enforced by the MCP guard before a tool runs: at most `limit` calls per `windowSeconds`, counted per subject, client and/or tool (docs/rate-limits.md).',
+      type: 'array',
+      items: { $ref: '#/$defs/rateLimit' },
+    },
   },
   $defs: {
+    rateLimit: rateLimitJsonSchema,
     rule: {
       type: 'object',
       additionalProperties: false,

@@ -1,3 +1,4 @@
+import type { Store } from '../store/store.js';
 /** What a matching rule does: `allow` lets the call through (if its scopes and conditions hold),
  * `deny` refuses it whatever any other rule says. */
 export type PolicyEffect = 'allow' | 'deny';
@@ -190,6 +191,8 @@ export interface PolicyEvaluationInput {
   readonly clientId?: string | undefined;
   /** `false` skips the `onDecision` event (for pre-checks that are decided again later). */
   readonly audit?: boolean | undefined;
+  /** For audit events: the W3C trace id of the request being decided. */
+  readonly traceId?: string | undefined;
 }
 
 /** An audit event emitted for every decision. Never contains a token. */
@@ -204,6 +207,8 @@ export interface PolicyDecisionEvent {
   readonly ruleId: string | undefined;
   readonly reason: string;
   readonly missingScopes: readonly string[];
+  /** The W3C trace id of the request, when it was traced (`input.traceId`). */
+  readonly traceId?: string | undefined;
 }
 
 /** Options of {@link PolicyEngine}. */
@@ -212,6 +217,11 @@ export interface PolicyEngineOptions {
   onDecision?: (event: PolicyDecisionEvent) => void;
   /** Tool names whose matching rules are cached (bounded; default 10,000). */
   cacheSize?: number;
+  /**
+   * Where rate-limit counters live (see `PolicyEngine.rateLimitStore`): a shared store
+   * (`RedisStore`) makes the limits hold across instances.
+   */
+  rateLimitStore?: Store;
 }
 
 /** One rule's part in {@link PolicyExplanation}. */
@@ -260,6 +270,8 @@ export interface PolicyDocument {
   /** Broader scope → the narrower scopes it implies (omitted when there is none). */
   readonly scopeHierarchy?: ScopeHierarchyDeclaration;
   readonly rules: readonly PolicyRuleJson[];
+  /** Rate limits (`policy.addRateLimit`); omitted when there is none. */
+  readonly rateLimits?: readonly RateLimitJson[];
 }
 
 /** A rule in JSON: normalized, without predicates. */
@@ -285,4 +297,47 @@ export interface PolicyProblem {
   /** e.g. `/rules/3/tools/0`; `''` for the whole document. */
   readonly pointer: string;
   readonly message: string;
+}
+
+/** What a rate limit counts by: the user (`sub`), the OAuth client, the tool name. */
+export type RateLimitDimension = 'subject' | 'client' | 'tool';
+
+/**
+ * A rate limit of the policy (`policy.addRateLimit`, or `rateLimits` in a JSON policy
+ * document): at most `limit` calls of the matching tools per `windowSeconds`, counted
+ * separately for each value of `per`.
+ *
+ * ```ts
+ * // 5 send_email calls a minute for each user
+ * policy.addRateLimit({ id: 'email', tools: 'send_email', per: 'subject', limit: 5, windowSeconds: 60 });
+ * // 100 calls of any tool an hour for each (user, tool) pair
+ * policy.addRateLimit({ tools: '.*', per: ['subject', 'tool'], limit: 100, windowSeconds: 3600 });
+ * ```
+ */
+export interface RateLimitRule {
+  /** Unique id (1–128 printable ASCII). Default `rate-limit-<n>`. Part of the counter key. */
+  readonly id?: string;
+  /** A tool name pattern or a list of them, matched against the whole name (as in rules). */
+  readonly tools: string | readonly string[];
+  /**
+   * One counter per value of this (or per combination of these). `'subject'`: each user
+   * counts alone; `'client'`: each client; `['subject', 'tool']`: each user for each tool.
+   */
+  readonly per: RateLimitDimension | readonly RateLimitDimension[];
+  /** Calls allowed per window (a positive integer). */
+  readonly limit: number;
+  /** The window length in seconds (a positive integer, at most 31 days). */
+  readonly windowSeconds: number;
+  /** Free text for humans. */
+  readonly description?: string;
+}
+
+/** A rate limit as the policy holds it (normalized; `toJSON()` writes this form). */
+export interface RateLimitJson {
+  readonly id: string;
+  readonly tools: readonly string[];
+  readonly per: readonly RateLimitDimension[];
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly description?: string;
 }

@@ -24,6 +24,7 @@ import {
   type ToolCall,
 } from './json-rpc.js';
 import { McpResourceAuth } from './resource-auth.js';
+import { limitToolCalls, rateLimitedResponse } from './rate-limit.js';
 
 export type { DeniedToolResult } from './json-rpc.js';
 
@@ -374,6 +375,9 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     if (mismatch !== undefined) return refuse(headerMismatchResponse(body, mismatch));
     const refusal = decideCalls(auth, body, era);
     if (refusal !== undefined) return refuse(refusal);
+    // Rate limits count only calls the policy allowed, once each, before anything runs.
+    const limited = await limitToolCalls(policy, auth, findToolCalls(body));
+    if (limited !== undefined) return refuse(rateLimitedResponse(body, limited, era));
     // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
     const authInfo = toAuthInfo(auth, extractBearerToken(authorization));
     // The in-server check then records only what it decides differently (one audit event per call).

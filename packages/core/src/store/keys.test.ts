@@ -15,6 +15,7 @@ describe('store keys (the wire contract)', () => {
       STORE_KEYS.revokedJti('J'),
       STORE_KEYS.revokedGrant('G'),
       STORE_KEYS.upstream('G'),
+      STORE_KEYS.dpopProof('K', 'J'),
     ]).toEqual([
       'tok:code:H',
       'tok:code-grant:H',
@@ -24,6 +25,7 @@ describe('store keys (the wire contract)', () => {
       'tok:revoked:jti:J',
       'tok:revoked:grant:G',
       'tok:upstream:G',
+      'tok:dpop:K:J',
     ]);
   });
 
@@ -35,6 +37,7 @@ describe('store keys (the wire contract)', () => {
       STORE_KEYS.loginAttempt('I', 2),
       STORE_KEYS.upstreamState('S'),
       STORE_KEYS.clientMetadataDocument('H'),
+      STORE_KEYS.assertionJti('H'),
       STORE_KEYS.rateLimit('register', 'addr:1.2.3.4'),
       STORE_KEYS.loginFailures('user:H'),
       STORE_KEYS.loginLock('addr:1.2.3.4'),
@@ -45,10 +48,20 @@ describe('store keys (the wire contract)', () => {
       'as:login-attempt:I:2',
       'as:upstream-state:S',
       'as:cimd:H',
+      'as:jti:H',
       'as:rl:register:addr:1.2.3.4',
       'as:login:n:user:H',
       'as:login:lock:addr:1.2.3.4',
     ]);
+  });
+
+  it('the grant management and rate-limit keys', () => {
+    expect([
+      STORE_KEYS.grant('G'),
+      STORE_KEYS.userGrant('U', 3),
+      STORE_KEYS.revokedClient('H'),
+      STORE_KEYS.toolRateLimit('H', 42),
+    ]).toEqual(['tok:grant:G', 'tok:user-grant:U:3', 'tok:revoked:client:H', 'rl:H:42']);
   });
 
   it('the builders are frozen', () => {

@@ -30,6 +30,11 @@ export const STORE_KEYS = Object.freeze({
   revokedGrant: (grantId: string) => `tok:revoked:grant:${grantId}`,
   /** The upstream IdP tokens of a grant (encrypted when a key is configured). */
   upstream: (grantId: string) => `tok:upstream:${grantId}`,
+  /**
+   * A DPoP proof already used (RFC 9449 §11.1), by the thumbprint of its key and its `jti`:
+   * single use for as long as the proof's `iat` window accepts it. Durable (replay state).
+   */
+  dpopProof: (jkt: string, jti: string) => `tok:dpop:${jkt}:${jti}`,
 
   // The authorization server (`as:` keys).
   /** A dynamically registered client, by `client_id`. */
@@ -45,6 +50,11 @@ export const STORE_KEYS = Object.freeze({
   upstreamState: (state: string) => `as:upstream-state:${state}`,
   /** A cached client metadata document, by SHA-256 of its `client_id` URL. */
   clientMetadataDocument: (clientIdHash: string) => `as:cimd:${clientIdHash}`,
+  /**
+   * A JWT assertion's `jti` already used (client assertions, ID-JAGs), by SHA-256 of
+   * `kind NUL iss NUL jti`: single use until the assertion expires. Durable (replay state).
+   */
+  assertionJti: (kindIssuerJtiHash: string) => `as:jti:${kindIssuerJtiHash}`,
   /** A rate-limit window counter of limiter `name` (e.g. `register`) for `subject`. */
   rateLimit: (name: string, subject: string) => `as:rl:${name}:${subject}`,
   /**
@@ -54,4 +64,26 @@ export const STORE_KEYS = Object.freeze({
   loginFailures: (subject: string) => `as:login:n:${subject}`,
   /** Until when `subject` (as for `loginFailures`) must wait before the next sign-in. */
   loginLock: (subject: string) => `as:login:lock:${subject}`,
+
+  // Grant management (`tok:` keys: durable, never evicted; see docs/grant-management.md).
+  /** A grant's record (user, client, scopes, resource, created, last used), by grant id. */
+  grant: (grantId: string) => `tok:grant:${grantId}`,
+  /**
+   * Slot `slot` of a user's grant index (0 … maxGrantsPerUser − 1), by SHA-256 of the user id:
+   * holds one grant id, claimed with `setIfAbsent` so concurrent sign-ins never share a slot.
+   */
+  userGrant: (userHash: string, slot: number) => `tok:user-grant:${userHash}:${slot}`,
+  /**
+   * A deleted client, by SHA-256 of its `client_id`: `{ at }` (ms). Every token and grant of
+   * it issued at or before `at` is refused (access tokens by the revocation check, refresh
+   * tokens and codes when redeemed).
+   */
+  revokedClient: (clientIdHash: string) => `tok:revoked:client:${clientIdHash}`,
+
+  // The MCP guard (`rl:` keys).
+  /**
+   * A tool rate-limit counter (policy `addRateLimit`), by SHA-256 of the limit and what it
+   * counts by, for fixed window number `window`. Durable: a full store refuses the call (503).
+   */
+  toolRateLimit: (counterHash: string, window: number) => `rl:${counterHash}:${window}`,
 });
