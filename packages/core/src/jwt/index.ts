@@ -31,3 +31,8 @@ export {
 } from './key-ring.js';
 export { createRemoteKeySet, type RemoteKeySetOptions } from './remote-key-set.js';
 export { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from './verifier.js';
+export {
+  DEFAULT_ASSERTION_ALGORITHMS,
+  type JwtAssertionOptions,
+  verifyJwtAssertion,
+} from './assertion.js';

@@ -4,7 +4,11 @@ import { isControl, isInvisibleFormat } from '../encoding/unicode.js';
 import type { Store, StoreValue } from '../store/store.js';
 import { STORE_KEYS } from '../store/keys.js';
 import { DISPOSABLE, storeCall } from '../store/store.js';
-import { type ClientMetadata, validateClientMetadata } from './client-metadata.js';
+import {
+  CONFIGURED_ONLY_GRANT_TYPES,
+  type ClientMetadata,
+  validateClientMetadata,
+} from './client-metadata.js';
 import { checkOutboundUrl } from '../net/host.js';
 import { defaultOutboundFetch } from './outbound-fetch.js';
 import type { ClientRecord } from './types.js';
@@ -273,11 +277,19 @@ export class ClientMetadataDocumentResolver {
     }
     let metadata: ClientMetadata;
     try {
-      metadata = validateClientMetadata(raw, 'metadata-document', this.#scopesSupported());
+      metadata = validateClientMetadata(raw, 'metadata-document', this.#scopesSupported(), {
+        allowInsecureLoopback: this.#allowInsecureLoopback,
+      });
     } catch (error) {
       throw new ClientMetadataDocumentError(
         'invalid_document',
         error instanceof OAuthError ? error.message : 'The document is invalid',
+      );
+    }
+    if (metadata.grantTypes.some((g) => CONFIGURED_ONLY_GRANT_TYPES.includes(g))) {
+      throw new ClientMetadataDocumentError(
+        'invalid_document',
+        'jwt-bearer and token-exchange are for clients configured on the server',
       );
     }
     const record: ClientRecord = {

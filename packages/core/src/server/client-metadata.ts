@@ -1,5 +1,6 @@
 import { InvalidClientMetadataError, InvalidRedirectUriError } from '../errors/oauth-error.js';
 import type { TokenEndpointAuthMethod } from './types.js';
+import { type ClientKeyMetadata, type ClientKeyRules, validateClientKeys } from './client-keys.js';
 import {
   checkApplicationTypeRedirectUri,
   checkRedirectUri,
@@ -11,8 +12,11 @@ function hasControl(text: string): boolean {
   return hasControlOrSpace(text.replaceAll(' ', ''));
 }
 
-/** Client metadata after validation (RFC 7591 §2), camelCase. */
-export interface ClientMetadata {
+/**
+ * Client metadata after validation (RFC 7591 §2), camelCase. A `private_key_jwt` client has
+ * its keys (`jwks` or `jwksUri`, and optionally `tokenEndpointAuthSigningAlg`).
+ */
+export interface ClientMetadata extends ClientKeyMetadata {
   readonly redirectUris: readonly string[];
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   readonly grantTypes: readonly string[];
@@ -41,8 +45,25 @@ const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
   'none',
   'client_secret_basic',
   'client_secret_post',
+  'private_key_jwt',
 ];
-const GRANT_TYPES = ['authorization_code', 'refresh_token'];
+/**
+ * Grant types only a client configured in code may hold: an ID-JAG's `client_id` must be known
+ * to the enterprise IdP in advance, and token exchange is declared per client
+ * (`tokenExchange.audiences[…].clients`). Registration and metadata documents refuse them.
+ */
+export const CONFIGURED_ONLY_GRANT_TYPES: readonly string[] = Object.freeze([
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+]);
+const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  ...CONFIGURED_ONLY_GRANT_TYPES,
+];
+// Grants without a user at the authorization endpoint: no redirect URIs, a confidential client.
+const NON_INTERACTIVE = ['client_credentials', ...CONFIGURED_ONLY_GRANT_TYPES];
 const MAX_REDIRECT_URIS = 20;
 
 function optionalString(
@@ -87,18 +108,23 @@ export type ClientMetadataSource = 'registration' | 'metadata-document';
 
 /**
  * Validates RFC 7591 client metadata. Redirect URIs follow {@link checkRedirectUri}
- * (SECURITY-CASES 20); only the code flow, refresh tokens and the three supported
- * authentication methods are accepted. Unknown scopes are dropped (RFC 7591 §2 lets the
- * server replace the requested scope). A metadata document client must be public
- * (`none`): it has no shared secret.
+ * (SECURITY-CASES 20); only the code flow, refresh tokens, client credentials and the four
+ * supported authentication methods are accepted (see {@link checkGrantTypes}). Unknown scopes
+ * are dropped (RFC 7591 §2 lets the server replace the requested scope). A metadata document
+ * client has no shared secret: it is public (`none`) or uses `private_key_jwt`. Key metadata
+ * (`jwks`, `jwks_uri`) follows `validateClientKeys`; `rules` says whether a loopback
+ * `jwks_uri` is allowed.
  */
 export function validateClientMetadata(
   raw: Record<string, unknown>,
   source: ClientMetadataSource,
   scopesSupported: readonly string[],
+  rules: ClientKeyRules = {},
 ): ClientMetadata {
-  const redirectUris = stringArray(raw, 'redirect_uris');
-  if (!redirectUris || redirectUris.length === 0) {
+  const grantTypes = stringArray(raw, 'grant_types') ?? ['authorization_code'];
+  const interactive = grantTypes.includes('authorization_code');
+  const redirectUris = stringArray(raw, 'redirect_uris') ?? (interactive ? undefined : []);
+  if (!redirectUris || (interactive && redirectUris.length === 0)) {
     throw new InvalidRedirectUriError('redirect_uris must list at least one URI');
   }
   if (redirectUris.length > MAX_REDIRECT_URIS) {
@@ -114,27 +140,28 @@ export function validateClientMetadata(
     (source === 'registration' ? 'client_secret_basic' : 'none');
   if (!AUTH_METHODS.includes(method as TokenEndpointAuthMethod)) {
     throw new InvalidClientMetadataError(
-      'token_endpoint_auth_method must be none, client_secret_basic or client_secret_post',
+      'token_endpoint_auth_method must be none, client_secret_basic, client_secret_post or private_key_jwt',
     );
   }
-  if (source === 'metadata-document' && method !== 'none') {
+  if (source === 'metadata-document' && method !== 'none' && method !== 'private_key_jwt') {
     throw new InvalidClientMetadataError(
-      'A client metadata document client must use token_endpoint_auth_method none',
+      'A client metadata document client must use token_endpoint_auth_method none or private_key_jwt',
     );
   }
-  const grantTypes = stringArray(raw, 'grant_types') ?? ['authorization_code'];
-  if (grantTypes.length === 0 || grantTypes.some((g) => !GRANT_TYPES.includes(g))) {
+  checkGrantTypes(grantTypes, method as TokenEndpointAuthMethod);
+  const responseTypes = stringArray(raw, 'response_types') ?? (interactive ? ['code'] : []);
+  if (
+    interactive
+      ? responseTypes.length !== 1 || responseTypes[0] !== 'code'
+      : responseTypes.length !== 0
+  ) {
     throw new InvalidClientMetadataError(
-      'grant_types may only hold authorization_code and refresh_token',
+      interactive
+        ? 'response_types must be ["code"]'
+        : 'response_types must be [] without authorization_code',
     );
   }
-  if (!grantTypes.includes('authorization_code')) {
-    throw new InvalidClientMetadataError('grant_types must include authorization_code');
-  }
-  const responseTypes = stringArray(raw, 'response_types') ?? ['code'];
-  if (responseTypes.length !== 1 || responseTypes[0] !== 'code') {
-    throw new InvalidClientMetadataError('response_types must be ["code"]');
-  }
+  const keys = validateClientKeys(raw, method as TokenEndpointAuthMethod, rules);
   const scopeText = optionalString(raw, 'scope', 2000);
   let scope: string | undefined;
   if (scopeText !== undefined) {
@@ -150,6 +177,7 @@ export function validateClientMetadata(
     tokenEndpointAuthMethod: method as TokenEndpointAuthMethod,
     grantTypes,
     responseTypes,
+    ...keys,
   };
   const clientName = optionalString(raw, 'client_name', 200);
   if (clientName !== undefined) metadata.clientName = clientName;
@@ -184,3 +212,30 @@ function checkApplicationType(
   }
   return value;
 }
+
+/**
+ * `grant_types`: only `authorization_code`, `refresh_token` and `client_credentials`; at least
+ * one of `authorization_code` and `client_credentials`; `client_credentials` only for a
+ * confidential client (a secret or `private_key_jwt`, never `none`). Whether a registered
+ * client may actually use `client_credentials` is the server's decision (registration refuses
+ * it unless `clientCredentials.allowDynamicClients` is set).
+ */
+function checkGrantTypes(grantTypes: readonly string[], method: TokenEndpointAuthMethod): void {
+  if (grantTypes.length === 0 || grantTypes.some((g) => !GRANT_TYPES.includes(g))) {
+    throw new InvalidClientMetadataError(
+      'grant_types may only hold authorization_code, refresh_token, client_credentials, jwt-bearer (ID-JAG) and token-exchange',
+    );
+  }
+  const machine = grantTypes.some((g) => NON_INTERACTIVE.includes(g));
+  if (!grantTypes.includes('authorization_code') && !machine) {
+    throw new InvalidClientMetadataError(
+      'grant_types must include authorization_code, client_credentials, jwt-bearer or token-exchange',
+    );
+  }
+  if (machine && method === 'none') {
+    throw new InvalidClientMetadataError(
+      'client_credentials, jwt-bearer and token-exchange need a confidential client (client_secret_basic, client_secret_post or private_key_jwt)',
+    );
+  }
+}
+

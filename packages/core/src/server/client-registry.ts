@@ -11,18 +11,39 @@ import {
   isUrlClientId,
 } from './client-metadata-document.js';
 import { checkRedirectUri } from './redirect-uri.js';
-import type { ClientRecord, ClientRegistry, TokenEndpointAuthMethod } from './types.js';
+import type {
+  ClientAssertionVerifier,
+  ClientRecord,
+  ClientRegistry,
+  TokenEndpointAuthMethod,
+} from './types.js';
+import type { ClientKeyRules } from './client-keys.js';
+import type { Jwks } from '../jwt/keys.js';
+import type { JwsAlgorithm } from '../jwt/types.js';
 
 /** A client configured in code (no registration needed). */
 export interface StaticClientConfig {
   readonly clientId: string;
   /** The secret of a confidential client; kept only as its SHA-256 hash. */
   readonly clientSecret?: string;
-  readonly redirectUris: readonly string[];
-  /** Default `client_secret_basic` with a secret, `none` without. */
+  /** Where the code flow may send the browser; required with `authorization_code`. */
+  readonly redirectUris?: readonly string[];
+  /**
+   * Default `client_secret_basic` with a secret, `private_key_jwt` with `jwks` or `jwksUri`,
+   * `none` without either.
+   */
   readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
-  /** Default `["authorization_code", "refresh_token"]`. */
+  /**
+   * Default `["authorization_code", "refresh_token"]`. A machine client (no user) lists
+   * `["client_credentials"]`: it then needs a secret or keys, and no redirect URIs.
+   */
   readonly grantTypes?: readonly string[];
+  /** The public keys of a `private_key_jwt` client (a JWK Set; public keys only). */
+  readonly jwks?: Jwks;
+  /** Or where the `private_key_jwt` client publishes them (https). */
+  readonly jwksUri?: string;
+  /** The one algorithm its assertions use; default any of RS256, PS256, ES256, ES384, EdDSA. */
+  readonly tokenEndpointAuthSigningAlg?: JwsAlgorithm;
   readonly clientName?: string;
   /** Space-separated scopes this client is limited to. */
   readonly scope?: string;
@@ -63,20 +84,25 @@ export class ServerClientRegistry implements ClientRegistry {
   readonly #documents: ClientMetadataDocumentResolver | undefined;
   readonly #lifetimes: ClientLifetimes;
   readonly #now: () => number;
+  /** Verifies the `private_key_jwt` assertions of these clients. */
+  readonly assertions: ClientAssertionVerifier | undefined;
 
+  /** `extras`: the `private_key_jwt` verifier and the rules for clients' `jwks_uri`. */
   constructor(
     store: Store,
     staticClients: readonly StaticClientConfig[],
     documents: ClientMetadataDocumentResolver | undefined,
     lifetimes: ClientLifetimes,
     now: () => number,
+    extras: { assertions?: ClientAssertionVerifier; keyRules?: ClientKeyRules } = {},
   ) {
     this.#store = store;
     this.#documents = documents;
     this.#lifetimes = lifetimes;
     this.#now = now;
+    this.assertions = extras.assertions;
     for (const client of staticClients) {
-      const record = staticRecord(client);
+      const record = staticRecord(client, extras.keyRules ?? {});
       if (this.#static.has(client.clientId)) {
         throw new TypeError(
           `createAuthorizationServer: clients lists client_id ${client.clientId} twice`,
@@ -147,8 +173,9 @@ export class ServerClientRegistry implements ClientRegistry {
     metadata: ClientMetadata,
   ): Promise<{ client: ClientRecord; clientSecret: string | undefined }> {
     const clientId = generateRandomToken(24);
-    const clientSecret =
-      metadata.tokenEndpointAuthMethod === 'none' ? undefined : generateRandomToken(32);
+    const clientSecret = usesSecret(metadata.tokenEndpointAuthMethod)
+      ? generateRandomToken(32)
+      : undefined;
     const client: StoredClient = {
       clientId,
       ...metadata,
@@ -173,7 +200,11 @@ export class ServerClientRegistry implements ClientRegistry {
 
 const clientKey = STORE_KEYS.client;
 
-function staticRecord(config: StaticClientConfig): Promise<ClientRecord> {
+function usesSecret(method: TokenEndpointAuthMethod): boolean {
+  return method === 'client_secret_basic' || method === 'client_secret_post';
+}
+
+function staticRecord(config: StaticClientConfig, keyRules: ClientKeyRules): Promise<ClientRecord> {
   const where = 'createAuthorizationServer: clients';
   if (typeof config.clientId !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(config.clientId)) {
     throw new TypeError(`${where}: each clientId must be 1-200 visible ASCII characters`);
@@ -182,10 +213,17 @@ function staticRecord(config: StaticClientConfig): Promise<ClientRecord> {
     redirect_uris: config.redirectUris,
     token_endpoint_auth_method:
       config.tokenEndpointAuthMethod ??
-      (config.clientSecret === undefined ? 'none' : 'client_secret_basic'),
+      (config.clientSecret !== undefined
+        ? 'client_secret_basic'
+        : config.jwks !== undefined || config.jwksUri !== undefined
+          ? 'private_key_jwt'
+          : 'none'),
     grant_types: config.grantTypes ?? ['authorization_code', 'refresh_token'],
     client_name: config.clientName,
     scope: config.scope,
+    jwks: config.jwks,
+    jwks_uri: config.jwksUri,
+    token_endpoint_auth_signing_alg: config.tokenEndpointAuthSigningAlg,
   };
   for (const uri of config.redirectUris ?? []) {
     const problem = checkRedirectUri(uri);
@@ -193,13 +231,13 @@ function staticRecord(config: StaticClientConfig): Promise<ClientRecord> {
   }
   let metadata: ClientMetadata;
   try {
-    metadata = validateClientMetadata(raw, 'registration', []);
+    metadata = validateClientMetadata(raw, 'registration', [], keyRules);
   } catch (error) {
     throw new TypeError(`${where}: ${config.clientId}: ${(error as Error).message}`);
   }
-  if ((metadata.tokenEndpointAuthMethod === 'none') !== (config.clientSecret === undefined)) {
+  if (usesSecret(metadata.tokenEndpointAuthMethod) !== (config.clientSecret !== undefined)) {
     throw new TypeError(
-      `${where}: ${config.clientId}: a clientSecret goes with client_secret_basic/post, none without`,
+      `${where}: ${config.clientId}: a clientSecret goes with client_secret_basic/post, and only with them`,
     );
   }
   if (config.resourceServer !== undefined && typeof config.resourceServer !== 'boolean') {

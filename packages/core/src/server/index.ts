@@ -1,4 +1,5 @@
 export type {
+  ClientAssertionVerifier,
   ClientRecord,
   ClientRegistry,
   IdentityProvider,
@@ -8,6 +9,18 @@ export type {
   TokenEndpointAuthMethod,
 } from './types.js';
 export { authenticateClient, type AuthenticateClientOptions } from './client-auth.js';
+export {
+  type ClientAssertionContext,
+  type ClientAssertionOptions,
+  type ConsumeAssertionJtiInput,
+  consumeAssertionJti,
+  createClientAssertionVerifier,
+  createJwksKeySource,
+  describeAssertionError,
+  type JwksSource,
+  type JwksSourceOptions,
+  JWT_BEARER_CLIENT_ASSERTION_TYPE,
+} from './client-assertion.js';
 export {
   handleIntrospectionRequest,
   type IntrospectionEndpointDeps,

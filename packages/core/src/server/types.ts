@@ -1,8 +1,18 @@
 import type { StoreValue } from '../store/store.js';
 import type { Identity, UpstreamTokens } from '../domain/identity.js';
+import type { Jwks } from '../jwt/keys.js';
+import type { JwsAlgorithm } from '../jwt/types.js';
 
-/** How a client authenticates at the token endpoint (RFC 7591 §2). */
-export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+/**
+ * How a client authenticates at the token endpoint (RFC 7591 §2): `none` (public client),
+ * a shared secret (`client_secret_basic`, `client_secret_post`), or a JWT signed with the
+ * client's private key (`private_key_jwt`, RFC 7523 §2.2).
+ */
+export type TokenEndpointAuthMethod =
+  | 'none'
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt';
 
 /**
  * A registered (or metadata-document) client, as the authorization server keeps it.
@@ -29,6 +39,15 @@ export interface ClientRecord {
    * document (SEP-837); absent when it declared none.
    */
   readonly applicationType?: 'native' | 'web';
+  /** The client's public keys (`private_key_jwt`), when it registered them inline. */
+  readonly jwks?: Jwks;
+  /** Where the client publishes its public keys (`private_key_jwt`), an https URL. */
+  readonly jwksUri?: string;
+  /**
+   * The one algorithm the client signs its assertions with (`token_endpoint_auth_signing_alg`);
+   * absent: any of the asymmetric defaults.
+   */
+  readonly tokenEndpointAuthSigningAlg?: JwsAlgorithm;
   /** Seconds since the epoch of registration. */
   readonly clientIdIssuedAt: number;
   /** Where the record came from. */
@@ -44,6 +63,21 @@ export interface ClientRecord {
 export interface ClientRegistry {
   /** The client, or `undefined` when unknown. Rejects on store failure (fail closed). */
   getClient(clientId: string): Promise<ClientRecord | undefined>;
+  /**
+   * Verifies `private_key_jwt` assertions of this registry's clients. Absent: that method is
+   * refused (401 `invalid_client`).
+   */
+  readonly assertions?: ClientAssertionVerifier;
+}
+
+/**
+ * Checks a `client_assertion` (RFC 7523 §2.2) for a client registered with `private_key_jwt`
+ * (`createClientAssertionVerifier`). Resolves when the assertion authenticates the client;
+ * rejects with `InvalidClientError` (401) otherwise, `TemporarilyUnavailableError` (503) when
+ * the replay check cannot be made.
+ */
+export interface ClientAssertionVerifier {
+  verify(assertion: string, client: ClientRecord): Promise<void>;
 }
 
 /**
