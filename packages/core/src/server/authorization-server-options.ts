@@ -5,6 +5,9 @@ import { isHttpsOrExactLoopbackUrl } from '../net/host.js';
 import { checkScopes } from '../policy/scopes.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
+import { instrumentStore } from '../store/instrumented-store.js';
+import type { AuditRecorder } from '../observability/audit.js';
+import type { Instrumentation } from '../observability/instrumentation.js';
 import type { TokenService } from '../tokens/types.js';
 import { checkUpstreamEncryptionKey } from '../tokens/upstream-crypto.js';
 import type { JwtKey } from '../jwt/types.js';
@@ -14,9 +17,24 @@ import {
   ClientMetadataDocumentResolver,
 } from './client-metadata-document.js';
 import { ServerClientRegistry, type StaticClientConfig } from './client-registry.js';
+import { type ClientAssertionOptions, createClientAssertionVerifier } from './client-assertion.js';
+import type { ClientCredentialsOptions } from './grants/client-credentials.js';
+import {
+  type CompiledAudience,
+  compileTokenExchange,
+  type TokenExchangeOptions,
+} from './grants/token-exchange.js';
+import {
+  type CompiledIdentityProvider,
+  compileTrustedIdentityProviders,
+  type TrustedIdentityProvider,
+} from './identity-assertion.js';
 import { createSigner, type Signer } from './cookies.js';
 import { StoreRateLimiter } from './rate-limit.js';
+import { type PageOptions, PageRenderer } from './ui/template.js';
 import type { RegistrationHook } from './registration-endpoint.js';
+import type { DpopOptions } from '../tokens/dpop.js';
+import { createServerDpop, type ServerDpop } from './token-dpop.js';
 import type { IdentityProvider } from './types.js';
 
 /** Options of RFC 7591 dynamic client registration. */
@@ -48,8 +66,12 @@ export interface ClientRegistrationOptions {
       };
 }
 
-/** Options of the login/consent pages and remembered consent. */
-export interface ConsentOptions {
+/**
+ * Options of the login/consent pages and remembered consent. The pages' own template,
+ * branding and languages are {@link PageOptions} (`template`, `branding`, `language`; see
+ * docs/customizing-pages.md).
+ */
+export interface ConsentOptions extends PageOptions {
   /**
    * The HMAC secret (≥ 32 bytes) signing interaction cookies and CSRF tokens. Default: random
    * per process — set it when several instances serve the same issuer.
@@ -73,29 +95,27 @@ export interface AuthorizationServerOptions {
    * it is never taken from a request's `Host` header.
    */
   issuer: string;
-  /** The protected resource: the MCP endpoint URL (e.g. `https://host/mcp`), the tokens' `aud`. */
-  resource: string;
+  /**
+   * The protected resource: the MCP endpoint URL (e.g. `https://host/mcp`), the tokens' `aud`.
+   * The one-resource shorthand of `resources`; give exactly one of the two.
+   */
+  resource?: string;
+  /**
+   * Several protected resources behind this one issuer (docs/multi-service.md), each with its
+   * own URL (the tokens' `aud`), scopes, policy and RFC 9728 metadata. The RFC 8707 `resource`
+   * parameter of an authorization request picks one (required when more than one is listed,
+   * else `invalid_target`); a token for one is refused by the others. Give exactly one of
+   * `resource` and `resources`.
+   */
+  resources?: readonly ProtectedResourceOptions[];
   /**
    * The access-token signing key: an HMAC secret (≥ 32 bytes; HS256) for one service, or an
    * asymmetric private `JwtKey` (ES256, EdDSA, …) whose public key is published as a JWKS.
+   * Required unless `signingKeys` is given.
    */
   signingKey?: JwtKey | string | Uint8Array;
   /** Older public keys still accepted and published in the JWKS during `kid` rotation. */
   verificationKeys?: readonly JwtKey[];
-  /** Where codes, clients, interactions and tokens live. Default a new {@link MemoryStore}. */
-  store?: Store;
-  /** Who the user is: `DevIdentityProvider` (local users) or an upstream OAuth provider. */
-  identityProvider: IdentityProvider;
-  /** The policy engine; its `scopesSupported()` fills `scopes_supported`. */
-  policy?: {
-    scopesSupported(): readonly string[];
-    /** The policy's coverage rule (scope hierarchy, wildcards); default exact and `:*` matches. */
-    coversScope?(granted: readonly string[], scope: string): boolean;
-   * Required unless `signingKeys` is given.
-  };
-  /** Scopes advertised and accepted, instead of (or without) a policy. */
-  scopesSupported?: readonly string[];
-  /**
   /**
    * Signing keys for rotation without downtime, instead of `signingKey` (docs/key-rotation.md):
    * a `SigningKeyRing` `{ current, next?, retired? }`, or a loader (e.g. reading the file
@@ -105,6 +125,30 @@ export interface AuthorizationServerOptions {
   signingKeys?: KeyRingSource;
   /** How often a `signingKeys` loader is re-read, in seconds. Default 60. */
   keyRingReloadSeconds?: number;
+  /** Where codes, clients, interactions and tokens live. Default a new {@link MemoryStore}. */
+  store?: Store;
+  /**
+   * Tracing and metrics (`@mcp-auth/otel`'s `createOpenTelemetryInstrumentation()`): a span per
+   * endpoint, token issuance and store call; issuance and store metrics. Default: none.
+   */
+  instrumentation?: Instrumentation;
+  /**
+   * The audit trail (`createAuditTrail()` from `@mcp-auth/core/observability`): one event per
+   * grant lifecycle step (issued, refreshed, reuse detected, revoked, consent given/withdrawn)
+   * and, with `policy`, per decision. Default: none.
+   */
+  audit?: AuditRecorder;
+  /** Who the user is: `DevIdentityProvider` (local users) or an upstream OAuth provider. */
+  identityProvider: IdentityProvider;
+  /** The policy engine; its `scopesSupported()` fills `scopes_supported`. */
+  policy?: {
+    scopesSupported(): readonly string[];
+    /** The policy's coverage rule (scope hierarchy, wildcards); default exact and `:*` matches. */
+    coversScope?(granted: readonly string[], scope: string): boolean;
+  };
+  /** Scopes advertised and accepted, instead of (or without) a policy. */
+  scopesSupported?: readonly string[];
+  /**
    * Scopes requested when an authorization request has no `scope` and the client registered
    * none. Default: every supported scope (the user can untick them on the consent page).
    */
@@ -115,6 +159,31 @@ export interface AuthorizationServerOptions {
   registration?: boolean | ClientRegistrationOptions;
   /** Accept URL `client_id`s (Client ID Metadata Documents). Off by default. */
   clientIdMetadataDocuments?: boolean | ClientIdMetadataDocumentOptions;
+  /**
+   * `private_key_jwt` client authentication (docs/private-key-jwt.md): the lifetime and clock
+   * bounds of client assertions and how a client's `jwks_uri` is fetched. Clients use it when
+   * they registered it (static `jwks`/`jwksUri`, registration or a metadata document).
+   */
+  privateKeyJwt?: ClientAssertionOptions;
+  /**
+   * The client credentials grant (docs/client-credentials.md): served when a static client
+   * lists `client_credentials` in its `grantTypes`, or when `allowDynamicClients` is set.
+   */
+  clientCredentials?: ClientCredentialsOptions;
+  /**
+   * Enterprise-managed authorization (docs/enterprise-managed-authorization.md): the enterprise
+   * IdPs whose Identity Assertion JWT Authorization Grants (ID-JAG, `typ: oauth-id-jag+jwt`)
+   * the token endpoint accepts with `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`.
+   * The grant is served (and advertised) only when this lists at least one IdP; a client also
+   * needs that grant type in its `grantTypes`.
+   */
+  trustedIdentityProviders?: readonly TrustedIdentityProvider[];
+  /**
+   * RFC 8693 token exchange for downstream APIs (docs/token-exchange.md): which audiences a
+   * user's access token may be exchanged for, and by which clients (your MCP servers). Served
+   * (and advertised) only when set; nothing is exchangeable unless declared here.
+   */
+  tokenExchange?: TokenExchangeOptions;
   /** Login/consent pages and remembered consent. */
   consent?: ConsentOptions;
   /** How long a user has to complete login and consent, in seconds. Default 600. */
@@ -176,10 +245,50 @@ export interface AuthorizationServerOptions {
    * introspection. Default `true`.
    */
   cors?: boolean;
+  /**
+   * DPoP (RFC 9449, MCP SEP-1932): `true` or options turn it on. The token endpoint then binds
+   * the tokens of a request carrying a `DPoP` proof to its key (`token_type: DPoP`, `cnf.jkt`;
+   * a public client's refresh token too), the metadata lists `dpop_signing_alg_values_supported`,
+   * and resource guards wired from this server (`mcpAuth`, `server.dpop`) check proofs. Default
+   * off. See docs/dpop.md.
+   */
+  dpop?: boolean | DpopOptions;
   /** A token service to use instead of the one built from these options (advanced). */
   tokenService?: TokenService;
   /** Clock in milliseconds since the epoch, for tests. Default `Date.now`. */
   now?: () => number;
+}
+
+/** One protected resource of {@link AuthorizationServerOptions.resources}. */
+export interface ProtectedResourceOptions {
+  /** The MCP endpoint URL (e.g. `https://notes.example.com/mcp`): the RFC 8707 `resource`, the tokens' `aud`. */
+  url: string;
+  /**
+   * Scopes offered and accepted for this resource. Default: this entry's `policy`, else the
+   * server's `scopesSupported`, else the server's `policy`.
+   */
+  scopes?: readonly string[];
+  /** This resource's policy: its `scopesSupported()` and scope coverage. Default the server's `policy`. */
+  policy?: AuthorizationServerOptions['policy'];
+  /**
+   * Scopes requested when an authorization request for this resource has no `scope` and the
+   * client registered none. Default the server's `defaultScopes`, else every scope of this resource.
+   */
+  defaultScopes?: readonly string[];
+  /** `resource_name` of its metadata; the login and consent pages name the resource with it. */
+  name?: string;
+  /** `resource_documentation` of its metadata. */
+  documentation?: string;
+}
+
+/** One protected resource as checked: what the authorization flow and the metadata need. */
+export interface ResourceSettings {
+  readonly url: string;
+  readonly name: string | undefined;
+  readonly documentation: string | undefined;
+  readonly scopesSupported: () => readonly string[];
+  readonly defaultScopes: readonly string[] | undefined;
+  readonly coversScope: ((granted: readonly string[], scope: string) => boolean) | undefined;
 }
 
 const DAY = 86_400;
@@ -187,7 +296,10 @@ const DAY = 86_400;
 /** The options of {@link createAuthorizationServer}, checked, with what follows from them. */
 export interface ServerSettings {
   readonly issuer: string;
+  /** The first (with `resource`, the only) protected resource's URL. */
   readonly resource: string;
+  /** Every protected resource, in the configured order; one with the `resource` shorthand. */
+  readonly resources: readonly ResourceSettings[];
   /** The issuer's path ('' for an origin-only issuer): every endpoint path starts with it. */
   readonly base: string;
   readonly origin: string;
@@ -198,6 +310,8 @@ export interface ServerSettings {
   readonly defaultScopes: readonly string[] | undefined;
   readonly interactionTtlSeconds: number;
   readonly consent: ConsentOptions;
+  /** The login, consent and error pages (template, branding, languages checked). */
+  readonly pages: PageRenderer;
   readonly rememberForSeconds: number;
   readonly maxLoginAttempts: number;
   readonly introspectionCallers: 'resource-servers' | 'own-tokens';
@@ -208,6 +322,12 @@ export interface ServerSettings {
   readonly addressOf: (request: HttpRequest) => string | undefined;
   readonly interactionCaps: { readonly perClient?: number; readonly perAddress?: number };
   readonly registration: RegistrationSettings;
+  /** The trusted enterprise IdPs (ID-JAG), by issuer; `undefined`: the grant is not served. */
+  readonly trustedIdps: ReadonlyMap<string, CompiledIdentityProvider> | undefined;
+  /** The declared token-exchange audiences; `undefined`: token exchange is not served. */
+  readonly exchangeAudiences: ReadonlyMap<string, CompiledAudience> | undefined;
+  /** DPoP, when on: proof verifier, replay store, nonces. */
+  readonly dpop: ServerDpop | undefined;
 }
 
 /** Client registration as configured: the registry, and RFC 7591 registration with its limits. */
@@ -234,11 +354,11 @@ export function checkServerOptions(options: AuthorizationServerOptions): ServerS
     throw new TypeError(`${where}: options are required`);
   }
   const issuer = checkIssuer(options.issuer);
-  const resource = checkResource(options.resource);
   const issuerUrl = new URL(issuer);
   const now = options.now ?? Date.now;
-  const store = options.store ?? new MemoryStore();
-  checkStore(store);
+  const ownStore = options.store ?? new MemoryStore();
+  checkStore(ownStore);
+  const store = instrumentStore(ownStore, options.instrumentation);
   const provider = options.identityProvider;
   if (!provider || (provider.kind !== 'local' && provider.kind !== 'redirect')) {
     throw new TypeError(
@@ -252,12 +372,19 @@ export function checkServerOptions(options: AuthorizationServerOptions): ServerS
     options.scopesSupported === undefined
       ? undefined
       : checkScopeOption(options.scopesSupported, 'scopesSupported');
-  const scopesSupported = (): readonly string[] =>
+  const serverScopes = (): readonly string[] =>
     fixedScopes ?? [...new Set(options.policy?.scopesSupported() ?? [])];
   const defaultScopes =
     options.defaultScopes === undefined
       ? undefined
       : checkScopeOption(options.defaultScopes, 'defaultScopes');
+  const resources = checkResources(options, serverScopes, defaultScopes);
+  const resource = resources[0]!.url;
+  // Registration, metadata documents and RFC 8414 `scopes_supported`: every resource's scopes.
+  const scopesSupported = (): readonly string[] =>
+    resources.length === 1
+      ? resources[0]!.scopesSupported()
+      : [...new Set(resources.flatMap((r) => r.scopesSupported()))];
   const interactionTtl = seconds(options.interactionTtlSeconds ?? 600, 'interactionTtlSeconds');
   const consent = options.consent ?? {};
   const rememberFor = consent.rememberForSeconds ?? 30 * DAY;
@@ -276,6 +403,7 @@ export function checkServerOptions(options: AuthorizationServerOptions): ServerS
     );
   }
   const signer = createSigner(consent.cookieSecret, `${where}: consent.cookieSecret`);
+  const pages = new PageRenderer(consent, where);
   const { registration, addressOf } = registrationSettings(options, store, scopesSupported, now);
   const interactionLimits = options.interactionLimits ?? {};
   const capOf = (value: number | false | undefined, fallback: number, name: string) =>
@@ -283,6 +411,7 @@ export function checkServerOptions(options: AuthorizationServerOptions): ServerS
   return {
     issuer,
     resource,
+    resources,
     base: issuerUrl.pathname === '/' ? '' : issuerUrl.pathname,
     origin: issuerUrl.origin,
     now,
@@ -292,6 +421,7 @@ export function checkServerOptions(options: AuthorizationServerOptions): ServerS
     defaultScopes,
     interactionTtlSeconds: interactionTtl,
     consent,
+    pages,
     rememberForSeconds: rememberFor,
     maxLoginAttempts,
     introspectionCallers,
@@ -303,6 +433,16 @@ export function checkServerOptions(options: AuthorizationServerOptions): ServerS
       perAddress: capOf(interactionLimits.perAddress, 100, 'perAddress'),
     },
     registration,
+    trustedIdps:
+      options.trustedIdentityProviders === undefined ||
+      options.trustedIdentityProviders.length === 0
+        ? undefined
+        : compileTrustedIdentityProviders(options.trustedIdentityProviders, provider),
+    exchangeAudiences:
+      options.tokenExchange === undefined
+        ? undefined
+        : compileTokenExchange(options.tokenExchange, [issuer, ...resources.map((r) => r.url)]),
+    dpop: createServerDpop(options.dpop, store, now),
   };
 }
 
@@ -360,6 +500,13 @@ function registrationSettings(
         1000,
     },
     now,
+    {
+      assertions: createClientAssertionVerifier(
+        { issuer: options.issuer, tokenEndpoint: `${options.issuer}/token`, store, now },
+        options.privateKeyJwt ?? {},
+      ),
+      keyRules: { allowInsecureLoopback: options.privateKeyJwt?.allowInsecureLoopback === true },
+    },
   );
   const trustedProxyHops = options.trustedProxyHops ?? 0;
   if (!Number.isInteger(trustedProxyHops) || trustedProxyHops < 0 || trustedProxyHops > 10) {
@@ -432,8 +579,89 @@ function checkIssuer(value: unknown): string {
   return value;
 }
 
-function checkResource(value: unknown): string {
-  const where = 'createAuthorizationServer: resource';
+// `resource` (the one-resource shorthand) or `resources`: exactly one of them, each URL valid and
+// distinct, each entry's scopes and policy defaulting to the server's.
+function checkResources(
+  options: AuthorizationServerOptions,
+  serverScopes: () => readonly string[],
+  serverDefaults: readonly string[] | undefined,
+): readonly ResourceSettings[] {
+  const where = 'createAuthorizationServer';
+  const list = options.resources;
+  if (list === undefined && options.resource === undefined) {
+    throw new TypeError(
+      `${where}: resource is required (the MCP endpoint URL), or resources for several`,
+    );
+  }
+  if (list === undefined) {
+    return [
+      {
+        url: checkResource(options.resource, `${where}: resource`),
+        name: options.resourceName,
+        documentation: options.resourceDocumentation,
+        scopesSupported: serverScopes,
+        defaultScopes: serverDefaults,
+        coversScope: options.policy?.coversScope?.bind(options.policy),
+      },
+    ];
+  }
+  if (options.resource !== undefined) {
+    throw new TypeError(`${where}: give either resource or resources, not both`);
+  }
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError(`${where}: resources must list at least one { url } (or use resource)`);
+  }
+  if (options.resourceName !== undefined || options.resourceDocumentation !== undefined) {
+    throw new TypeError(
+      `${where}: with resources, give each resource its name and documentation (resources[].name, resources[].documentation)`,
+    );
+  }
+  const seen = new Set<string>();
+  return list.map((entry: ProtectedResourceOptions, i) => {
+    const at = `${where}: resources[${i}]`;
+    if (typeof entry !== 'object' || entry === null) {
+      throw new TypeError(
+        `${at} must be an object { url, scopes?, policy?, name?, documentation? }`,
+      );
+    }
+    const url = checkResource(entry.url, `${at}.url`);
+    if (seen.has(url)) throw new TypeError(`${at}.url is listed twice (${url})`);
+    seen.add(url);
+    for (const name of ['name', 'documentation'] as const) {
+      if (entry[name] !== undefined && typeof entry[name] !== 'string') {
+        throw new TypeError(`${at}.${name} must be a string`);
+      }
+    }
+    const policy = entry.policy;
+    if (policy !== undefined && typeof policy?.scopesSupported !== 'function') {
+      throw new TypeError(`${at}.policy must have a scopesSupported() method`);
+    }
+    const fixed =
+      entry.scopes === undefined
+        ? undefined
+        : checkScopeOption(entry.scopes, `resources[${i}].scopes`);
+    const defaults =
+      entry.defaultScopes === undefined
+        ? serverDefaults
+        : checkScopeOption(entry.defaultScopes, `resources[${i}].defaultScopes`);
+    const coverer = policy ?? options.policy;
+    return {
+      url,
+      name: entry.name,
+      documentation: entry.documentation,
+      scopesSupported:
+        fixed !== undefined
+          ? () => fixed
+          : policy !== undefined
+            ? () => [...new Set(policy.scopesSupported())]
+            : serverScopes,
+      defaultScopes: defaults,
+      coversScope: coverer?.coversScope?.bind(coverer),
+    };
+  });
+}
+
+function checkResource(value: unknown, where: string): string {
   if (typeof value !== 'string') throw new TypeError(`${where} must be the MCP endpoint URL`);
   let url: URL;
   try {

@@ -2,8 +2,9 @@ import type { TokenVerifier } from '../domain/auth-context.js';
 import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import { jsonResponse } from '../http/responses.js';
 import type { Jwks } from '../jwt/keys.js';
-import { scopeCovers } from '../policy/scopes.js';
 import type { TokenService } from '../tokens/types.js';
+import type { Store } from '../store/store.js';
+import type { ResourceDpopOptions } from '../tokens/dpop.js';
 import {
   type AuthorizationServerOptions,
   checkServerOptions,
@@ -11,22 +12,36 @@ import {
 } from './authorization-server-options.js';
 import { startTokenService } from './authorization-server-keys.js';
 import {
+  addResourceMetadataRoutes,
+  findResource,
+  flowResources,
+  resourceMetadata,
+  resourceVerifiers,
+} from './authorization-server-resources.js';
+import {
   type AuthorizationServerRoute,
   type Handler,
   RouteTable,
 } from './authorization-server-routes.js';
 import { AuthorizationFlow } from './authorize.js';
+import { PolicyEngine } from '../policy/engine.js';
+import { observePolicyDecisions } from '../policy/observe.js';
 import { handleIntrospectionRequest } from './introspection-endpoint.js';
 import {
   type AuthorizationServerMetadata,
-  createProtectedResourceMetadata,
   type ProtectedResourceMetadata,
   protectedResourceMetadataUrl,
   wellKnownPath,
 } from './metadata.js';
 import { handleRegistrationRequest } from './registration-endpoint.js';
 import { handleRevocationRequest } from './revocation-endpoint.js';
-import type { GrantHandlers } from './grants/types.js';
+import type { GrantHandler, GrantHandlers } from './grants/types.js';
+import { clientCredentialsEnabled, clientCredentialsGrant } from './grants/client-credentials.js';
+import { jwtBearerGrant } from './grants/jwt-bearer.js';
+import { TOKEN_EXCHANGE_GRANT_TYPE, tokenExchangeGrant } from './grants/token-exchange.js';
+import { ID_JAG_GRANT_PROFILE, JWT_BEARER_GRANT_TYPE } from './identity-assertion.js';
+import { scopeCovers } from '../policy/scopes.js';
+import { DEFAULT_ASSERTION_ALGORITHMS } from '../jwt/assertion.js';
 import { defaultGrants, handleTokenRequest } from './token-endpoint.js';
 import type { ClientRegistry } from './types.js';
 
@@ -34,6 +49,7 @@ export type {
   AuthorizationServerOptions,
   ClientRegistrationOptions,
   ConsentOptions,
+  ProtectedResourceOptions,
 } from './authorization-server-options.js';
 export type { AuthorizationServerRoute } from './authorization-server-routes.js';
 
@@ -41,13 +57,21 @@ export type { AuthorizationServerRoute } from './authorization-server-routes.js'
 export interface AuthorizationServer {
   /** The issuer identifier, exactly as configured. */
   readonly issuer: string;
-  /** The protected resource (MCP endpoint URL). */
+  /**
+   * The protected resource (MCP endpoint URL). With `resources`, the first one; a
+   * {@link AuthorizationServer.forResource} view answers for another.
+   */
   readonly resource: string;
-  /** The URL of the protected resource metadata, for `WWW-Authenticate` challenges. */
+  /** The URL of `resource`'s protected resource metadata, for `WWW-Authenticate` challenges. */
   readonly resourceMetadataUrl: string;
+  /** The URLs of every protected resource this server issues tokens for, in configured order. */
+  readonly resources: readonly string[];
   /** Every route `handle` answers; adapters mount exactly these. */
   readonly routes: readonly AuthorizationServerRoute[];
-  /** A revocation-aware verifier of the access tokens this server issues. */
+  /**
+   * A revocation-aware verifier of the access tokens this server issues for `resource`: a token
+   * whose `aud` is another resource is refused.
+   */
   readonly tokenVerifier: TokenVerifier;
   /** The clients: static, registered and metadata-document ones. */
   readonly clients: ClientRegistry;
@@ -58,8 +82,22 @@ export interface AuthorizationServer {
   handle(request: HttpRequest): Promise<HttpResponse>;
   /** The RFC 8414 metadata document. */
   metadata(): AuthorizationServerMetadata;
-  /** The RFC 9728 protected resource metadata document. */
+  /** The RFC 9728 protected resource metadata document of `resource`. */
   protectedResourceMetadata(): ProtectedResourceMetadata;
+  /**
+   * This server as seen by one of its resources: the same endpoints and state, with `resource`,
+   * `resourceMetadataUrl`, `tokenVerifier` and `protectedResourceMetadata()` of `url`, so any
+   * adapter mounts that resource with it (`mcpAuth({ server: server.forResource(url), policy })`).
+   *
+   * @throws TypeError when `url` is not one of {@link AuthorizationServer.resources}.
+   */
+  forResource(url: string): AuthorizationServer;
+  /**
+   * DPoP for the resource guards wired from this server (`mcpAuth`, or the guard's `dpop`
+   * option): its store, algorithms and nonce secret, with `resourceUrl` = `resource`.
+   * `undefined` when the server's `dpop` option is off.
+   */
+  readonly dpop: ResourceDpopOptions | undefined;
   /** The public JWKS, or `undefined` with an HMAC key. */
   jwks(): Promise<Jwks | undefined>;
   /** The token service (for `revokeGrant`, `getUpstreamTokens`, …). */
@@ -68,6 +106,12 @@ export interface AuthorizationServer {
   revokeConsent(userId: string, clientId: string): Promise<void>;
   /** Resolves once keys are imported; rejects when the key configuration is unusable. */
   ready(): Promise<void>;
+  /**
+   * Re-reads a `signingKeys` loader now instead of waiting for `keyRingReloadSeconds` (e.g. on
+   * SIGHUP after `mcp-auth keys rotate`); a no-op with fixed keys. Rejects when the new ring is
+   * unusable (the last good one stays in use).
+   */
+  reloadSigningKeys(): Promise<void>;
 }
 
 /**
@@ -81,7 +125,8 @@ export function createAuthorizationServer(
   options: AuthorizationServerOptions,
 ): AuthorizationServer {
   const settings = checkServerOptions(options);
-  const { issuer, resource, base, origin, store, scopesSupported, defaultScopes } = settings;
+  bindRateLimitStore(options.policy, settings.store);
+  const { issuer, resource, base, origin, store } = settings;
   const { clients } = settings.registration;
   const internals = startTokenService(options, settings);
   internals.catch(() => {});
@@ -90,12 +135,6 @@ export function createAuthorizationServer(
   const paths = {
     authorize: `${base}/authorize`,
     login: `${base}/authorize/login`,
-  /**
-   * Re-reads a `signingKeys` loader now instead of waiting for `keyRingReloadSeconds` (e.g. on
-   * SIGHUP after `mcp-auth keys rotate`); a no-op with fixed keys. Rejects when the new ring is
-   * unusable (the last good one stays in use).
-   */
-  reloadSigningKeys(): Promise<void>;
     consent: `${base}/authorize/consent`,
     callback: `${base}/oauth/callback`,
     token: `${base}/token`,
@@ -106,8 +145,8 @@ export function createAuthorizationServer(
   };
   const flow = new AuthorizationFlow({
     issuer,
-    resource,
-    serviceName: options.resourceName ?? new URL(resource).host,
+    audit: options.audit,
+    resources: flowResources(settings),
     origin,
     paths,
     store,
@@ -116,12 +155,7 @@ export function createAuthorizationServer(
     tokens: tokenService,
     signer: settings.signer,
     cookie: { secure: settings.secure },
-    scopesSupported,
-    coversScope: (granted, scope) =>
-      options.policy?.coversScope !== undefined
-        ? options.policy.coversScope(granted, scope)
-        : scopeCovers(granted, scope),
-    defaultScopes: defaultScopes ? () => defaultScopes : undefined,
+    pages: settings.pages,
     scopeDescriptions: settings.consent.scopeDescriptions ?? {},
     interactionTtlMs: settings.interactionTtlSeconds * 1000,
     consentTtlMs: settings.rememberForSeconds * 1000,
@@ -136,19 +170,15 @@ export function createAuthorizationServer(
     (typeof options.signingKey === 'object' &&
       !(options.signingKey instanceof Uint8Array) &&
       options.signingKey.type !== 'secret');
-  const metadata = (): AuthorizationServerMetadata => serverMetadata(settings, paths, asymmetric);
+  const grantTypes = Object.keys(serverGrantFactories(settings, options));
+  const metadata = (): AuthorizationServerMetadata =>
+    serverMetadata(settings, paths, asymmetric, grantTypes);
   const protectedResourceMetadata = (): ProtectedResourceMetadata =>
-    createProtectedResourceMetadata({
-      resource,
-      authorizationServers: [issuer],
-      scopesSupported: scopesSupported(),
-      ...(options.resourceName !== undefined ? { resourceName: options.resourceName } : {}),
-      ...(options.resourceDocumentation !== undefined
-        ? { resourceDocumentation: options.resourceDocumentation }
-        : {}),
-    });
+    resourceMetadata(issuer, findResource(settings, resource));
 
-  const table = new RouteTable(options.cors ?? true);
+  const table = new RouteTable(options.cors ?? true, options.instrumentation);
+  if (options.policy instanceof PolicyEngine)
+    observePolicyDecisions(options.policy, options); // decisions: audit events and metrics
   const serveMetadata: Handler = async () => jsonResponse(200, metadata(), cacheable);
   for (const path of new Set([
     wellKnownPath('oauth-authorization-server', issuer),
@@ -158,13 +188,7 @@ export function createAuthorizationServer(
   ])) {
     table.add('GET', path, serveMetadata, true);
   }
-  const servePrm: Handler = async () => jsonResponse(200, protectedResourceMetadata(), cacheable);
-  for (const path of new Set([
-    wellKnownPath('oauth-protected-resource', resource),
-    '/.well-known/oauth-protected-resource',
-  ])) {
-    table.add('GET', path, servePrm, true);
-  }
+  addResourceMetadataRoutes(table, settings, cacheable);
   if (asymmetric) {
     table.add(
       'GET',
@@ -176,12 +200,15 @@ export function createAuthorizationServer(
   addEndpoints(table, paths, flow, { options, settings, tokenService });
   const routes = table.routes();
 
-  return {
+  const verifierFor = resourceVerifiers(settings, tokenService);
+  const server: AuthorizationServer = {
     issuer,
     resource,
     resourceMetadataUrl: protectedResourceMetadataUrl(resource),
+    resources: settings.resources.map((r) => r.url),
     routes,
     tokenVerifier: { verify: async (token) => (await internals).verifier.verify(token) },
+    dpop: resourceDpop(settings, resource),
     clients,
     handle: (request) => table.handle(request),
     metadata,
@@ -192,12 +219,49 @@ export function createAuthorizationServer(
     ready: async () => {
       await internals;
     },
-  };
-}
-
     reloadSigningKeys: async () => {
       await (await internals).ring?.reload();
     },
+    forResource: (url) => {
+      const r = findResource(settings, url);
+      if (r.url === resource) return server;
+      return {
+        ...server,
+        resource: r.url,
+        resourceMetadataUrl: protectedResourceMetadataUrl(r.url),
+        tokenVerifier: verifierFor(r.url),
+        dpop: resourceDpop(settings, r.url),
+        protectedResourceMetadata: () => resourceMetadata(issuer, r),
+      };
+    },
+  };
+  return server;
+}
+
+// What a resource guard of `resourceUrl` needs to check proofs like this server does.
+function resourceDpop(
+  settings: ServerSettings,
+  resourceUrl: string,
+): ResourceDpopOptions | undefined {
+  if (settings.dpop === undefined) return undefined;
+  return Object.freeze({
+    ...settings.dpop.options,
+    store: settings.store,
+    now: settings.now,
+    resourceUrl,
+  });
+}
+
+// A PolicyEngine's rate limits count in this server's store (shared by its instances) unless
+// the policy was given its own (`rateLimitStore`).
+function bindRateLimitStore(policy: unknown, store: Store): void {
+  const engine = policy as
+    | { rateLimitStore?: unknown; useRateLimitStore?: (store: Store) => void }
+    | undefined;
+  if (typeof engine?.useRateLimitStore === 'function' && engine.rateLimitStore === undefined)
+    engine.useRateLimitStore(store);
+}
+
 // Metadata may be cached briefly; everything else is no-store.
 const cacheable = { 'cache-control': 'public, max-age=300' };
 
@@ -221,8 +285,11 @@ function serverMetadata(
   settings: ServerSettings,
   paths: Paths,
   asymmetric: boolean,
+  grantTypes: readonly string[],
 ): AuthorizationServerMetadata {
   const { issuer, origin } = settings;
+  const confidential = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+  const signingAlgs = [...DEFAULT_ASSERTION_ALGORITHMS];
   const scopes = settings.scopesSupported();
   return {
     issuer,
@@ -235,25 +302,77 @@ function serverMetadata(
     ...(scopes.length > 0 ? { scopes_supported: [...scopes] } : {}),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    grant_types_supported: [...grantTypes],
     code_challenge_methods_supported: ['S256'],
-    token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
-    revocation_endpoint_auth_methods_supported: [
-      'none',
-      'client_secret_basic',
-      'client_secret_post',
-    ],
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: ['none', ...confidential],
+    token_endpoint_auth_signing_alg_values_supported: signingAlgs,
+    revocation_endpoint_auth_methods_supported: ['none', ...confidential],
+    revocation_endpoint_auth_signing_alg_values_supported: signingAlgs,
+    introspection_endpoint_auth_methods_supported: [...confidential],
+    introspection_endpoint_auth_signing_alg_values_supported: signingAlgs,
     authorization_response_iss_parameter_supported: true,
+    ...(settings.dpop === undefined
+      ? {}
+      : { dpop_signing_alg_values_supported: [...settings.dpop.context.verifier.algorithms] }),
     ...(settings.registration.documents
       ? { client_id_metadata_document_supported: true as const }
+      : {}),
+    // draft-ietf-oauth-identity-assertion-authz-grant §6.2 (never the list of trusted issuers).
+    ...(grantTypes.includes(JWT_BEARER_GRANT_TYPE)
+      ? { authorization_grant_profiles_supported: [ID_JAG_GRANT_PROFILE] }
       : {}),
   };
 }
 
-// The grant types this server's token endpoint serves, by `grant_type`.
-function serverGrants(tokens: TokenService): GrantHandlers {
-  return defaultGrants(tokens);
+// The grant types this server's token endpoint serves, by `grant_type`: a factory each, so
+// the metadata's `grant_types_supported` is exactly what the token endpoint serves.
+function serverGrantFactories(
+  settings: ServerSettings,
+  options: AuthorizationServerOptions,
+): Readonly<Record<string, (tokens: TokenService) => GrantHandler>> {
+  const factories: Record<string, (tokens: TokenService) => GrantHandler> = {
+    authorization_code: (tokens) => defaultGrants(tokens)['authorization_code']!,
+    refresh_token: (tokens) => defaultGrants(tokens)['refresh_token']!,
+  };
+  const staticGrants = (options.clients ?? []).map((c) => c.grantTypes);
+  if (clientCredentialsEnabled(staticGrants, options.clientCredentials)) {
+    factories['client_credentials'] = (tokens) =>
+      clientCredentialsGrant(tokens, {
+        resources: settings.resources,
+        options: options.clientCredentials ?? {},
+      });
+  }
+  const { trustedIdps, exchangeAudiences } = settings;
+  if (trustedIdps !== undefined) {
+    const resources = settings.resources.map((r) => ({
+      url: r.url,
+      scopesSupported: r.scopesSupported,
+      defaultScopes: r.defaultScopes,
+      coversScope: r.coversScope ?? ((granted: readonly string[], s: string) => scopeCovers(granted, s)),
+    }));
+    factories[JWT_BEARER_GRANT_TYPE] = (tokens) =>
+      jwtBearerGrant(tokens, {
+        issuer: settings.issuer,
+        idps: trustedIdps,
+        resources,
+        store: settings.store,
+        now: settings.now,
+      });
+  }
+  if (exchangeAudiences !== undefined) {
+    const covers = options.policy?.coversScope?.bind(options.policy) ?? scopeCovers;
+    factories[TOKEN_EXCHANGE_GRANT_TYPE] = (tokens) =>
+      tokenExchangeGrant(tokens, exchangeAudiences, (granted, s) => covers(granted, s));
+  }
+  return factories;
+}
+
+// The grant handlers of `serverGrantFactories`, for one token service.
+function serverGrants(
+  tokens: TokenService,
+  factories: Readonly<Record<string, (tokens: TokenService) => GrantHandler>>,
+): GrantHandlers {
+  return Object.fromEntries(Object.entries(factories).map(([type, make]) => [type, make(tokens)]));
 }
 
 // The authorization flow's pages and the token, revocation, introspection and registration
@@ -283,7 +402,16 @@ function addEndpoints(
     paths.token,
     async (request) => {
       const tokens = await tokenService();
-      return handleTokenRequest(request, { tokens, clients, grants: serverGrants(tokens) });
+      return handleTokenRequest(request, {
+        tokens,
+        clients,
+        instrumentation: options.instrumentation,
+        audit: options.audit,
+        grants: serverGrants(tokens, serverGrantFactories(settings, options)),
+        ...(settings.dpop === undefined
+          ? {}
+          : { dpop: { context: settings.dpop.context, url: settings.origin + paths.token } }),
+      });
     },
     true,
   );
@@ -312,6 +440,7 @@ function addEndpoints(
           clients,
           scopesSupported: settings.scopesSupported,
           onRegister: registration.options.onRegister,
+          allowClientCredentials: options.clientCredentials?.allowDynamicClients !== undefined,
           limiter: registration.limiter,
           rateLimitKey:
             registration.rateLimit === false

@@ -1,3 +1,4 @@
+import type { AuditRecorder } from '../observability/audit.js';
 import { generateRandomToken } from '../encoding/random.js';
 import { sha256Base64Url } from '../runtime/sha256.js';
 import { isOAuthError, type OAuthError } from '../errors/oauth-error.js';
@@ -20,14 +21,9 @@ import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import { redirectTarget, redirectUriMatches } from './redirect-uri.js';
 import type { ClientRecord, IdentityProvider } from './types.js';
 import type { Identity, UpstreamTokens } from '../domain/identity.js';
-import { htmlResponse } from './ui/html.js';
-import {
-  type ClientDisplay,
-  consentPage,
-  errorPage,
-  loginPage,
-  redirectKindOf,
-} from './ui/pages.js';
+import { en } from './ui/messages/en.js';
+import { type ClientDisplay, redirectKindOf } from './ui/pages.js';
+import { errorMessageKeys, type PageRenderer } from './ui/template.js';
 
 /** Paths of the browser-facing endpoints (absolute paths on the issuer's origin). */
 export interface AuthorizationPaths {
@@ -37,12 +33,28 @@ export interface AuthorizationPaths {
   readonly callback: string;
 }
 
+/** One protected resource as the authorization flow sees it. */
+export interface FlowResource {
+  /** Its URL: the RFC 8707 `resource` value, the tokens' `aud`. */
+  readonly url: string;
+  /** Shown on the login and consent pages: what the user signs in to (its `name`, else its host). */
+  readonly name: string;
+  /**
+   * Whether a set of scopes covers a scope: the policy's rule (exact, `:*` wildcards, the scope
+   * hierarchy — a user who may be granted `mcp:tools:admin` may be granted what it implies).
+   */
+  readonly coversScope: (granted: readonly string[], scope: string) => boolean;
+  readonly scopesSupported: () => readonly string[];
+  readonly defaultScopes: (() => readonly string[]) | undefined;
+}
+
 /** Everything the authorization flow needs, assembled by `createAuthorizationServer`. */
 export interface AuthorizationFlowDeps {
   readonly issuer: string;
-  readonly resource: string;
-  /** Shown on the login and consent pages: what the user signs in to (`resourceName`). */
-  readonly serviceName: string;
+  /** Receives `consent.given` and `consent.withdrawn` audit events. */
+  readonly audit?: AuditRecorder | undefined;
+  /** The protected resources by URL; an authorization request picks one with `resource`. */
+  readonly resources: ReadonlyMap<string, FlowResource>;
   readonly origin: string;
   readonly paths: AuthorizationPaths;
   readonly store: Store;
@@ -51,13 +63,8 @@ export interface AuthorizationFlowDeps {
   readonly tokens: () => Promise<TokenService>;
   readonly signer: Signer;
   readonly cookie: CookieSettings;
-  /**
-   * Whether a set of scopes covers a scope: the policy's rule (exact, `:*` wildcards, the scope
-   * hierarchy — a user who may be granted `mcp:tools:admin` may be granted what it implies).
-   */
-  readonly coversScope: (granted: readonly string[], scope: string) => boolean;
-  readonly scopesSupported: () => readonly string[];
-  readonly defaultScopes: (() => readonly string[]) | undefined;
+  /** Renders the login, consent and error pages (template, branding, language). */
+  readonly pages: PageRenderer;
   readonly scopeDescriptions: Readonly<Record<string, string>>;
   readonly interactionTtlMs: number;
   /** How long a remembered consent lasts; 0 turns remembering off. */
@@ -90,6 +97,8 @@ interface Interaction {
   identity?: Identity;
   offered?: readonly string[];
   approved?: readonly string[];
+  /** The pages' language, picked from `Accept-Language` when the sign-in starts. */
+  locale?: string;
 }
 
 interface UpstreamState {
@@ -116,12 +125,15 @@ class RedirectError extends Error {
 class PageError extends Error {
   constructor(
     readonly status: number,
-    readonly title: string,
-    readonly text: string,
-    readonly code: string,
+    readonly code: PageErrorCode,
     readonly headers: Record<string, string> = {},
   ) {
-    super(text);
+    super(en[errorMessageKeys(code).message]);
+  }
+
+  /** The English message (the page itself is in the user's language). */
+  get text(): string {
+    return this.message;
   }
 }
 
@@ -171,6 +183,7 @@ export class AuthorizationFlow {
           state,
         );
         await this.#admit(request, client);
+        interaction.locale = this.#d.pages.locale(request.headers['accept-language']);
         return await this.#begin(interaction, client);
       } catch (error) {
         if (error instanceof RedirectError) {
@@ -185,7 +198,7 @@ export class AuthorizationFlow {
     } catch (error) {
       return prefersJson(request) && error instanceof PageError && error.code === 'unknown_client'
         ? unknownClientJson(error)
-        : this.#page(error);
+        : this.#page(error, request);
     }
   }
 
@@ -212,14 +225,18 @@ export class AuthorizationFlow {
           throw pageError(429, 'too_many_attempts');
         }
         return this.#loginPage(interaction, client, 401, {
-          error: 'The username or password is incorrect.',
+          failed: true,
           username,
         });
       }
+      const target = this.#resourceOf(interaction);
       const offered = interaction.scopes.filter((s) =>
-        this.#d.coversScope(identity.grantableScopes, s),
+        target.coversScope(identity.grantableScopes, s),
       );
-      if (!interaction.forceConsent && (await this.#remembered(identity, client, offered))) {
+      if (
+        !interaction.forceConsent &&
+        (await this.#remembered(identity, client, offered, target))
+      ) {
         const taken = await this.#take(interaction.id);
         return await this.#finish(taken, client, identity, offered, undefined, 303);
       }
@@ -229,7 +246,7 @@ export class AuthorizationFlow {
       await this.#save(interaction);
       return this.#consentPage(interaction, client);
     } catch (error) {
-      return this.#page(error);
+      return this.#page(error, request);
     }
   }
 
@@ -266,12 +283,18 @@ export class AuthorizationFlow {
       }
       if (taken.stage === 'consent') {
         const identity = taken.identity!;
-        await this.#remember(identity, client, approved);
+        await this.#remember(identity, client, approved, taken.resource);
+        this.#d.audit?.record({
+          type: 'consent.given',
+          subject: identity.sub,
+          clientId: client.clientId,
+          scopes: approved,
+        });
         return await this.#finish(taken, client, identity, approved, undefined, 303);
       }
       return await this.#startUpstream(taken, approved);
     } catch (error) {
-      return this.#page(error);
+      return this.#page(error, request);
     }
   }
 
@@ -327,8 +350,9 @@ export class AuthorizationFlow {
           [this.#clearCookie(interaction)],
         );
       }
+      const target = this.#resourceOf(interaction);
       const approved = (interaction.approved ?? []).filter((s) =>
-        this.#d.coversScope(result.identity.grantableScopes, s),
+        target.coversScope(result.identity.grantableScopes, s),
       );
       return await this.#finish(
         interaction,
@@ -339,13 +363,16 @@ export class AuthorizationFlow {
         302,
       );
     } catch (error) {
-      return this.#page(error);
+      return this.#page(error, request);
     }
   }
 
-  /** Forgets the remembered consent of a user for a client. */
+  /** Forgets the remembered consent of a user for a client, for every resource. */
   async revokeConsent(userId: string, clientId: string): Promise<void> {
-    await storeCall(this.#d.store.delete(await consentKey(userId, clientId)));
+    for (const url of this.#d.resources.keys()) {
+      await storeCall(this.#d.store.delete(await consentKey(userId, clientId, url)));
+    }
+    this.#d.audit?.record({ type: 'consent.withdrawn', subject: userId, clientId });
   }
 
   // --- steps --------------------------------------------------------------------------
@@ -415,12 +442,10 @@ export class AuthorizationFlow {
     if (!isValidS256Challenge(challenge)) {
       throw new RedirectError('invalid_request', 'code_challenge must be 43 base64url characters');
     }
-    // RFC 8707: the resource becomes the audience; only this server's resource is served.
-    const resource = params.get('resource') ?? this.#d.resource;
-    if (resource !== this.#d.resource) {
-      throw new RedirectError('invalid_target', 'The resource is not served by this server');
-    }
-    const scopes = this.#scopes(params.get('scope'), client);
+    // RFC 8707: the resource becomes the audience (SECURITY-CASES, multi-resource).
+    const target = this.#target(params.get('resource'));
+    const resource = target.url;
+    const scopes = this.#scopes(params.get('scope'), client, target);
     const prompt = (params.get('prompt') ?? '').split(' ').filter(Boolean);
     if (prompt.includes('none')) {
       throw new RedirectError('login_required', 'The user must sign in interactively');
@@ -440,13 +465,41 @@ export class AuthorizationFlow {
     };
   }
 
-  // Requested scopes: each known (when scopes are declared) and within what the client
-  // registered. Absent: the client's registered scopes, else `defaultScopes`, else all.
-  #scopes(text: string | undefined, client: ClientRecord): string[] {
-    const supported = this.#d.scopesSupported();
+  // The resource an authorization request names (RFC 8707): optional with one resource, required
+  // with several; anything but a configured URL, exactly → `invalid_target`.
+  #target(requested: string | undefined): FlowResource {
+    const { resources } = this.#d;
+    if (requested === undefined) {
+      const [only, other] = resources.values();
+      if (only !== undefined && other === undefined) return only;
+      throw new RedirectError(
+        'invalid_target',
+        'The resource parameter is required: this server serves several resources',
+      );
+    }
+    const found = resources.get(requested);
+    if (!found)
+      throw new RedirectError('invalid_target', 'The resource is not served by this server');
+    return found;
+  }
+
+  // The resource of a saved interaction (its URL was checked when it started).
+  #resourceOf(interaction: Interaction): FlowResource {
+    const found = this.#d.resources.get(interaction.resource);
+    if (!found) throw pageError(400, 'invalid_interaction');
+    return found;
+  }
+
+  // Requested scopes: each one the resource's (when it declares scopes) and within what the
+  // client registered. Absent: the client's registered scopes of this resource, else the
+  // resource's `defaultScopes`, else all of its scopes.
+  #scopes(text: string | undefined, client: ClientRecord, target: FlowResource): string[] {
+    const supported = target.scopesSupported();
     const registered = client.scope?.split(' ').filter(Boolean);
     if (text === undefined || text.trim() === '') {
-      const fallback = registered ?? this.#d.defaultScopes?.() ?? supported;
+      const mine = registered?.filter((s) => supported.length === 0 || supported.includes(s));
+      const fallback =
+        mine !== undefined && mine.length > 0 ? mine : (target.defaultScopes?.() ?? supported);
       return [...new Set(fallback)];
     }
     const requested = [...new Set(text.split(' ').filter(Boolean))];
@@ -486,8 +539,7 @@ export class AuthorizationFlow {
     }
     for (const [key, max] of checks) {
       if ((await countInWindow(this.#d.store, key, window)) > max) {
-        const page = PAGES['too_many_interactions']!;
-        throw new PageError(429, page.title, page.text, 'too_many_interactions', {
+        throw new PageError(429, 'too_many_interactions', {
           'retry-after': String(Math.ceil(window / 1000)),
         });
       }
@@ -630,17 +682,18 @@ export class AuthorizationFlow {
     identity: Identity,
     client: ClientRecord,
     scopes: readonly string[],
+    target: FlowResource,
   ): Promise<boolean> {
     if (this.#d.consentTtlMs <= 0) return false;
     const saved = await storeCall(
-      this.#d.store.get<StoreValue>(await consentKey(identity.sub, client.clientId)),
+      this.#d.store.get<StoreValue>(await consentKey(identity.sub, client.clientId, target.url)),
     );
     if (!saved || typeof saved !== 'object' || Array.isArray(saved)) return false;
     const granted = (saved as { scopes?: unknown }).scopes;
     return (
       Array.isArray(granted) &&
       scopes.every((s) =>
-        this.#d.coversScope(
+        target.coversScope(
           granted.filter((g) => typeof g === 'string'),
           s,
         ),
@@ -652,11 +705,12 @@ export class AuthorizationFlow {
     identity: Identity,
     client: ClientRecord,
     scopes: readonly string[],
+    resource: string,
   ): Promise<void> {
     if (this.#d.consentTtlMs <= 0) return;
     await storeCall(
       this.#d.store.set(
-        await consentKey(identity.sub, client.clientId),
+        await consentKey(identity.sub, client.clientId, resource),
         { scopes: [...scopes], at: this.#d.now() },
         this.#d.consentTtlMs,
       ),
@@ -710,21 +764,21 @@ export class AuthorizationFlow {
     interaction: Interaction,
     client: ClientRecord,
     status: number,
-    extra: { error?: string; username?: string },
+    extra: { failed?: boolean; username?: string },
     cookies: readonly string[] = [],
   ): Promise<HttpResponse> {
-    return htmlResponse(
-      status,
-      loginPage({
+    return this.#d.pages.login(
+      interaction.locale,
+      {
         action: this.#d.paths.login,
         interaction: interaction.id,
         csrf: await this.#d.signer.sign(`csrf|${interaction.id}`),
         client: this.#display(client, interaction.redirectUri),
-        service: { name: this.#d.serviceName, url: interaction.resource },
-        error: extra.error,
+        service: { name: this.#resourceOf(interaction).name, url: interaction.resource },
+        failed: extra.failed ?? false,
         username: extra.username,
-      }),
-      { formAction: this.#formAction(interaction.redirectUri), cookies },
+      },
+      { status, formAction: this.#formAction(interaction.redirectUri), cookies },
     );
   }
 
@@ -734,20 +788,20 @@ export class AuthorizationFlow {
     cookies: readonly string[] = [],
   ): Promise<HttpResponse> {
     const offered = interaction.offered ?? interaction.scopes;
-    return htmlResponse(
-      200,
-      consentPage({
+    return this.#d.pages.consent(
+      interaction.locale,
+      {
         action: this.#d.paths.consent,
         interaction: interaction.id,
         csrf: await this.#d.signer.sign(`csrf|${interaction.id}`),
         client: this.#display(client, interaction.redirectUri),
-        service: { name: this.#d.serviceName, url: interaction.resource },
+        service: { name: this.#resourceOf(interaction).name, url: interaction.resource },
         scopes: offered.map((name) => ({ name, description: this.#d.scopeDescriptions[name] })),
         unavailable: interaction.scopes.filter((s) => !offered.includes(s)),
         user: interaction.identity?.displayName ?? interaction.identity?.sub,
         upstreamNext: interaction.stage === 'consent-upstream',
-      }),
-      { formAction: this.#formAction(interaction.redirectUri), cookies },
+      },
+      { status: 200, formAction: this.#formAction(interaction.redirectUri), cookies },
     );
   }
 
@@ -773,23 +827,17 @@ export class AuthorizationFlow {
     return { status, headers };
   }
 
-  #page(error: unknown): HttpResponse {
+  // Error pages in the language the browser asks for (the interaction may be unknown here).
+  #page(error: unknown, request: HttpRequest): Promise<HttpResponse> {
+    const locale = this.#d.pages.locale(request.headers['accept-language']);
     if (error instanceof PageError) {
-      return htmlResponse(
-        error.status,
-        errorPage({ title: error.title, message: error.text, code: error.code }),
-        { headers: error.headers },
-      );
+      return this.#d.pages.error(locale, error.code, {
+        status: error.status,
+        headers: error.headers,
+      });
     }
-    if (isOAuthError(error)) return oauthErrorPage(error);
-    return htmlResponse(
-      500,
-      errorPage({
-        title: 'Something went wrong',
-        message: 'The server could not complete this request.',
-        code: 'server_error',
-      }),
-    );
+    if (isOAuthError(error)) return oauthErrorPage(this.#d.pages, locale, error);
+    return this.#d.pages.error(locale, 'server_error', { status: 500 });
   }
 }
 
@@ -815,94 +863,45 @@ function unknownClientJson(error: PageError): HttpResponse {
   };
 }
 
-function oauthErrorPage(error: OAuthError): HttpResponse {
-  const unavailable = error.code === 'temporarily_unavailable';
+// An OAuthError thrown while serving a page (store down, throttled, oversized form): the
+// page explains the three a user can act on; any other is an invalid request.
+function oauthErrorPage(
+  pages: PageRenderer,
+  locale: string,
+  error: OAuthError,
+): Promise<HttpResponse> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(error.headers)) headers[name.toLowerCase()] = value;
-  return htmlResponse(
-    error.status,
-    errorPage(
-      unavailable
-        ? {
-            title: 'Temporarily unavailable',
-            message:
-              'The service cannot complete sign-ins right now. Nothing was issued; please try again in a moment.',
-            code: error.code,
-          }
-        : error.code === 'too_many_requests'
-          ? {
-              title: 'Too many attempts',
-              message:
-                'Too many sign-in attempts for this account or from this address. Wait a moment, then try again.',
-              code: error.code,
-            }
-          : error.code === 'request_too_large'
-            ? {
-                title: 'Request too large',
-                message: 'The request was larger than allowed.',
-                code: error.code,
-              }
-            : {
-                title: 'Invalid request',
-                message: 'The request is malformed: a parameter is missing, repeated or invalid.',
-                code: error.code,
-              },
-    ),
-    { headers },
-  );
+  const explained = ['temporarily_unavailable', 'too_many_requests', 'request_too_large'];
+  return pages.error(locale, error.code, {
+    status: error.status,
+    headers,
+    messages: explained.includes(error.code) ? error.code : 'invalid_request',
+  });
 }
 
-const PAGES: Record<string, { title: string; text: string }> = {
-  missing_client: {
-    title: 'Unknown application',
-    text: 'The request does not say which application is asking (client_id is missing).',
-  },
-  unknown_client: {
-    title: 'Unknown application',
-    text: 'The application asking for access is not registered with this server.',
-  },
-  client_document: {
-    title: 'Application could not be verified',
-    text: 'The application identifies itself with a metadata document that could not be loaded or is invalid.',
-  },
-  invalid_redirect_uri: {
-    title: 'Invalid return address',
-    text: 'The address the application asked to return to is not one it registered, so you are not being sent there.',
-  },
-  csrf: {
-    title: 'Form expired or not allowed',
-    text: 'This form was not submitted from this browser session. Start the sign-in again from the application.',
-  },
-  expired: {
-    title: 'Sign-in expired',
-    text: 'This sign-in has expired or was already completed. Start again from the application.',
-  },
-  invalid_interaction: {
-    title: 'Unexpected step',
-    text: 'This step of the sign-in is not expected now. Start again from the application.',
-  },
-  too_many_attempts: {
-    title: 'Too many attempts',
-    text: 'Too many incorrect sign-in attempts. Start again from the application.',
-  },
-  too_many_interactions: {
-    title: 'Too many sign-ins',
-    text: 'Too many sign-ins were started from here or by this application. Wait a few minutes, then start again from the application.',
-  },
-  invalid_state: {
-    title: 'Sign-in could not be completed',
-    text: 'The identity provider answered with an unknown, expired or already used sign-in. Start again from the application.',
-  },
-};
+/** The errors shown as pages by the flow (their strings: `error.<code>.*` of the dictionary). */
+type PageErrorCode =
+  | 'missing_client'
+  | 'unknown_client'
+  | 'client_document'
+  | 'invalid_redirect_uri'
+  | 'csrf'
+  | 'expired'
+  | 'invalid_interaction'
+  | 'too_many_attempts'
+  | 'too_many_interactions'
+  | 'invalid_state';
 
-function pageError(status: number, code: keyof typeof PAGES & string): PageError {
-  const page = PAGES[code] ?? { title: 'Error', text: 'The request cannot be completed.' };
-  return new PageError(status, page.title, page.text, code);
+function pageError(status: number, code: PageErrorCode): PageError {
+  return new PageError(status, code);
 }
 
 const interactionKey = STORE_KEYS.interaction;
 const upstreamKey = STORE_KEYS.upstreamState;
 
-async function consentKey(userId: string, clientId: string): Promise<string> {
-  return STORE_KEYS.consent(await sha256Base64Url(`${userId}\u0000${clientId}`));
+// Remembered consent is per user, client and resource: approving one resource says nothing of
+// another behind the same issuer.
+async function consentKey(userId: string, clientId: string, resource: string): Promise<string> {
+  return STORE_KEYS.consent(await sha256Base64Url(`${userId}\u0000${clientId}\u0000${resource}`));
 }

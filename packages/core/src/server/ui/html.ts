@@ -7,34 +7,77 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A fragment of trusted HTML (built only by the page templates of this folder). */
+declare const safeHtmlBrand: unique symbol;
+
+/**
+ * A fragment of HTML that is safe to send: made only by the {@link html} tagged template (which
+ * escapes every interpolated value) or by core's own page code. The brand keeps a plain
+ * `{ html: '…' }` object from passing as one, in types and at run time.
+ */
 export interface SafeHtml {
   readonly html: string;
+  readonly [safeHtmlBrand]: true;
 }
 
-/** Marks template output as trusted HTML. Only for strings built from escaped parts. */
+const made = new WeakSet<object>();
+
+/** True for a {@link SafeHtml} made by this module (a look-alike object is not). */
+export function isSafeHtml(value: unknown): value is SafeHtml {
+  return typeof value === 'object' && value !== null && made.has(value);
+}
+
+/** Marks template output as trusted HTML. Only for strings built from escaped parts (core-internal). */
 export function trusted(html: string): SafeHtml {
-  return { html };
+  const value = Object.freeze({ html }) as unknown as SafeHtml;
+  made.add(value);
+  return value;
+}
+
+// The value of an attribute that a browser treats as a URL (href, src, action, …).
+const URL_ATTRIBUTE = /\b(?:href|src|action|formaction|poster|cite|srcset)\s*=\s*["']$/i;
+// A value interpolated right after `name=` would end the attribute at the first space.
+const UNQUOTED_ATTRIBUTE = /=\s*$/;
+
+/**
+ * Whether a URL may appear in an `href`/`src`/`action` attribute: relative (`/path`, `?q`,
+ * `#id`), `https:`, `http:`, `mailto:` or a `data:image/…` (not SVG); never `javascript:`,
+ * `vbscript:`, `data:text/html`, …
+ */
+export function isSafeUrl(value: string): boolean {
+  const v = value.trim();
+  if (/^(?:\/(?!\/)|[?#]|\.{1,2}\/|$)/.test(v)) return true;
+  if (/^https?:\/\//i.test(v) || /^mailto:/i.test(v)) return true;
+  return /^data:image\/(?:png|gif|jpeg|webp|avif);base64,[A-Za-z0-9+/=]+$/i.test(v);
 }
 
 /**
  * Tagged template that escapes every interpolated value unless it is {@link SafeHtml} (or an
- * array of them), so client-registered strings can never become markup.
+ * array of them), so client-registered strings can never become markup. Two more guards: a
+ * value placed in a URL attribute (`href="${url}"`) that is not a safe URL ({@link isSafeUrl})
+ * becomes `about:invalid`, and a value placed after `name=` without quotes throws a
+ * `TypeError` (write `name="${value}"`).
  */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
   let out = strings[0] ?? '';
   for (let i = 0; i < values.length; i++) {
-    out += render(values[i]) + (strings[i + 1] ?? '');
+    const before = strings[i] ?? '';
+    if (UNQUOTED_ATTRIBUTE.test(before)) {
+      throw new TypeError('html``: put quotes around an interpolated attribute value');
+    }
+    const value = values[i];
+    const rendered =
+      URL_ATTRIBUTE.test(before) && !isSafeHtml(value) && !isSafeUrl(String(value ?? ''))
+        ? 'about:invalid'
+        : render(value);
+    out += rendered + (strings[i + 1] ?? '');
   }
-  return { html: out };
+  return trusted(out);
 }
 
 function render(value: unknown): string {
   if (value === undefined || value === null || value === false) return '';
   if (Array.isArray(value)) return value.map(render).join('');
-  if (typeof value === 'object' && 'html' in value && typeof value.html === 'string') {
-    return value.html;
-  }
+  if (isSafeHtml(value)) return value.html;
   return escapeHtml(String(value));
 }
 
@@ -46,6 +89,15 @@ export interface HtmlResponseOptions {
   cookies?: readonly string[];
   /** Extra headers (e.g. `Retry-After`). */
   headers?: Readonly<Record<string, string>>;
+  /** Extra image sources (the origin of a branding logo); `'self'` and `data:` always are. */
+  imgSrc?: readonly string[];
+  /** Allow `<script nonce="…">` elements (custom templates); built-in pages run no script. */
+  scripts?: boolean;
+}
+
+/** A fresh CSP nonce (144 random bits, base64url). */
+export function createNonce(): string {
+  return base64UrlEncode(randomBytes(18));
 }
 
 /**
@@ -55,19 +107,22 @@ export interface HtmlResponseOptions {
  */
 export function htmlResponse(
   status: number,
-  page: (nonce: string) => SafeHtml,
+  page: ((nonce: string) => SafeHtml) | { readonly nonce: string; readonly body: SafeHtml },
   options: HtmlResponseOptions = {},
 ): HttpResponse {
-  const nonce = base64UrlEncode(randomBytes(18));
+  const nonce = typeof page === 'function' ? createNonce() : page.nonce;
+  const body = typeof page === 'function' ? page(nonce) : page.body;
   const formAction =
     options.formAction === 'any'
       ? ''
       : ` form-action 'self'${(options.formAction ?? []).map((s) => ` ${s}`).join('')};`;
+  const imgSrc = ["'self'", 'data:', ...(options.imgSrc ?? [])].join(' ');
+  const scriptSrc = options.scripts ? ` script-src 'nonce-${nonce}';` : '';
   const headers: Record<string, string | readonly string[]> = {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
     pragma: 'no-cache',
-    'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none';${formAction} frame-ancestors 'none'`,
+    'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}';${scriptSrc} img-src ${imgSrc}; base-uri 'none';${formAction} frame-ancestors 'none'`,
     'x-frame-options': 'DENY',
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
@@ -75,5 +130,5 @@ export function htmlResponse(
     ...options.headers,
   };
   if (options.cookies && options.cookies.length > 0) headers['set-cookie'] = [...options.cookies];
-  return { status, headers, body: page(nonce).html };
+  return { status, headers, body: body.html };
 }

@@ -5,18 +5,31 @@
  */
 import { describe, expect, it } from 'vitest';
 import { authorizeParams, get, makeServer } from '../../../test/server/helpers.js';
-import { type ClientDisplay, consentPage, redirectKindOf } from './pages.js';
+import { checkBranding } from './branding.js';
+import { PageLanguages } from './i18n.js';
+import { type ClientDisplay, consentBody, csrfField, pageClient, redirectKindOf } from './pages.js';
+
+const ui = {
+  locale: 'en',
+  nonce: 'nonce',
+  t: new PageLanguages().translator('en'),
+  branding: checkBranding(undefined),
+};
 
 const render = (client: ClientDisplay) =>
-  consentPage({
-    action: '/authorize/consent',
-    interaction: 'i',
-    csrf: 'c',
-    client,
-    service: { name: 'Weather', url: 'https://mcp.example.test/mcp' },
-    scopes: [],
-    unavailable: [],
-  })('nonce').html;
+  consentBody(
+    {
+      kind: 'consent',
+      form: { action: '/authorize/consent', csrfField: csrfField('i', 'c') },
+      client: pageClient(client),
+      service: { name: 'Weather', url: 'https://mcp.example.test/mcp' },
+      scopes: [],
+      unavailable: [],
+      user: undefined,
+      upstreamNext: false,
+    },
+    ui,
+  ).html;
 
 describe('consent page: look-alike client identities (issue 19 item 1)', () => {
   it('a metadata-document client shows its host as the browser resolves it (punycode), prominently', () => {

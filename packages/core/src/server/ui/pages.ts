@@ -1,6 +1,8 @@
 import { revealInvisible } from '../../encoding/unicode.js';
 import { isLoopbackHostname } from '../../net/host.js';
-import { html, type SafeHtml } from './html.js';
+import type { CheckedBranding } from './branding.js';
+import { html, type SafeHtml, trusted } from './html.js';
+import type { Translate } from './i18n.js';
 
 const STYLES = `
 :root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--text:#1a1d23;--muted:#5b6270;--border:#d9dce3;--accent:#2453d6;--accent-text:#fff;--danger:#b3261e;--danger-bg:#fdecea;--warn-bg:#fff6e0;--warn:#7a5200;--focus:#1a4fd6}
@@ -35,34 +37,72 @@ button.primary{background:var(--accent);border-color:var(--accent);color:var(--a
 .warn{background:var(--warn-bg);color:var(--warn);border-radius:8px;padding:10px 12px;margin:0 0 16px;font-size:.9375rem}
 .detail{margin-top:16px}
 footer{margin-top:24px;font-size:.8125rem;color:var(--muted)}
+.brand{display:flex;align-items:center;gap:10px;margin:0 0 20px;font-weight:600}
+.brand img{max-height:32px;max-width:160px}
+.links{display:flex;gap:16px;flex-wrap:wrap;margin-top:16px;font-size:.8125rem}
+.links a{color:var(--accent)}
 @media (max-width:480px){body{padding:16px 8px}main{padding:24px 18px}}
 `;
+
+/** What every built-in page is rendered with: the language, branding and CSP nonce. */
+export interface PageUi {
+  readonly locale: string;
+  readonly nonce: string;
+  readonly t: Translate;
+  readonly branding: CheckedBranding;
+}
+
+/** The `<style>` element of the built-in pages (core's CSS, then the branding colours). */
+export function pageStyles(ui: Pick<PageUi, 'nonce' | 'branding'>): SafeHtml {
+  return html`<style nonce="${ui.nonce}">${trusted(STYLES + ui.branding.css)}</style>`;
+}
+
+function brandHeader(branding: CheckedBranding): SafeHtml | '' {
+  if (branding.name === undefined && branding.logoUrl === undefined) return '';
+  const logo =
+    branding.logoUrl === undefined
+      ? ''
+      : html`<img src="${branding.logoUrl}" alt="${branding.name === undefined ? 'Logo' : ''}">`;
+  return html`<div class="brand">${logo}${branding.name === undefined ? '' : html`<span>${branding.name}</span>`}</div>
+`;
+}
+
+function brandLinks(ui: PageUi): SafeHtml | '' {
+  if (ui.branding.links.length === 0) return '';
+  const links = ui.branding.links.map(
+    (link) =>
+      html`<a href="${link.url}" rel="noopener noreferrer">${ui.t(`links.${link.kind}`)}</a>`,
+  );
+  return html`
+<nav class="links">${links}</nav>`;
+}
 
 /**
  * The shared page frame: language, viewport, inline styles carrying the CSP nonce, and an empty
  * inline icon (allowed by `img-src data:`) so browsers request no `/favicon.ico`: no 404 in the
  * logs, and no route claimed at the root of the app the server is mounted in.
  */
-export function layout(nonce: string, title: string, body: SafeHtml): SafeHtml {
+export function layout(ui: PageUi, title: SafeHtml | string, body: SafeHtml): SafeHtml {
+  const fullTitle = ui.branding.name === undefined ? title : html`${title} · ${ui.branding.name}`;
   return html`<!doctype html>
-<html lang="en">
+<html lang="${ui.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
-<title>${title}</title>
-<style nonce="${nonce}">${{ html: STYLES }}</style>
+<title>${fullTitle}</title>
+${pageStyles(ui)}
 </head>
 <body>
 <main>
-${body}
+${brandHeader(ui.branding)}${body}${brandLinks(ui)}
 </main>
 </body>
 </html>`;
 }
 
-/** What the pages show about the client asking for access. */
+/** What the pages show about the client asking for access (as the flow knows it). */
 export interface ClientDisplay {
   /** `client_name`, or undefined when the client registered none. */
   readonly name: string | undefined;
@@ -76,6 +116,26 @@ export interface ClientDisplay {
    */
   readonly redirectKind?: 'web' | 'loopback' | 'app';
   /** How the client is known: self-registered, a metadata document URL, or configured. */
+  readonly source: 'registration' | 'metadata-document' | 'static';
+}
+
+/**
+ * The client as a page shows it. Every string came from the client and is raw text: put it in
+ * a page through the `html` tagged template, which escapes it. Invisible and bidi characters
+ * are already replaced by visible `[U+XXXX]` markers.
+ */
+export interface PageClient {
+  /** `client_name`, or undefined when the client registered none. */
+  readonly name: string | undefined;
+  /** False unless the client is configured in code (a self-asserted name is not verified). */
+  readonly nameVerified: boolean;
+  readonly clientId: string;
+  /** For a metadata-document client: the host its `client_id` URL points to, in ASCII (punycode). */
+  readonly documentHost: string | undefined;
+  /** The host (or scheme) the browser goes back to after the sign-in. */
+  readonly redirectTarget: string;
+  /** `loopback` and `app` redirects deserve a warning: any program there can answer. */
+  readonly redirectKind: 'web' | 'loopback' | 'app';
   readonly source: 'registration' | 'metadata-document' | 'static';
 }
 
@@ -100,45 +160,61 @@ function documentHost(clientId: string): string {
   }
 }
 
-function redirectWarning(client: ClientDisplay): SafeHtml | '' {
+/** The client of a page, with invisible characters revealed (names and URLs come from it). */
+export function pageClient(client: ClientDisplay): PageClient {
+  return {
+    name: client.name === undefined ? undefined : revealInvisible(client.name),
+    nameVerified: client.source === 'static',
+    clientId: revealInvisible(client.clientId),
+    documentHost: client.source === 'metadata-document' ? documentHost(client.clientId) : undefined,
+    redirectTarget: revealInvisible(client.redirectTarget),
+    redirectKind: client.redirectKind ?? 'web',
+    source: client.source,
+  };
+}
+
+function redirectWarning(client: PageClient, t: Translate): SafeHtml | '' {
+  const target = html`<code>${client.redirectTarget}</code>`;
   if (client.redirectKind === 'loopback') {
-    return html`<div class="warn" role="note">It returns to a program on this computer (<code>${revealInvisible(client.redirectTarget)}</code>). Any program on this computer can listen there, so the name and address above cannot prove which application you are talking to. Only continue if you just started this sign-in from the application you meant to connect.</div>`;
+    return html`<div class="warn" role="note">${t('client.warnLoopback', { target })}</div>`;
   }
   if (client.redirectKind === 'app') {
-    return html`<div class="warn" role="note">It returns to an app on this device (<code>${revealInvisible(client.redirectTarget)}</code>), which any app can claim to be. Only continue if you just started this sign-in from the application you meant to connect.</div>`;
+    return html`<div class="warn" role="note">${t('client.warnApp', { target })}</div>`;
   }
   return '';
 }
 
-function clientBox(client: ClientDisplay): SafeHtml {
-  // Names and URLs come from the client: invisible and bidi characters are shown as markers.
-  const name = client.name === undefined ? undefined : revealInvisible(client.name);
-  const selfAsserted = client.source !== 'static';
+function clientBox(client: PageClient, t: Translate): SafeHtml {
   const provenance =
     client.source === 'metadata-document'
-      ? html`<span class="muted">Published at</span> <strong class="host"><code>${documentHost(client.clientId)}</code></strong><br>
-<span class="muted">Identity document: <code>${revealInvisible(client.clientId)}</code></span><br>`
+      ? html`<span class="muted">${t('client.publishedAt')}</span> <strong class="host"><code>${client.documentHost}</code></strong><br>
+<span class="muted">${t('client.identityDocument', { url: html`<code>${client.clientId}</code>` })}</span><br>`
       : client.source === 'registration'
-        ? html`<span class="muted">This application registered itself. Only continue if you started this sign-in.</span><br>`
+        ? html`<span class="muted">${t('client.selfRegistered')}</span><br>`
         : html``;
   return html`<div class="client">
-<strong>${name ?? 'An unnamed application'}</strong>
-${name !== undefined && selfAsserted ? html`<span class="muted">Name given by the application itself, not verified.</span><br>` : ''}
-${provenance}<span class="muted">will return you to</span> <strong class="host"><code>${revealInvisible(client.redirectTarget)}</code></strong>
+<strong>${client.name ?? t('client.unnamed')}</strong>
+${client.name !== undefined && !client.nameVerified ? html`<span class="muted">${t('client.unverifiedName')}</span><br>` : ''}
+${provenance}<span class="muted">${t('client.returnsTo')}</span> <strong class="host"><code>${client.redirectTarget}</code></strong>
 </div>
-${redirectWarning(client)}`;
+${redirectWarning(client, t)}`;
 }
 
-/** Fields every interaction form carries. */
-export interface InteractionFields {
+/** The form of a login or consent page: where it posts, and the fields it must carry. */
+export interface PageForm {
+  /** The form's `action` (POST). */
   readonly action: string;
-  readonly interaction: string;
-  readonly csrf: string;
+  /**
+   * The hidden `interaction` and `csrf_token` inputs. Put them inside the form as they are:
+   * core refuses to send a page whose form to `action` lacks them.
+   */
+  readonly csrfField: SafeHtml;
 }
 
-function hidden(fields: InteractionFields): SafeHtml {
-  return html`<input type="hidden" name="interaction" value="${fields.interaction}">
-<input type="hidden" name="csrf_token" value="${fields.csrf}">`;
+/** Hidden inputs every interaction form carries. */
+export function csrfField(interaction: string, csrf: string): SafeHtml {
+  return html`<input type="hidden" name="interaction" value="${interaction}">
+<input type="hidden" name="csrf_token" value="${csrf}">`;
 }
 
 /** The MCP server a login or consent is for. */
@@ -149,35 +225,20 @@ export interface ServiceDisplay {
   readonly url: string;
 }
 
-/** Input of {@link loginPage}. */
-export interface LoginPageInput extends InteractionFields {
-  readonly client: ClientDisplay;
+/**
+ * The login page (local identity provider). Its form posts `username` and `password` with
+ * {@link PageForm.csrfField} to {@link PageForm.action}.
+ */
+export interface LoginPage {
+  readonly kind: 'login';
   /** The service the user signs in to (the MCP server). */
   readonly service: ServiceDisplay;
-  readonly error?: string | undefined;
-  readonly username?: string | undefined;
-}
-
-/** The username and password form of the local identity provider. */
-export function loginPage(input: LoginPageInput): (nonce: string) => SafeHtml {
-  return (nonce) =>
-    layout(
-      nonce,
-      'Sign in',
-      html`<div class="mark" aria-hidden="true">&#x2192;</div>
-<h1>Sign in to ${input.service.name}</h1>
-<p class="muted">An application wants to access your account on <strong>${input.service.name}</strong>.</p>
-${clientBox(input.client)}
-${input.error ? html`<div class="alert" role="alert">${input.error}</div>` : ''}
-<form method="post" action="${input.action}" autocomplete="on">
-${hidden(input)}
-<label for="username">Username</label>
-<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${input.username ?? ''}"${input.username ? '' : html` autofocus`}>
-<label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required${input.username ? html` autofocus` : ''}>
-<div class="actions"><button type="submit" class="primary">Sign in</button></div>
-</form>`,
-    );
+  readonly client: PageClient;
+  readonly form: PageForm;
+  /** True after a wrong username or password (the page is answered with 401). */
+  readonly failed: boolean;
+  /** The username typed before (after a failed attempt), else ''. */
+  readonly username: string;
 }
 
 /** One scope on the consent page. */
@@ -186,78 +247,126 @@ export interface ConsentScope {
   readonly description?: string | undefined;
 }
 
-/** Input of {@link consentPage}. */
-export interface ConsentPageInput extends InteractionFields {
-  readonly client: ClientDisplay;
+/** One scope offered on the consent page, with the checkbox name the form posts it under. */
+export interface ConsentPageScope extends ConsentScope {
+  /** The checkbox `name` (`scope_0`, `scope_1`, …); its `value` is the scope name. */
+  readonly field: string;
+}
+
+/**
+ * The consent page. Its form posts the ticked `scope_N` checkboxes (value: the scope name) and
+ * `decision=approve` or `decision=deny` with {@link PageForm.csrfField} to
+ * {@link PageForm.action}.
+ */
+export interface ConsentPage {
+  readonly kind: 'consent';
   /** The service the client will access (the MCP server). */
   readonly service: ServiceDisplay;
-  readonly scopes: readonly ConsentScope[];
+  readonly client: PageClient;
+  readonly form: PageForm;
+  readonly scopes: readonly ConsentPageScope[];
   /** Requested scopes the user's account cannot be granted. */
   readonly unavailable: readonly string[];
   /** Who is signed in; absent when the user signs in upstream after consenting. */
-  readonly user?: string | undefined;
-  /** Shown in upstream-proxy mode: the user signs in with the upstream IdP next. */
-  readonly upstreamNext?: boolean;
+  readonly user: string | undefined;
+  /** Upstream-proxy mode: the user signs in with the upstream IdP next. */
+  readonly upstreamNext: boolean;
 }
 
-/** The consent page: the client, where it returns, each scope with a checkbox, approve/deny. */
-export function consentPage(input: ConsentPageInput): (nonce: string) => SafeHtml {
-  const scopes = input.scopes.map(
+/** An authorization error that cannot go back to the client. */
+export interface ErrorPage {
+  readonly kind: 'error';
+  /** The HTTP status it is answered with. */
+  readonly status: number;
+  /** A stable machine-readable reason (`csrf`, `expired`, `unknown_client`, …). */
+  readonly code: string;
+  /** Its title and message, in the page's language. */
+  readonly title: string;
+  readonly message: string;
+}
+
+/** Every page a template may render. */
+export type AuthorizationPage = LoginPage | ConsentPage | ErrorPage;
+
+/** The main content of the login page. */
+export function loginBody(page: LoginPage, ui: PageUi): SafeHtml {
+  const { t } = ui;
+  const service = page.service.name;
+  return html`<div class="mark" aria-hidden="true">&#x2192;</div>
+<h1>${t('login.heading', { service })}</h1>
+<p class="muted">${t('login.intro', { service: html`<strong>${service}</strong>` })}</p>
+${clientBox(page.client, t)}
+${page.failed ? html`<div class="alert" role="alert">${t('login.failed')}</div>` : ''}
+<form method="post" action="${page.form.action}" autocomplete="on">
+${page.form.csrfField}
+<label for="username">${t('login.username')}</label>
+<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${page.username}"${page.username ? '' : html` autofocus`}>
+<label for="password">${t('login.password')}</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required${page.username ? html` autofocus` : ''}>
+<div class="actions"><button type="submit" class="primary">${t('login.submit')}</button></div>
+</form>`;
+}
+
+/** The main content of the consent page: the client, each scope with a checkbox, allow/deny. */
+export function consentBody(page: ConsentPage, ui: PageUi): SafeHtml {
+  const { t } = ui;
+  const scopes = page.scopes.map(
     (scope, i) => html`<div class="scope">
-<input type="checkbox" id="scope-${i}" name="scope_${i}" value="${scope.name}" checked>
+<input type="checkbox" id="scope-${i}" name="${scope.field}" value="${scope.name}" checked>
 <label for="scope-${i}"><span class="name">${scope.name}</span>${scope.description ? html`<span class="muted">${scope.description}</span>` : ''}</label>
 </div>`,
   );
-  return (nonce) =>
-    layout(
-      nonce,
-      'Authorize access',
-      html`<div class="mark" aria-hidden="true">&#x2713;</div>
-<h1>Allow access to ${input.service.name}?</h1>
-<p class="muted">${input.service.url}</p>
-${input.user ? html`<p class="muted">Signed in as <strong>${input.user}</strong></p>` : ''}
-${clientBox(input.client)}
-<form method="post" action="${input.action}">
-${hidden(input)}
+  return html`<div class="mark" aria-hidden="true">&#x2713;</div>
+<h1>${t('consent.heading', { service: page.service.name })}</h1>
+<p class="muted">${page.service.url}</p>
+${page.user ? html`<p class="muted">${t('consent.signedInAs', { user: html`<strong>${page.user}</strong>` })}</p>` : ''}
+${clientBox(page.client, t)}
+<form method="post" action="${page.form.action}">
+${page.form.csrfField}
 ${
-  input.scopes.length > 0
-    ? html`<fieldset><legend>It asks to:</legend>${scopes}</fieldset>
-<p class="muted">Untick anything you do not want to allow.</p>`
-    : html`<p>It asks for no permissions beyond knowing who you are.</p>`
+  page.scopes.length > 0
+    ? html`<fieldset><legend>${t('consent.scopesLegend')}</legend>${scopes}</fieldset>
+<p class="muted">${t('consent.untickHint')}</p>`
+    : html`<p>${t('consent.noScopes')}</p>`
 }
 ${
-  input.unavailable.length > 0
-    ? html`<div class="warn">Not available for your account: ${input.unavailable.join(', ')}</div>`
+  page.unavailable.length > 0
+    ? html`<div class="warn">${t('consent.unavailable', { scopes: page.unavailable.join(', ') })}</div>`
     : ''
 }
-${input.upstreamNext ? html`<p class="muted">After you allow access you will sign in with your identity provider.</p>` : ''}
+${page.upstreamNext ? html`<p class="muted">${t('consent.upstreamNext')}</p>` : ''}
 <div class="actions">
-<button type="submit" name="decision" value="deny">Deny</button>
-<button type="submit" name="decision" value="approve" class="primary">Allow</button>
+<button type="submit" name="decision" value="deny">${t('consent.deny')}</button>
+<button type="submit" name="decision" value="approve" class="primary">${t('consent.allow')}</button>
 </div>
 </form>
-<footer>Access tokens are short-lived (an hour at most); the application keeps access only while it can refresh them, and signing out of it or revoking its tokens ends that.</footer>`,
-    );
+<footer>${t('consent.footer')}</footer>`;
 }
 
-/** Input of {@link errorPage}. */
-export interface ErrorPageInput {
-  readonly title: string;
-  readonly message: string;
-  /** A stable machine-readable reason, shown small for support. */
-  readonly code?: string;
+/** The main content of the page for every authorization error that cannot go back to the client. */
+export function errorBody(page: ErrorPage, ui: PageUi): SafeHtml {
+  const { t } = ui;
+  return html`<div class="mark error" aria-hidden="true">!</div>
+<h1>${page.title}</h1>
+<p>${page.message}</p>
+<p class="muted">${t('error.closeWindow')}</p>
+${page.code ? html`<p class="detail muted">${t('error.code', { code: html`<code>${page.code}</code>` })}</p>` : ''}`;
 }
 
-/** The page for every authorization error that cannot be sent back to the client. */
-export function errorPage(input: ErrorPageInput): (nonce: string) => SafeHtml {
-  return (nonce) =>
-    layout(
-      nonce,
-      input.title,
-      html`<div class="mark error" aria-hidden="true">!</div>
-<h1>${input.title}</h1>
-<p>${input.message}</p>
-<p class="muted">You can close this window and start again from the application.</p>
-${input.code ? html`<p class="detail muted">Error code: <code>${input.code}</code></p>` : ''}`,
-    );
+/** The page's `<title>`. */
+export function pageTitle(page: AuthorizationPage, t: Translate): SafeHtml | string {
+  if (page.kind === 'login') return t('login.title');
+  if (page.kind === 'consent') return t('consent.title');
+  return page.title;
+}
+
+/** A built-in page, complete: the frame around its content. */
+export function builtInPage(page: AuthorizationPage, ui: PageUi): SafeHtml {
+  const body =
+    page.kind === 'login'
+      ? loginBody(page, ui)
+      : page.kind === 'consent'
+        ? consentBody(page, ui)
+        : errorBody(page, ui);
+  return layout(ui, pageTitle(page, ui.t), body);
 }

@@ -1,0 +1,322 @@
+import type { HttpResponse } from '../../http/messages.js';
+import { type Branding, type CheckedBranding, checkBranding } from './branding.js';
+import { createNonce, html, htmlResponse, isSafeHtml, type SafeHtml } from './html.js';
+import { type PageLanguageOptions, PageLanguages, type Translate } from './i18n.js';
+import type { MessageKey } from './messages/en.js';
+import {
+  type AuthorizationPage,
+  builtInPage,
+  type ErrorPage,
+  type ClientDisplay,
+  type ConsentScope,
+  consentBody,
+  csrfField,
+  errorBody,
+  loginBody,
+  type PageUi,
+  pageClient,
+  pageStyles,
+  type ServiceDisplay,
+} from './pages.js';
+
+/** The branding a template sees: checked values, raw text (escape with `html`). */
+export interface PageBranding {
+  readonly name: string | undefined;
+  /** An https or `data:image/…` URL (checked), or undefined. */
+  readonly logoUrl: string | undefined;
+  /** The footer links, https (checked); their labels are `t('links.privacy')`, … */
+  readonly links: readonly {
+    readonly kind: 'privacy' | 'terms' | 'support';
+    readonly url: string;
+  }[];
+}
+
+/** What a {@link PageTemplate} gets beside the page. */
+export interface PageContext {
+  /** The page's language tag (`en`, `fr`, …): put it in `<html lang="…">`. */
+  readonly locale: string;
+  /**
+   * The CSP nonce of this response. `<style nonce="…">` and `<script nonce="…">` elements
+   * carrying it are allowed; nothing else inline runs or applies.
+   */
+  readonly nonce: string;
+  /**
+   * The escaping tagged template: every interpolated value is escaped unless it is
+   * {@link SafeHtml}; a value in `href`/`src`/`action` that is not a safe URL becomes
+   * `about:invalid`; an unquoted attribute value throws. A template returns what it makes.
+   */
+  readonly html: (strings: TemplateStringsArray, ...values: unknown[]) => SafeHtml;
+  /** The built-in strings in the page's language, placeholders filled with escaped values. */
+  readonly t: Translate;
+  readonly branding: PageBranding;
+  /** Core's `<style nonce>` element (built-in CSS and branding colours), to reuse. */
+  readonly styles: SafeHtml;
+  /** The built-in page's content (what core puts inside `<main>`), to wrap in your own frame. */
+  readonly builtInBody: SafeHtml;
+  /** The complete built-in page. */
+  readonly builtInPage: SafeHtml;
+}
+
+/**
+ * Renders a login, consent or error page: return the whole HTML document made with
+ * `ctx.html`, or `undefined` for core's built-in page. A login or consent page must keep
+ * `page.form.csrfField` inside the form posting to `page.form.action` (core answers a 500
+ * error page otherwise). Core sets the security headers (CSP with `ctx.nonce`,
+ * `frame-ancestors 'none'`, `no-store`, …) and the status.
+ */
+export type PageTemplate = (
+  page: AuthorizationPage,
+  ctx: PageContext,
+) => SafeHtml | undefined | Promise<SafeHtml | undefined>;
+
+/** The page options of `createAuthorizationServer` (`consent.template`, `.branding`, `.language`). */
+export interface PageOptions {
+  template?: PageTemplate | undefined;
+  branding?: Branding | undefined;
+  language?: PageLanguageOptions | undefined;
+}
+
+/** HTTP details of one page response. */
+export interface PageResponseOptions {
+  readonly status: number;
+  readonly formAction?: readonly string[] | 'any';
+  readonly cookies?: readonly string[];
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link PageRenderer.error}. */
+export interface ErrorPageOptions extends PageResponseOptions {
+  /** Whose title and message to show, when not the code's own (default: `code`). */
+  readonly messages?: string;
+}
+
+/** Input of {@link PageRenderer.login}. */
+export interface LoginPageInput {
+  readonly action: string;
+  readonly interaction: string;
+  readonly csrf: string;
+  readonly client: ClientDisplay;
+  readonly service: ServiceDisplay;
+  readonly failed?: boolean;
+  readonly username?: string | undefined;
+}
+
+/** Input of {@link PageRenderer.consent}. */
+export interface ConsentPageInput {
+  readonly action: string;
+  readonly interaction: string;
+  readonly csrf: string;
+  readonly client: ClientDisplay;
+  readonly service: ServiceDisplay;
+  readonly scopes: readonly ConsentScope[];
+  readonly unavailable: readonly string[];
+  readonly user?: string | undefined;
+  readonly upstreamNext?: boolean;
+}
+
+/** A template broke its contract (not SafeHtml, or a form without the CSRF field). */
+export class PageTemplateError extends Error {
+  override readonly name = 'PageTemplateError';
+}
+
+/** Error codes with their own strings; any other renders as `error.generic`. */
+const ERROR_CODES = new Set([
+  'missing_client',
+  'unknown_client',
+  'client_document',
+  'invalid_redirect_uri',
+  'csrf',
+  'expired',
+  'invalid_interaction',
+  'too_many_attempts',
+  'too_many_interactions',
+  'invalid_state',
+  'server_error',
+  'temporarily_unavailable',
+  'too_many_requests',
+  'request_too_large',
+  'invalid_request',
+]);
+
+/** The message keys of an error code's title and message. */
+export function errorMessageKeys(code: string): { title: MessageKey; message: MessageKey } {
+  const known = ERROR_CODES.has(code) ? code : 'generic';
+  return {
+    title: `error.${known}.title` as MessageKey,
+    message: `error.${known}.message` as MessageKey,
+  };
+}
+
+/**
+ * Every login, consent and error page goes through here: the language is picked, the page's
+ * data is built, the custom template (if any) or the built-in page renders it, the result is
+ * checked, and the response gets core's security headers.
+ */
+export class PageRenderer {
+  readonly #template: PageTemplate | undefined;
+  readonly #branding: CheckedBranding;
+  readonly #languages: PageLanguages;
+
+  constructor(options: PageOptions = {}, where = 'createAuthorizationServer') {
+    if (options.template !== undefined && typeof options.template !== 'function') {
+      throw new TypeError(`${where}: consent.template must be a function`);
+    }
+    this.#template = options.template;
+    this.#branding = checkBranding(options.branding, where);
+    this.#languages = new PageLanguages(options.language, where);
+  }
+
+  /** The language for a request's `Accept-Language` header. */
+  locale(acceptLanguage: string | undefined): string {
+    return this.#languages.pick(acceptLanguage);
+  }
+
+  /** The login page. */
+  login(locale: string | undefined, input: LoginPageInput, http: PageResponseOptions) {
+    return this.#respond(
+      {
+        kind: 'login',
+        service: input.service,
+        client: pageClient(input.client),
+        form: { action: input.action, csrfField: csrfField(input.interaction, input.csrf) },
+        failed: input.failed ?? false,
+        username: input.username ?? '',
+      },
+      locale,
+      http,
+    );
+  }
+
+  /** The consent page. */
+  consent(locale: string | undefined, input: ConsentPageInput, http: PageResponseOptions) {
+    return this.#respond(
+      {
+        kind: 'consent',
+        service: input.service,
+        client: pageClient(input.client),
+        form: { action: input.action, csrfField: csrfField(input.interaction, input.csrf) },
+        scopes: input.scopes.map((scope, i) => ({ ...scope, field: `scope_${i}` })),
+        unavailable: input.unavailable,
+        user: input.user,
+        upstreamNext: input.upstreamNext ?? false,
+      },
+      locale,
+      http,
+    );
+  }
+
+  /** An error page for a stable error code (its title and message come from the dictionary). */
+  error(locale: string | undefined, code: string, http: ErrorPageOptions) {
+    const lang = this.#checkedLocale(locale);
+    const page = this.#errorModel(lang, http.status, http.messages ?? code);
+    return this.#respond({ ...page, code }, lang, http);
+  }
+
+  #checkedLocale(locale: string | undefined): string {
+    return locale !== undefined && this.#languages.locales.includes(locale)
+      ? locale
+      : this.#languages.locales[0]!;
+  }
+
+  async #respond(
+    page: AuthorizationPage,
+    locale: string | undefined,
+    http: PageResponseOptions,
+  ): Promise<HttpResponse> {
+    const nonce = createNonce();
+    const lang = this.#checkedLocale(locale);
+    const ui: PageUi = {
+      locale: lang,
+      nonce,
+      t: this.#languages.translator(lang),
+      branding: this.#branding,
+    };
+    const options = {
+      ...(http.formAction !== undefined ? { formAction: http.formAction } : {}),
+      ...(http.cookies !== undefined ? { cookies: http.cookies } : {}),
+      ...(http.headers !== undefined ? { headers: http.headers } : {}),
+      ...(this.#branding.logoSource !== undefined ? { imgSrc: [this.#branding.logoSource] } : {}),
+    };
+    if (this.#template === undefined) {
+      return htmlResponse(http.status, { nonce, body: builtInPage(page, ui) }, options);
+    }
+    let body: SafeHtml;
+    try {
+      body = await this.#custom(page, ui);
+    } catch {
+      // A template that throws or breaks its contract: core's own error page, never a blank.
+      return htmlResponse(
+        500,
+        { nonce, body: builtInPage(this.#errorModel(ui.locale, 500, 'server_error'), ui) },
+        { ...(http.cookies !== undefined ? { cookies: http.cookies } : {}) },
+      );
+    }
+    return htmlResponse(http.status, { nonce, body }, { ...options, scripts: true });
+  }
+
+  async #custom(page: AuthorizationPage, ui: PageUi): Promise<SafeHtml> {
+    const body =
+      page.kind === 'login'
+        ? loginBody(page, ui)
+        : page.kind === 'consent'
+          ? consentBody(page, ui)
+          : errorBody(page, ui);
+    const ctx: PageContext = {
+      locale: ui.locale,
+      nonce: ui.nonce,
+      html,
+      t: ui.t,
+      branding: {
+        name: this.#branding.name,
+        logoUrl: this.#branding.logoUrl,
+        links: this.#branding.links,
+      },
+      styles: pageStyles(ui),
+      builtInBody: body,
+      builtInPage: builtInPage(page, ui),
+    };
+    const result = await this.#template!(page, ctx);
+    if (result === undefined) return ctx.builtInPage;
+    if (!isSafeHtml(result)) {
+      throw new PageTemplateError('consent.template must return the html`` of its context');
+    }
+    if (page.kind !== 'error') checkForms(result.html, page.form.action, page.form.csrfField);
+    return result;
+  }
+
+  #errorModel(locale: string, status: number, code: string): ErrorPage {
+    const keys = errorMessageKeys(code);
+    const messages = this.#languages.messages(locale);
+    return {
+      kind: 'error',
+      status,
+      code,
+      title: messages[keys.title],
+      message: messages[keys.message],
+    };
+  }
+}
+
+/**
+ * A template's login or consent page must have a `<form>` posting to `action`, and every
+ * form posting there must hold the CSRF field exactly as core made it.
+ */
+export function checkForms(page: string, action: string, field: SafeHtml): void {
+  let found = 0;
+  for (const match of page.matchAll(/<form\b([^>]*)>([\s\S]*?)(?:<\/form\s*>|$)/gi)) {
+    const target = /\baction\s*=\s*(?:"([^"]*)"|'([^']*)')/i.exec(match[1] ?? '');
+    const value = target?.[1] ?? target?.[2];
+    if (value === undefined || decodeAttr(value) !== action) continue;
+    found++;
+    if (!(match[2] ?? '').includes(field.html)) {
+      throw new PageTemplateError(`a form posting to ${action} lacks page.form.csrfField`);
+    }
+  }
+  if (found === 0) throw new PageTemplateError(`the page has no form posting to ${action}`);
+}
+
+function decodeAttr(value: string): string {
+  return value
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, '&');
+}
