@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './args.js';
 import { doctorCommand } from './commands/doctor.js';
 import { keysGenerateCommand } from './commands/keys-generate.js';
+import { keysRotateCommand } from './commands/keys-rotate.js';
 import { policyCheckCommand } from './commands/policy-check.js';
 import { policyLintCommand } from './commands/policy-lint.js';
 import { tokenDecodeCommand } from './commands/token-decode.js';
@@ -12,6 +13,7 @@ import { type CliIo, colorsEnabled, createStyles } from './io.js';
 /** Every command of `mcp-auth`. */
 export const COMMANDS: readonly Command[] = [
   keysGenerateCommand,
+  keysRotateCommand,
   tokenMintCommand,
   tokenDecodeCommand,
   policyCheckCommand,
