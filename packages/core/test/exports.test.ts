@@ -74,6 +74,7 @@ describe('public entries of @mcp-auth/core', () => {
       './jwt',
       './policy',
       './store',
+      './pages',
       './testing',
       './internal',
     ]);
@@ -370,6 +371,44 @@ describe('public entries of @mcp-auth/core', () => {
           "Store",
           "StoreValue",
           "StoreWriteOptions",
+        ],
+      }
+    `);
+  });
+
+  it('./pages', async () => {
+    expect(await surface('./pages')).toMatchInlineSnapshot(`
+      {
+        "runtime": [
+          "de",
+          "en",
+          "fr",
+          "html",
+          "negotiateLocale",
+          "parseAcceptLanguage",
+        ],
+        "types": [
+          "AuthorizationPage",
+          "BrandColors",
+          "Branding",
+          "ConsentPage",
+          "ConsentPageScope",
+          "ErrorPage",
+          "LanguageRange",
+          "LoginPage",
+          "MessageKey",
+          "MessageValues",
+          "Messages",
+          "PageBranding",
+          "PageClient",
+          "PageContext",
+          "PageForm",
+          "PageLanguageOptions",
+          "PageOptions",
+          "PageTemplate",
+          "SafeHtml",
+          "ServiceDisplay",
+          "Translate",
         ],
       }
     `);
