@@ -8,6 +8,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import express, { type RequestHandler } from 'express';
 import { defineAsHardeningCases } from './as-hardening-cases.js';
+import { defineRateLimitCases } from './rate-limit-cases.js';
 import type { ContractServerSpec } from './fixtures.js';
 import { closeServer, listenLoopback } from './fixtures.js';
 import { createContractMcpServer, createContractMcpServerV2 } from './mcp-server.js';
@@ -63,3 +64,4 @@ const mountExpress: MountContract = async (spec) => {
 
 defineContractSuite('Express', mountExpress);
 defineAsHardeningCases('Express', mountExpress);
+defineRateLimitCases('Express', mountExpress);

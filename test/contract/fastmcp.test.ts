@@ -13,6 +13,7 @@ import { FastMCPAuthWrapper } from '@mcp-auth/fastmcp';
 import { FastMCP } from 'fastmcp';
 import { z } from 'zod';
 import { defineAsHardeningCases } from './as-hardening-cases.js';
+import { defineRateLimitCases } from './rate-limit-cases.js';
 import { defineGuardCases } from './guard-cases.js';
 import { defineContractSuite, type MountContract } from './suite.js';
 
@@ -60,6 +61,7 @@ const mountFastmcp: MountContract = async (spec) => {
 
 defineContractSuite('fastmcp', mountFastmcp, { servers: ['v1'] });
 defineAsHardeningCases('fastmcp', mountFastmcp);
+defineRateLimitCases('fastmcp', mountFastmcp);
 
 // The guard alone: the tools are added BEFORE protect(), so fastmcp runs them without
 // protectTool's in-server check; only the edge guard (edge-guard.ts) decides.

@@ -11,6 +11,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { closeServer, listenLoopback } from './fixtures.js';
 import { defineAsHardeningCases } from './as-hardening-cases.js';
+import { defineRateLimitCases } from './rate-limit-cases.js';
 import { defineGuardCases } from './guard-cases.js';
 import {
   createContractMcpServer,
@@ -73,6 +74,7 @@ const mountFetch: MountContract = async (spec) => {
 
 defineContractSuite('Fetch handler', mountFetch);
 defineAsHardeningCases('Fetch handler', mountFetch);
+defineRateLimitCases('Fetch handler', mountFetch);
 
 // The guard alone (no protectMcpServer) in front of the SDK's web-standard transport.
 defineGuardCases('Fetch handler', async (spec) => {

@@ -9,6 +9,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import Koa from 'koa';
 import { defineAsHardeningCases } from './as-hardening-cases.js';
+import { defineRateLimitCases } from './rate-limit-cases.js';
 import { closeServer, listenLoopback } from './fixtures.js';
 import { createContractMcpServer, createContractMcpServerV2 } from './mcp-server.js';
 import { defineContractSuite, type MountContract } from './suite.js';
@@ -53,3 +54,4 @@ const mountKoa: MountContract = async (spec) => {
 
 defineContractSuite('Koa', mountKoa);
 defineAsHardeningCases('Koa', mountKoa);
+defineRateLimitCases('Koa', mountKoa);

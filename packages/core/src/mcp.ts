@@ -12,6 +12,7 @@ export {
   authorizeMcpToolCall,
   type BearerChallengeOptions,
   buildBearerChallenge,
+  checkToolRateLimit,
   createDeniedToolResult,
   createMcpGuard,
   DEFAULT_MAX_JSON_DEPTH,
@@ -34,6 +35,7 @@ export {
   type McpGuardRequest,
   type McpToolCallAuthorization,
   mcpEra,
+  type RateLimitRefusal,
   type ToolCall,
   toAuthInfo,
 } from './resource/index.js';

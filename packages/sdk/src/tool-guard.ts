@@ -1,5 +1,10 @@
 import { type AuthContext, authContextFromAuthInfo, PolicyEngine } from '@mcp-auth/core';
-import { authorizeMcpToolCall, filterToolList, isDecidedAtEdge } from '@mcp-auth/core/mcp';
+import {
+  authorizeMcpToolCall,
+  checkToolRateLimit,
+  filterToolList,
+  isDecidedAtEdge,
+} from '@mcp-auth/core/mcp';
 import {
   hookToolExecution,
   interceptHandlerMap,
@@ -173,11 +178,26 @@ function guardToolCall(
       // A non-string name is checked as '' (an invalid tool name, which the policy refuses).
       const tool = typeof params?.name === 'string' ? params.name : '';
       const auth = authOf(extra);
-      if (deferArguments && auth !== undefined && policy.isVisible(tool, auth)) {
-        return handler(request, extra);
+      const edge = edgeOf(extra);
+      const run = () => {
+        if (deferArguments && auth !== undefined && policy.isVisible(tool, auth)) {
+          return handler(request, extra);
+        }
+        const outcome = authorizeMcpToolCall(policy, auth, tool, params?.arguments, edge);
+        return outcome.allowed ? handler(request, extra) : Promise.resolve(outcome.result);
+      };
+      // Rate limits: counted here only when no edge guard counted this call already.
+      if (
+        !edge.decidedAtEdge &&
+        auth !== undefined &&
+        policy.rateLimitsFor(tool).length > 0 &&
+        policy.isVisible(tool, auth)
+      ) {
+        return checkToolRateLimit(policy, auth, tool).then((limited) =>
+          limited !== undefined ? limited.result : run(),
+        );
       }
-      const outcome = authorizeMcpToolCall(policy, auth, tool, params?.arguments, edgeOf(extra));
-      return outcome.allowed ? handler(request, extra) : Promise.resolve(outcome.result);
+      return run();
     } catch (error) {
       return Promise.reject(error);
     }

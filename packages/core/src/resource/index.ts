@@ -38,6 +38,13 @@ export {
   type McpToolCallAuthorization,
   toAuthInfo,
 } from './mcp-guard.js';
+export { checkToolRateLimit, type RateLimitRefusal } from './rate-limit.js';
+export {
+  type ExchangeClientAuth,
+  type ExchangedToken,
+  type ExchangeTokenOptions,
+  exchangeToken,
+} from './exchange-token.js';
 export {
   type AuthedHandler,
   type AuthRequired,

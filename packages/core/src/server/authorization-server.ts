@@ -26,6 +26,8 @@ import {
 import { AuthorizationFlow } from './authorize.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { observePolicyDecisions } from '../policy/observe.js';
+import type { AuditRecorder } from '../observability/audit.js';
+import type { Instrumentation } from '../observability/instrumentation.js';
 import { handleIntrospectionRequest } from './introspection-endpoint.js';
 import {
   type AuthorizationServerMetadata,
@@ -106,6 +108,10 @@ export interface AuthorizationServer {
   revokeConsent(userId: string, clientId: string): Promise<void>;
   /** Resolves once keys are imported; rejects when the key configuration is unusable. */
   ready(): Promise<void>;
+  /** `options.instrumentation`: mounts (`mcpAuth({ server })`) trace the MCP endpoint with it. */
+  readonly instrumentation: Instrumentation | undefined;
+  /** `options.audit`: mounts record their decisions in it. */
+  readonly audit: AuditRecorder | undefined;
   /**
    * Re-reads a `signingKeys` loader now instead of waiting for `keyRingReloadSeconds` (e.g. on
    * SIGHUP after `mcp-auth keys rotate`); a no-op with fixed keys. Rejects when the new ring is
@@ -219,6 +225,8 @@ export function createAuthorizationServer(
     ready: async () => {
       await internals;
     },
+    instrumentation: options.instrumentation,
+    audit: options.audit,
     reloadSigningKeys: async () => {
       await (await internals).ring?.reload();
     },
