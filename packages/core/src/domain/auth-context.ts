@@ -4,8 +4,14 @@
  * fastmcp's session). It never holds the token itself.
  */
 export interface AuthContext {
-  /** The user: the token's `sub`. */
+  /** The user: the token's `sub` (for a machine client, its client id). */
   readonly userId: string;
+  /**
+   * Who the principal is: `'user'` for a person's token, `'client'` for a machine client's
+   * (client credentials grant: `userId` is then the client id, and no person is involved). Set
+   * by every verifier of this package; a context built by hand without it counts as `'user'`.
+   */
+  readonly principal?: 'user' | 'client';
   /** The OAuth client the token was issued to: `client_id`. */
   readonly clientId: string;
   /** Granted scopes, from the space-separated `scope` claim. */

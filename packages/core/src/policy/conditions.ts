@@ -4,6 +4,10 @@ import type { PolicyConditionInput, PolicyProblem } from './types.js';
 /** A compiled condition. May throw (predicates); the engine turns a throw into a denial. */
 export type CompiledCondition = (input: PolicyConditionInput) => boolean;
 
+// The access-token claim marking a machine client (`PRINCIPAL_CLAIM` of tokens/claims.ts, a
+// floor above: spelled here).
+const PRINCIPAL_CLAIM = 'mcp_principal';
+
 const OPERATORS = ['eq', 'in', 'contains', 'exists', 'gt', 'gte', 'lt', 'lte'] as const;
 type Operator = (typeof OPERATORS)[number];
 const SUBJECTS = ['claim', 'arg'] as const;
@@ -189,8 +193,26 @@ class Validator {
       if (inner === undefined || this.scope.build === false) return inner;
       return (i) => !inner(i);
     }
+    if (keys.includes('principal')) return this.principal(value, keys, pointer);
     const compiled = this.comparison(value, keys, pointer);
     return compiled !== undefined && this.scope.build === false ? PLACEHOLDER : compiled;
+  }
+
+  /** `{ principal: 'user' | 'client' }`: the token's `mcp_principal` claim (tokens/claims.ts). */
+  principal(
+    value: Record<string, unknown>,
+    keys: string[],
+    pointer: string,
+  ): CompiledCondition | undefined {
+    if (keys.length !== 1)
+      return this.problem(pointer, '"principal" must be the only key of its condition');
+    const kind = value['principal'];
+    if (kind !== 'user' && kind !== 'client')
+      return this.problem(`${pointer}/principal`, '"principal" must be "user" or "client"');
+    if (this.scope.build === false) return PLACEHOLDER;
+    const isClient = (i: PolicyConditionInput) =>
+      own.call(i.claims, PRINCIPAL_CLAIM) && i.claims[PRINCIPAL_CLAIM] === 'client';
+    return kind === 'client' ? isClient : (i) => !isClient(i);
   }
 
   comparison(

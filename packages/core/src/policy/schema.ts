@@ -116,6 +116,12 @@ export const policyJsonSchema = {
           required: ['not'],
           properties: { not: { $ref: '#/$defs/condition' } },
         },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['principal'],
+          properties: { principal: { enum: ['user', 'client'] } },
+        },
         { $ref: '#/$defs/comparison' },
       ],
     },

@@ -64,7 +64,17 @@ export type PolicyCondition =
   | { readonly all: readonly PolicyCondition[] }
   | { readonly any: readonly PolicyCondition[] }
   | { readonly not: PolicyCondition }
+  | PrincipalCondition
   | PolicyPredicate;
+
+/**
+ * Who the caller is: `{ principal: "client" }` holds for a machine client's token (client
+ * credentials grant: the token's `mcp_principal` claim is `"client"`, and `sub` is the client
+ * id), `{ principal: "user" }` for every other token. The only key of its condition.
+ */
+export interface PrincipalCondition {
+  readonly principal: 'user' | 'client';
+}
 
 /**
  * Scopes an allow rule requires. A plain array means all of them. Scope strings compare exactly

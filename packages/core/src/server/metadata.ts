@@ -12,13 +12,20 @@ export interface AuthorizationServerMetadata {
   scopes_supported?: string[];
   response_types_supported: ['code'];
   response_modes_supported: ['query'];
-  grant_types_supported: ['authorization_code', 'refresh_token'];
+  /** The grant types the token endpoint serves (`authorization_code`, `refresh_token`, …). */
+  grant_types_supported: string[];
   code_challenge_methods_supported: ['S256'];
   token_endpoint_auth_methods_supported: string[];
+  /** JWS algorithms of `private_key_jwt` client assertions (never `none` or `HS*`). */
+  token_endpoint_auth_signing_alg_values_supported?: string[];
   revocation_endpoint_auth_methods_supported: string[];
+  revocation_endpoint_auth_signing_alg_values_supported?: string[];
   introspection_endpoint_auth_methods_supported: string[];
+  introspection_endpoint_auth_signing_alg_values_supported?: string[];
   authorization_response_iss_parameter_supported: true;
   client_id_metadata_document_supported?: true;
+  /** RFC 9449 §5.1: the DPoP proof algorithms the token endpoint accepts (DPoP on). */
+  dpop_signing_alg_values_supported?: string[];
   [member: string]: unknown;
 }
 

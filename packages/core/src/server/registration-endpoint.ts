@@ -1,6 +1,10 @@
-import { AccessDeniedError, TooManyRequestsError } from '../errors/oauth-error.js';
+import {
+  AccessDeniedError,
+  InvalidClientMetadataError,
+  TooManyRequestsError,
+} from '../errors/oauth-error.js';
 import type { ClientMetadata } from './client-metadata.js';
-import { validateClientMetadata } from './client-metadata.js';
+import { CONFIGURED_ONLY_GRANT_TYPES, validateClientMetadata } from './client-metadata.js';
 import type { ServerClientRegistry } from './client-registry.js';
 import { parseJsonBody } from '../http/form.js';
 import type { HttpRequest, HttpResponse } from '../http/messages.js';
@@ -18,6 +22,12 @@ export interface RegistrationDeps {
   readonly clients: ServerClientRegistry;
   readonly scopesSupported: () => readonly string[];
   readonly onRegister?: RegistrationHook | undefined;
+  /**
+   * Registrations may list `client_credentials` (the server set
+   * `clientCredentials.allowDynamicClients`, which still decides at each token request).
+   * Default `false`: such a registration is refused with `invalid_client_metadata`.
+   */
+  readonly allowClientCredentials?: boolean | undefined;
   /** Counts registrations per caller (`rateLimitKey`, default the caller's address). */
   readonly limiter?: StoreRateLimiter | undefined;
   /** The per-caller bucket; `undefined` puts the request in one shared `unknown` bucket. */
@@ -47,6 +57,17 @@ export async function handleRegistrationRequest(
   }
   const raw = parseJsonBody(request);
   const metadata = validateClientMetadata(raw, 'registration', deps.scopesSupported());
+  if (metadata.grantTypes.some((g) => CONFIGURED_ONLY_GRANT_TYPES.includes(g))) {
+    throw new InvalidClientMetadataError(
+      'jwt-bearer and token-exchange are for clients configured on the server, not registered',
+    );
+  }
+  if (metadata.grantTypes.includes('client_credentials') && deps.allowClientCredentials !== true) {
+    // An anonymous registration never yields a machine token (docs/client-credentials.md).
+    throw new InvalidClientMetadataError(
+      'This server does not let registered clients use client_credentials',
+    );
+  }
   if (deps.onRegister && !(await deps.onRegister(metadata, request))) {
     throw new AccessDeniedError('The registration was refused');
   }
@@ -67,6 +88,11 @@ export async function handleRegistrationRequest(
   if (client.clientUri !== undefined) body['client_uri'] = client.clientUri;
   if (client.logoUri !== undefined) body['logo_uri'] = client.logoUri;
   if (client.scope !== undefined) body['scope'] = client.scope;
+  if (client.jwks !== undefined) body['jwks'] = client.jwks;
+  if (client.jwksUri !== undefined) body['jwks_uri'] = client.jwksUri;
+  if (client.tokenEndpointAuthSigningAlg !== undefined) {
+    body['token_endpoint_auth_signing_alg'] = client.tokenEndpointAuthSigningAlg;
+  }
   if (client.applicationType !== undefined) body['application_type'] = client.applicationType;
   return jsonResponse(201, body);
 }

@@ -40,6 +40,7 @@ describe('createAccessTokenVerifier (RFC 9068)', () => {
     const ctx = await verifier.verify(await sign());
     expect(ctx).toEqual({
       userId: 'user-1',
+      principal: 'user',
       clientId: 'client-1',
       scopes: ['mcp:tools:read', 'mcp:tools:write'],
       claims,
@@ -48,6 +49,16 @@ describe('createAccessTokenVerifier (RFC 9068)', () => {
       resource: AUD,
       grantId: 'grant-1',
     });
+  });
+
+  it('a token with mcp_principal "client" is a machine principal; anything else is a user', async () => {
+    const { verifier, sign } = await setup();
+    const machine = await verifier.verify(
+      await sign({ ...claims, sub: 'client-1', mcp_principal: 'client' }),
+    );
+    expect(machine.principal).toBe('client');
+    const odd = await verifier.verify(await sign({ ...claims, mcp_principal: 'robot' }));
+    expect(odd.principal).toBe('user');
   });
 
   it('requires typ at+jwt, sub, client_id, exp, iss and aud (401 with jwtCode)', async () => {

@@ -4,6 +4,7 @@ import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import type { JwtKey, JwtPayload } from '../jwt/types.js';
 import { createJwtVerifier } from '../jwt/verifier.js';
 import type { KeySet } from '../jwt/verify.js';
+import { PRINCIPAL_CLAIM } from './claims.js';
 
 /** Options of {@link createAccessTokenVerifier}. */
 export interface AccessTokenVerifierOptions {
@@ -104,6 +105,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     );
     return Object.freeze({
       userId: sub,
+      principal: payload[PRINCIPAL_CLAIM] === 'client' ? ('client' as const) : ('user' as const),
       clientId,
       scopes: Object.freeze(scope ? scope.split(' ').filter((s) => s.length > 0) : []),
       claims: payload,

@@ -4,3 +4,10 @@
  * never will.
  */
 export const GRANTABLE_SCOPES_CLAIM = 'mcp_grantable_scopes';
+
+/**
+ * The access-token claim naming who the principal is: `"client"` for a machine client (the
+ * client credentials grant: `sub` is the `client_id`, no user). Absent on a user's token. A
+ * registered claim: an identity's attributes can never set it.
+ */
+export const PRINCIPAL_CLAIM = 'mcp_principal';

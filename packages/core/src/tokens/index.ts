@@ -2,7 +2,7 @@ export {
   type AccessTokenVerifierOptions,
   createAccessTokenVerifier,
 } from './access-token-verifier.js';
-export { GRANTABLE_SCOPES_CLAIM } from './claims.js';
+export { GRANTABLE_SCOPES_CLAIM, PRINCIPAL_CLAIM } from './claims.js';
 export { STORE_KEYS } from '../store/keys.js';
 export {
   createRevocationChecker,
@@ -10,11 +10,15 @@ export {
   MCP_TOOL_SCOPE_PREFIX,
   REGISTERED_ACCESS_TOKEN_CLAIMS,
 } from './token-service.js';
+export { ACCESS_TOKEN_TYPE } from './delegation.js';
 export type {
   ActiveIntrospectionResponse,
   InactiveIntrospectionResponse,
   IntrospectionResponse,
+  ExchangeAccessTokenInput,
+  IssueAccessTokenForIdentityInput,
   IssueAuthorizationCodeInput,
+  IssueClientCredentialsTokenInput,
   RedeemAuthorizationCodeInput,
   RefreshInput,
   RevokeInput,

@@ -22,6 +22,7 @@ export const REGISTERED_ACCESS_TOKEN_CLAIMS: readonly string[] = Object.freeze([
   'scope',
   'mcp_tool_scopes',
   'mcp_grantable_scopes',
+  'mcp_principal',
   'grant_id',
   'azp',
   'cnf',
@@ -60,15 +61,17 @@ export function mapClaims(ctx: TokenContext, identity: Identity): Claims {
 
 /**
  * The token response for `grant`: a signed RFC 9068 `at+jwt` with `scopes` and, when
- * `issueRefreshToken`, a new refresh token of the grant (stored only as its hash).
+ * `issueRefreshToken`, a new refresh token of the grant (stored only as its hash). `accessTtl`
+ * (seconds) shortens the access token's life below the configured one (token exchange).
  */
 export async function mint(
   ctx: TokenContext,
   grant: GrantView,
   scopes: readonly string[],
   issueRefreshToken: boolean,
+  accessTtl: number = ctx.accessTtl,
 ): Promise<TokenResponse> {
-  const { store, accessTtl, refreshTtl } = ctx;
+  const { store, refreshTtl } = ctx;
   const nowMs = ctx.now();
   const iat = Math.floor(nowMs / 1000);
   const payload: JwtPayload = {
@@ -83,11 +86,13 @@ export async function mint(
     scope: scopes.join(' '),
     mcp_tool_scopes: scopes.filter((s) => s.startsWith(MCP_TOOL_SCOPE_PREFIX)),
     grant_id: grant.grantId,
+    // RFC 9449 §6.1: a DPoP-bound token names the thumbprint of the proof's key.
+    ...(grant.dpop === undefined ? {} : { cnf: { jkt: grant.dpop.jkt } }),
   };
   const accessToken = await signJwt(payload, ctx.signingKey, { typ: 'at+jwt' });
   const response: TokenResponse = {
     access_token: accessToken,
-    token_type: 'Bearer',
+    token_type: grant.dpop === undefined ? 'Bearer' : 'DPoP',
     expires_in: accessTtl,
     scope: scopes.join(' '),
   };
@@ -103,6 +108,8 @@ export async function mint(
       claims: grant.claims,
       expiresAt: nowMs + refreshTtl * 1000,
       hasUpstream: grant.hasUpstream,
+      // RFC 9449 §5: a public client's refresh token is bound to the key of its proof.
+      ...(grant.dpop?.bindRefreshToken === true ? { dpopJkt: grant.dpop.jkt } : {}),
     };
     await storeCall(
       Promise.all([

@@ -4,12 +4,15 @@ import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import type { Identity } from '../domain/identity.js';
 import { createAccessTokenVerifier as createJwtAccessTokenVerifier } from './access-token-verifier.js';
 import { issueAuthorizationCode, redeemAuthorizationCode } from './codes.js';
+import { exchangeAccessToken, issueAccessTokenForIdentity } from './delegation.js';
+import { issueClientCredentialsToken } from './machine.js';
 import type { TokenContext } from './context.js';
 import { introspect } from './introspection.js';
 import { refresh } from './refresh.js';
 import { createRevocationChecker, revoke, revokeGrant } from './revocation.js';
 import type { TokenService, TokenServiceOptions } from './types.js';
 import { getUpstreamTokens } from './upstream.js';
+import { createUpstreamRefresher, getFreshUpstreamTokens } from './upstream-refresh.js';
 import { createSealBox, type SealBox } from './upstream-crypto.js';
 
 export { MCP_TOOL_SCOPE_PREFIX, REGISTERED_ACCESS_TOKEN_CLAIMS } from './mint.js';
@@ -64,11 +67,11 @@ function tokenContext(options: TokenServiceOptions): TokenContext {
       'createTokenService: signingKey must be a secret or private JwtKey (createSecretKey, generateKeyPair, importJwk, importPem)',
     );
   }
-  const verificationKey = (options.verificationKey ?? signingKey) as JwtKey | KeySet;
-  const accessTtl = positiveSeconds(
   if (typeof signingKey === 'function' && options.verificationKey === undefined) {
     throw new TypeError('createTokenService: a signingKey function needs a verificationKey');
   }
+  const verificationKey = (options.verificationKey ?? signingKey) as JwtKey | KeySet;
+  const accessTtl = positiveSeconds(
     options.accessTokenTtlSeconds,
     DEFAULT_ACCESS_TTL,
     'accessTokenTtlSeconds',
@@ -120,7 +123,12 @@ function tokenContext(options: TokenServiceOptions): TokenContext {
     revokedGrantMs: (refreshTtl + accessTtl + 60) * 1000,
     upstreamMs: (refreshTtl + accessTtl) * 1000,
     now,
+    audit: options.audit,
     seal,
+    upstreamRefresh:
+      options.upstream === undefined
+        ? undefined
+        : createUpstreamRefresher(options.upstream, 'createTokenService'),
     mapIdentity: options.claims ?? ((identity: Identity) => ({ ...identity.attributes })),
     checkRevoked,
     verifier: () => {
@@ -160,9 +168,33 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     refresh: (input) => refresh(ctx, input),
     revoke: (input) => revoke(ctx, input),
     introspect: (token) => introspect(ctx, token),
-    createAccessTokenVerifier: ctx.verifier,
-    revokeGrant: (grantId) => revokeGrant(ctx, grantId),
-    getUpstreamTokens: (grantId) => getUpstreamTokens(ctx, grantId),
+    createAccessTokenVerifier: (audience) =>
+      audience === undefined || audience === ctx.resource
+        ? ctx.verifier()
+        : audienceVerifier(ctx, audience),
+    revokeGrant: async (grantId) => {
+      await revokeGrant(ctx, grantId);
+      ctx.audit?.record({ type: 'grant.revoked', grantId });
+    },
+    getUpstreamTokens: (grantId) =>
+      ctx.upstreamRefresh
+        ? getFreshUpstreamTokens(ctx, ctx.upstreamRefresh, grantId)
+        : getUpstreamTokens(ctx, grantId),
     isRevoked: ctx.checkRevoked,
+    issueAccessTokenForIdentity: (input) => issueAccessTokenForIdentity(ctx, input),
+    exchangeAccessToken: (input) => exchangeAccessToken(ctx, input),
+    issueClientCredentialsToken: (input) => issueClientCredentialsToken(ctx, input),
   };
+}
+
+// A verifier of this service's tokens for another audience (one of several resources behind
+// one issuer): the same key, issuer, clock and revocation check; only `aud` differs.
+function audienceVerifier(ctx: TokenContext, audience: string): TokenVerifier {
+  return createJwtAccessTokenVerifier({
+    key: ctx.verificationKey,
+    issuer: ctx.issuer,
+    audience: requireUrl(audience, 'audience'),
+    now: ctx.now,
+    isRevoked: (context: AuthContext) => ctx.checkRevoked(context),
+  });
 }

@@ -1,3 +1,5 @@
+import type { AuditRecorder } from '../observability/audit.js';
+import type { UpstreamRefreshOptions } from './upstream-refresh.js';
 import type { KeySet } from '../jwt/index.js';
 import type { JwtKey } from '../jwt/types.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
@@ -8,6 +10,8 @@ import type { Store } from '../store/store.js';
 export interface TokenServiceOptions {
   /** Where codes, refresh tokens, revocations and upstream tokens live. */
   store: Store;
+  /** Receives reuse-detected and revocation audit events. Default: none. */
+  audit?: AuditRecorder | undefined;
   /** The authorization server's issuer identifier: the `iss` of every access token. */
   issuer: string;
   /**
@@ -46,6 +50,12 @@ export interface TokenServiceOptions {
    */
   upstreamEncryptionKey?: string;
   /**
+   * Refresh upstream IdP tokens when a tool asks for them near their expiry, and revoke them
+   * at the IdP with the grant (`createAuthorizationServer` sets this from an
+   * `UpstreamOAuthProvider`). Default: upstream tokens are returned as stored.
+   */
+  upstream?: UpstreamRefreshOptions;
+  /**
    * Seconds after a rotation during which the same client presenting the old refresh token
    * again is treated as a parallel refresh, not as theft: it gets `invalid_grant` and the
    * grant (with the winner's new tokens) stays valid. Past the window, or from another
@@ -60,13 +70,16 @@ export interface TokenServiceOptions {
 /** The RFC 6749 §5.1 token response body (wire names). */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` for a token bound to the client's DPoP key (RFC 9449 §5), else `Bearer`. */
+  token_type: 'Bearer' | 'DPoP';
   /** Seconds until the access token expires. */
   expires_in: number;
   /** The new refresh token (rotated on every use), when the client may refresh. */
   refresh_token?: string;
   /** The granted scopes of the access token, space-separated. */
   scope: string;
+  /** RFC 8693 §2.2.1: the type of the issued token, in a token-exchange response. */
+  issued_token_type?: string;
 }
 
 /** An inactive token's introspection response: exactly `{ "active": false }` (RFC 7662 §2.2). */
@@ -92,6 +105,17 @@ export interface ActiveIntrospectionResponse {
 
 /** The RFC 7662 introspection response. */
 export type IntrospectionResponse = InactiveIntrospectionResponse | ActiveIntrospectionResponse;
+
+/**
+ * The DPoP key a token request proved possession of (RFC 9449 §5): the access token is bound
+ * to it (`cnf.jkt`), and so is a public client's refresh token.
+ */
+export interface DpopBinding {
+  /** RFC 7638 SHA-256 thumbprint of the proof's public key. */
+  readonly jkt: string;
+  /** Bind the refresh token too (public clients; a confidential client authenticates instead). */
+  readonly bindRefreshToken: boolean;
+}
 
 /** Input of {@link TokenService.issueAuthorizationCode}. */
 export interface IssueAuthorizationCodeInput {
@@ -124,6 +148,8 @@ export interface RedeemAuthorizationCodeInput {
   resource?: string;
   /** Whether to issue a refresh token. Default `true`. */
   issueRefreshToken?: boolean;
+  /** The DPoP key of the token request, when it carried a verified proof. */
+  dpop?: DpopBinding;
 }
 
 /** Input of {@link TokenService.refresh}. */
@@ -134,6 +160,8 @@ export interface RefreshInput {
   /** A subset of the granted scopes for the new access token (never wider). */
   scopes?: readonly string[];
   resource?: string;
+  /** The DPoP key of the token request, when it carried a verified proof. */
+  dpop?: DpopBinding;
 }
 
 /** Input of {@link TokenService.revoke}. */
@@ -171,12 +199,81 @@ export interface TokenService {
   revoke(input: RevokeInput): Promise<void>;
   /** RFC 7662 introspection; any inactive token gives exactly `{ active: false }`. */
   introspect(token: string): Promise<IntrospectionResponse>;
-  /** A revocation-aware verifier of this service's access tokens, for the resource side. */
-  createAccessTokenVerifier(): TokenVerifier;
+  /**
+   * A revocation-aware verifier of this service's access tokens, for the resource side: it
+   * accepts only tokens whose `aud` is `audience` (default: the service's `resource`).
+   */
+  createAccessTokenVerifier(audience?: string): TokenVerifier;
   /** Revokes every token of a grant, and drops its upstream tokens. */
   revokeGrant(grantId: string): Promise<void>;
-  /** The upstream IdP tokens kept under a live grant, if any. */
+  /**
+   * The upstream IdP tokens kept under a live grant, if any. With `upstream` refresh
+   * configured, tokens expiring within the skew are refreshed at the IdP first (one refresh per
+   * grant, across instances); rejects with `UpstreamReauthorizationRequiredError` when the IdP
+   * refused the refresh token (the tokens are dropped: the user must sign in again).
+   */
   getUpstreamTokens(grantId: string): Promise<UpstreamTokens | undefined>;
   /** True when the token's `jti` or grant was revoked (one store round trip). */
   isRevoked(context: Pick<AuthContext, 'jti' | 'grantId'>): Promise<boolean>;
+  /**
+   * An access token (no refresh token) for an identity asserted by a trusted enterprise IdP
+   * (ID-JAG grant): a new grant, scopes already decided by the grant handler.
+   */
+  issueAccessTokenForIdentity(input: IssueAccessTokenForIdentityInput): Promise<TokenResponse>;
+  /**
+   * RFC 8693 token exchange: a token for a downstream `audience` on behalf of the subject
+   * token's user, with an `act` claim naming `clientId`; bounded by the subject token's expiry.
+   */
+  exchangeAccessToken(input: ExchangeAccessTokenInput): Promise<TokenResponse>;
+  /**
+   * An access token for a machine client (client credentials grant): `sub` = `client_id`,
+   * `mcp_principal: "client"`, a new grant, no refresh token. Scopes already decided by the
+   * grant handler.
+   */
+  issueClientCredentialsToken(input: IssueClientCredentialsTokenInput): Promise<TokenResponse>;
+}
+
+/** Input of {@link TokenService.issueClientCredentialsToken}. */
+export interface IssueClientCredentialsTokenInput {
+  /** The authenticated machine client: the token's `sub` and `client_id`. */
+  clientId: string;
+  /** The granted scopes (already checked against the client's registration). */
+  scopes: readonly string[];
+  /** The protected resource: the token's `aud`. */
+  resource: string;
+  /**
+   * Every scope this client may ever be granted (`mcp_grantable_scopes`), so a resource server
+   * tells a call the client can never make from one a narrower token missed. Default `scopes`.
+   */
+  grantableScopes?: readonly string[];
+}
+
+/** Input of {@link TokenService.issueAccessTokenForIdentity}. */
+export interface IssueAccessTokenForIdentityInput {
+  /** The authenticated client the token is issued to. */
+  clientId: string;
+  /** The user, as mapped from the assertion's subject. */
+  identity: Identity;
+  /** The granted scopes (already intersected with what the user may be granted). */
+  scopes: readonly string[];
+  /** The protected resource: the token's `aud`. */
+  resource: string;
+  /** The DPoP key the request proved: the token is bound to it (RFC 9449). */
+  dpop?: DpopBinding;
+}
+
+/** Input of {@link TokenService.exchangeAccessToken}. */
+export interface ExchangeAccessTokenInput {
+  /** The authenticated client doing the exchange: the actor (`act.sub`) and `client_id`. */
+  clientId: string;
+  /** The verified, unrevoked subject token. */
+  subject: AuthContext;
+  /** The downstream audience: the new token's `aud`. */
+  audience: string;
+  /** The granted scopes (a subset of the subject token's). */
+  scopes: readonly string[];
+  /** A lifetime below the configured access-token lifetime, in seconds. */
+  lifetimeSeconds?: number;
+  /** The DPoP key the request proved: the token is bound to it (RFC 9449). */
+  dpop?: DpopBinding;
 }
