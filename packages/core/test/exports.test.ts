@@ -151,6 +151,7 @@ describe('public entries of @mcp-auth/core', () => {
           "PolicyDecisionEvent",
           "PolicyDocument",
           "PolicyEngineOptions",
+          "ProtectedResourceOptions",
           "RedirectIdentityProvider",
           "TokenVerifier",
           "ToolCallAuthorization",

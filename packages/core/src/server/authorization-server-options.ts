@@ -217,6 +217,12 @@ export interface AuthorizationServerOptions {
    */
   upstreamEncryptionKey?: string;
   /**
+   * With an identity provider that can refresh (`UpstreamOAuthProvider`), upstream tokens
+   * expiring within this many seconds are refreshed at the IdP when a tool asks for them
+   * (`getUpstreamTokens`). Default 60.
+   */
+  upstreamRefreshSkewSeconds?: number;
+  /**
    * A shared secret resource servers present at the introspection endpoint (≥ 32 chars).
    * Introspection is open only to resource servers: callers with this secret, and static
    * clients configured with `resourceServer: true`. Other clients get 401 `invalid_client`.

@@ -34,6 +34,7 @@ export {
   type ClientRegistrationOptions,
   type ConsentOptions,
   createAuthorizationServer,
+  type ProtectedResourceOptions,
 } from './authorization-server.js';
 export type { ApplicationType, ClientMetadata } from './client-metadata.js';
 export {
@@ -75,3 +76,5 @@ export {
   type UpstreamUser,
 } from './identity/upstream-provider.js';
 export { type UpstreamErrorReason, UpstreamIdentityError } from './identity/upstream-http.js';
+export type { IdentityAssertion, TrustedIdentityProvider } from './identity-assertion.js';
+export type { TokenExchangeAudience, TokenExchangeOptions } from './grants/token-exchange.js';

@@ -5,6 +5,9 @@ import type { JwtKey } from '../jwt/types.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import type { Identity, UpstreamTokens } from '../domain/identity.js';
 import type { Store } from '../store/store.js';
+import type { DpopBinding } from './dpop.js';
+
+export type { DpopBinding } from './dpop.js';
 
 /** Options of {@link createTokenService}. */
 export interface TokenServiceOptions {
@@ -105,17 +108,6 @@ export interface ActiveIntrospectionResponse {
 
 /** The RFC 7662 introspection response. */
 export type IntrospectionResponse = InactiveIntrospectionResponse | ActiveIntrospectionResponse;
-
-/**
- * The DPoP key a token request proved possession of (RFC 9449 §5): the access token is bound
- * to it (`cnf.jkt`), and so is a public client's refresh token.
- */
-export interface DpopBinding {
-  /** RFC 7638 SHA-256 thumbprint of the proof's public key. */
-  readonly jkt: string;
-  /** Bind the refresh token too (public clients; a confidential client authenticates instead). */
-  readonly bindRefreshToken: boolean;
-}
 
 /** Input of {@link TokenService.issueAuthorizationCode}. */
 export interface IssueAuthorizationCodeInput {
