@@ -22,7 +22,9 @@ export type OAuthErrorCode =
   | 'unsupported_token_type'
   | 'method_not_allowed'
   | 'too_many_requests'
-  | 'request_too_large';
+  | 'request_too_large'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** The RFC 6749 §5.2 JSON error body. */
 export interface OAuthErrorResponse {
@@ -216,6 +218,38 @@ export class InvalidClientError extends OAuthError {
       ? { 'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"', ...options.headers }
       : options.headers;
     super('invalid_client', 401, description, { ...options, headers });
+  }
+}
+
+/**
+ * `invalid_dpop_proof` (RFC 9449 §5, §7.1): the `DPoP` proof header is missing where it is
+ * needed, malformed, replayed, or does not match the request, the access token or the key the
+ * grant is bound to. 400 at the token endpoint; a resource server answers 401 with a `DPoP`
+ * challenge (pass `status: 401`).
+ */
+export class InvalidDpopProofError extends OAuthError {
+  constructor(
+    description = 'The DPoP proof is invalid',
+    options: OAuthErrorOptions & { status?: 400 | 401 } = {},
+  ) {
+    super('invalid_dpop_proof', options.status ?? 400, description, options);
+  }
+}
+
+/**
+ * `use_dpop_nonce` (RFC 9449 §8, §9): the server requires a nonce it issued in the DPoP proof;
+ * the fresh one is in the `DPoP-Nonce` header. 400 at the token endpoint, 401 at a resource.
+ */
+export class UseDpopNonceError extends OAuthError {
+  constructor(
+    nonce: string,
+    description = 'A DPoP nonce from this server is required in the proof',
+    options: OAuthErrorOptions & { status?: 400 | 401 } = {},
+  ) {
+    super('use_dpop_nonce', options.status ?? 400, description, {
+      ...options,
+      headers: { 'DPoP-Nonce': nonce, ...options.headers },
+    });
   }
 }
 

@@ -7,7 +7,8 @@ import { BODYLESS_METHODS, type HttpResponse } from '../http/messages.js';
 import { errorResponse } from '../http/responses.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import { checkTokenVerifier } from '../domain/check-token-verifier.js';
-import { extractBearerToken } from './bearer.js';
+import { extractAccessToken } from './dpop.js';
+import type { ResourceDpopOptions } from '../tokens/dpop.js';
 import { createOriginPolicy, type McpCorsOptions } from './cors.js';
 import {
   DEFAULT_MAX_JSON_DEPTH,
@@ -23,6 +24,17 @@ import {
   parseJsonBody,
   type ToolCall,
 } from './json-rpc.js';
+import { countUnauthorized, guardSpan, instrumentVerifier } from './guard-telemetry.js';
+import type { AuditRecorder } from '../observability/audit.js';
+import {
+  ATTRIBUTES,
+  COUNTER_NAMES,
+  type Instrumentation,
+  type InstrumentationSpan,
+  runInSpan,
+  SPAN_NAMES,
+} from '../observability/instrumentation.js';
+import { observePolicyDecisions } from '../policy/observe.js';
 import { McpResourceAuth } from './resource-auth.js';
 import { limitToolCalls, rateLimitedResponse } from './rate-limit.js';
 
@@ -128,6 +140,21 @@ export interface McpGuardOptions {
   maxJsonDepth?: number;
   /** Browser access: allowed `Origin`s (CORS) and `Host`s. Safe defaults, see {@link McpCorsOptions}. */
   cors?: McpCorsOptions;
+  /**
+   * DPoP (RFC 9449): `server.dpop` (`mcpAuth` passes it), or `{ store, … }` for a resource
+   * server of its own. Accepts the `DPoP` scheme with a proof, and `required` can demand it.
+   * Without it only Bearer is accepted, and a DPoP-bound token is refused. See docs/dpop.md.
+   */
+  dpop?: ResourceDpopOptions;
+  /**
+   * Tracing and metrics (`@mcp-auth/otel`): a `mcp_auth.guard` span per request (child of the
+   * `traceparent` header), token verification, one `mcp_auth.policy.decision` span per
+   * `tools/call` (child of its `params._meta.traceparent`, SEP-414), decision, step-up and 401
+   * counters. Default: none.
+   */
+  instrumentation?: Instrumentation | undefined;
+  /** The audit trail: one `decision` event per decision of `policy` (`createAuditTrail()`). */
+  audit?: AuditRecorder | undefined;
 }
 
 /**
@@ -248,13 +275,15 @@ function withHeaders(
  */
 export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard'): McpGuard {
   const checked = checkOptions(options, where);
-  const { policy } = options;
+  const { policy, instrumentation } = options;
+  observePolicyDecisions(policy, options);
   const resourceAuth = new McpResourceAuth({
-    verifier: options.verifier,
+    verifier: instrumentVerifier(options.verifier, instrumentation),
     policy,
     resourceMetadataUrl: options.resourceMetadataUrl,
     challengeScopes: checked.challengeScopes,
     realm: options.realm,
+    dpop: options.dpop,
   });
   const origins = createOriginPolicy(
     options.cors,
@@ -274,21 +303,29 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
   };
 
   /** Decides every `tools/call` of an authenticated request's body. */
-  const decideCalls = (auth: AuthContext, body: unknown, era: ReturnType<typeof mcpEra>) => {
+  const decideCalls = (
+    auth: AuthContext,
+    body: unknown,
+    era: ReturnType<typeof mcpEra>,
+    traceId: string | undefined,
+  ) => {
     const calls = findToolCalls(body);
     if (calls.length === 0) return undefined;
     let needed: string[] | undefined;
     let stepUpReason: string | undefined;
     let denied: Map<ToolCall, DeniedToolResult> | undefined;
     for (const call of calls) {
-      const decision = policy.evaluate({
-        tool: call.name,
-        scopes: auth.scopes,
-        claims: auth.claims,
-        args: call.args,
-        subject: auth.userId,
-        clientId: auth.clientId,
-      });
+      const decision = decideInSpan(instrumentation, call, (span) =>
+        policy.evaluate({
+          tool: call.name,
+          scopes: auth.scopes,
+          claims: auth.claims,
+          args: call.args,
+          subject: auth.userId,
+          clientId: auth.clientId,
+          traceId: span.traceId ?? traceId,
+        }),
+      );
       if (decision.allowed) continue;
       const never = notGrantable(auth, decision.missingScopes);
       if (never !== undefined) {
@@ -301,6 +338,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
           }),
         );
       } else if (decision.missingScopes.length > 0) {
+        instrumentation?.count(COUNTER_NAMES.stepUps, { [ATTRIBUTES.toolName]: call.name });
         needed ??= [...requiredScopes];
         needed.push(...decision.missingScopes);
         stepUpReason ??= decision.reason;
@@ -341,7 +379,10 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     return parseJsonBody(raw, maxJsonDepth);
   };
 
-  const check = async (request: McpGuardRequest): Promise<McpGuardOutcome> => {
+  const check = async (
+    request: McpGuardRequest,
+    span: InstrumentationSpan,
+  ): Promise<McpGuardOutcome> => {
     const method = request.method.toUpperCase();
     const screened = origins.screen(method, request.header);
     if (screened !== undefined) return { ok: false, response: screened };
@@ -353,8 +394,13 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     const authorization = request.header('authorization');
     let auth: AuthContext;
     try {
-      auth = await resourceAuth.authenticateRequest(authorization);
+      auth = await resourceAuth.authenticateHttpRequest({
+        method,
+        authorization,
+        dpop: request.header('dpop'),
+      });
     } catch (error) {
+      countUnauthorized(instrumentation, error);
       return refuse(errorResponse(error));
     }
     const missing = requiredScopes.filter((scope) => !policy.coversScope(auth.scopes, scope));
@@ -373,13 +419,13 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     const era = mcpEra(request.header, body);
     const mismatch = headerMismatch(request.header, request.headerNames, body, era);
     if (mismatch !== undefined) return refuse(headerMismatchResponse(body, mismatch));
-    const refusal = decideCalls(auth, body, era);
+    const refusal = decideCalls(auth, body, era, span.traceId);
     if (refusal !== undefined) return refuse(refusal);
     // Rate limits count only calls the policy allowed, once each, before anything runs.
     const limited = await limitToolCalls(policy, auth, findToolCalls(body));
     if (limited !== undefined) return refuse(rateLimitedResponse(body, limited, era));
     // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
-    const authInfo = toAuthInfo(auth, extractBearerToken(authorization));
+    const authInfo = toAuthInfo(auth, extractAccessToken(authorization));
     // The in-server check then records only what it decides differently (one audit event per call).
     authInfo.extra![DECIDED_AT_EDGE] = true;
     return { ok: true, auth, authInfo, body, headers: cors };
@@ -389,7 +435,9 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     maxBodyBytes,
     resourceAuth,
     check: (request) =>
-      check(request).catch((error: unknown) => ({ ok: false, response: errorResponse(error) })),
+      guardSpan(instrumentation, request.header, (span) => check(request, span)).catch(
+        (error: unknown) => ({ ok: false, response: errorResponse(error) }),
+      ),
   };
 }
 
@@ -479,4 +527,27 @@ export function filterToolList<T extends { readonly name: string }>(
 ): T[] {
   if (auth === undefined || auth === null) return [];
   return tools.filter((tool) => policy.isVisible(tool.name, auth));
+}
+
+/**
+ * Decides one `tools/call` in a `mcp_auth.policy.decision` span, child of the call's
+ * `params._meta.traceparent` when it has one (SEP-414: the decision joins the caller's trace),
+ * else of the guard's span.
+ */
+function decideInSpan(
+  instrumentation: Instrumentation | undefined,
+  call: ToolCall,
+  decide: (span: InstrumentationSpan) => PolicyDecision,
+): PolicyDecision {
+  const options = {
+    attributes: { [ATTRIBUTES.toolName]: call.name, [ATTRIBUTES.mcpMethod]: 'tools/call' },
+    parent: call.traceContext,
+  };
+  return runInSpan(instrumentation, SPAN_NAMES.policyDecision, options, (span) => {
+    const decision = decide(span);
+    span.setAttribute(ATTRIBUTES.effect, decision.effect);
+    span.setAttribute(ATTRIBUTES.code, decision.code);
+    if (decision.ruleId !== undefined) span.setAttribute(ATTRIBUTES.ruleId, decision.ruleId);
+    return decision;
+  });
 }

@@ -1,6 +1,8 @@
 // The MCP guard's Node face: bearer authentication, the MCP endpoint guard and `mcpAuth()`'s
 // wiring over a Node request. The Node conversion itself (request, response, the one body
 // reader, the authorization server's routes) is `http/node.ts`.
+import type { AuditRecorder } from '../observability/audit.js';
+import type { Instrumentation } from '../observability/instrumentation.js';
 import { InsufficientScopeError } from '../errors/oauth-error.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import {
@@ -26,6 +28,7 @@ import {
   toAuthInfo,
 } from './mcp-guard.js';
 import { McpResourceAuth } from './resource-auth.js';
+import type { ResourceDpopOptions } from '../tokens/dpop.js';
 
 // Resource side: the MCP endpoint. Every decision is core's `createMcpGuard`; this only reads the
 // Node request (headers first, the body only when the guard asks for it) and hands back its answer.
@@ -223,6 +226,11 @@ export interface NodeMcpAuthOptions {
     readonly resource: string;
     readonly resourceMetadataUrl: string;
     readonly tokenVerifier: TokenVerifier;
+    /** The server's `instrumentation` and `audit`: the guard uses them too. */
+    readonly instrumentation?: Instrumentation | undefined;
+    readonly audit?: AuditRecorder | undefined;
+    /** The server's DPoP settings (`createAuthorizationServer({ dpop })`), when on. */
+    readonly dpop?: ResourceDpopOptions | undefined;
   };
   /** The tool policy every `tools/call` on the MCP endpoint is decided by (required: the guard fails closed). */
   policy: PolicyEngine;
@@ -232,6 +240,15 @@ export interface NodeMcpAuthOptions {
   cors?: McpGuardOptions['cors'];
   /** Deepest JSON nesting accepted in an MCP body (default 64). */
   maxJsonDepth?: number;
+  /** Tracing and metrics of the MCP endpoint; default the server's `instrumentation`. */
+  instrumentation?: Instrumentation | undefined;
+  /** The audit trail of decisions; default the server's `audit`. */
+  audit?: AuditRecorder | undefined;
+  /**
+   * Require DPoP at the MCP endpoint (the server's `dpop` option must be on): `true` for every
+   * client, or a function of the verified caller. Default `false` (Bearer and DPoP accepted).
+   */
+  dpopRequired?: boolean | ((auth: AuthContext) => boolean);
 }
 
 /** Everything a Node adapter's `mcpAuth()` wires, framework-free. */
@@ -277,7 +294,25 @@ export function createNodeMcpAuth(options: NodeMcpAuthOptions): NodeMcpAuth {
       requiredScopes,
       cors: options.cors,
       maxJsonDepth: options.maxJsonDepth,
+      ...mcpAuthDpop(server.dpop, options.dpopRequired),
+      instrumentation: options.instrumentation ?? server.instrumentation,
+      audit: options.audit ?? server.audit,
     }),
     path: new URL(server.resource).pathname,
   };
+}
+
+// The MCP endpoint's DPoP from the server's, with the application's `dpopRequired`.
+function mcpAuthDpop(
+  dpop: ResourceDpopOptions | undefined,
+  required: NodeMcpAuthOptions['dpopRequired'],
+): { dpop?: ResourceDpopOptions } {
+  if (dpop === undefined) {
+    if (required !== undefined && required !== false)
+      throw new TypeError(
+        'mcpAuth: dpopRequired needs DPoP on the authorization server (createAuthorizationServer({ dpop: true }))',
+      );
+    return {};
+  }
+  return { dpop: required === undefined ? dpop : { ...dpop, required } };
 }

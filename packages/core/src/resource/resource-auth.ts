@@ -2,17 +2,29 @@ import { isJwtError } from '../errors/jwt-error.js';
 import {
   AccessDeniedError,
   InsufficientScopeError,
+  InvalidDpopProofError,
   InvalidTokenError,
   isOAuthError,
   type OAuthError,
   ServerError,
+  UseDpopNonceError,
 } from '../errors/oauth-error.js';
+import { checkDpopProof, type ResourceDpopOptions } from '../tokens/dpop.js';
 import { PolicyEngine } from '../policy/engine.js';
 import type { PolicyDecision, PolicyDecisionCode } from '../policy/types.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import { checkTokenVerifier } from '../domain/check-token-verifier.js';
 import { extractBearerToken, MissingBearerTokenError } from './bearer.js';
 import { buildBearerChallenge, normalizeResourceMetadataUrl } from './challenge.js';
+import {
+  boundThumbprint,
+  buildDpopChallenge,
+  createResourceDpop,
+  dpopErrorCode,
+  extractDpopToken,
+  type ResourceDpop,
+  usesDpopScheme,
+} from './dpop.js';
 
 /** Options of {@link McpResourceAuth}. */
 export interface McpResourceAuthOptions {
@@ -32,6 +44,22 @@ export interface McpResourceAuthOptions {
   realm?: string | undefined;
   /** Clock in milliseconds, for the expiry check of contexts (default `Date.now`). */
   now?: (() => number) | undefined;
+  /**
+   * DPoP (RFC 9449): `server.dpop`, or `{ store, … }` for a resource server of its own. Then
+   * {@link McpResourceAuth.authenticateHttpRequest} accepts the `DPoP` scheme with a proof, and
+   * can require it. Without it only Bearer is accepted (a DPoP-bound token never is as Bearer).
+   */
+  dpop?: ResourceDpopOptions | undefined;
+}
+
+/** The request headers {@link McpResourceAuth.authenticateHttpRequest} reads. */
+export interface ResourceAuthRequest {
+  /** Upper-case HTTP method (the proof's `htm`). */
+  readonly method: string;
+  /** The `Authorization` header value. */
+  readonly authorization: string | undefined;
+  /** The `DPoP` header value (repeated headers joined with `, `). */
+  readonly dpop: string | undefined;
 }
 
 /** The answer of {@link McpResourceAuth.authorizeToolCall}. */
@@ -88,6 +116,7 @@ export class McpResourceAuth {
   readonly challengeScopes: readonly string[];
   readonly realm: string | undefined;
   readonly #now: () => number;
+  readonly #dpop: ResourceDpop | undefined;
 
   constructor(options: McpResourceAuthOptions) {
     if (options === null || typeof options !== 'object')
@@ -104,18 +133,24 @@ export class McpResourceAuth {
     this.challengeScopes = Object.freeze([...(options.challengeScopes ?? [])]);
     this.realm = options.realm;
     this.#now = options.now ?? Date.now;
+    this.#dpop = createResourceDpop(options.dpop, 'McpResourceAuth');
   }
 
   /** The `WWW-Authenticate` value of a 401 for `error` (no `error` param when no credentials). */
   unauthorizedChallenge(error: unknown, scope: readonly string[] = this.challengeScopes): string {
     const missing = error instanceof MissingBearerTokenError;
-    return buildBearerChallenge({
+    const options = {
       realm: this.realm,
       resourceMetadataUrl: this.resourceMetadataUrl,
-      error: missing ? undefined : 'invalid_token',
+      error: missing ? undefined : ('invalid_token' as const),
       errorDescription: isOAuthError(error) ? error.message : undefined,
       scope,
-    });
+    };
+    const dpop = this.#dpop;
+    if (dpop === undefined) return buildBearerChallenge(options);
+    // RFC 9449 §7.1: both schemes are offered unless every caller must use DPoP.
+    const offer = buildDpopChallenge({ ...options, algs: dpop.algs });
+    return dpop.requiredForAll ? offer : `${buildBearerChallenge(options)}, ${offer}`;
   }
 
   /** The `WWW-Authenticate` value of a 403 `insufficient_scope` (scope = granted ∪ missing). */
@@ -143,6 +178,8 @@ export class McpResourceAuth {
   async authenticateRequest(
     authorizationHeader: string | undefined,
     challengeScope?: readonly string[] | (() => readonly string[]),
+    /** @internal `false`: the caller checks the DPoP binding itself. */
+    bearerOnly = true,
   ): Promise<AuthContext> {
     const scope = challengeScope ?? this.challengeScopes;
     let token: string;
@@ -161,7 +198,100 @@ export class McpResourceAuth {
       throw new ServerError('The token verifier returned an invalid context');
     if (ctx.expiresAt !== undefined && ctx.expiresAt * 1000 <= this.#now())
       throw this.#unauthorized(new InvalidTokenError('The access token has expired'), scope);
+    // RFC 9449 §7.2: a DPoP-bound token is never accepted as a bearer token.
+    if (bearerOnly && boundThumbprint(ctx) !== undefined)
+      throw this.#unauthorized(
+        new InvalidTokenError('The access token is DPoP-bound: present it with a DPoP proof'),
+        scope,
+      );
     return ctx;
+  }
+
+  /**
+   * Authenticates a request from its `Authorization` and `DPoP` headers and its method. Without
+   * the `dpop` option it is {@link McpResourceAuth.authenticateRequest}. With it, the `DPoP`
+   * scheme is accepted with exactly one proof (RFC 9449 §4.3, §7.1): the token is verified
+   * first (cached), then the proof — signature, `typ`, `alg`, public `jwk`, `htm`, `htu` (the
+   * configured resource URL), `iat`, `ath`, its key's thumbprint equal to the token's `cnf.jkt`,
+   * the server nonce when required, and its `jti` used once through the store. A Bearer caller
+   * for whom `dpop.required` holds is refused. Refusals are 401 with a `DPoP` challenge
+   * (`invalid_token`, `invalid_dpop_proof`, or `use_dpop_nonce` with `DPoP-Nonce`), or 503.
+   */
+  authenticateHttpRequest(
+    request: ResourceAuthRequest,
+    challengeScope?: readonly string[] | (() => readonly string[]),
+  ): Promise<AuthContext> {
+    // Without DPoP this is the Bearer path as it is, with no extra step.
+    if (this.#dpop === undefined)
+      return this.authenticateRequest(request.authorization, challengeScope);
+    return this.#authenticateWithDpop(request, challengeScope, this.#dpop);
+  }
+
+  async #authenticateWithDpop(
+    request: ResourceAuthRequest,
+    challengeScope: readonly string[] | (() => readonly string[]) | undefined,
+    dpop: ResourceDpop,
+  ): Promise<AuthContext> {
+    const scope = challengeScope ?? this.challengeScopes;
+    if (!usesDpopScheme(request.authorization)) {
+      if (dpop.requiredForAll && request.authorization !== undefined)
+        throw this.#dpopRefusal(new InvalidTokenError('This resource requires DPoP'), scope, dpop);
+      const ctx = await this.authenticateRequest(request.authorization, challengeScope);
+      if (dpop.requiredFor(ctx))
+        throw this.#dpopRefusal(new InvalidTokenError('This client must use DPoP'), scope, dpop);
+      return ctx;
+    }
+    let token: string;
+    let ctx: AuthContext;
+    try {
+      token = extractDpopToken(request.authorization!);
+      ctx = await this.authenticateRequest(`Bearer ${token}`, challengeScope, false);
+    } catch (error) {
+      throw error instanceof InvalidTokenError ? this.#dpopRefusal(error, scope, dpop) : error;
+    }
+    const jkt = boundThumbprint(ctx);
+    if (jkt === undefined)
+      throw this.#dpopRefusal(new InvalidTokenError('The access token is not DPoP-bound'), scope, dpop);
+    const url = dpop.resourceUrl ?? ctx.resource;
+    if (url === undefined)
+      throw new ServerError('DPoP needs dpop.resourceUrl: the verifier names no resource');
+    try {
+      const proof = await checkDpopProof(
+        dpop.context,
+        request.dpop,
+        { method: request.method, url, accessToken: token },
+        401,
+      );
+      if (proof.jkt !== jkt)
+        throw new InvalidDpopProofError('The DPoP proof key is not the one the token is bound to');
+    } catch (error) {
+      throw dpopErrorCode(error) === undefined ? error : this.#dpopRefusal(error, scope, dpop);
+    }
+    return ctx;
+  }
+
+  // A 401 with a `DPoP` challenge carrying the refusal's code (RFC 9449 §7.1, §9).
+  #dpopRefusal(error: unknown, scope: ChallengeScope, dpop: ResourceDpop): OAuthError {
+    const code = dpopErrorCode(error) ?? 'invalid_token';
+    const description = isOAuthError(error) ? error.message : 'The access token is invalid';
+    const challenge = buildDpopChallenge({
+      realm: this.realm,
+      resourceMetadataUrl: this.resourceMetadataUrl,
+      error: code,
+      errorDescription: description,
+      scope: typeof scope === 'function' ? scope() : scope,
+      algs: dpop.algs,
+    });
+    const headers: Record<string, string> = {
+      ...(isOAuthError(error) ? error.headers : {}),
+      'WWW-Authenticate': challenge,
+    };
+    const options = { status: 401 as const, headers, cause: error };
+    if (code === 'use_dpop_nonce')
+      return new UseDpopNonceError(headers['DPoP-Nonce'] ?? '', description, options);
+    if (code === 'invalid_dpop_proof') return new InvalidDpopProofError(description, options);
+    const jwtCode = error instanceof InvalidTokenError ? error.jwtCode : undefined;
+    return new InvalidTokenError(description, { headers, cause: error, jwtCode });
   }
 
   #unauthorized(error: unknown, scope: ChallengeScope): InvalidTokenError {

@@ -12,6 +12,15 @@ import { authorizationCodeGrant } from './grants/authorization-code.js';
 import { requiredParam } from './grants/params.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import type { GrantHandlers } from './grants/types.js';
+import { observeIssuance } from './issuance-telemetry.js';
+import type { AuditRecorder } from '../observability/audit.js';
+import type { Instrumentation } from '../observability/instrumentation.js';
+import {
+  assertBound,
+  nonceHeaders,
+  proveTokenRequestKey,
+  type TokenEndpointDpop,
+} from './token-dpop.js';
 import type { ClientRegistry } from './types.js';
 
 /** Dependencies of {@link handleTokenRequest}. */
@@ -23,6 +32,15 @@ export interface TokenEndpointDeps {
    * (`authorization_code` and `refresh_token`).
    */
   grants?: GrantHandlers;
+  /**
+   * DPoP (RFC 9449 §5): a `DPoP` proof is verified once, before the grant runs, and the tokens
+   * are bound to its key. Without it a `DPoP` header is ignored and tokens are Bearer.
+   */
+  dpop?: TokenEndpointDpop;
+  /** Tracing and metrics of issuance (`mcp_auth.token.issue`, `mcp_auth.tokens.issued`). */
+  instrumentation?: Instrumentation | undefined;
+  /** Receives `token.issued` / `token.refreshed` audit events. */
+  audit?: AuditRecorder | undefined;
 }
 
 /** The grants every authorization server serves: `authorization_code` and `refresh_token`. */
@@ -55,8 +73,12 @@ export async function handleTokenRequest(
     if (!client.grantTypes.includes(grantType)) {
       throw new UnauthorizedClientError('The client is not registered for this grant type');
     }
-    const body = await grant({ request, form, client, resource: form.get('resource') });
-    return jsonResponse(200, body);
+    const dpop = await proveTokenRequestKey(request, deps.dpop, client);
+    const body = await observeIssuance(deps, grantType, client.clientId, () =>
+      grant({ request, form, client, resource: form.get('resource'), dpop }),
+    );
+    assertBound(body, dpop);
+    return jsonResponse(200, body, await nonceHeaders(deps.dpop));
   } catch (error) {
     return errorResponse(error);
   }

@@ -30,6 +30,8 @@ export const STORE_KEYS = Object.freeze({
   revokedGrant: (grantId: string) => `tok:revoked:grant:${grantId}`,
   /** The upstream IdP tokens of a grant (encrypted when a key is configured). */
   upstream: (grantId: string) => `tok:upstream:${grantId}`,
+  /** Held (short TTL) by the one instance refreshing a grant's upstream tokens at the IdP. */
+  upstreamLock: (grantId: string) => `tok:upstream-lock:${grantId}`,
   /**
    * A DPoP proof already used (RFC 9449 §11.1), by the thumbprint of its key and its `jti`:
    * single use for as long as the proof's `iat` window accepts it. Durable (replay state).

@@ -91,7 +91,16 @@ export async function redeemAuthorizationCode(
   if (record === undefined) {
     // Never issued, expired, burnt, or already redeemed: a replay revokes what it issued.
     const grantId = await storeCall(store.get<string>(STORE_KEYS.codeGrant(hash)));
-    if (typeof grantId === 'string') await revokeGrant(ctx, grantId);
+    if (typeof grantId === 'string') {
+      await revokeGrant(ctx, grantId);
+      ctx.audit?.record({
+        type: 'token.reuse_detected',
+        clientId,
+        grantId,
+        code: 'authorization_code_replay',
+        reason: 'A redeemed authorization code was presented again: its grant is revoked',
+      });
+    }
     throw invalidCode();
   }
   // From here on the code is burnt whatever happens (SECURITY-CASES 10).
@@ -123,6 +132,7 @@ export async function redeemAuthorizationCode(
       resource: record.resource,
       claims: record.claims,
       hasUpstream,
+      dpop: input.dpop,
     },
     record.scopes,
     input.issueRefreshToken ?? true,

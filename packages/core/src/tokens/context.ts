@@ -4,7 +4,10 @@ import { InvalidGrantError } from '../errors/oauth-error.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import type { Identity } from '../domain/identity.js';
 import type { Store, StoreValue } from '../store/store.js';
+import type { AuditRecorder } from '../observability/audit.js';
+import type { DpopBinding } from './dpop.js';
 import type { SealBox } from './upstream-crypto.js';
+import type { UpstreamRefresher } from './upstream-refresh.js';
 
 /**
  * What every step of the token service shares: the validated options of
@@ -12,6 +15,8 @@ import type { SealBox } from './upstream-crypto.js';
  */
 export interface TokenContext {
   readonly store: Store;
+  /** Where reuse-detected and revocation audit events go, if anywhere. */
+  readonly audit?: AuditRecorder | undefined;
   readonly issuer: string;
   /** The protected resource: the `aud` the verifier expects. */
   readonly resource: string;
@@ -33,6 +38,8 @@ export interface TokenContext {
   readonly now: () => number;
   /** Seals upstream tokens at rest; undefined: they are stored as they are. */
   readonly seal: SealBox | undefined;
+  /** Refreshes (and revokes) upstream tokens at the IdP; undefined: never refreshed. */
+  readonly upstreamRefresh?: UpstreamRefresher | undefined;
   /** The application's claims mapping (or the default: the identity's attributes). */
   readonly mapIdentity: (identity: Identity) => unknown;
   readonly checkRevoked: (context: Pick<AuthContext, 'jti' | 'grantId'>) => Promise<boolean>;
@@ -69,6 +76,8 @@ export type RefreshRecord = {
   /** Milliseconds since the epoch. */
   readonly expiresAt: number;
   readonly hasUpstream: boolean;
+  /** RFC 7638 thumbprint of the DPoP key a public client's refresh token is bound to. */
+  readonly dpopJkt?: string;
 };
 
 /** The grant a token response is minted for. */
@@ -80,6 +89,8 @@ export interface GrantView {
   resource: string;
   claims: Claims;
   hasUpstream: boolean;
+  /** The DPoP key the tokens are bound to (RFC 9449): `cnf.jkt`, `token_type: DPoP`. */
+  dpop?: DpopBinding | undefined;
 }
 
 // Our codes and refresh tokens are 43 base64url characters; anything far longer is garbage.

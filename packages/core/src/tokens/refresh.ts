@@ -1,4 +1,8 @@
-import { InvalidScopeError, InvalidTargetError } from '../errors/oauth-error.js';
+import {
+  InvalidDpopProofError,
+  InvalidScopeError,
+  InvalidTargetError,
+} from '../errors/oauth-error.js';
 import { sha256Base64Url } from '../runtime/sha256.js';
 import { checkScopes } from '../policy/scopes.js';
 import { storeCall } from '../store/store.js';
@@ -52,6 +56,13 @@ export async function refresh(ctx: TokenContext, input: RefreshInput): Promise<T
     // window after the rotation (a parallel refresh): then only this request fails.
     if (typeof familyGrant === 'string' && !(await withinGrace(ctx, hash, clientId))) {
       await revokeGrant(ctx, familyGrant);
+      ctx.audit?.record({
+        type: 'token.reuse_detected',
+        clientId,
+        grantId: familyGrant,
+        code: 'refresh_token_reuse',
+        reason: 'A rotated refresh token was presented again: the grant is revoked',
+      });
     }
     throw invalidRefresh();
   }
@@ -61,6 +72,13 @@ export async function refresh(ctx: TokenContext, input: RefreshInput): Promise<T
   if (rt.clientId !== clientId) throw invalidRefresh();
   if (input.resource !== undefined && input.resource !== rt.resource) {
     throw new InvalidTargetError('The resource differs from the grant');
+  }
+  // RFC 9449 §5: a bound refresh token is used only with a proof of its key. Checked before the
+  // take: a stolen token presented without the key neither rotates nor revokes the family.
+  if (rt.dpopJkt !== undefined) {
+    if (input.dpop === undefined)
+      throw new InvalidDpopProofError('This refresh token is bound to a DPoP key; send a proof');
+    if (input.dpop.jkt !== rt.dpopJkt) throw invalidRefresh();
   }
   let scopes: readonly string[] = rt.scopes;
   if (input.scopes !== undefined && input.scopes.length > 0) {
@@ -80,7 +98,17 @@ export async function refresh(ctx: TokenContext, input: RefreshInput): Promise<T
   if (taken === undefined) {
     // Lost a race against another use of the same token by the same client: a parallel
     // refresh within the grace window (the winner's tokens stay valid); reuse without one.
-    if (graceMs === 0) await revokeGrant(ctx, rt.grantId);
+    if (graceMs === 0) {
+      await revokeGrant(ctx, rt.grantId);
+      ctx.audit?.record({
+        type: 'token.reuse_detected',
+        subject: rt.sub,
+        clientId,
+        grantId: rt.grantId,
+        code: 'refresh_token_reuse',
+        reason: 'One refresh token was used twice at once: the grant is revoked',
+      });
+    }
     throw invalidRefresh();
   }
   const revoked = await storeCall(store.get(STORE_KEYS.revokedGrant(taken.grantId)));
@@ -100,6 +128,14 @@ export async function refresh(ctx: TokenContext, input: RefreshInput): Promise<T
       resource: taken.resource,
       claims: taken.claims,
       hasUpstream: taken.hasUpstream,
+      // A bound refresh token stays bound to its key through every rotation.
+      dpop:
+        input.dpop === undefined
+          ? undefined
+          : {
+              jkt: input.dpop.jkt,
+              bindRefreshToken: input.dpop.bindRefreshToken || rt.dpopJkt !== undefined,
+            },
     },
     scopes,
     true,

@@ -6,7 +6,7 @@ import type { GrantHandler } from './types.js';
 
 /** `authorization_code` with PKCE (OAuth 2.1 §4.1.3, RFC 7636). */
 export function authorizationCodeGrant(tokens: TokenService): GrantHandler {
-  return async ({ form, client, resource }) => {
+  return async ({ form, client, resource, dpop }) => {
     const code = requiredParam(form, 'code');
     const codeVerifier = form.get('code_verifier');
     if (!isValidCodeVerifier(codeVerifier)) {
@@ -20,6 +20,7 @@ export function authorizationCodeGrant(tokens: TokenService): GrantHandler {
       codeVerifier,
       ...(resource === undefined ? {} : { resource }),
       issueRefreshToken: client.grantTypes.includes('refresh_token'),
+      ...(dpop === undefined ? {} : { dpop }),
     });
   };
 }

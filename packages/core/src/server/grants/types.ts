@@ -1,6 +1,6 @@
 import type { FormParams } from '../../http/form.js';
 import type { HttpRequest } from '../../http/messages.js';
-import type { TokenResponse } from '../../tokens/types.js';
+import type { DpopBinding, TokenResponse } from '../../tokens/types.js';
 import type { ClientRecord } from '../types.js';
 
 /** What the token endpoint hands a grant after it parsed the form and authenticated the client. */
@@ -13,6 +13,12 @@ export interface GrantRequest {
   readonly client: ClientRecord;
   /** The RFC 8707 `resource` parameter, when sent. */
   readonly resource: string | undefined;
+  /**
+   * The DPoP key the request proved (RFC 9449 §5), verified before the grant runs: pass it to
+   * the token service (`dpop`) so the tokens are bound to it. The endpoint refuses a grant that
+   * answers a proven request with a Bearer token.
+   */
+  readonly dpop?: DpopBinding | undefined;
 }
 
 /**
