@@ -270,6 +270,7 @@ describe('public entries of @mcp-auth/core', () => {
     expect(await surface('./jwt')).toMatchInlineSnapshot(`
       {
         "runtime": [
+          "DEFAULT_ASSERTION_ALGORITHMS",
           "DEFAULT_MAX_TOKEN_LENGTH",
           "JWS_ALGORITHMS",
           "computeJwkThumbprint",
@@ -283,6 +284,7 @@ describe('public entries of @mcp-auth/core', () => {
           "signJwt",
           "toPublicKey",
           "verifyJwt",
+          "verifyJwtAssertion",
         ],
         "types": [
           "AsymmetricJwsAlgorithm",
@@ -295,6 +297,7 @@ describe('public entries of @mcp-auth/core', () => {
           "Jwk",
           "Jwks",
           "JwsAlgorithm",
+          "JwtAssertionOptions",
           "JwtHeader",
           "JwtPayload",
           "JwtVerifier",
