@@ -1,4 +1,5 @@
-// The authorization server process: users log in here; tokens are ES256, published as a JWKS.
+// The authorization server process: one issuer for both services. Users log in here; tokens are
+// ES256, published as a JWKS; each token's audience is the one service it was asked for.
 import { createServer } from 'node:http';
 import { createExamplePolicy } from '@mcp-auth-examples/shared';
 import {
@@ -6,7 +7,6 @@ import {
   DEMO_USERS,
   DevIdentityProvider,
   generateKeyPair,
-  generateSecret,
 } from '@mcp-auth/core';
 import { mcpAuthRouter } from '@mcp-auth/express';
 import { RedisStore } from '@mcp-auth/redis';
@@ -14,30 +14,27 @@ import express from 'express';
 import { env, listen, SERVER_TIMEOUTS } from './env.js';
 
 const { origin, port, host, services, redisUrl, keyPrefix } = env();
-// Shared by every issuer of this process: the signing key, the users (alice, bob, carol;
-// password `demo`), the consent cookie key and the Redis store (codes, grants, refresh
-// families, revocations).
 const { privateKey } = await generateKeyPair('ES256');
-const identityProvider = new DevIdentityProvider({ users: DEMO_USERS });
-const store = new RedisStore({ url: redisUrl, keyPrefix });
-const cookieSecret = generateSecret();
+
+// One issuer, several protected resources (RFC 8707): a client names the service it wants in
+// the `resource` parameter, the user consents to that service by name, and the token's `aud` is
+// that service's MCP endpoint — refused by the other one.
+const server = createAuthorizationServer({
+  issuer: origin,
+  resources: Object.entries(services).map(([name, url]) => ({
+    url: `${url}/mcp`,
+    name: `${name[0]!.toUpperCase()}${name.slice(1)} service`,
+    policy: createExamplePolicy(), // the one that service enforces
+  })),
+  signingKey: privateKey,
+  // Codes, grants, refresh families and revocations in Redis, read by both services.
+  store: new RedisStore({ url: redisUrl, keyPrefix }),
+  identityProvider: new DevIdentityProvider({ users: DEMO_USERS }), // alice, bob, carol; `demo`
+  clientIdMetadataDocuments: true, // URL client_ids; nothing fetched until a client uses one
+});
+await server.ready();
 
 const app = express();
-// Core issues tokens for one resource (RFC 8707 audience) per issuer, so each service gets its
-// own issuer on this origin: /notes, /tasks.
-for (const [name, resourceUrl] of Object.entries(services)) {
-  const server = createAuthorizationServer({
-    issuer: `${origin}/${name}`,
-    resource: `${resourceUrl}/mcp`,
-    signingKey: privateKey,
-    store,
-    identityProvider,
-    policy: createExamplePolicy(), // the one the resource servers enforce
-    consent: { cookieSecret },
-    clientIdMetadataDocuments: true, // URL client_ids; nothing fetched until a client uses one
-  });
-  await server.ready();
-  app.use(mcpAuthRouter(server));
-}
+app.use(mcpAuthRouter(server));
 await listen(createServer({ ...SERVER_TIMEOUTS }, app), port, host);
-console.log(`authorization server ready on ${origin}`);
+console.log(`authorization server ready on ${origin} for ${server.resources.join(', ')}`);

@@ -8,7 +8,7 @@ export function env(source: NodeJS.ProcessEnv = process.env) {
   return {
     host,
     port,
-    /** The authorization server's origin; the issuers are `<origin>/notes` and `<origin>/tasks`. */
+    /** The authorization server's origin: the one issuer of both services. */
     origin: at(source['AS_PORT'], 3000),
     /** The two resource servers (their MCP endpoints are `<url>/mcp`). */
     services: {

@@ -58,7 +58,7 @@ export function launch(options: LaunchOptions): Launched {
   const notesUrl = `http://127.0.0.1:${options.notesPort}`;
   const tasksUrl = `http://127.0.0.1:${options.tasksPort}`;
   const probes = [
-    `${origin}/.well-known/oauth-authorization-server/notes`,
+    `${origin}/.well-known/oauth-authorization-server`,
     `${notesUrl}/.well-known/oauth-protected-resource/mcp`,
     `${tasksUrl}/.well-known/oauth-protected-resource/mcp`,
   ];

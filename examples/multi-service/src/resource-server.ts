@@ -1,5 +1,6 @@
-// A resource server process: an MCP service that trusts the authorization server's JWKS and
-// checks revocations in the shared Redis on every request.
+// A resource server process: an MCP service that trusts the one authorization server's JWKS,
+// accepts only tokens whose audience is its own MCP endpoint, and checks revocations in the
+// shared Redis on every request.
 import { createServer } from 'node:http';
 import { createExamplePolicy } from '@mcp-auth-examples/shared';
 import {
@@ -24,14 +25,14 @@ const name = service ?? 'notes';
 const url = services[name];
 if (!url) throw new Error(`SERVICE must be one of ${Object.keys(services).join(', ')}`);
 const resource = `${url}/mcp`;
-const issuer = `${origin}/${name}`;
+const issuer = origin; // the same issuer for every service
 
 // The examples' policy: list_* → read, create_* → write, delete_* → admin; whoami: anyone.
 const policy = createExamplePolicy();
 const verifier = createAccessTokenVerifier({
   key: createRemoteKeySet(`${issuer}/jwks.json`), // ES256 public keys, fetched and cached
   issuer,
-  audience: resource, // a token for another service is refused
+  audience: resource, // a token issued for the other service (its `aud`) is refused
   isRevoked: createRevocationChecker(new RedisStore({ url: redisUrl, keyPrefix })),
 });
 
@@ -59,6 +60,7 @@ app.get(new URL(protectedResourceMetadataUrl(resource)).pathname, (_req, res) =>
       resource,
       authorizationServers: [issuer],
       scopesSupported: policy.scopesSupported(),
+      resourceName: `${name[0]!.toUpperCase()}${name.slice(1)} service`,
     }),
   );
 });

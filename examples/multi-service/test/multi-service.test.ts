@@ -14,6 +14,10 @@ function jwtHeader(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
 }
 
+function jwtClaims(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+}
+
 async function revoke(endpoint: string, token: string, clientId: string): Promise<number> {
   const res = await fetch(endpoint, {
     method: 'POST',
@@ -59,15 +63,21 @@ async function as(username: string, service: 'notes' | 'tasks'): Promise<OAuthSe
 }
 
 describe('examples/multi-service: one authorization server, two resource servers, shared Redis', () => {
-  it('each resource server sends clients to its issuer on the authorization server (RFC 9728), which signs ES256 tokens verified through the JWKS', async () => {
-    const prm = (await (
-      await fetch(`${running.notesUrl}/.well-known/oauth-protected-resource/mcp`)
-    ).json()) as { resource: string; authorization_servers: string[] };
-    expect(prm).toMatchObject({
-      resource: `${running.notesUrl}/mcp`,
-      authorization_servers: [`${running.origin}/notes`],
-    });
-    const jwks = (await (await fetch(`${running.origin}/notes/jwks.json`)).json()) as {
+  it('both resource servers send clients to the one issuer (RFC 9728), which signs ES256 tokens verified through the JWKS', async () => {
+    for (const [url, name] of [
+      [running.notesUrl, 'Notes service'],
+      [running.tasksUrl, 'Tasks service'],
+    ] as const) {
+      const prm = (await (
+        await fetch(`${url}/.well-known/oauth-protected-resource/mcp`)
+      ).json()) as { resource: string; authorization_servers: string[] };
+      expect(prm).toMatchObject({
+        resource: `${url}/mcp`,
+        authorization_servers: [running.origin],
+        resource_name: name,
+      });
+    }
+    const jwks = (await (await fetch(`${running.origin}/jwks.json`)).json()) as {
       keys: { kty: string; crv?: string; d?: string }[];
     };
     expect(jwks.keys.length).toBeGreaterThan(0);
@@ -77,6 +87,10 @@ describe('examples/multi-service: one authorization server, two resource servers
 
     const bob = await as('bob', 'notes');
     expect(jwtHeader(bob.provider.accessToken)).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+    expect(jwtClaims(bob.provider.accessToken)).toMatchObject({
+      iss: running.origin,
+      aud: `${running.notesUrl}/mcp`,
+    });
     expect(await bob.toolNames()).toEqual(['create_notes', 'list_notes', 'whoami']);
     expect(await bob.call('create_notes', { title: 'hello' })).toMatchObject({
       isError: false,
@@ -90,7 +104,7 @@ describe('examples/multi-service: one authorization server, two resource servers
     });
   });
 
-  it('a token is bound to its service: the notes token is refused by tasks (RFC 8707 audience, SECURITY-CASES 40)', async () => {
+  it('one issuer, a token bound to its service: the notes token is refused by tasks (RFC 8707 audience, SECURITY-CASES 40), its refresh token cannot mint a tasks token, and a tasks authorization is served by tasks', async () => {
     const alice = await as('alice', 'notes');
     const token = alice.provider.accessToken;
     expect((await postMcp(`${running.notesUrl}/mcp`, token, { method: 'tools/list' })).status).toBe(
@@ -99,6 +113,29 @@ describe('examples/multi-service: one authorization server, two resource servers
     const res = await postMcp(`${running.tasksUrl}/mcp`, token, { method: 'tools/list' });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(res.headers.get('www-authenticate')).toContain(
+      `resource_metadata="${running.tasksUrl}/.well-known/oauth-protected-resource/mcp"`,
+    );
+
+    const refresh = await fetch(`${running.origin}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: alice.provider.tokens()!.refresh_token!,
+        client_id: alice.provider.clientInformation()!.client_id,
+        resource: `${running.tasksUrl}/mcp`,
+      }),
+    });
+    expect(refresh.status).toBe(400);
+    expect(((await refresh.json()) as { error: string }).error).toBe('invalid_target');
+
+    const tasks = await as('alice', 'tasks');
+    expect(jwtClaims(tasks.provider.accessToken)).toMatchObject({
+      iss: running.origin,
+      aud: `${running.tasksUrl}/mcp`,
+    });
+    expect((await tasks.call('whoami')).text).toBe('alice at tasks');
   });
 
   it('a token revoked at the authorization server (RFC 7009) is refused by its resource server on the next request, for both services (SECURITY-CASES 18)', async () => {
@@ -109,14 +146,14 @@ describe('examples/multi-service: one authorization server, two resource servers
 
     // notes: the access token itself is revoked (its jti is recorded in Redis).
     const notesClient = notes.provider.clientInformation()!.client_id;
-    expect(
-      await revoke(`${running.origin}/notes/revoke`, notes.provider.accessToken, notesClient),
-    ).toBe(200);
+    expect(await revoke(`${running.origin}/revoke`, notes.provider.accessToken, notesClient)).toBe(
+      200,
+    );
     // tasks: the refresh token is revoked, which revokes its whole grant.
     const tasksClient = tasks.provider.clientInformation()!.client_id;
     const refresh = tasks.provider.tokens()?.refresh_token;
     expect(refresh).toBeDefined();
-    expect(await revoke(`${running.origin}/tasks/revoke`, refresh!, tasksClient)).toBe(200);
+    expect(await revoke(`${running.origin}/revoke`, refresh!, tasksClient)).toBe(200);
 
     for (const [url, token] of [
       [running.notesUrl, notes.provider.accessToken],
