@@ -5,7 +5,10 @@ import { createSecretKey, type Jwks, toPublicKey } from '../jwt/keys.js';
 import type { JwtKey } from '../jwt/types.js';
 import type { KeySet } from '../jwt/verify.js';
 import { createTokenService } from '../tokens/token-service.js';
-import type { TokenService } from '../tokens/types.js';
+import type { TokenService, TokenServiceOptions } from '../tokens/types.js';
+import type { UpstreamTokenClient } from '../tokens/upstream-refresh.js';
+import type { UpstreamTokens } from '../domain/identity.js';
+import type { IdentityProvider } from './types.js';
 import type { AuthorizationServerOptions, ServerSettings } from './authorization-server-options.js';
 
 interface PreparedKeys {
@@ -31,7 +34,7 @@ export interface ServerTokens {
  */
 export function startTokenService(
   options: AuthorizationServerOptions,
-  settings: Pick<ServerSettings, 'store' | 'issuer' | 'resource' | 'now'>,
+  settings: Pick<ServerSettings, 'store' | 'issuer' | 'resource' | 'now' | 'provider'>,
 ): Promise<ServerTokens> {
   const { store, issuer, resource } = settings;
   const keys =
@@ -58,6 +61,7 @@ export function startTokenService(
         ...(options.upstreamEncryptionKey !== undefined
           ? { upstreamEncryptionKey: options.upstreamEncryptionKey }
           : {}),
+        ...upstreamRefresh(options, settings.provider),
         ...(options.refreshTokenReuseGraceSeconds !== undefined
           ? { refreshReuseGraceSeconds: options.refreshTokenReuseGraceSeconds }
           : {}),
@@ -77,6 +81,35 @@ export function startTokenService(
 }
 
 // `signingKeys`: a key ring, fixed or re-read at runtime (docs/key-rotation.md).
+// Upstream refresh and revocation, when the identity provider can do them.
+function upstreamRefresh(
+  options: AuthorizationServerOptions,
+  provider: IdentityProvider,
+): Pick<TokenServiceOptions, 'upstream'> {
+  if (provider.kind !== 'redirect' || typeof provider.refreshTokens !== 'function') return {};
+  const client: UpstreamTokenClient = {
+    refreshTokens: (tokens) =>
+      (provider.refreshTokens as NonNullable<typeof provider.refreshTokens>).call(provider, tokens),
+    ...(typeof provider.revokeTokens === 'function'
+      ? {
+          revokeTokens: (tokens: UpstreamTokens) =>
+            (provider.revokeTokens as NonNullable<typeof provider.revokeTokens>).call(
+              provider,
+              tokens,
+            ),
+        }
+      : {}),
+  };
+  return {
+    upstream: {
+      client,
+      ...(options.upstreamRefreshSkewSeconds !== undefined
+        ? { refreshSkewSeconds: options.upstreamRefreshSkewSeconds }
+        : {}),
+    },
+  };
+}
+
 function prepareRing(
   options: AuthorizationServerOptions,
   settings: Pick<ServerSettings, 'now'>,

@@ -132,6 +132,14 @@ export interface RedirectIdentityProvider {
     identity: Identity;
     upstreamTokens?: UpstreamTokens;
   }>;
+  /**
+   * Optional: redeems the upstream refresh token for new tokens (the token service calls it when
+   * a tool asks for tokens near expiry). Rejects with an `invalid_grant` `OAuthError` when the
+   * IdP refused the refresh token.
+   */
+  refreshTokens?(tokens: UpstreamTokens): Promise<UpstreamTokens>;
+  /** Optional: revokes upstream tokens at the IdP (RFC 7009) when our grant is revoked. */
+  revokeTokens?(tokens: UpstreamTokens): Promise<void>;
 }
 
 /** One of the identity provider kinds. */

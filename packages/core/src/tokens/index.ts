@@ -11,6 +11,11 @@ export {
   REGISTERED_ACCESS_TOKEN_CLAIMS,
 } from './token-service.js';
 export { ACCESS_TOKEN_TYPE } from './delegation.js';
+export {
+  type UpstreamRefreshOptions,
+  UpstreamReauthorizationRequiredError,
+  type UpstreamTokenClient,
+} from './upstream-refresh.js';
 export type {
   ActiveIntrospectionResponse,
   InactiveIntrospectionResponse,

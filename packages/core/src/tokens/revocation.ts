@@ -12,6 +12,7 @@ import {
 } from './context.js';
 import { STORE_KEYS } from '../store/keys.js';
 import type { RevokeInput } from './types.js';
+import { readUpstreamForRevocation, revokeUpstream } from './upstream-refresh.js';
 
 /**
  * Builds the `isRevoked` check of a revocation-aware access-token verifier: a token is revoked
@@ -35,17 +36,24 @@ export function createRevocationChecker(
   };
 }
 
-/** Revokes a whole grant: every token of it, and drops its upstream tokens. */
+/**
+ * Revokes a whole grant: every token of it, and drops its upstream tokens — revoking them at
+ * the IdP too (RFC 7009) when it supports it.
+ */
 export async function revokeGrant(ctx: TokenContext, grantId: string): Promise<void> {
   if (typeof grantId !== 'string' || grantId.length === 0) {
     throw new TypeError('revokeGrant: grantId must be a non-empty string');
   }
+  const upstream = ctx.upstreamRefresh?.client.revokeTokens
+    ? await readUpstreamForRevocation(ctx, grantId)
+    : undefined;
   await storeCall(
     Promise.all([
       ctx.store.set(STORE_KEYS.revokedGrant(grantId), 1, ctx.revokedGrantMs),
       ctx.store.delete(STORE_KEYS.upstream(grantId)),
     ]),
   );
+  await revokeUpstream(ctx.upstreamRefresh, upstream);
 }
 
 // Verifies one of our access tokens (signature, type and issuer; not the revocation state).

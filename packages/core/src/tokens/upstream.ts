@@ -17,7 +17,8 @@ export async function sealUpstream(
   return ctx.seal ? ctx.seal.seal(JSON.stringify(plain), grantId) : plain;
 }
 
-async function openUpstream(
+/** Opens a stored upstream record; undefined when it is not openable. @internal */
+export async function openUpstream(
   ctx: TokenContext,
   value: StoreValue,
   grantId: string,

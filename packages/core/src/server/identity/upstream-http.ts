@@ -15,7 +15,9 @@ export type UpstreamErrorReason =
   | 'id_token_invalid'
   | 'userinfo_failed'
   | 'subject_mismatch'
-  | 'mapping_failed';
+  | 'mapping_failed'
+  | 'refresh_failed'
+  | 'revocation_failed';
 
 /**
  * The upstream identity provider answered with an error or something we refuse to trust.

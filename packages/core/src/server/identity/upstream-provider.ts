@@ -1,7 +1,7 @@
 import { generateRandomToken } from '../../encoding/random.js';
 import { timingSafeEqual } from '../../encoding/constant-time.js';
 import { isJwtError } from '../../errors/jwt-error.js';
-import { isOAuthError } from '../../errors/oauth-error.js';
+import { InvalidGrantError, isOAuthError } from '../../errors/oauth-error.js';
 import { createRemoteKeySet } from '../../jwt/remote-key-set.js';
 import type { KeySet } from '../../jwt/verify.js';
 import { verifyJwt } from '../../jwt/verify.js';
@@ -65,6 +65,11 @@ export interface UpstreamOAuthProviderOptions {
   /** The upstream userinfo endpoint (e.g. `https://api.github.com/user`). */
   userinfoEndpoint?: string;
   /**
+   * The upstream RFC 7009 revocation endpoint (configured mode; discovered from
+   * `revocation_endpoint` otherwise). Without one, revoking a grant cannot revoke upstream.
+   */
+  revocationEndpoint?: string;
+  /**
    * The upstream JWKS, to verify ID tokens (configured mode; discovered otherwise). Required
    * with `openid` in `scopes`: an ID token is never kept or used unless verified.
    */
@@ -110,6 +115,7 @@ interface Endpoints {
   authorization: URL;
   token: URL;
   userinfo: URL | undefined;
+  revocation: URL | undefined;
   keys: KeySet | undefined;
   issParameterSupported: boolean;
 }
@@ -213,6 +219,9 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
         requireSafeUrl(options.userinfoEndpoint, 'userinfoEndpoint', this.#settings);
       }
       if (options.jwksUri !== undefined) requireSafeUrl(options.jwksUri, 'jwksUri', this.#settings);
+      if (options.revocationEndpoint !== undefined) {
+        requireSafeUrl(options.revocationEndpoint, 'revocationEndpoint', this.#settings);
+      }
       if (options.jwksUri !== undefined && options.issuer === undefined) {
         throw new TypeError(`${where}: issuer is required to verify ID tokens (jwksUri)`);
       }
@@ -262,6 +271,7 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
         authorization: new URL(o.authorizationEndpoint),
         token: new URL(o.tokenEndpoint as string),
         userinfo: o.userinfoEndpoint === undefined ? undefined : new URL(o.userinfoEndpoint),
+        revocation: o.revocationEndpoint === undefined ? undefined : new URL(o.revocationEndpoint),
         keys: keys(o.jwksUri),
         issParameterSupported: false,
       };
@@ -294,6 +304,9 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
       authorization: url('authorization_endpoint', true) as URL,
       token: url('token_endpoint', true) as URL,
       userinfo,
+      revocation: o.revocationEndpoint
+        ? new URL(o.revocationEndpoint)
+        : url('revocation_endpoint', false),
       keys: keys(jwks?.href),
       issParameterSupported: meta['authorization_response_iss_parameter_supported'] === true,
     };
@@ -474,6 +487,23 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
       redirect_uri: data.redirectUri,
       code_verifier: data.verifier,
     });
+    const { status, body } = await this.#post(tokenEndpoint, form, 'token_request_failed');
+    if (status !== 200) {
+      throw new UpstreamIdentityError(
+        'token_request_failed',
+        'The identity provider refused the code',
+      );
+    }
+    return body;
+  }
+
+  /** POSTs a form to an upstream endpoint, authenticated as our client there. */
+  #post(
+    endpoint: URL,
+    form: URLSearchParams,
+    reason: 'token_request_failed' | 'refresh_failed' | 'revocation_failed',
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const o = this.#options;
     const headers: Record<string, string> = {
       'content-type': 'application/x-www-form-urlencoded',
     };
@@ -488,19 +518,79 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
       if (this.#authMethod === 'client_secret_post')
         form.set('client_secret', o.clientSecret as string);
     }
-    const { status, body } = await fetchJson(
+    return fetchJson(
       this.#settings,
-      tokenEndpoint,
+      endpoint,
       { method: 'POST', headers, body: form.toString() },
-      'token_request_failed',
+      reason,
     );
-    if (status !== 200) {
-      throw new UpstreamIdentityError(
-        'token_request_failed',
-        'The identity provider refused the code',
-      );
+  }
+
+  /**
+   * Redeems the upstream refresh token (RFC 6749 §6) for new tokens. A refreshed ID token is
+   * not kept (the verified one from the sign-in stays); a refresh token the IdP rotated
+   * replaces the old one. Rejects with `InvalidGrantError` when the IdP refused the refresh
+   * token, {@link UpstreamIdentityError} (`refresh_failed`) for other refusals, and
+   * `TemporarilyUnavailableError` when the IdP is unreachable.
+   */
+  async refreshTokens(tokens: UpstreamTokens): Promise<UpstreamTokens> {
+    if (typeof tokens?.refreshToken !== 'string' || tokens.refreshToken.length === 0) {
+      throw new InvalidGrantError('There is no upstream refresh token');
     }
-    return body;
+    const endpoints = await this.#resolve();
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refreshToken,
+    });
+    const { status, body } = await this.#post(endpoints.token, form, 'refresh_failed');
+    if (status !== 200) {
+      if (body['error'] === 'invalid_grant') {
+        throw new InvalidGrantError('The identity provider refused the refresh token');
+      }
+      throw new UpstreamIdentityError('refresh_failed', 'The identity provider refused to refresh');
+    }
+    const accessToken = optionalString(body['access_token']);
+    const tokenType = optionalString(body['token_type']);
+    if (!accessToken || (tokenType !== undefined && tokenType.toLowerCase() !== 'bearer')) {
+      throw new UpstreamIdentityError('invalid_token_response', 'The token response is invalid');
+    }
+    const expiresIn = body['expires_in'];
+    const refreshToken = optionalString(body['refresh_token']);
+    const scope = optionalString(body['scope']) ?? tokens.scope;
+    return {
+      accessToken,
+      tokenType: tokenType ?? 'Bearer',
+      refreshToken: refreshToken ?? tokens.refreshToken,
+      ...(tokens.idToken ? { idToken: tokens.idToken } : {}),
+      ...(scope ? { scope } : {}),
+      ...(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0
+        ? { expiresAt: Math.floor(this.#now() / 1000) + Math.floor(expiresIn) }
+        : {}),
+    };
+  }
+
+  /**
+   * Revokes the upstream refresh token and access token at the IdP's RFC 7009 revocation
+   * endpoint (configured, or `revocation_endpoint` from discovery); does nothing when the IdP
+   * has none. Rejects with {@link UpstreamIdentityError} (`revocation_failed`) when refused.
+   */
+  async revokeTokens(tokens: UpstreamTokens): Promise<void> {
+    const endpoints = await this.#resolve();
+    if (endpoints.revocation === undefined) return;
+    const revocation = endpoints.revocation;
+    const targets: [string, string][] = [];
+    if (tokens.refreshToken) targets.push([tokens.refreshToken, 'refresh_token']);
+    if (tokens.accessToken) targets.push([tokens.accessToken, 'access_token']);
+    for (const [token, hint] of targets) {
+      const form = new URLSearchParams({ token, token_type_hint: hint });
+      const { status } = await this.#post(revocation, form, 'revocation_failed');
+      if (status !== 200) {
+        throw new UpstreamIdentityError(
+          'revocation_failed',
+          'The identity provider refused to revoke',
+        );
+      }
+    }
   }
 
   async #verifyIdToken(
