@@ -50,7 +50,7 @@ export async function nonceHeaders(
   dpop: TokenEndpointDpop | undefined,
 ): Promise<Record<string, string>> {
   const nonces = dpop?.context.nonces;
-  return nonces === undefined ? {} : { 'DPoP-Nonce': await nonces.current() };
+  return nonces === undefined ? {} : { 'dpop-nonce': await nonces.current() };
 }
 
 /** DPoP as the authorization server runs it, and what its resource guards need. */
