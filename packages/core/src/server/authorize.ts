@@ -500,7 +500,8 @@ export class AuthorizationFlow {
       const mine = registered?.filter((s) => supported.length === 0 || supported.includes(s));
       const fallback =
         mine !== undefined && mine.length > 0 ? mine : (target.defaultScopes?.() ?? supported);
-      return [...new Set(fallback)];
+      // Never another resource's scope (a server-wide `defaultScopes` with several resources).
+      return [...new Set(fallback)].filter((s) => supported.length === 0 || supported.includes(s));
     }
     const requested = [...new Set(text.split(' ').filter(Boolean))];
     for (const scope of requested) {

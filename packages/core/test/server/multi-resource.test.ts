@@ -263,6 +263,18 @@ describe('resources: the RFC 8707 resource parameter picks the audience', () => 
     expect(claims(json['access_token']!)['aud']).toBe(TASKS);
   });
 
+  it('hostile: a server-wide defaultScopes never hands one resource another resource’s scope', async () => {
+    const { fetch } = setup({ defaultScopes: ['notes:read', 'tasks:read'] });
+    const result = await authorizeFor(fetch, TASKS, '');
+    const { json } = await token(fetch, {
+      grant_type: 'authorization_code',
+      code: result.code!,
+      code_verifier: result.verifier,
+      redirect_uri: REDIRECT,
+    });
+    expect(json['scope']).toBe('tasks:read');
+  });
+
   it('the token’s aud is the named resource; that resource’s verifier accepts it, the other’s refuses it', async () => {
     const { fetch, server } = setup();
     const notes = await tokensFor(fetch, NOTES, 'notes:read notes:write');
