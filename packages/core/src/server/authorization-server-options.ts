@@ -157,7 +157,12 @@ export interface AuthorizationServerOptions {
   clients?: readonly StaticClientConfig[];
   /** RFC 7591 dynamic registration: on by default; `false` turns it off. */
   registration?: boolean | ClientRegistrationOptions;
-  /** Accept URL `client_id`s (Client ID Metadata Documents). Off by default. */
+  /**
+   * Accept URL `client_id`s (Client ID Metadata Documents), advertised as
+   * `client_id_metadata_document_supported`. The MCP 2026-07-28 spec prefers them to dynamic
+   * registration (kept for older clients): turn this on for new deployments. Off by default
+   * because it makes the server fetch client-chosen URLs (with SSRF guards).
+   */
   clientIdMetadataDocuments?: boolean | ClientIdMetadataDocumentOptions;
   /**
    * `private_key_jwt` client authentication (docs/private-key-jwt.md): the lifetime and clock

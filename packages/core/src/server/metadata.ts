@@ -5,6 +5,13 @@ export interface AuthorizationServerMetadata {
   issuer: string;
   authorization_endpoint: string;
   token_endpoint: string;
+  /**
+   * RFC 7591 dynamic registration (on by default). The MCP 2026-07-28 spec deprecates it in
+   * favour of Client ID Metadata Documents and keeps it for clients that predate them; a client
+   * sees both here and, by the spec's priority order, uses the document when
+   * `client_id_metadata_document_supported` is present. There is no metadata field that ranks
+   * the two: the preference is the clients' rule, not a server field.
+   */
   registration_endpoint?: string;
   revocation_endpoint: string;
   introspection_endpoint: string;
@@ -23,6 +30,11 @@ export interface AuthorizationServerMetadata {
   introspection_endpoint_auth_methods_supported: string[];
   introspection_endpoint_auth_signing_alg_values_supported?: string[];
   authorization_response_iss_parameter_supported: true;
+  /**
+   * Client ID Metadata Documents are accepted (`clientIdMetadataDocuments` option): the MCP
+   * 2026-07-28 spec's preferred registration, which clients SHOULD use whenever this is
+   * advertised, before falling back to `registration_endpoint` (docs/authorization-server-security.md).
+   */
   client_id_metadata_document_supported?: true;
   /** RFC 9449 §5.1: the DPoP proof algorithms the token endpoint accepts (DPoP on). */
   dpop_signing_alg_values_supported?: string[];
