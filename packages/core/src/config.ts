@@ -8,6 +8,7 @@ import {
   importJwk,
   importPem,
   type Jwk,
+  type Jwks,
 } from './jwt/keys.js';
 import type { JwsAlgorithm, JwtKey } from './jwt/types.js';
 
@@ -26,6 +27,8 @@ export const CONFIG_ENV_VARS = [
   'MCP_AUTH_RESOURCE_URL',
   'MCP_AUTH_SIGNING_ALG',
   'MCP_AUTH_SIGNING_KEY',
+  'MCP_AUTH_TRUSTED_IDP_ISSUER',
+  'MCP_AUTH_TRUSTED_IDP_JWKS',
 ] as const;
 
 /** One of {@link CONFIG_ENV_VARS}. */
@@ -63,6 +66,13 @@ export interface OAuthConfig {
   signingAlg?: JwsAlgorithm;
   /** The private signing key, a JWK (JSON) or a PKCS#8 PEM (`MCP_AUTH_SIGNING_KEY`). */
   signingKey?: string;
+  /**
+   * A trusted enterprise IdP's issuer, whose ID-JAGs the server accepts
+   * (`MCP_AUTH_TRUSTED_IDP_ISSUER`; with `trustedIdpJwks`, for `trustedIdentityProviders`).
+   */
+  trustedIdpIssuer?: string;
+  /** That IdP's public keys, a JWKS document (`MCP_AUTH_TRUSTED_IDP_JWKS`, JSON). */
+  trustedIdpJwks?: Jwks;
 }
 
 /** One configuration problem: which variable, and what is wrong (never its value). */
@@ -208,6 +218,48 @@ function readScopes(r: EnvReader): string[] | undefined {
     r.problem('OAUTH_SCOPES', 'has a scope with characters RFC 6749 §3.3 does not allow');
   }
   return scopes;
+}
+
+/**
+ * `MCP_AUTH_TRUSTED_IDP_ISSUER` and `MCP_AUTH_TRUSTED_IDP_JWKS`, both or neither: the issuer an
+ * https URL, the JWKS a JSON document of public keys (a secret or private key is refused).
+ */
+function readTrustedIdp(r: EnvReader): { issuer?: string; jwks?: Jwks } {
+  const issuer = r.url('MCP_AUTH_TRUSTED_IDP_ISSUER', 'issuer');
+  const text = r.read('MCP_AUTH_TRUSTED_IDP_JWKS');
+  const issuerSet = r.read('MCP_AUTH_TRUSTED_IDP_ISSUER') !== undefined;
+  if (issuerSet !== (text !== undefined)) {
+    r.problem(
+      issuerSet ? 'MCP_AUTH_TRUSTED_IDP_JWKS' : 'MCP_AUTH_TRUSTED_IDP_ISSUER',
+      'is required with the other MCP_AUTH_TRUSTED_IDP_* variable',
+    );
+    return {};
+  }
+  if (text === undefined) return {};
+  let jwks: unknown;
+  try {
+    jwks = JSON.parse(text);
+  } catch {
+    r.problem('MCP_AUTH_TRUSTED_IDP_JWKS', 'is not JSON (expected a JWKS: {"keys":[...]})');
+    return {};
+  }
+  const keys = (jwks as { keys?: unknown } | null)?.keys;
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(keys) || keys.length === 0) {
+    r.problem('MCP_AUTH_TRUSTED_IDP_JWKS', 'must be a JWKS with at least one key ({"keys":[...]})');
+    return {};
+  }
+  for (const key of keys as unknown[]) {
+    const k = key as Record<string, unknown> | null;
+    if (typeof k !== 'object' || k === null || typeof k.kty !== 'string' || k.kty === 'oct') {
+      r.problem('MCP_AUTH_TRUSTED_IDP_JWKS', 'must hold public keys (RSA, EC or OKP JWKs)');
+      return {};
+    }
+    if ('d' in k) {
+      r.problem('MCP_AUTH_TRUSTED_IDP_JWKS', 'must hold public keys only (a key has "d")');
+      return {};
+    }
+  }
+  return issuer === undefined ? {} : { issuer, jwks: jwks as Jwks };
 }
 
 /** The signing variables as far as read: the algorithm as written and as known so far. */
@@ -356,6 +408,7 @@ export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
   checkUpstream(r, upstream.clientId, upstream.clientSecret);
   const scopes = readScopes(r);
   const { jwtSecret, signingAlg, signingKey } = readSigning(r);
+  const trustedIdp = readTrustedIdp(r);
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   const config: OAuthConfig = {};
@@ -375,6 +428,8 @@ export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
   set('resourceUrl', resourceUrl);
   set('signingAlg', signingAlg);
   set('signingKey', signingKey);
+  set('trustedIdpIssuer', trustedIdp.issuer);
+  set('trustedIdpJwks', trustedIdp.jwks);
   return config;
 }
 

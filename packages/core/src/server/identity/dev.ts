@@ -219,4 +219,17 @@ export class DevIdentityProvider implements LocalIdentityProvider {
     await this.#throttle?.succeeded(username);
     return account.identity;
   }
+
+  /**
+   * The user whose token `sub` is `subject`, without a password: how an identity asserted by a
+   * trusted enterprise IdP (an ID-JAG's `sub`) names a local user. `undefined` when no user has
+   * that `sub`.
+   */
+  async identityForSubject(subject: string): Promise<Identity | undefined> {
+    if (typeof subject !== 'string') return undefined;
+    for (const account of this.#accounts.values()) {
+      if (account.identity.sub === subject) return account.identity;
+    }
+    return undefined;
+  }
 }

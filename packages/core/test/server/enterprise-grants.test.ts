@@ -1,0 +1,659 @@
+// Issue 14 items 3 and 4 at the handler level: the ID-JAG grant (urn:ietf:params:oauth:
+// grant-type:jwt-bearer, draft-ietf-oauth-identity-assertion-authz-grant §4.4) and RFC 8693
+// token exchange, with a test enterprise IdP whose assertions jose signs with real ES256 keys.
+// Every hostile case is named (docs/security-cases.md, "Enterprise grants").
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { HttpResponse } from '../../src/http/messages.js';
+import {
+  type AuthorizationServerOptions,
+  createAuthorizationServer,
+} from '../../src/server/authorization-server.js';
+import { DEMO_USERS, DevIdentityProvider } from '../../src/server/identity/dev.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { createTokenService } from '../../src/tokens/token-service.js';
+import { createSecretKey } from '../../src/jwt/keys.js';
+import { postForm, postJson } from './helpers.js';
+
+const ISSUER = 'https://auth.example.test';
+const RESOURCE = 'https://mcp.example.test/mcp';
+const IDP = 'https://idp.example.test';
+const API = 'https://api.example.test/';
+const SECRET = 'enterprise-test-secret-0123456789-abcdefghij';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+const READ = 'mcp:tools:read';
+const WRITE = 'mcp:tools:write';
+const ADMIN = 'mcp:tools:admin';
+
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const AGENT = basic('agent', 'agent-secret-0123456789');
+const OTHER_AGENT = basic('other-agent', 'other-agent-secret-0123456789');
+const MCP_SERVER = basic('mcp-server', 'mcp-server-secret-0123456789');
+const OTHER_SERVER = basic('other-server', 'other-server-secret-0123456789');
+
+let idpKey: CryptoKey;
+let idpPublicJwk: JWK;
+let strangerKey: CryptoKey;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  idpKey = pair.privateKey;
+  idpPublicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
+  strangerKey = (await generateKeyPair('ES256')).privateKey;
+});
+
+interface JagOptions {
+  claims?: Record<string, unknown>;
+  header?: Record<string, unknown>;
+  key?: CryptoKey;
+  iss?: string;
+  lifetime?: number;
+  iatOffset?: number;
+}
+
+/** An ID-JAG from the test IdP: alice, for the client `agent`, our issuer and resource. */
+async function idJag(options: JagOptions = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000) + (options.iatOffset ?? 0);
+  const payload: Record<string, unknown> = {
+    iss: options.iss ?? IDP,
+    sub: 'alice',
+    aud: ISSUER,
+    client_id: 'agent',
+    resource: RESOURCE,
+    jti: randomUUID(),
+    iat: now,
+    exp: now + (options.lifetime ?? 120),
+    ...options.claims,
+  };
+  for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'ES256', kid: 'idp-1', typ: 'oauth-id-jag+jwt', ...options.header })
+    .sign(options.key ?? idpKey);
+}
+
+function options(overrides: Partial<AuthorizationServerOptions> = {}): AuthorizationServerOptions {
+  return {
+    issuer: ISSUER,
+    resource: RESOURCE,
+    signingKey: SECRET,
+    store: new MemoryStore(),
+    scopesSupported: [READ, WRITE, ADMIN],
+    identityProvider: new DevIdentityProvider({ iterations: 10_000, users: DEMO_USERS }),
+    clients: [
+      {
+        clientId: 'agent',
+        clientSecret: 'agent-secret-0123456789',
+        redirectUris: [],
+        grantTypes: [JWT_BEARER],
+      },
+      {
+        clientId: 'other-agent',
+        clientSecret: 'other-agent-secret-0123456789',
+        redirectUris: [],
+        grantTypes: [JWT_BEARER],
+      },
+      {
+        clientId: 'mcp-server',
+        clientSecret: 'mcp-server-secret-0123456789',
+        redirectUris: [],
+        grantTypes: [TOKEN_EXCHANGE],
+      },
+      {
+        clientId: 'other-server',
+        clientSecret: 'other-server-secret-0123456789',
+        redirectUris: [],
+        grantTypes: [TOKEN_EXCHANGE],
+      },
+    ],
+    trustedIdentityProviders: [{ issuer: IDP, jwks: { keys: [idpPublicJwk] } }],
+    tokenExchange: { audiences: { [API]: { clients: ['mcp-server'], scopes: [READ, WRITE] } } },
+    ...overrides,
+  };
+}
+
+const body = (r: HttpResponse) => JSON.parse(String(r.body)) as Record<string, unknown>;
+
+function token(
+  server: ReturnType<typeof createAuthorizationServer>,
+  form: Record<string, string>,
+  auth = AGENT,
+) {
+  return server.handle(postForm(`${ISSUER}/token`, form, { authorization: auth }));
+}
+
+const jagForm = (assertion: string, extra: Record<string, string> = {}) => ({
+  grant_type: JWT_BEARER,
+  assertion,
+  ...extra,
+});
+
+async function expectError(response: Promise<HttpResponse>, status: number, code: string) {
+  const r = await response;
+  expect({ status: r.status, error: body(r).error }).toEqual({ status, error: code });
+  // Never echo the assertion or a token.
+  expect(String(r.body)).not.toMatch(/eyJ/);
+  return r;
+}
+
+describe('ID-JAG grant (enterprise-managed authorization)', () => {
+  it('an ID-JAG from the trusted IdP gives the asserted user an access token: no refresh token, aud = resource, the user’s grantable scopes only', async () => {
+    const server = createAuthorizationServer(options());
+    const r = await token(server, jagForm(await idJag({ claims: { scope: `${READ} ${WRITE}` } })));
+    expect(r.status).toBe(200);
+    expect(r.headers['cache-control']).toBe('no-store');
+    const b = body(r);
+    expect(b.refresh_token).toBeUndefined();
+    // alice (viewer) may be granted read only: write is dropped as on the consent page.
+    expect(b.scope).toBe(READ);
+    const { payload } = await jwtVerify(String(b.access_token), new TextEncoder().encode(SECRET), {
+      issuer: ISSUER,
+      audience: RESOURCE,
+      typ: 'at+jwt',
+    });
+    expect(payload).toMatchObject({
+      sub: 'alice',
+      client_id: 'agent',
+      role: 'viewer',
+      scope: READ,
+    });
+    const context = await server.tokenVerifier.verify(String(b.access_token));
+    expect(context.userId).toBe('alice');
+  });
+
+  it('carol’s ID-JAG with no scope claim gets every scope she may be granted', async () => {
+    const server = createAuthorizationServer(options());
+    const r = await token(server, jagForm(await idJag({ claims: { sub: 'carol' } })));
+    expect(body(r).scope).toBe(`${READ} ${WRITE} ${ADMIN}`);
+  });
+
+  it('metadata advertises jwt-bearer, token-exchange and the id-jag grant profile (never the trusted issuers); without configuration, neither', async () => {
+    const on = createAuthorizationServer(options()).metadata();
+    expect(on.grant_types_supported).toEqual(expect.arrayContaining([JWT_BEARER, TOKEN_EXCHANGE]));
+    expect(on.authorization_grant_profiles_supported).toEqual([
+      'urn:ietf:params:oauth:grant-profile:id-jag',
+    ]);
+    expect(JSON.stringify(on)).not.toContain(IDP);
+    const off = createAuthorizationServer(
+      options({ trustedIdentityProviders: undefined, tokenExchange: undefined }),
+    );
+    expect(off.metadata().grant_types_supported).not.toContain(JWT_BEARER);
+    expect(off.metadata().grant_types_supported).not.toContain(TOKEN_EXCHANGE);
+    expect(off.metadata().authorization_grant_profiles_supported).toBeUndefined();
+    await expectError(token(off, jagForm(await idJag())), 400, 'unsupported_grant_type');
+  });
+
+  it('EMA-1 wrong aud (another authorization server, or an array with a second audience) → invalid_grant', async () => {
+    const server = createAuthorizationServer(options());
+    await expectError(
+      token(server, jagForm(await idJag({ claims: { aud: 'https://other-as.test' } }))),
+      400,
+      'invalid_grant',
+    );
+    await expectError(
+      token(server, jagForm(await idJag({ claims: { aud: [ISSUER, 'https://other-as.test'] } }))),
+      400,
+      'invalid_grant',
+    );
+    // An array of exactly our issuer is accepted (draft §4.4.1).
+    expect((await token(server, jagForm(await idJag({ claims: { aud: [ISSUER] } })))).status).toBe(
+      200,
+    );
+  });
+
+  it('EMA-2 a replayed jti → invalid_grant (single use through the store)', async () => {
+    const server = createAuthorizationServer(options());
+    const assertion = await idJag();
+    expect((await token(server, jagForm(assertion))).status).toBe(200);
+    await expectError(token(server, jagForm(assertion)), 400, 'invalid_grant');
+    // Another assertion with the same jti from the same IdP is a replay too.
+    const jti = randomUUID();
+    expect((await token(server, jagForm(await idJag({ claims: { jti } })))).status).toBe(200);
+    await expectError(
+      token(server, jagForm(await idJag({ claims: { jti } }))),
+      400,
+      'invalid_grant',
+    );
+  });
+
+  it('EMA-3 expired, issued in the future, or valid too long → invalid_grant', async () => {
+    const server = createAuthorizationServer(options());
+    await expectError(
+      token(server, jagForm(await idJag({ iatOffset: -600, lifetime: 60 }))),
+      400,
+      'invalid_grant',
+    );
+    await expectError(
+      token(server, jagForm(await idJag({ iatOffset: 600 }))),
+      400,
+      'invalid_grant',
+    );
+    await expectError(
+      token(server, jagForm(await idJag({ lifetime: 3600 }))),
+      400,
+      'invalid_grant',
+    );
+    await expectError(
+      token(server, jagForm(await idJag({ claims: { exp: undefined } }))),
+      400,
+      'invalid_grant',
+    );
+  });
+
+  it('EMA-4 an untrusted issuer, or the trusted issuer’s name signed with another key → invalid_grant', async () => {
+    const server = createAuthorizationServer(options());
+    await expectError(
+      token(server, jagForm(await idJag({ iss: 'https://evil-idp.test', key: strangerKey }))),
+      400,
+      'invalid_grant',
+    );
+    await expectError(
+      token(server, jagForm(await idJag({ key: strangerKey }))),
+      400,
+      'invalid_grant',
+    );
+  });
+
+  it('EMA-5 alg confusion: HS256 keyed with the IdP’s public key, and alg none → invalid_grant', async () => {
+    const server = createAuthorizationServer(options());
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: IDP,
+      sub: 'alice',
+      aud: ISSUER,
+      client_id: 'agent',
+      resource: RESOURCE,
+      iat: now,
+      exp: now + 60,
+    };
+    for (const secret of [JSON.stringify(idpPublicJwk), String(idpPublicJwk.x)]) {
+      const forged = await new SignJWT({ ...claims, jti: randomUUID() })
+        .setProtectedHeader({ alg: 'HS256', kid: 'idp-1', typ: 'oauth-id-jag+jwt' })
+        .sign(new TextEncoder().encode(secret));
+      await expectError(token(server, jagForm(forged)), 400, 'invalid_grant');
+    }
+    const unsigned = new UnsecuredJWT({ ...claims, jti: randomUUID() }).encode();
+    await expectError(token(server, jagForm(unsigned)), 400, 'invalid_grant');
+  });
+
+  it('EMA-6 wrong typ (JWT, at+jwt, none) → invalid_grant', async () => {
+    const server = createAuthorizationServer(options());
+    for (const typ of ['JWT', 'at+jwt', undefined]) {
+      await expectError(
+        token(server, jagForm(await idJag({ header: { typ } }))),
+        400,
+        'invalid_grant',
+      );
+    }
+  });
+
+  it('EMA-7 client mismatch: an ID-JAG issued to agent presented by other-agent → invalid_grant', async () => {
+    const server = createAuthorizationServer(options());
+    await expectError(token(server, jagForm(await idJag()), OTHER_AGENT), 400, 'invalid_grant');
+  });
+
+  it('EMA-8 resource mismatch: another resource in the assertion, none, or a different resource parameter', async () => {
+    const server = createAuthorizationServer(options());
+    await expectError(
+      token(server, jagForm(await idJag({ claims: { resource: 'https://other.test/mcp' } }))),
+      400,
+      'invalid_target',
+    );
+    await expectError(
+      token(server, jagForm(await idJag({ claims: { resource: undefined } }))),
+      400,
+      'invalid_grant',
+    );
+    await expectError(
+      token(server, jagForm(await idJag(), { resource: 'https://other.test/mcp' })),
+      400,
+      'invalid_target',
+    );
+    expect((await token(server, jagForm(await idJag(), { resource: RESOURCE }))).status).toBe(200);
+  });
+
+  it('EMA-9 scope escalation: past the IdP’s scope claim → invalid_scope; past what the user may be granted → dropped, nothing left → invalid_scope', async () => {
+    const server = createAuthorizationServer(options());
+    await expectError(
+      token(
+        server,
+        jagForm(await idJag({ claims: { scope: READ } }), { scope: `${READ} ${WRITE}` }),
+      ),
+      400,
+      'invalid_scope',
+    );
+    const r = await token(server, jagForm(await idJag(), { scope: `${READ} ${ADMIN}` }));
+    expect(body(r).scope).toBe(READ);
+    await expectError(
+      token(server, jagForm(await idJag(), { scope: ADMIN })),
+      400,
+      'invalid_scope',
+    );
+    await expectError(
+      token(server, jagForm(await idJag(), { scope: 'mcp:tools:unknown' })),
+      400,
+      'invalid_scope',
+    );
+  });
+
+  it('EMA-10 an unknown subject → invalid_grant; a mapSubject hook decides who the user is', async () => {
+    const server = createAuthorizationServer(options());
+    await expectError(
+      token(server, jagForm(await idJag({ claims: { sub: 'mallory' } }))),
+      400,
+      'invalid_grant',
+    );
+    const mapped = createAuthorizationServer(
+      options({
+        trustedIdentityProviders: [
+          {
+            issuer: IDP,
+            jwks: { keys: [idpPublicJwk] },
+            mapSubject: (a) =>
+              a.claims.email === 'bob@corp.example'
+                ? {
+                    sub: `corp|${a.subject}`,
+                    attributes: { role: 'editor' },
+                    grantableScopes: [READ, WRITE],
+                  }
+                : undefined,
+          },
+        ],
+      }),
+    );
+    const r = await token(
+      mapped,
+      jagForm(await idJag({ claims: { sub: 'U123', email: 'bob@corp.example' } })),
+    );
+    expect(body(r).scope).toBe(`${READ} ${WRITE}`);
+    expect((await mapped.tokenVerifier.verify(String(body(r).access_token))).userId).toBe(
+      'corp|U123',
+    );
+    await expectError(
+      token(mapped, jagForm(await idJag({ claims: { email: 'eve@corp.example' } }))),
+      400,
+      'invalid_grant',
+    );
+  });
+
+  it('EMA-11 a client the IdP entry does not list → unauthorized_client; a client without the grant type → unauthorized_client', async () => {
+    const server = createAuthorizationServer(
+      options({
+        trustedIdentityProviders: [
+          { issuer: IDP, jwks: { keys: [idpPublicJwk] }, clients: ['other-agent'] },
+        ],
+      }),
+    );
+    await expectError(token(server, jagForm(await idJag())), 400, 'unauthorized_client');
+    await expectError(
+      token(server, jagForm(await idJag({ claims: { client_id: 'mcp-server' } })), MCP_SERVER),
+      400,
+      'unauthorized_client',
+    );
+  });
+
+  it('EMA-12 a registration or metadata document asking for jwt-bearer or token-exchange → invalid_client_metadata', async () => {
+    const server = createAuthorizationServer(options());
+    for (const grant of [JWT_BEARER, TOKEN_EXCHANGE]) {
+      const r = await server.handle(
+        postJson(`${ISSUER}/register`, {
+          client_name: 'x',
+          grant_types: [grant],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'client_secret_basic',
+        }),
+      );
+      expect({ status: r.status, error: body(r).error }).toEqual({
+        status: 400,
+        error: 'invalid_client_metadata',
+      });
+    }
+  });
+
+  it('EMA-13 a full store refuses the jti marker: 503, nothing minted (replay state is never evicted)', async () => {
+    const store = new MemoryStore({ maxEntries: 3 });
+    const server = createAuthorizationServer(options({ store }));
+    let last: HttpResponse | undefined;
+    for (let i = 0; i < 6; i++) last = await token(server, jagForm(await idJag()));
+    expect(last?.status).toBe(503);
+    expect(body(last!).access_token).toBeUndefined();
+  });
+
+  it('configuration mistakes are TypeErrors at start-up: a secret or private key in jwks, HS256 allowed, no subject mapping, both jwks and jwksUri, a private jwksUri', () => {
+    const bad: Partial<AuthorizationServerOptions>[] = [
+      {
+        trustedIdentityProviders: [
+          { issuer: IDP, jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } },
+        ],
+      },
+      {
+        trustedIdentityProviders: [{ issuer: IDP, jwks: { keys: [{ ...idpPublicJwk, d: 'x' }] } }],
+      },
+      {
+        trustedIdentityProviders: [
+          { issuer: IDP, jwks: { keys: [idpPublicJwk] }, algorithms: ['HS256'] },
+        ],
+      },
+      {
+        trustedIdentityProviders: [
+          { issuer: IDP, jwks: { keys: [idpPublicJwk] }, jwksUri: `${IDP}/jwks` },
+        ],
+      },
+      { trustedIdentityProviders: [{ issuer: IDP, jwksUri: 'https://10.0.0.1/jwks' }] },
+      {
+        trustedIdentityProviders: [
+          { issuer: IDP, jwks: { keys: [idpPublicJwk] } },
+          { issuer: IDP, jwks: { keys: [idpPublicJwk] } },
+        ],
+      },
+      { tokenExchange: { audiences: { [RESOURCE]: { clients: ['mcp-server'] } } } },
+      { tokenExchange: { audiences: { [API]: { clients: [] } } } },
+      { tokenExchange: { audiences: {} } },
+    ];
+    for (const overrides of bad)
+      expect(() => createAuthorizationServer(options(overrides))).toThrow(TypeError);
+    const upstream = {
+      kind: 'redirect' as const,
+      startLogin: async () => ({ url: new URL(IDP), data: null }),
+      completeLogin: async () => ({ identity: { sub: 'x', attributes: {}, grantableScopes: [] } }),
+    };
+    expect(() =>
+      createAuthorizationServer(
+        options({
+          identityProvider: upstream,
+          upstreamEncryptionKey: 'test-upstream-encryption-key-0123456789abcdef',
+        }),
+      ),
+    ).toThrow(/mapSubject is required/);
+  });
+});
+
+describe('token exchange (RFC 8693) for downstream APIs', () => {
+  async function aliceToken(server: ReturnType<typeof createAuthorizationServer>, scope?: string) {
+    const r = await token(
+      server,
+      jagForm(await idJag({ claims: { sub: 'bob' } }), scope ? { scope } : {}),
+    );
+    expect(r.status).toBe(200);
+    return String(body(r).access_token);
+  }
+  const exchangeForm = (subject: string, extra: Record<string, string> = {}) => ({
+    grant_type: TOKEN_EXCHANGE,
+    subject_token: subject,
+    subject_token_type: ACCESS_TOKEN,
+    resource: API,
+    ...extra,
+  });
+
+  it('the MCP server exchanges the user’s token for the declared API: aud = API, sub = user, act.sub = the MCP server, scopes ⊆ subject, no refresh token, expires no later', async () => {
+    const server = createAuthorizationServer(options());
+    const subject = await aliceToken(server);
+    const r = await token(server, exchangeForm(subject, { scope: READ }), MCP_SERVER);
+    expect(r.status).toBe(200);
+    const b = body(r);
+    expect(b).toMatchObject({ token_type: 'Bearer', scope: READ, issued_token_type: ACCESS_TOKEN });
+    expect(b.refresh_token).toBeUndefined();
+    const key = new TextEncoder().encode(SECRET);
+    const { payload } = await jwtVerify(String(b.access_token), key, {
+      issuer: ISSUER,
+      audience: API,
+      typ: 'at+jwt',
+    });
+    const { payload: original } = await jwtVerify(subject, key, { audience: RESOURCE });
+    expect(payload).toMatchObject({
+      sub: 'bob',
+      client_id: 'mcp-server',
+      act: { sub: 'mcp-server' },
+      role: 'editor',
+      scope: READ,
+    });
+    expect(payload.exp!).toBeLessThanOrEqual(original.exp!);
+    // Without scope: what the declaration allows of the subject's (bob: read + write).
+    const all = await token(server, exchangeForm(subject), MCP_SERVER);
+    expect(body(all).scope).toBe(`${READ} ${WRITE}`);
+    // By `audience` instead of `resource`.
+    const { resource: _, ...withoutResource } = exchangeForm(subject);
+    const byAudience = await token(server, { ...withoutResource, audience: API }, MCP_SERVER);
+    expect(byAudience.status).toBe(200);
+  });
+
+  it('TX-1 exchange to an undeclared audience → invalid_target; no target → invalid_target', async () => {
+    const server = createAuthorizationServer(options());
+    const subject = await aliceToken(server);
+    await expectError(
+      token(server, exchangeForm(subject, { resource: 'https://undeclared.test/' }), MCP_SERVER),
+      400,
+      'invalid_target',
+    );
+    await expectError(
+      token(server, exchangeForm(subject, { resource: RESOURCE }), MCP_SERVER),
+      400,
+      'invalid_target',
+    );
+    await expectError(
+      token(server, { ...exchangeForm(subject), resource: '' }, MCP_SERVER),
+      400,
+      'invalid_target',
+    );
+  });
+
+  it('TX-2 exchange by an undeclared client → unauthorized_client; a client without the grant type → unauthorized_client', async () => {
+    const server = createAuthorizationServer(options());
+    const subject = await aliceToken(server);
+    await expectError(
+      token(server, exchangeForm(subject), OTHER_SERVER),
+      400,
+      'unauthorized_client',
+    );
+    await expectError(token(server, exchangeForm(subject), AGENT), 400, 'unauthorized_client');
+  });
+
+  it('TX-3 exchange of a revoked token → invalid_grant', async () => {
+    const server = createAuthorizationServer(options());
+    const subject = await aliceToken(server);
+    const revoked = await server.handle(
+      postForm(`${ISSUER}/revoke`, { token: subject }, { authorization: AGENT }),
+    );
+    expect(revoked.status).toBe(200);
+    await expectError(token(server, exchangeForm(subject), MCP_SERVER), 400, 'invalid_grant');
+  });
+
+  it('TX-4 scope escalation: a scope the subject token lacks, or the audience does not allow → invalid_scope', async () => {
+    const server = createAuthorizationServer(options());
+    const subject = await aliceToken(server, READ);
+    await expectError(
+      token(server, exchangeForm(subject, { scope: WRITE }), MCP_SERVER),
+      400,
+      'invalid_scope',
+    );
+    const carol = await token(server, jagForm(await idJag({ claims: { sub: 'carol' } })));
+    await expectError(
+      token(server, exchangeForm(String(body(carol).access_token), { scope: ADMIN }), MCP_SERVER),
+      400,
+      'invalid_scope',
+    );
+  });
+
+  it('TX-5 the exchanged token is refused by this server’s own verifier (its aud is the API), and cannot be exchanged again', async () => {
+    const server = createAuthorizationServer(options());
+    const subject = await aliceToken(server);
+    const exchanged = String(
+      body(await token(server, exchangeForm(subject), MCP_SERVER)).access_token,
+    );
+    await expect(server.tokenVerifier.verify(exchanged)).rejects.toMatchObject({
+      code: 'invalid_token',
+    });
+    await expectError(token(server, exchangeForm(exchanged), MCP_SERVER), 400, 'invalid_grant');
+  });
+
+  it('TX-6 a garbage subject token, a wrong subject_token_type, an actor_token or another requested_token_type → refused', async () => {
+    const server = createAuthorizationServer(options());
+    const subject = await aliceToken(server);
+    await expectError(
+      token(server, exchangeForm('garbage.token.here'), MCP_SERVER),
+      400,
+      'invalid_grant',
+    );
+    await expectError(
+      token(
+        server,
+        exchangeForm(subject, { subject_token_type: 'urn:ietf:params:oauth:token-type:id_token' }),
+        MCP_SERVER,
+      ),
+      400,
+      'invalid_request',
+    );
+    await expectError(
+      token(
+        server,
+        exchangeForm(subject, { actor_token: subject, actor_token_type: ACCESS_TOKEN }),
+        MCP_SERVER,
+      ),
+      400,
+      'invalid_request',
+    );
+    await expectError(
+      token(
+        server,
+        exchangeForm(subject, {
+          requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token',
+        }),
+        MCP_SERVER,
+      ),
+      400,
+      'invalid_request',
+    );
+  });
+
+  it('an earlier act is nested under the new actor (RFC 8693 §4.1)', async () => {
+    const service = createTokenService({
+      store: new MemoryStore(),
+      issuer: ISSUER,
+      resource: RESOURCE,
+      signingKey: await createSecretKey(SECRET),
+    });
+    const response = await service.exchangeAccessToken({
+      clientId: 'second-hop',
+      subject: {
+        userId: 'bob',
+        clientId: 'mcp-server',
+        scopes: [READ],
+        claims: { act: { sub: 'mcp-server' }, role: 'editor' },
+        expiresAt: Math.floor(Date.now() / 1000) + 600,
+        jti: 'j',
+        resource: RESOURCE,
+        grantId: 'g',
+      },
+      audience: API,
+      scopes: [READ],
+    });
+    const { payload } = await jwtVerify(response.access_token, new TextEncoder().encode(SECRET), {
+      audience: API,
+    });
+    expect(payload.act).toEqual({ sub: 'second-hop', act: { sub: 'mcp-server' } });
+    expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(600);
+  });
+});
