@@ -7,7 +7,11 @@
  *
  * What is touched and why (neither SDK offers a public seam for it):
  * - `Protocol#_requestHandlers` (a `Map` method → handler): guarding `tools/call` and
- *   `tools/list` handlers stored before or after protection, whichever path stored them.
+ *   `tools/list` handlers stored before or after protection, whichever path stored them; and,
+ *   because both SDKs dispatch with `_requestHandlers.get(method) ?? this.fallbackRequestHandler`,
+ *   answering a method nothing stored through a guard around the fallback (so the public
+ *   `fallbackRequestHandler` field is never redefined: an accessor on the server instance cost
+ *   every later property access on it, ~15 µs per protected instance).
  * - `McpServer#setToolRequestHandlers` (wrapped, behaviour unchanged) and
  *   `_toolHandlersInitialized`: to know that the `tools/call` handler being stored is
  *   McpServer's own, which parses the arguments with the tool's input schema and then calls
@@ -35,10 +39,15 @@ export type WrapStoredHandler = (method: string, handler: StoredHandler) => Stor
  * very `wrap` was already applied to this server.
  * @throws TypeError when the SDK no longer keeps handlers in `_requestHandlers`.
  */
-export function interceptHandlerMap(server: object, wrap: WrapStoredHandler, sdk: string): boolean {
+export function interceptHandlerMap(
+  server: object,
+  wrap: WrapStoredHandler,
+  sdk: string,
+  missing?: MissingHandler,
+): boolean {
   const holder = server as { _requestHandlers?: unknown };
   const current = holder._requestHandlers;
-  if (current instanceof GuardedHandlerMap) return current.addWrap(wrap);
+  if (current instanceof GuardedHandlerMap) return current.addWrap(wrap, missing);
   if (!(current instanceof Map) || Object.getPrototypeOf(current) !== Map.prototype) {
     throw new TypeError(
       `@mcp-auth/sdk cannot guard this ${sdk} version: its Protocol no longer keeps request handlers in \`_requestHandlers\`; use a release of ${sdk} supported by @mcp-auth/sdk`,
@@ -47,23 +56,46 @@ export function interceptHandlerMap(server: object, wrap: WrapStoredHandler, sdk
   const guarded = new GuardedHandlerMap();
   for (const [method, handler] of current as Map<string, StoredHandler>)
     guarded.set(method, handler);
-  guarded.addWrap(wrap);
+  guarded.addWrap(wrap, missing);
   holder._requestHandlers = guarded;
   return true;
 }
 
+/**
+ * Answers `method` when no handler is stored for it (the protocol would fall back to
+ * `fallbackRequestHandler`): a handler to use instead, or `undefined` to let it fall back.
+ */
+export type MissingHandler = (method: string) => StoredHandler | undefined;
+
 class GuardedHandlerMap extends Map<string, StoredHandler> {
   readonly #wraps: WrapStoredHandler[] = [];
-  addWrap(wrap: WrapStoredHandler): boolean {
+  #missing: MissingHandler | undefined;
+  addWrap(wrap: WrapStoredHandler, missing: MissingHandler | undefined): boolean {
     if (this.#wraps.includes(wrap)) return false;
     this.#wraps.push(wrap);
     for (const [method, handler] of this) super.set(method, wrap(method, handler));
+    // The first guard asked decides; a later wrap's guard goes around it (as for stored ones).
+    if (missing !== undefined) {
+      const inner = this.#missing;
+      this.#missing =
+        inner === undefined
+          ? missing
+          : (method) => {
+              const handler = inner(method);
+              return handler === undefined ? missing(method) : wrap(method, handler);
+            };
+    }
     return true;
   }
   override set(method: string, handler: StoredHandler): this {
     let stored = handler;
     for (const wrap of this.#wraps) stored = wrap(method, stored);
     return super.set(method, stored);
+  }
+  override get(method: string): StoredHandler | undefined {
+    const stored = super.get(method);
+    if (stored !== undefined || this.#missing === undefined) return stored;
+    return this.#missing(method);
   }
 }
 
@@ -93,7 +125,9 @@ interface McpServerInternals {
   handleAutomaticTaskPolling?: unknown;
 }
 
-const hooked = new WeakMap<object, ToolExecutionHookHandle>();
+// Marks a hooked McpServer with its handle (a symbol property: no WeakMap entry per server
+// instance, which the garbage collector pays for on every instance a per-request factory makes).
+const HOOKED: unique symbol = Symbol('@mcp-auth/sdk hooked');
 
 /**
  * Hooks an McpServer so `beforeToolRuns` sees every call of a registered tool with the parsed
@@ -106,7 +140,7 @@ export function hookToolExecution(
   beforeToolRuns: BeforeToolRuns,
   sdk: string,
 ): ToolExecutionHookHandle {
-  const existing = hooked.get(mcpServer);
+  const existing = (mcpServer as { [HOOKED]?: ToolExecutionHookHandle })[HOOKED];
   if (existing) return existing;
   const target = mcpServer as McpServerInternals;
   const setHandlers = target.setToolRequestHandlers;
@@ -149,7 +183,7 @@ export function hookToolExecution(
     return (execute as Method).call(this, tool as never, args as never, extra as never);
   };
   hookTaskPolling(target, beforeToolRuns);
-  hooked.set(mcpServer, handle);
+  (mcpServer as { [HOOKED]?: ToolExecutionHookHandle })[HOOKED] = handle;
   return handle;
 }
 
@@ -181,23 +215,11 @@ function hookTaskPolling(target: McpServerInternals, beforeToolRuns: BeforeToolR
   };
 }
 
-const lastNames = new WeakMap<object, string>();
-
-/**
- * The name under which `tool` is registered now (McpServer moves the same object on rename): the
- * last name seen when the registry still maps it to this tool, else a scan.
- */
+/** The name under which `tool` is registered now (McpServer moves the same object on rename). */
 function toolNameOf(target: McpServerInternals, tool: unknown): string | undefined {
   const tools = target._registeredTools as Record<string, unknown> | null | undefined;
   if (typeof tools !== 'object' || tools === null || typeof tool !== 'object' || tool === null)
     return undefined;
-  const last = lastNames.get(tool);
-  if (last !== undefined && Object.hasOwn(tools, last) && tools[last] === tool) return last;
-  for (const name of Object.keys(tools)) {
-    if (tools[name] === tool) {
-      lastNames.set(tool, name);
-      return name;
-    }
-  }
+  for (const name of Object.keys(tools)) if (tools[name] === tool) return name;
   return undefined;
 }

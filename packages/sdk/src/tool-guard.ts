@@ -8,6 +8,7 @@ import {
 import {
   hookToolExecution,
   interceptHandlerMap,
+  type MissingHandler,
   type StoredHandler,
   type ToolExecutionHookHandle,
 } from './sdk-internals.js';
@@ -30,14 +31,17 @@ export interface ToolGuardTarget {
 
 type Handler = (request: unknown, extra: unknown) => Promise<unknown>;
 
-const guarded = new WeakMap<object, PolicyEngine>();
+// The policy a protocol-level server is guarded with (a symbol property, not a WeakMap entry:
+// see sdk-internals.ts).
+const GUARDED: unique symbol = Symbol('@mcp-auth/sdk guarded');
+type Guardable = { [GUARDED]?: PolicyEngine };
 
 /**
  * Guards `target` with `policy`. Idempotent per server and policy.
  * @throws TypeError when the server is already guarded with another policy.
  */
 export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void {
-  const current = guarded.get(target.server);
+  const current = (target.server as Guardable)[GUARDED];
   if (current === policy) return;
   if (current !== undefined) {
     throw new TypeError(
@@ -81,11 +85,11 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
       return bindSession(raw) as unknown as StoredHandler;
     },
     target.sdk,
+    guardFallbackHandler(target.server, policy, authOf, edgeOf),
   );
   storingExisting = false;
-  guardFallbackHandler(target.server, policy, authOf, edgeOf);
   // Only once everything is in place: a TypeError above leaves nothing marked as protected.
-  guarded.set(target.server, policy);
+  (target.server as Guardable)[GUARDED] = policy;
 }
 
 /** Most sessions one server instance keeps a binding for; past it, new sessions are refused. */
@@ -120,39 +124,33 @@ function sessionBinding(authOf: (extra: unknown) => AuthContext | undefined) {
 
 /**
  * `fallbackRequestHandler` (public in both SDKs) answers methods without a stored handler —
- * `tools/call` and `tools/list` too, when nothing else registered them. Whatever is assigned to it,
- * now or later, answers those two through the same guards (arguments as sent: no schema known).
+ * `tools/call` and `tools/list` too, when nothing else registered them. Whatever is assigned to
+ * it, before or after protection, answers those two through the same guards (arguments as sent:
+ * no schema known): the handler map hands the protocol a guard around the current fallback
+ * instead of letting it fall back ({@link interceptHandlerMap}).
  */
 function guardFallbackHandler(
   server: object,
   policy: PolicyEngine,
   authOf: (extra: unknown) => AuthContext | undefined,
   edgeOf: (extra: unknown) => { decidedAtEdge: boolean },
-): void {
+): MissingHandler {
   const holder = server as { fallbackRequestHandler?: unknown };
-  let guardedFallback: Handler | undefined;
-  const assign = (value: unknown): void => {
-    if (typeof value !== 'function') {
-      guardedFallback = value as undefined;
-      return;
+  // The guards of the last fallback seen, rebuilt only when another one is assigned.
+  let seen: unknown;
+  let call: Handler | undefined;
+  let list: Handler | undefined;
+  return (method) => {
+    if (method !== 'tools/call' && method !== 'tools/list') return undefined;
+    const fallback = holder.fallbackRequestHandler;
+    if (typeof fallback !== 'function') return undefined;
+    if (fallback !== seen || call === undefined || list === undefined) {
+      seen = fallback;
+      call = guardToolCall(policy, fallback as Handler, authOf, false, edgeOf);
+      list = guardToolList(policy, fallback as Handler, authOf);
     }
-    const fallback = value as Handler;
-    const call = guardToolCall(policy, fallback, authOf, false, edgeOf);
-    const list = guardToolList(policy, fallback, authOf);
-    guardedFallback = (request, extra) => {
-      const method = (request as { method?: unknown } | null)?.method;
-      if (method === 'tools/call') return call(request, extra);
-      if (method === 'tools/list') return list(request, extra);
-      return fallback(request, extra);
-    };
+    return (method === 'tools/call' ? call : list) as unknown as StoredHandler;
   };
-  assign(holder.fallbackRequestHandler);
-  Object.defineProperty(server, 'fallbackRequestHandler', {
-    configurable: true,
-    enumerable: true,
-    get: () => guardedFallback,
-    set: assign,
-  });
 }
 
 /**
