@@ -8,6 +8,9 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import express, { type RequestHandler } from 'express';
 import { defineAsHardeningCases } from './as-hardening-cases.js';
+import { defineDpopCases } from './dpop-cases.js';
+import { defineEnterpriseCases } from './enterprise-cases.js';
+import { defineMachineClientCases } from './machine-clients-cases.js';
 import { defineRateLimitCases } from './rate-limit-cases.js';
 import type { ContractServerSpec } from './fixtures.js';
 import { closeServer, listenLoopback } from './fixtures.js';
@@ -64,4 +67,7 @@ const mountExpress: MountContract = async (spec) => {
 
 defineContractSuite('Express', mountExpress);
 defineAsHardeningCases('Express', mountExpress);
+defineDpopCases('Express', mountExpress);
+defineEnterpriseCases('Express', mountExpress);
+defineMachineClientCases('Express', mountExpress);
 defineRateLimitCases('Express', mountExpress);

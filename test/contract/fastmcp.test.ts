@@ -13,6 +13,9 @@ import { FastMCPAuthWrapper } from '@mcp-auth/fastmcp';
 import { FastMCP } from 'fastmcp';
 import { z } from 'zod';
 import { defineAsHardeningCases } from './as-hardening-cases.js';
+import { defineDpopCases } from './dpop-cases.js';
+import { defineEnterpriseCases } from './enterprise-cases.js';
+import { defineMachineClientCases } from './machine-clients-cases.js';
 import { defineRateLimitCases } from './rate-limit-cases.js';
 import { defineGuardCases } from './guard-cases.js';
 import { defineContractSuite, type MountContract } from './suite.js';
@@ -61,6 +64,9 @@ const mountFastmcp: MountContract = async (spec) => {
 
 defineContractSuite('fastmcp', mountFastmcp, { servers: ['v1'] });
 defineAsHardeningCases('fastmcp', mountFastmcp);
+defineDpopCases('fastmcp', mountFastmcp);
+defineEnterpriseCases('fastmcp', mountFastmcp);
+defineMachineClientCases('fastmcp', mountFastmcp);
 defineRateLimitCases('fastmcp', mountFastmcp);
 
 // The guard alone: the tools are added BEFORE protect(), so fastmcp runs them without

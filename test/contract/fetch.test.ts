@@ -11,6 +11,9 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { closeServer, listenLoopback } from './fixtures.js';
 import { defineAsHardeningCases } from './as-hardening-cases.js';
+import { defineDpopCases } from './dpop-cases.js';
+import { defineEnterpriseCases } from './enterprise-cases.js';
+import { defineMachineClientCases } from './machine-clients-cases.js';
 import { defineRateLimitCases } from './rate-limit-cases.js';
 import { defineGuardCases } from './guard-cases.js';
 import {
@@ -35,6 +38,7 @@ const mountFetch: MountContract = async (spec) => {
     verifier: server.tokenVerifier,
     policy: spec.policy,
     resourceMetadataUrl: server.resourceMetadataUrl,
+    ...(server.dpop === undefined ? {} : { dpop: server.dpop }),
   });
   const mcpPath = new URL(server.resource).pathname;
   const handler =
@@ -74,6 +78,9 @@ const mountFetch: MountContract = async (spec) => {
 
 defineContractSuite('Fetch handler', mountFetch);
 defineAsHardeningCases('Fetch handler', mountFetch);
+defineDpopCases('Fetch handler', mountFetch);
+defineEnterpriseCases('Fetch handler', mountFetch);
+defineMachineClientCases('Fetch handler', mountFetch);
 defineRateLimitCases('Fetch handler', mountFetch);
 
 // The guard alone (no protectMcpServer) in front of the SDK's web-standard transport.

@@ -9,6 +9,9 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import Koa from 'koa';
 import { defineAsHardeningCases } from './as-hardening-cases.js';
+import { defineDpopCases } from './dpop-cases.js';
+import { defineEnterpriseCases } from './enterprise-cases.js';
+import { defineMachineClientCases } from './machine-clients-cases.js';
 import { defineRateLimitCases } from './rate-limit-cases.js';
 import { closeServer, listenLoopback } from './fixtures.js';
 import { createContractMcpServer, createContractMcpServerV2 } from './mcp-server.js';
@@ -54,4 +57,7 @@ const mountKoa: MountContract = async (spec) => {
 
 defineContractSuite('Koa', mountKoa);
 defineAsHardeningCases('Koa', mountKoa);
+defineDpopCases('Koa', mountKoa);
+defineEnterpriseCases('Koa', mountKoa);
+defineMachineClientCases('Koa', mountKoa);
 defineRateLimitCases('Koa', mountKoa);

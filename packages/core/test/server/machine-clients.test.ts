@@ -276,15 +276,19 @@ describe('machine clients: hostile cases (docs/security-cases.md)', () => {
     await refused(await assertion({ sub: undefined }));
   });
 
-  it('MC-10 scope escalation: asking for more than the client registered', async () => {
+  it('MC-10 scope escalation: a scope beyond the client’s is never granted', async () => {
     const srv = server();
-    const { status, body } = await token(
-      srv,
-      { scope: 'read write' },
-      basic('agent-basic', AGENT_SECRET),
-    );
-    expect(status).toBe(400);
-    expect(body['error']).toBe('invalid_scope');
+    // Only scopes it may not hold: refused.
+    const only = await token(srv, { scope: 'write' }, basic('agent-basic', AGENT_SECRET));
+    expect(only.status).toBe(400);
+    expect(only.body['error']).toBe('invalid_scope');
+    // Asking for more than it may hold (as MCP clients do: every advertised scope): the token
+    // carries only the client's own, and says so (RFC 6749 §3.3).
+    const more = await token(srv, { scope: 'read write' }, basic('agent-basic', AGENT_SECRET));
+    expect(more.status).toBe(200);
+    expect(more.body['scope']).toBe('read');
+    const auth = await srv.server.tokenVerifier.verify(String(more.body['access_token']));
+    expect(auth.scopes).toEqual(['read']);
   });
 
   it('MC-11 anonymous registration asking for client_credentials is refused', async () => {

@@ -53,10 +53,12 @@ function pickResource(
 }
 
 /**
- * The scopes of a client credentials token: the requested ones, each of which must be within
- * what the client may hold (its registered `scope`, else every scope of the resource), else
- * `invalid_scope`; no `scope` → everything the client may hold. Unknown scopes of the
- * resource are never granted; `offline_access` is dropped (no refresh token).
+ * The scopes of a client credentials token: the requested ones that are within what the client
+ * may hold (its registered `scope`, else every scope of the resource) — RFC 6749 §3.3 lets the
+ * server grant less than asked, and the response's `scope` says what was granted (MCP clients
+ * ask for every scope the resource advertises). A request none of whose scopes the client may
+ * hold is `invalid_scope`; no `scope` → everything the client may hold. A scope beyond the
+ * client's is never granted; `offline_access` is dropped (no refresh token).
  */
 function grantScopes(
   client: ClientRecord,
@@ -70,10 +72,11 @@ function grantScopes(
   );
   if (requested === undefined) return { scopes: [...new Set(allowed)], allowed };
   const wanted = [...new Set(requested)].filter((s) => !NOT_FOR_MACHINES.has(s));
-  if (wanted.some((s) => !allowed.includes(s))) {
-    throw new InvalidScopeError('The requested scope exceeds what this client may be granted');
+  const granted = wanted.filter((s) => allowed.includes(s));
+  if (wanted.length > 0 && granted.length === 0) {
+    throw new InvalidScopeError('None of the requested scopes may be granted to this client');
   }
-  return { scopes: wanted, allowed };
+  return { scopes: granted, allowed };
 }
 
 /**
