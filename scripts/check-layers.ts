@@ -27,7 +27,7 @@ export const FLOORS: readonly Floor[] = [
   {
     floor: 1,
     name: 'foundations',
-    paths: ['encoding/', 'errors/', 'runtime/', 'net/', 'pkce.ts'],
+    paths: ['encoding/', 'errors/', 'runtime/', 'net/', 'observability/', 'pkce.ts'],
   },
   { floor: 2, name: 'jwt, policy, store', paths: ['jwt/', 'policy/', 'store/'] },
   { floor: 3, name: 'http, domain', paths: ['http/', 'domain/'] },

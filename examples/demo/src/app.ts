@@ -14,6 +14,7 @@ import {
   type UpstreamOAuthProviderOptions,
   wellKnownPath,
 } from '@mcp-auth/core';
+import type { AuditRecorder, Instrumentation } from '@mcp-auth/core/observability';
 import type { Store } from '@mcp-auth/core/store';
 import { mcpAuthRouter, mcpGuard } from '@mcp-auth/express';
 import { RedisStore } from '@mcp-auth/redis';
@@ -21,6 +22,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import express, { type Express, type RequestHandler } from 'express';
 import { readDemoSettings, type UpstreamSettings } from './env.js';
+import { startDemoObservability } from './observability.js';
 import { isLoopbackOrigin, loopbackAliases, PrefixedStore, requestHost } from './loopback.js';
 import { type AuthorizeGuide, createDemoMcpServer } from './mcp-server.js';
 import { createDemoPolicy, formatDecision, SCOPE_DESCRIPTIONS } from './policy.js';
@@ -83,6 +85,10 @@ export interface DemoAppOptions {
   onToolRun?: (tool: string) => void;
   /** Clock in milliseconds (tests). Default `Date.now`. */
   now?: () => number;
+  /** Traces and metrics (`@mcp-auth/otel`). Default: from `OTEL_*` in `startDemo`. */
+  instrumentation?: Instrumentation;
+  /** The audit trail. Default: from `MCP_AUTH_AUDIT_FILE` in `startDemo`. */
+  audit?: AuditRecorder;
 }
 
 /** One origin the demo serves: its authorization server and its MCP endpoint. */
@@ -263,6 +269,8 @@ async function createSite(origin: string, store: Store, shared: Shared): Promise
       ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds }
       : {}),
     ...(options.now ? { now: options.now } : {}),
+    instrumentation: options.instrumentation,
+    audit: options.audit,
   });
   await authServer.ready();
 
@@ -301,6 +309,8 @@ async function createSite(origin: string, store: Store, shared: Shared): Promise
     resourceMetadataUrl: authServer.resourceMetadataUrl,
     policy,
     challengeScopes: advertised,
+    instrumentation: options.instrumentation,
+    audit: options.audit,
   });
   // The handler returns nothing: Express 5 awaits returned promises through `is-promise`, which
   // breaks under the root vitest config's `import` condition (it loads the ESM build).
@@ -393,6 +403,8 @@ export interface RunningDemo extends DemoApp {
   readonly port: number;
   /** The address listened on. */
   readonly host: string;
+  /** What `OTEL_*` and `MCP_AUTH_AUDIT_FILE` turned on, one line each (for the banner). */
+  readonly observability: readonly string[];
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -424,6 +436,7 @@ function closeServer(server: Server): Promise<void> {
  */
 export async function startDemo(options: StartDemoOptions = {}): Promise<RunningDemo> {
   const settings = readDemoSettings(options.env ?? process.env);
+  const observability = await startDemoObservability(options.env ?? process.env);
   const host = options.host ?? settings.host;
   const port = options.port ?? settings.port;
   const timeouts = { ...(options.serverTimeouts ?? SERVER_TIMEOUTS) };
@@ -446,6 +459,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   try {
     demo = await createDemoApp({
       ...options,
+      instrumentation: options.instrumentation ?? observability.instrumentation,
+      audit: options.audit ?? observability.audit,
       issuer,
       ...(configuredIssuer === undefined && upstream === undefined && isLoopbackOrigin(issuer)
         ? { loopbackAliases: options.loopbackAliases ?? loopbackAliases(issuer) }
@@ -460,6 +475,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     });
   } catch (error) {
     await Promise.all(servers.map(closeServer));
+    await observability.close();
     throw error;
   }
   for (const server of servers) server.on('request', demo.app);
@@ -468,9 +484,11 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     url: demo.issuer,
     port: actualPort,
     host,
+    observability: observability.summary,
     async close() {
       await Promise.all(servers.map(closeServer));
       await demo.close();
+      await observability.close();
     },
   };
 }

@@ -45,6 +45,7 @@ export function formatBanner(demo: RunningDemo): string {
         ? 'HS256 with JWT_SECRET'
         : 'HS256 with a random per-process secret: tokens die with the process (set JWT_SECRET to keep them)'
     }`,
+    ...demo.observability.map((line) => `  ${line}`),
     '',
   ];
   if (demo.identity === 'dev-users') {
@@ -70,6 +71,8 @@ export function formatBanner(demo: RunningDemo): string {
     '',
     'Tools: get_weather (mcp:tools:read), send_email (mcp:tools:write),',
     '       delete_user (mcp:tools:admin + role admin), whoami, oauth_introspect',
+    'Observability: OTEL_TRACES_EXPORTER=console (spans on stdout), OTEL_EXPORTER_OTLP_ENDPOINT',
+    '       (OTLP), MCP_AUTH_AUDIT_FILE=path (hash-chained audit trail, mcp-auth audit verify path)',
     'One log line per authorization decision follows. Ctrl+C stops.',
     '',
   );

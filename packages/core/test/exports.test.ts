@@ -76,6 +76,8 @@ describe('public entries of @mcp-auth/core', () => {
       './store',
       './pages',
       './testing',
+      './observability',
+      './audit-file',
       './internal',
     ]);
   });
@@ -435,6 +437,67 @@ describe('public entries of @mcp-auth/core', () => {
           "FetchLike",
           "ParsedForm",
           "StoreContractCase",
+        ],
+      }
+    `);
+  });
+
+  it('./observability', async () => {
+    expect(await surface('./observability')).toMatchInlineSnapshot(`
+      {
+        "runtime": [
+          "ATTRIBUTES",
+          "AUDIT_GENESIS",
+          "COUNTER_NAMES",
+          "HISTOGRAM_NAMES",
+          "SPAN_NAMES",
+          "UNMATCHED_TOOL",
+          "auditEventHash",
+          "canonicalJson",
+          "consoleAuditSink",
+          "createAuditTrail",
+          "instrumentStore",
+          "observePolicyDecisions",
+          "parseTraceContext",
+          "storeKeyNamespace",
+          "verifyAuditLog",
+        ],
+        "types": [
+          "AuditChainHead",
+          "AuditDetailValue",
+          "AuditEvent",
+          "AuditEventInput",
+          "AuditEventType",
+          "AuditLogProblem",
+          "AuditLogVerification",
+          "AuditRecorder",
+          "AuditSink",
+          "AuditTrail",
+          "AuditTrailOptions",
+          "CounterName",
+          "HistogramName",
+          "Instrumentation",
+          "InstrumentationSpan",
+          "PolicyObservers",
+          "SpanName",
+          "SpanOptions",
+          "TelemetryAttributes",
+          "TelemetryValue",
+          "TraceContextCarrier",
+        ],
+      }
+    `);
+  });
+
+  it('./audit-file (Node only)', async () => {
+    expect(await surface('./audit-file')).toMatchInlineSnapshot(`
+      {
+        "runtime": [
+          "createFileAuditSink",
+        ],
+        "types": [
+          "FileAuditSink",
+          "FileAuditSinkOptions",
         ],
       }
     `);

@@ -203,6 +203,11 @@ export class FastMCPAuthWrapper {
       maxBodyBytes,
       maxJsonDepth: options.maxJsonDepth,
       cors: options.cors,
+      // The embedded server's tracing and audit trail cover its MCP endpoint too.
+      instrumentation: authorizationServer?.instrumentation,
+      audit: authorizationServer?.audit,
+      // DPoP (RFC 9449) when the embedded authorization server has it on.
+      ...(authorizationServer?.dpop === undefined ? {} : { dpop: authorizationServer.dpop }),
     });
     const edge = new EdgeGuard(guard);
     this.#edge = edge;

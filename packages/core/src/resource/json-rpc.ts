@@ -3,6 +3,7 @@
 // JSON-RPC answers the guard gives itself (parse error, header mismatch, a refused call).
 // The JSON rule itself (UTF-8, depth cap, parse) is http/json.ts.
 
+import { parseTraceContext, type TraceContextCarrier } from '../observability/instrumentation.js';
 import type { HttpResponse } from '../http/messages.js';
 
 import { decodeUtf8Strict, type ParsedJson, parseJson } from '../http/json.js';
@@ -36,6 +37,8 @@ export interface ToolCall {
   readonly id: string | number | null | undefined;
   readonly name: string;
   readonly args: Record<string, unknown> | undefined;
+  /** The caller's W3C trace context from `params._meta` (SEP-414), when valid. */
+  readonly traceContext?: TraceContextCarrier | undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -55,10 +58,14 @@ export function findToolCalls(body: unknown): ToolCall[] {
     const params = isRecord(message['params']) ? message['params'] : {};
     const name = params['name'];
     const args = params['arguments'];
+    const meta = params['_meta'];
     calls.push({
       id: requestId(message),
       name: typeof name === 'string' ? name : '',
       args: isRecord(args) ? args : undefined,
+      traceContext: isRecord(meta)
+        ? parseTraceContext(meta['traceparent'], meta['tracestate'])
+        : undefined,
     });
   }
   return calls;

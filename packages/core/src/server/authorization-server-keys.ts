@@ -46,6 +46,7 @@ export function startTokenService(
       options.tokenService ??
       createTokenService({
         store,
+        audit: options.audit,
         issuer,
         signingKey,
         ...(verificationKey ? { verificationKey } : {}),
@@ -80,7 +81,6 @@ export function startTokenService(
   });
 }
 
-// `signingKeys`: a key ring, fixed or re-read at runtime (docs/key-rotation.md).
 // Upstream refresh and revocation, when the identity provider can do them.
 function upstreamRefresh(
   options: AuthorizationServerOptions,
@@ -110,6 +110,7 @@ function upstreamRefresh(
   };
 }
 
+// `signingKeys`: a key ring, fixed or re-read at runtime (docs/key-rotation.md).
 function prepareRing(
   options: AuthorizationServerOptions,
   settings: Pick<ServerSettings, 'now'>,

@@ -1,6 +1,12 @@
 import { MethodNotAllowedError } from '../errors/oauth-error.js';
 import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import { errorResponse, jsonResponse } from '../http/responses.js';
+import {
+  ATTRIBUTES,
+  type Instrumentation,
+  parseTraceContext,
+  SPAN_NAMES,
+} from '../observability/instrumentation.js';
 
 /** One route an adapter mounts. */
 export interface AuthorizationServerRoute {
@@ -21,9 +27,11 @@ export class RouteTable {
   readonly #corsPaths = new Set<string>();
   /** CORS is on for the server (`options.cors`). */
   readonly #cors: boolean;
+  readonly #instrumentation: Instrumentation | undefined;
 
-  constructor(cors: boolean) {
+  constructor(cors: boolean, instrumentation?: Instrumentation) {
     this.#cors = cors;
+    this.#instrumentation = instrumentation;
   }
 
   add(method: 'GET' | 'POST', path: string, handler: Handler, withCors = false): void {
@@ -56,6 +64,24 @@ export class RouteTable {
     if (!methods) {
       return jsonResponse(404, { error: 'not_found', error_description: 'No such endpoint' });
     }
+    const instrumentation = this.#instrumentation;
+    if (instrumentation === undefined) return this.#handle(request, path, methods);
+    // A span per endpoint, child of the caller's `traceparent`: the route, never the query.
+    const attributes = { [ATTRIBUTES.httpMethod]: request.method, [ATTRIBUTES.httpRoute]: path };
+    const parent = parseTraceContext(request.headers.traceparent, request.headers.tracestate);
+    return instrumentation.inSpan(SPAN_NAMES.endpoint, { attributes, parent }, async (span) => {
+      const response = await this.#handle(request, path, methods);
+      span.setAttribute(ATTRIBUTES.httpStatus, response.status);
+      if (response.status >= 500) span.recordError({ code: `http_${response.status}` });
+      return response;
+    });
+  }
+
+  async #handle(
+    request: HttpRequest,
+    path: string,
+    methods: Map<string, Handler>,
+  ): Promise<HttpResponse> {
     const withCors = this.#corsPaths.has(path);
     const allowed = [...methods.keys()];
     if (request.method === 'OPTIONS' && withCors) return preflight(allowed);

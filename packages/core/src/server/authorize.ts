@@ -16,6 +16,7 @@ import {
   type Signer,
   serializeCookie,
 } from './cookies.js';
+import type { SessionCookies } from './session.js';
 import { type FormParams, parseFormBody, uniqueParams } from '../http/form.js';
 import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import { redirectTarget, redirectUriMatches } from './redirect-uri.js';
@@ -31,6 +32,8 @@ export interface AuthorizationPaths {
   readonly login: string;
   readonly consent: string;
   readonly callback: string;
+  /** The signed-in user's grants page, linked from the consent page (grant management). */
+  readonly grants?: string | undefined;
 }
 
 /** One protected resource as the authorization flow sees it. */
@@ -79,6 +82,8 @@ export interface AuthorizationFlowDeps {
   /** The caller's address for per-address limits (see `clientAddress`). */
   readonly clientAddress?: (request: HttpRequest) => string | undefined;
   readonly now: () => number;
+  /** The signed-in user's session cookie, started when a sign-in completes (grant management). */
+  readonly session?: SessionCookies | undefined;
 }
 
 // What is kept server-side between the authorize request and the code (JSON in the store).
@@ -664,8 +669,11 @@ export class AuthorizationFlow {
       scopes,
       resource: interaction.resource,
       identity,
+      clientName: client.clientName,
       ...(upstreamTokens ? { upstreamTokens } : {}),
     });
+    // The signed-in user's session (the `/grants` page), started when a sign-in completes.
+    const session = await this.#d.session?.issue(identity);
     await this.#d.clients.markUsed(client);
     // SECURITY-CASES 4: code, the exact state and iss; nothing else.
     return this.#redirect(
@@ -675,7 +683,9 @@ export class AuthorizationFlow {
         code,
         state: interaction.state ?? undefined,
       },
-      [this.#clearCookie(interaction)],
+      session === undefined
+        ? [this.#clearCookie(interaction)]
+        : [this.#clearCookie(interaction), session],
     );
   }
 
@@ -801,6 +811,7 @@ export class AuthorizationFlow {
         unavailable: interaction.scopes.filter((s) => !offered.includes(s)),
         user: interaction.identity?.displayName ?? interaction.identity?.sub,
         upstreamNext: interaction.stage === 'consent-upstream',
+        ...(this.#d.paths.grants !== undefined ? { grantsUrl: this.#d.paths.grants } : {}),
       },
       { status: 200, formAction: this.#formAction(interaction.redirectUri), cookies },
     );

@@ -14,6 +14,7 @@ import type {
   TokenResponse,
 } from './types.js';
 import { sealUpstream } from './upstream.js';
+import { registerGrant, useGrant } from './grant-index.js';
 
 /**
  * Issues a single-use authorization code (stored only as its hash) for a new grant. Its
@@ -60,6 +61,15 @@ export async function issueAuthorizationCode(
       ? {}
       : { upstream: await sealUpstream(ctx, input.upstreamTokens, grantId) }),
   };
+  // Grant management: the grant enters the user's index (refused when it is full).
+  await registerGrant(ctx, {
+    grantId,
+    userId: input.identity.sub,
+    clientId: input.clientId,
+    clientName: input.clientName,
+    scopes,
+    resource: input.resource,
+  });
   await storeCall(
     Promise.all([
       store.set(STORE_KEYS.code(hash), record, codeTtl * 1000),
@@ -115,6 +125,8 @@ export async function redeemAuthorizationCode(
     throw new InvalidTargetError('The resource differs from the authorization request');
   }
   if (!(await verifyPkce(codeVerifier, record.codeChallenge, 'S256'))) throw invalidCode();
+  // Revoked (or its client deleted) while the code was in flight: no tokens.
+  if (!(await useGrant(ctx, record.grantId, record.clientId))) throw invalidCode();
 
   const hasUpstream = record.upstream !== undefined;
   if (hasUpstream) {

@@ -14,6 +14,7 @@ import {
 } from './context.js';
 import { mint } from './mint.js';
 import { revokeGrant } from './revocation.js';
+import { useGrant } from './grant-index.js';
 import { STORE_KEYS } from '../store/keys.js';
 import type { RefreshInput, TokenResponse } from './types.js';
 
@@ -113,6 +114,8 @@ export async function refresh(ctx: TokenContext, input: RefreshInput): Promise<T
   }
   const revoked = await storeCall(store.get(STORE_KEYS.revokedGrant(taken.grantId)));
   if (revoked !== undefined) throw invalidRefresh();
+  // Grant management: a deleted client's grant is refused; a live one records its use.
+  if (!(await useGrant(ctx, taken.grantId, taken.clientId))) throw invalidRefresh();
   if (taken.hasUpstream) {
     const upstreamKey = STORE_KEYS.upstream(taken.grantId);
     const value = await storeCall(store.get(upstreamKey));

@@ -13,16 +13,20 @@ import {
 import { STORE_KEYS } from '../store/keys.js';
 import type { RevokeInput } from './types.js';
 import { readUpstreamForRevocation, revokeUpstream } from './upstream-refresh.js';
+import { hashClientId, releaseGrant } from './grant-index.js';
 
 /**
  * Builds the `isRevoked` check of a revocation-aware access-token verifier: a token is revoked
- * when its `jti` or its grant was revoked. Both are read in one store round trip (`getMany`).
- * Resource servers sharing the authorization server's store (e.g. Redis) use it with
+ * when its `jti` or its grant was revoked, or its client was deleted (grant management) after
+ * the token was issued (`iat`). All are read in one store round trip (`getMany`). Resource
+ * servers sharing the authorization server's store (e.g. Redis) use it with
  * `createAccessTokenVerifier` from the JWT module. Rejects when the store fails (→ 503).
  */
 export function createRevocationChecker(
   store: Store,
-): (context: Pick<AuthContext, 'jti' | 'grantId'>) => Promise<boolean> {
+): (
+  context: Pick<AuthContext, 'jti' | 'grantId'> & Partial<Pick<AuthContext, 'clientId' | 'claims'>>,
+) => Promise<boolean> {
   if (!store || typeof store.getMany !== 'function') {
     throw new TypeError('createRevocationChecker: store must implement the Store port');
   }
@@ -30,9 +34,17 @@ export function createRevocationChecker(
     const keys: string[] = [];
     if (context.jti) keys.push(STORE_KEYS.revokedJti(context.jti));
     if (context.grantId) keys.push(STORE_KEYS.revokedGrant(context.grantId));
+    const own = keys.length;
+    if (context.clientId)
+      keys.push(STORE_KEYS.revokedClient(await hashClientId(context.clientId)));
     if (keys.length === 0) return false;
     const values = await storeCall(store.getMany(keys));
-    return values.some((v) => v !== undefined);
+    for (let i = 0; i < own; i++) if (values[i] !== undefined) return true;
+    const deleted = values[own] as { at?: unknown } | undefined;
+    if (deleted === undefined) return false;
+    // A token issued after the deletion (a client that came back) lives; on doubt, refuse.
+    const iat = context.claims?.['iat'];
+    return !(typeof iat === 'number' && typeof deleted.at === 'number' && iat * 1000 > deleted.at);
   };
 }
 
@@ -54,6 +66,8 @@ export async function revokeGrant(ctx: TokenContext, grantId: string): Promise<v
     ]),
   );
   await revokeUpstream(ctx.upstreamRefresh, upstream);
+  // Grant management: the grant leaves its user's index (frees the slot).
+  await releaseGrant(ctx, grantId);
 }
 
 // Verifies one of our access tokens (signature, type and issuer; not the revocation state).
@@ -95,6 +109,13 @@ export async function revoke(ctx: TokenContext, input: RevokeInput): Promise<voi
     if (record.clientId !== clientId) return true;
     await storeCall(store.delete(STORE_KEYS.refresh(hash)));
     await revokeGrant(ctx, record.grantId);
+    ctx.audit?.record({
+      type: 'token.revoked',
+      subject: record.sub,
+      clientId,
+      grantId: record.grantId,
+      detail: { tokenType: 'refresh_token' },
+    });
     return true;
   };
   const tryAccess = async (): Promise<boolean> => {
@@ -106,6 +127,13 @@ export async function revoke(ctx: TokenContext, input: RevokeInput): Promise<voi
       typeof payload.exp === 'number' ? payload.exp : Math.floor(now() / 1000) + ctx.accessTtl;
     const ttlMs = Math.max(1000, exp * 1000 - now() + 60_000);
     await storeCall(store.set(STORE_KEYS.revokedJti(payload.jti), 1, ttlMs));
+    ctx.audit?.record({
+      type: 'token.revoked',
+      subject: typeof payload.sub === 'string' ? payload.sub : undefined,
+      clientId,
+      grantId: typeof payload['grant_id'] === 'string' ? payload['grant_id'] : undefined,
+      detail: { tokenType: 'access_token' },
+    });
     return true;
   };
 

@@ -10,6 +10,7 @@ import type { TokenContext } from './context.js';
 import { introspect } from './introspection.js';
 import { refresh } from './refresh.js';
 import { createRevocationChecker, revoke, revokeGrant } from './revocation.js';
+import { grantManagerOf } from './grants.js';
 import type { TokenService, TokenServiceOptions } from './types.js';
 import { getUpstreamTokens } from './upstream.js';
 import { createUpstreamRefresher, getFreshUpstreamTokens } from './upstream-refresh.js';
@@ -184,6 +185,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     issueAccessTokenForIdentity: (input) => issueAccessTokenForIdentity(ctx, input),
     exchangeAccessToken: (input) => exchangeAccessToken(ctx, input),
     issueClientCredentialsToken: (input) => issueClientCredentialsToken(ctx, input),
+    grants: grantManagerOf(ctx, (grantId) => revokeGrant(ctx, grantId), ctx.audit),
   };
 }
 

@@ -5,6 +5,7 @@ import type { JwtKey } from '../jwt/types.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import type { Identity, UpstreamTokens } from '../domain/identity.js';
 import type { Store } from '../store/store.js';
+import type { GrantManager } from './grants.js';
 import type { DpopBinding } from './dpop.js';
 
 export type { DpopBinding } from './dpop.js';
@@ -126,6 +127,8 @@ export interface IssueAuthorizationCodeInput {
   /** The RFC 8707 resource: the tokens' audience. */
   resource: string;
   identity: Identity;
+  /** The client's `client_name`, shown by grant management (`server.grants.list`). */
+  clientName?: string | undefined;
   /** Upstream IdP tokens to keep server-side under the grant (proxy mode). */
   upstreamTokens?: UpstreamTokens;
 }
@@ -198,6 +201,8 @@ export interface TokenService {
   createAccessTokenVerifier(audience?: string): TokenVerifier;
   /** Revokes every token of a grant, and drops its upstream tokens. */
   revokeGrant(grantId: string): Promise<void>;
+  /** Grant management: list and revoke what users granted, delete clients (`server.grants`). */
+  readonly grants: GrantManager;
   /**
    * The upstream IdP tokens kept under a live grant, if any. With `upstream` refresh
    * configured, tokens expiring within the skew are refreshed at the IdP first (one refresh per
