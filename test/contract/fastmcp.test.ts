@@ -16,6 +16,7 @@ import { defineAsHardeningCases } from './as-hardening-cases.js';
 import { defineDpopCases } from './dpop-cases.js';
 import { defineEnterpriseCases } from './enterprise-cases.js';
 import { defineMachineClientCases } from './machine-clients-cases.js';
+import { definePagesCases } from './pages-cases.js';
 import { defineRateLimitCases } from './rate-limit-cases.js';
 import { defineGuardCases } from './guard-cases.js';
 import { defineContractSuite, type MountContract } from './suite.js';
@@ -67,6 +68,7 @@ defineAsHardeningCases('fastmcp', mountFastmcp);
 defineDpopCases('fastmcp', mountFastmcp);
 defineEnterpriseCases('fastmcp', mountFastmcp);
 defineMachineClientCases('fastmcp', mountFastmcp);
+definePagesCases('fastmcp', mountFastmcp);
 defineRateLimitCases('fastmcp', mountFastmcp);
 
 // The guard alone: the tools are added BEFORE protect(), so fastmcp runs them without

@@ -14,6 +14,7 @@ import { defineAsHardeningCases } from './as-hardening-cases.js';
 import { defineDpopCases } from './dpop-cases.js';
 import { defineEnterpriseCases } from './enterprise-cases.js';
 import { defineMachineClientCases } from './machine-clients-cases.js';
+import { definePagesCases } from './pages-cases.js';
 import { defineRateLimitCases } from './rate-limit-cases.js';
 import { defineGuardCases } from './guard-cases.js';
 import {
@@ -81,6 +82,7 @@ defineAsHardeningCases('Fetch handler', mountFetch);
 defineDpopCases('Fetch handler', mountFetch);
 defineEnterpriseCases('Fetch handler', mountFetch);
 defineMachineClientCases('Fetch handler', mountFetch);
+definePagesCases('Fetch handler', mountFetch);
 defineRateLimitCases('Fetch handler', mountFetch);
 
 // The guard alone (no protectMcpServer) in front of the SDK's web-standard transport.
