@@ -3,8 +3,17 @@
 // invalid_token, the challenge naming tasks' metadata: RFC 8707 audience binding), then
 // authorizes for tasks and is served there; neither token works at the other resource.
 import { createServer, type Server } from 'node:http';
-import { type AuthorizationServer, createAuthorizationServer, MemoryStore } from '@mcp-auth/core';
+import { createServer as createNetServer } from 'node:net';
+import {
+  type AuthorizationServer,
+  createAuthorizationServer,
+  createFetchMcpGuard,
+  MemoryStore,
+} from '@mcp-auth/core';
 import { mcpAuth } from '@mcp-auth/express';
+import { FastMCPAuthWrapper } from '@mcp-auth/fastmcp';
+import { type McpAuthState, mcpAuth as koaMcpAuth } from '@mcp-auth/koa';
+import { createTokenVerifier } from '@mcp-auth/sdk';
 import {
   Client as ClientV2,
   StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
@@ -13,6 +22,8 @@ import {
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import express, { type RequestHandler } from 'express';
+import { FastMCP } from 'fastmcp';
+import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeWithForms } from '../../packages/core/src/testing/index.js';
 import {
@@ -37,6 +48,9 @@ let origin: string;
 let server: AuthorizationServer;
 let notesUrl: string;
 let tasksUrl: string;
+// The tokens the official client obtained below, for the per-adapter checks at the end.
+let notesToken = '';
+let tasksToken = '';
 const handlers: { close(): Promise<void> }[] = [];
 
 function mcpEndpoint(): RequestHandler {
@@ -133,7 +147,6 @@ function audience(token: string): unknown {
 describe('one issuer, two resources: the official v2 client authorized for one is refused at the other', () => {
   const { fetch: recordingFetch, log } = createRecordingFetch();
   const provider = new MemoryOAuthClientProviderV2({ redirectUrl: LOOPBACK_REDIRECT });
-  let notesToken = '';
 
   it('authorizes for notes (discovery through notes’ metadata, resource = notes) and calls a tool there', async () => {
     const first = open(notesUrl, provider, recordingFetch);
@@ -188,7 +201,7 @@ describe('one issuer, two resources: the official v2 client authorized for one i
     expect(url.searchParams.get('client_id')).toBe(provider.clientInformation()!.client_id);
     const redirect = await login(url, tasksUrl);
     await first.finishAuth(redirect);
-    const tasksToken = tasksProvider.tokens()!.access_token;
+    tasksToken = tasksProvider.tokens()!.access_token;
     expect(audience(tasksToken)).toBe(tasksUrl);
     expect(tasksProvider.tokens()!.scope?.split(' ')).toContain(READ);
     const session = open(tasksUrl, tasksProvider, recordingFetch);
@@ -216,5 +229,107 @@ describe('one issuer, two resources: the official v2 client authorized for one i
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_target');
+  });
+});
+
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+// Every guard mounted with the tasks view of the server: the notes token (same issuer, same key)
+// is refused with a challenge naming tasks' metadata; the tasks token gets past authentication.
+describe('the audience check holds through every adapter’s guard mounted with server.forResource(tasks)', () => {
+  const tasksPrm = () => `${origin}/.well-known/oauth-protected-resource/tasks/mcp`;
+  const expectRefused = (res: Response) => {
+    expect(res.status).toBe(401);
+    const challenge = challengeParams(res.headers.get('www-authenticate'));
+    expect(challenge.error).toBe('invalid_token');
+    expect(challenge.resource_metadata).toBe(tasksPrm());
+  };
+
+  it('core’s Fetch guard (createFetchMcpGuard)', async () => {
+    const view = server.forResource(tasksUrl);
+    const guard = createFetchMcpGuard({
+      verifier: view.tokenVerifier,
+      policy: createContractPolicy(),
+      resourceMetadataUrl: view.resourceMetadataUrl,
+    });
+    const request = (token: string) =>
+      new Request(tasksUrl, {
+        method: 'POST',
+        headers: {
+          host: new URL(tasksUrl).host,
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: rpc('tools/list'),
+      });
+    const refused = await guard(request(notesToken));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expectRefused(refused.response);
+    const allowed = await guard(request(tasksToken));
+    expect(allowed.ok).toBe(true);
+    if (allowed.ok) expect(allowed.auth.resource).toBe(tasksUrl);
+  });
+
+  it('@mcp-auth/koa mcpAuth', async () => {
+    const koaHttp = createServer();
+    const base = await listenLoopback(koaHttp);
+    const app = new Koa<McpAuthState>();
+    const auth = koaMcpAuth({
+      server: server.forResource(tasksUrl),
+      policy: createContractPolicy(),
+    });
+    app.use(async (ctx, next) => {
+      if (ctx.path !== auth.path) return next();
+      await auth.protect(ctx, async () => {
+        ctx.body = { reached: ctx.state.auth?.resource };
+      });
+    });
+    koaHttp.on('request', app.callback());
+    try {
+      expectRefused(await postMcp(`${base}${auth.path}`, notesToken));
+      const ok = await postMcp(`${base}${auth.path}`, tasksToken);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ reached: tasksUrl });
+    } finally {
+      await closeServer(koaHttp);
+    }
+  });
+
+  it('@mcp-auth/fastmcp FastMCPAuthWrapper', async () => {
+    const port = await freePort();
+    const auth = new FastMCPAuthWrapper({
+      policy: createContractPolicy(),
+      authorizationServer: server.forResource(tasksUrl),
+    });
+    const quiet = { debug() {}, error() {}, info() {}, log() {}, warn() {} };
+    const fastmcp = auth.protect(
+      new FastMCP({ ...auth.serverOptions(), name: 'tasks', version: '1.0.0', logger: quiet }),
+    );
+    await fastmcp.start({
+      transportType: 'httpStream',
+      httpStream: { port, host: '127.0.0.1', endpoint: '/tasks/mcp', stateless: true },
+    });
+    try {
+      expectRefused(await postMcp(`http://127.0.0.1:${port}/tasks/mcp`, notesToken));
+      expect((await postMcp(`http://127.0.0.1:${port}/tasks/mcp`, tasksToken)).status).not.toBe(
+        401,
+      );
+    } finally {
+      await fastmcp.stop();
+    }
+  });
+
+  it('@mcp-auth/sdk createTokenVerifier (for the SDK’s requireBearerAuth)', async () => {
+    const verifier = createTokenVerifier(server.forResource(tasksUrl).tokenVerifier);
+    await expect(verifier.verifyAccessToken(notesToken)).rejects.toThrow();
+    expect((await verifier.verifyAccessToken(tasksToken)).resource?.href).toBe(tasksUrl);
   });
 });
