@@ -36,3 +36,13 @@ export {
   type JwtAssertionOptions,
   verifyJwtAssertion,
 } from './assertion.js';
+export {
+  computeAccessTokenHash,
+  createDpopProofVerifier,
+  DPOP_ALGORITHMS,
+  type DpopProofRequest,
+  type DpopProofVerifier,
+  type DpopProofVerifierOptions,
+  normalizeDpopUrl,
+  type VerifiedDpopProof,
+} from './dpop.js';

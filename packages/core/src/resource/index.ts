@@ -4,6 +4,8 @@ export {
   MissingBearerTokenError,
 } from './bearer.js';
 export { type BearerChallengeOptions, buildBearerChallenge } from './challenge.js';
+export { buildDpopChallenge, type DpopChallengeOptions } from './dpop.js';
+export type { DpopNonceOptions, DpopOptions, ResourceDpopOptions } from '../tokens/dpop.js';
 export type { McpCorsOptions } from './cors.js';
 export {
   createFetchMcpGuard,
@@ -51,6 +53,7 @@ export {
   authRequired,
   McpResourceAuth,
   type McpResourceAuthOptions,
+  type ResourceAuthRequest,
   type ToolCallAuthorization,
 } from './resource-auth.js';
 export {
