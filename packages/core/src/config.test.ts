@@ -176,3 +176,50 @@ describe('loadConfigFromEnv: configured upstream endpoints', () => {
     }
   });
 });
+
+describe('loadConfigFromEnv: a trusted enterprise IdP (issue 14)', () => {
+  const publicJwk = {
+    kty: 'EC',
+    crv: 'P-256',
+    x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+    y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+    kid: 'idp-1',
+  };
+
+  it('reads MCP_AUTH_TRUSTED_IDP_ISSUER and MCP_AUTH_TRUSTED_IDP_JWKS', () => {
+    const config = loadConfigFromEnv({
+      MCP_AUTH_TRUSTED_IDP_ISSUER: 'https://idp.example.com',
+      MCP_AUTH_TRUSTED_IDP_JWKS: JSON.stringify({ keys: [publicJwk] }),
+    });
+    expect(config).toEqual({
+      trustedIdpIssuer: 'https://idp.example.com',
+      trustedIdpJwks: { keys: [publicJwk] },
+    });
+  });
+
+  it('names each problem, never the value: one without the other, not JSON, a secret or private key, an http issuer', () => {
+    expect(problemsOf({ MCP_AUTH_TRUSTED_IDP_ISSUER: 'https://idp.example.com' })).toHaveProperty(
+      'MCP_AUTH_TRUSTED_IDP_JWKS',
+    );
+    expect(problemsOf({ MCP_AUTH_TRUSTED_IDP_JWKS: '{"keys":[]}' })).toHaveProperty(
+      'MCP_AUTH_TRUSTED_IDP_ISSUER',
+    );
+    const issuer = { MCP_AUTH_TRUSTED_IDP_ISSUER: 'https://idp.example.com' };
+    for (const jwks of [
+      'not json',
+      '{"keys":[]}',
+      JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ' }] }),
+      JSON.stringify({ keys: [{ ...publicJwk, d: 'private-part' }] }),
+    ]) {
+      const problems = problemsOf({ ...issuer, MCP_AUTH_TRUSTED_IDP_JWKS: jwks });
+      expect(problems).toHaveProperty('MCP_AUTH_TRUSTED_IDP_JWKS');
+      expect(JSON.stringify(problems)).not.toContain('private-part');
+    }
+    expect(
+      problemsOf({
+        MCP_AUTH_TRUSTED_IDP_ISSUER: 'http://idp.example.com',
+        MCP_AUTH_TRUSTED_IDP_JWKS: JSON.stringify({ keys: [publicJwk] }),
+      }),
+    ).toHaveProperty('MCP_AUTH_TRUSTED_IDP_ISSUER');
+  });
+});
