@@ -1,5 +1,6 @@
 import { sanitize } from '../io.js';
 import { type DoctorContext, fetchMetadata, isSecureUrl, parseUrl } from './context.js';
+import { checkAdvertisedGrants } from './check-grants.js';
 import { REF } from './references.js';
 
 /** What the authorization-server metadata told: the later checks build on it. */
@@ -12,7 +13,9 @@ export interface AsMetadataFindings {
 
 /**
  * Checks `as-metadata` (RFC 8414 / OIDC discovery), then (when found) `as-issuer`,
- * `as-endpoints`, `as-pkce-s256-only`, `as-iss-parameter`, `as-grant-types` and
+ * `as-endpoints`, `as-pkce-s256-only`, `as-iss-parameter`, `as-grant-types`, the grants
+ * advertised (`as-grants` and, for what is advertised, `as-client-credentials`,
+ * `as-jwt-signing-algs`, `as-jwt-bearer`, `as-token-exchange`: check-grants.ts) and
  * `client-registration`.
  */
 export async function checkAsMetadata(
@@ -38,6 +41,7 @@ export async function checkAsMetadata(
   const endpoints = checkEndpoints(ctx, asm);
   checkPkceAndIss(ctx, asm);
   checkGrantTypes(ctx, asm);
+  checkAdvertisedGrants(ctx, asm);
   const cimd = asm['client_id_metadata_document_supported'] === true;
   const dcr = endpoints.registrationEndpoint !== undefined;
   ctx.add({

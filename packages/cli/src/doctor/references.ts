@@ -16,6 +16,13 @@ export const REF = {
   pkce: `${MCP} › Authorization Code Protection; RFC 7636 §4.2; RFC 9700 §2.1.1`,
   iss: 'RFC 9207 §3; RFC 9700 §4.4.2',
   grants: 'OAuth 2.1 §10.1, §10.2; RFC 9700 §2.1.2, §2.4',
+  grantsAdvertised: 'RFC 8414 §2 (grant_types_supported)',
+  clientCredentials:
+    'OAuth 2.1 §4.2, §2.4; MCP extension io.modelcontextprotocol/oauth-client-credentials',
+  privateKeyJwt: 'RFC 7523 §2.2; RFC 8414 §2 (*_auth_signing_alg_values_supported); RFC 8725 §3.1',
+  jwtBearer:
+    'RFC 7523 §2.1; MCP extension io.modelcontextprotocol/enterprise-managed-authorization',
+  tokenExchange: 'RFC 8693 §2.1; OAuth 2.1 §2.4',
   registration: `${MCP} › Client Registration Approaches; RFC 7591 §3`,
   dcr: 'RFC 7591 §3.1, §3.2.1',
   dcrRedirect: `${MCP} › Communication Security; RFC 7591 §2; RFC 9700 §4.1`,
