@@ -73,5 +73,7 @@ export function formatDecision(event: PolicyDecisionEvent): string {
     `code=${event.code}`,
     `rule=${event.ruleId ?? '-'}`,
     `reason=${quote(event.reason)}`,
+    // The request's trace (OTEL_* set): the same id as its spans and its audit event.
+    ...(event.traceId !== undefined ? [`trace=${event.traceId}`] : []),
   ].join(' ');
 }
