@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import {
   type AuthorizationServer,
@@ -23,9 +24,48 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 const HOSTILE_NAME = '<img src=x onerror="alert(1)">Evil "App"';
-// A 1×1 PNG: a data: logo needs no network.
-const LOGO =
-  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgaPj/HwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+// The logo: a small PNG made here, as a data: URL (no network, nothing checked in).
+const LOGO = pngDataUrl(120, 32);
+
+/** A `width`×`height` PNG: a red band with a white stripe, enough to see in a screenshot. */
+function pngDataUrl(width: number, height: number): string {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes: Buffer) => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const stripe = y > height / 2 - 3 && y < height / 2 + 3;
+      rows.set(stripe ? [255, 255, 255] : [192, 57, 43], y * (width * 3 + 1) + 1 + x * 3);
+    }
+  }
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+  return `data:image/png;base64,${png.toString('base64')}`;
+}
 
 interface RunningAs {
   issuer: string;
@@ -304,7 +344,7 @@ describe('custom login and consent pages in Chromium (issue 16 item 5)', () => {
       expect(accent).toBe('rgb(192, 57, 43)');
       expect(
         await page.locator('.brand img').evaluate((img) => (img as HTMLImageElement).naturalWidth),
-      ).toBe(1);
+      ).toBe(120);
       await shot(page, 'fr-branded-login');
 
       await page.getByLabel('Nom d’utilisateur').fill('alice');
