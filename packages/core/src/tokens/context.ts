@@ -7,7 +7,7 @@ import type { Store, StoreValue } from '../store/store.js';
 import type { AuditRecorder } from '../observability/audit.js';
 import type { DpopBinding } from './dpop.js';
 import type { SealBox } from './upstream-crypto.js';
-import type { UpstreamRefresher } from './upstream-refresh.js';
+import type { UpstreamRefresher } from './upstream-client.js';
 
 /**
  * What every step of the token service shares: the validated options of

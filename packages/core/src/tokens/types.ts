@@ -1,5 +1,5 @@
 import type { AuditRecorder } from '../observability/audit.js';
-import type { UpstreamRefreshOptions } from './upstream-refresh.js';
+import type { UpstreamRefreshOptions } from './upstream-client.js';
 import type { KeySet } from '../jwt/index.js';
 import type { JwtKey } from '../jwt/types.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
