@@ -132,3 +132,18 @@ describe('formatMessage: interpolation of escaped values', () => {
     expect(t('login.submit').html).toBe('&#60;img src=x onerror=alert(1)&#62;');
   });
 });
+
+describe('scope descriptions per language', () => {
+  it('a description in the page language wins; others fall back to consent.scopeDescriptions', () => {
+    const languages = new PageLanguages({
+      scopeDescriptions: { fr: { 'notes:read': 'Lire vos notes' } },
+    });
+    expect(languages.scopeDescription('fr', 'notes:read')).toBe('Lire vos notes');
+    expect(languages.scopeDescription('fr', 'notes:write')).toBeUndefined();
+    expect(languages.scopeDescription('de', 'notes:read')).toBeUndefined();
+    expect(languages.scopeDescription('fr', 'toString')).toBeUndefined();
+    expect(() => new PageLanguages({ scopeDescriptions: { it: {} } })).toThrow(
+      /not in consent.language.locales/,
+    );
+  });
+});

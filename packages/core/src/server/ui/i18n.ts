@@ -22,6 +22,11 @@ export interface PageLanguageOptions {
    * {@link Messages} (checked when the server is created).
    */
   messages?: Readonly<Record<string, Partial<Messages>>>;
+  /**
+   * Scope descriptions per language (`{ fr: { 'notes:read': 'Lire vos notes' } }`); a scope
+   * without one in the page's language shows `consent.scopeDescriptions`.
+   */
+  scopeDescriptions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** One entry of an `Accept-Language` header (RFC 9110 §12.5.4). */
@@ -96,6 +101,7 @@ export class PageLanguages {
   readonly #dictionaries: ReadonlyMap<string, Messages>;
   readonly #locales: readonly string[];
   readonly #force: string | undefined;
+  readonly #scopeDescriptions: ReadonlyMap<string, Readonly<Record<string, string>>>;
 
   constructor(options: PageLanguageOptions = {}, where = 'createAuthorizationServer') {
     const extra = options.messages ?? {};
@@ -122,6 +128,23 @@ export class PageLanguages {
     if (options.force !== undefined && !dictionaries.has(options.force)) {
       throw new TypeError(`${where}: consent.language.force must be one of locales`);
     }
+    const scopeDescriptions = new Map<string, Readonly<Record<string, string>>>();
+    for (const [tag, descriptions] of Object.entries(options.scopeDescriptions ?? {})) {
+      if (!dictionaries.has(tag)) {
+        throw new TypeError(
+          `${where}: consent.language.scopeDescriptions has "${tag}", which is not in consent.language.locales`,
+        );
+      }
+      for (const [scope, text] of Object.entries(descriptions)) {
+        if (typeof text !== 'string') {
+          throw new TypeError(
+            `${where}: consent.language.scopeDescriptions.${tag}["${scope}"] must be a string`,
+          );
+        }
+      }
+      scopeDescriptions.set(tag, Object.freeze({ ...descriptions }));
+    }
+    this.#scopeDescriptions = scopeDescriptions;
     this.#dictionaries = dictionaries;
     this.#locales = [...locales];
     this.#force = options.force;
@@ -136,6 +159,14 @@ export class PageLanguages {
   pick(acceptLanguage: string | undefined): string {
     if (this.#force !== undefined) return this.#force;
     return negotiateLocale(acceptLanguage, this.#locales, this.#locales[0]!);
+  }
+
+  /** A scope's description in one language, if configured. */
+  scopeDescription(locale: string, scope: string): string | undefined {
+    const descriptions = this.#scopeDescriptions.get(locale);
+    return descriptions !== undefined && Object.hasOwn(descriptions, scope)
+      ? descriptions[scope]
+      : undefined;
   }
 
   /** The dictionary of one language (one of {@link locales}; else the fallback's). */
