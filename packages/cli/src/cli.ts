@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './args.js';
+import { auditVerifyCommand } from './commands/audit-verify.js';
 import { doctorCommand } from './commands/doctor.js';
 import { keysGenerateCommand } from './commands/keys-generate.js';
 import { keysRotateCommand } from './commands/keys-rotate.js';
@@ -19,12 +20,14 @@ export const COMMANDS: readonly Command[] = [
   policyCheckCommand,
   policyLintCommand,
   doctorCommand,
+  auditVerifyCommand,
 ];
 
 const GROUP_SUMMARY: Record<string, string> = {
   keys: 'signing keys and secrets',
   token: 'development access tokens',
   policy: 'tool policies: decisions and lint',
+  audit: 'audit trail: verify a hash-chained log',
 };
 
 /** The version of this package. */
