@@ -14,6 +14,7 @@ import {
   type UpstreamOAuthProviderOptions,
   wellKnownPath,
 } from '@mcp-auth/core';
+import type { Jwks } from '@mcp-auth/core/jwt';
 import type { AuditRecorder, Instrumentation } from '@mcp-auth/core/observability';
 import type { Store } from '@mcp-auth/core/store';
 import { mcpAuthRouter, mcpGuard } from '@mcp-auth/express';
@@ -27,6 +28,11 @@ import { isLoopbackOrigin, loopbackAliases, PrefixedStore, requestHost } from '.
 import { type AuthorizeGuide, createDemoMcpServer } from './mcp-server.js';
 import { createDemoPolicy, formatDecision, SCOPE_DESCRIPTIONS } from './policy.js';
 import { DEMO_USERS, ROLE_SCOPES } from './users.js';
+import {
+  type DemoMachineClients,
+  machineClientConfigs,
+  resolveMachineClients,
+} from './machine-clients.js';
 
 /**
  * Node's limits on a slow client (issue 12 item 1): the request's headers must arrive within
@@ -89,6 +95,10 @@ export interface DemoAppOptions {
   instrumentation?: Instrumentation;
   /** The audit trail. Default: from `MCP_AUTH_AUDIT_FILE` in `startDemo`. */
   audit?: AuditRecorder;
+  /** `demo-agent`'s secret (`DEMO_AGENT_SECRET`). Default: generated, printed by the banner. */
+  agentSecret?: string;
+  /** `demo-agent-jwt`'s public keys (`DEMO_AGENT_JWKS`). Default: no such client. */
+  agentJwks?: Jwks;
 }
 
 /** One origin the demo serves: its authorization server and its MCP endpoint. */
@@ -121,6 +131,8 @@ export interface DemoApp {
   readonly storeKind: 'memory' | 'redis';
   /** Who logs users in. */
   readonly identity: 'dev-users' | 'upstream';
+  /** The pre-registered machine clients (`demo-agent`, and `demo-agent-jwt` with its keys). */
+  readonly machineClients: DemoMachineClients;
   /** Stops the MCP handlers and closes the store (when the demo created it). */
   close(): Promise<void>;
 }
@@ -133,6 +145,7 @@ interface Shared {
   readonly identityProvider: IdentityProvider;
   readonly jwtSecret: string;
   readonly derive: (label: string) => Buffer;
+  readonly machineClients: DemoMachineClients;
 }
 
 interface Site extends DemoOrigin {
@@ -190,6 +203,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
         }),
     jwtSecret,
     derive,
+    machineClients: resolveMachineClients(options.agentSecret, options.agentJwks),
   };
   // The configured origin keeps the store's keys as they are; each alias gets its own keyspace.
   const sites: Site[] = [];
@@ -228,6 +242,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     signing,
     storeKind,
     identity: options.upstream ? 'upstream' : 'dev-users',
+    machineClients: shared.machineClients,
     async close() {
       await Promise.all(sites.map((site) => site.handler.close()));
       if (ownsStore && store instanceof RedisStore) await store.close();
@@ -257,6 +272,8 @@ async function createSite(origin: string, store: Store, shared: Shared): Promise
         : {}),
     },
     resourceName: 'mcp-auth demo',
+    // Machine clients (client credentials): demo-agent, and demo-agent-jwt with DEMO_AGENT_JWKS.
+    clients: machineClientConfigs(shared.machineClients),
     // Proxy mode: the IdP's tokens are kept server-side, encrypted with a key derived from the secret.
     ...(options.upstream
       ? {
@@ -472,6 +489,12 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         ? { redisUrl: settings.redisUrl }
         : {}),
       ...(upstream ? { upstream } : {}),
+      ...(options.agentSecret === undefined && settings.agentSecret !== undefined
+        ? { agentSecret: settings.agentSecret }
+        : {}),
+      ...(options.agentJwks === undefined && settings.agentJwks !== undefined
+        ? { agentJwks: settings.agentJwks }
+        : {}),
     });
   } catch (error) {
     await Promise.all(servers.map(closeServer));

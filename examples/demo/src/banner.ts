@@ -1,4 +1,5 @@
 import type { RunningDemo } from './app.js';
+import { DEMO_AGENT_ID, DEMO_AGENT_JWT_ID, MACHINE_SCOPE } from './machine-clients.js';
 import { DEMO_PASSWORD, DEMO_USERS } from './users.js';
 
 /**
@@ -26,7 +27,8 @@ function formatAliases(aliases: readonly string[]): string | undefined {
 
 /**
  * What the demo prints on startup: its first line is exactly the URL MCP clients must use;
- * then who can log in and how to connect. Never a secret.
+ * then who can log in and how to connect. Never a secret, but for `demo-agent`'s generated one
+ * (see {@link machineClientLines}).
  */
 export function formatBanner(demo: RunningDemo): string {
   const mcp = demo.mcpUrl;
@@ -47,6 +49,7 @@ export function formatBanner(demo: RunningDemo): string {
     }`,
     ...demo.observability.map((line) => `  ${line}`),
     '',
+    ...machineClientLines(demo),
   ];
   if (demo.identity === 'dev-users') {
     lines.push(`Demo users (password "${DEMO_PASSWORD}"):`);
@@ -77,4 +80,28 @@ export function formatBanner(demo: RunningDemo): string {
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * The machine clients (client credentials grant), and how a script uses them. The one secret the
+ * demo ever prints is `demo-agent`'s, and only when it generated it (no `DEMO_AGENT_SECRET`): it
+ * is the demo's development credential, which the person running the demo needs to use it;
+ * nothing else (tokens, codes, other secrets) is ever printed or logged.
+ */
+function machineClientLines(demo: RunningDemo): string[] {
+  const { agentSecret, agentSecretSource, agentJwks } = demo.machineClients;
+  return [
+    `Machine clients (client credentials, scope ${MACHINE_SCOPE}; token endpoint ${demo.authServer.metadata().token_endpoint}):`,
+    `  ${DEMO_AGENT_ID.padEnd(15)} client_secret_basic, secret ${
+      agentSecretSource === 'env'
+        ? 'from DEMO_AGENT_SECRET'
+        : `${agentSecret} (generated for this run; set DEMO_AGENT_SECRET to choose it)`
+    }`,
+    `  ${DEMO_AGENT_JWT_ID.padEnd(15)} ${
+      agentJwks === undefined
+        ? 'off (set DEMO_AGENT_JWKS to a JWK Set of ES256 public keys for private_key_jwt)'
+        : `private_key_jwt (ES256), ${agentJwks.keys.length} key(s) from DEMO_AGENT_JWKS`
+    }`,
+    '',
+  ];
 }

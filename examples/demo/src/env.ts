@@ -1,4 +1,6 @@
 import { ConfigError, loadConfigFromEnv, type OAuthConfig } from '@mcp-auth/core';
+import type { Jwks } from '@mcp-auth/core/jwt';
+import { parseAgentJwks } from './machine-clients.js';
 import { ROLE_SCOPES } from './users.js';
 
 /**
@@ -44,6 +46,10 @@ export interface DemoSettings {
   readonly redisUrl: string | undefined;
   /** Proxy mode when `OAUTH_CLIENT_ID` is set. */
   readonly upstream: UpstreamSettings | undefined;
+  /** `DEMO_AGENT_SECRET`: the `demo-agent` machine client's secret; absent → generated at start. */
+  readonly agentSecret: string | undefined;
+  /** `DEMO_AGENT_JWKS`: the `demo-agent-jwt` client's public keys (JWKS JSON); absent → no such client. */
+  readonly agentJwks: Jwks | undefined;
 }
 
 /** Thrown when the environment is unusable; `problems` names each variable. */
@@ -67,7 +73,8 @@ function value(env: Env, name: string): string | undefined {
  * Reads and checks the demo's settings: core's `loadConfigFromEnv` for the shared variables
  * (`OAUTH_*`, `JWT_SECRET`, `MCP_AUTH_ISSUER`), plus the demo's own (`PORT`, `HOST`,
  * `MCP_AUTH_REDIS_URL`, `OAUTH_ROLE_CLAIM`,
- * `OAUTH_DEFAULT_ROLE`). Throws one {@link DemoConfigError} listing every problem.
+ * `OAUTH_DEFAULT_ROLE`, `DEMO_AGENT_SECRET`, `DEMO_AGENT_JWKS`). Throws one
+ * {@link DemoConfigError} listing every problem.
  */
 export function readDemoSettings(env: Env): DemoSettings {
   const problems: string[] = [];
@@ -90,6 +97,13 @@ export function readDemoSettings(env: Env): DemoSettings {
   if (!ROLE_SCOPES[defaultRole]) {
     problems.push(`OAUTH_DEFAULT_ROLE must be one of ${Object.keys(ROLE_SCOPES).join(', ')}`);
   }
+  const agentSecret = value(env, 'DEMO_AGENT_SECRET');
+  if (agentSecret !== undefined && agentSecret.length < 16) {
+    problems.push('DEMO_AGENT_SECRET must be at least 16 characters');
+  }
+  const jwksText = value(env, 'DEMO_AGENT_JWKS');
+  const agentJwks = jwksText === undefined ? undefined : parseAgentJwks(jwksText);
+  if (agentJwks !== undefined && 'problem' in agentJwks) problems.push(agentJwks.problem);
   if (problems.length > 0) throw new DemoConfigError(problems);
 
   const upstream: UpstreamSettings | undefined =
@@ -114,5 +128,7 @@ export function readDemoSettings(env: Env): DemoSettings {
     jwtSecret: config.jwtSecret,
     redisUrl,
     upstream,
+    agentSecret,
+    agentJwks: agentJwks !== undefined && 'jwks' in agentJwks ? agentJwks.jwks : undefined,
   };
 }

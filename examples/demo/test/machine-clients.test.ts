@@ -1,0 +1,142 @@
+// Issue 14 item 5: the demo's machine clients with the official MCP SDK v2 client. `demo-agent`
+// (client_secret_basic, secret from DEMO_AGENT_SECRET or generated and shown by the banner) and
+// `demo-agent-jwt` (private_key_jwt ES256, public keys from DEMO_AGENT_JWKS) get client
+// credentials tokens for mcp:tools:read; the demo policy refuses them what it refuses a viewer.
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import {
+  Client as V2Client,
+  ClientCredentialsProvider,
+  PrivateKeyJwtProvider,
+  StreamableHTTPClientTransport as V2Transport,
+} from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBanner } from '../src/banner.js';
+import { DemoConfigError, readDemoSettings } from '../src/env.js';
+import { startTestDemo, type TestDemo } from './harness.js';
+
+const SECRET = 'demo-agent-test-secret-0123456789';
+const text = (result: unknown) =>
+  ((result as { content?: { text?: string }[] }).content ?? []).map((c) => c.text ?? '').join('');
+
+async function connect(t: TestDemo, provider: ClientCredentialsProvider | PrivateKeyJwtProvider) {
+  const client = new V2Client({ name: 'demo-machine-test', version: '1.0.0' });
+  await client.connect(new V2Transport(new URL(t.demo.mcpUrl), { authProvider: provider }));
+  return client;
+}
+
+describe('demo machine clients (client credentials)', () => {
+  let t: TestDemo;
+  let privateJwk: JWK;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    privateJwk = await exportJWK(pair.privateKey);
+    const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'agent-1', use: 'sig' };
+    t = await startTestDemo({
+      env: { DEMO_AGENT_SECRET: SECRET, DEMO_AGENT_JWKS: JSON.stringify({ keys: [publicJwk] }) },
+    });
+  });
+  afterAll(async () => {
+    await t?.demo.close();
+  });
+
+  it('demo-agent (client_secret_basic): get_weather answers; send_email is refused (scope_not_grantable) and its body never runs', async () => {
+    const provider = new ClientCredentialsProvider({
+      clientId: 'demo-agent',
+      clientSecret: SECRET,
+      expectedIssuer: t.demo.issuer,
+    });
+    const client = await connect(t, provider);
+    try {
+      expect(provider.tokens()?.scope).toBe('mcp:tools:read');
+      expect(provider.tokens()?.refresh_token).toBeUndefined();
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(names).toContain('get_weather');
+      expect(names).not.toContain('send_email');
+      const weather = await client.callTool({ name: 'get_weather', arguments: { city: 'Oslo' } });
+      expect(weather.isError).not.toBe(true);
+      const before = t.ran.length;
+      const send = await client.callTool({
+        name: 'send_email',
+        arguments: { to: 'bob@example.com', subject: 'hi', body: 'x' },
+      });
+      expect(send.isError).toBe(true);
+      // A clear denial: no step-up could give a machine client write.
+      expect(text(send)).toMatch(/scope_not_grantable/);
+      expect(t.ran.slice(before)).not.toContain('send_email');
+      expect(
+        t.logs.some((line) => /tool=send_email .*client="demo-agent".*allowed=false/.test(line)),
+      ).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('demo-agent-jwt (private_key_jwt, ES256): the same read access', async () => {
+    const provider = new PrivateKeyJwtProvider({
+      clientId: 'demo-agent-jwt',
+      privateKey: privateJwk as Record<string, unknown>,
+      algorithm: 'ES256',
+      expectedIssuer: t.demo.issuer,
+    });
+    const client = await connect(t, provider);
+    try {
+      expect(provider.tokens()?.scope).toBe('mcp:tools:read');
+      const weather = await client.callTool({ name: 'get_weather', arguments: { city: 'Rome' } });
+      expect(weather.isError).not.toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('the banner names both clients and never prints a secret that came from the environment', () => {
+    const banner = formatBanner(t.demo);
+    expect(banner).toMatch(/demo-agent\s+client_secret_basic, secret from DEMO_AGENT_SECRET/);
+    expect(banner).toMatch(
+      /demo-agent-jwt\s+private_key_jwt \(ES256\), 1 key\(s\) from DEMO_AGENT_JWKS/,
+    );
+    expect(banner).not.toContain(SECRET);
+  });
+});
+
+describe('demo machine clients without configuration', () => {
+  let t: TestDemo;
+  beforeAll(async () => {
+    t = await startTestDemo();
+  });
+  afterAll(async () => {
+    await t?.demo.close();
+  });
+
+  it('demo-agent gets a generated secret, shown once by the banner; demo-agent-jwt is absent', async () => {
+    const { agentSecret, agentSecretSource } = t.demo.machineClients;
+    expect(agentSecretSource).toBe('generated');
+    const banner = formatBanner(t.demo);
+    expect(banner).toContain(agentSecret);
+    expect(banner).toMatch(/demo-agent-jwt\s+off/);
+    expect(await t.demo.authServer.clients.getClient('demo-agent-jwt')).toBeUndefined();
+    const provider = new ClientCredentialsProvider({
+      clientId: 'demo-agent',
+      clientSecret: agentSecret,
+      expectedIssuer: t.demo.issuer,
+    });
+    const client = await connect(t, provider);
+    await client.close();
+    expect(provider.tokens()?.access_token).toBeDefined();
+  });
+
+  it('bad DEMO_AGENT_SECRET / DEMO_AGENT_JWKS are named, never echoed', () => {
+    let error: unknown;
+    try {
+      readDemoSettings({ DEMO_AGENT_SECRET: 'short', DEMO_AGENT_JWKS: '{"nope": secret-ish' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DemoConfigError);
+    const problems = (error as DemoConfigError).problems.join('\n');
+    expect(problems).toMatch(/DEMO_AGENT_SECRET must be at least 16 characters/);
+    expect(problems).toMatch(/DEMO_AGENT_JWKS must be a JWK Set/);
+    expect(problems).not.toContain('secret-ish');
+    expect(problems).not.toContain('short');
+  });
+});
