@@ -192,7 +192,7 @@ export function validateClientMetadata(
 
 /**
  * `application_type` (OIDC DCR §2, SEP-837): `native` redirect URIs must be loopback `http` or a
- * reverse-domain private-use scheme, `web` ones `https` on a non-loopback host; anything else
+ * private-use scheme, `web` ones `https` on a non-loopback host; anything else
  * → `invalid_redirect_uri`. An unknown value → `invalid_client_metadata`. Absent: no type is
  * recorded and only the base rules apply. OIDC would default to `web`, but this server is an
  * OAuth 2.1 server, not an OpenID Provider, and that default would refuse every MCP client

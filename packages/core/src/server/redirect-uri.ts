@@ -149,9 +149,10 @@ export function redirectTarget(uri: string): { display: string; cspSource: strin
 /**
  * Why a redirect URI (already accepted by {@link checkRedirectUri}) does not fit the client's
  * OIDC `application_type` (OIDC DCR §2, RFC 8252 §7, SEP-837), or `undefined` when it fits.
- * `native`: a loopback `http` URI (`127.0.0.1`, `[::1]`, `localhost`; any port) or a
- * private-use scheme named after a reversed domain (`com.example.app:/cb`). `web`: `https` on
- * a host that is not loopback.
+ * `native`: a loopback `http` URI (`127.0.0.1`, `[::1]`, `localhost`; any port) or a private-use
+ * scheme (`com.example.app:/cb`; RFC 8252 §7.1 asks for a reversed domain, but the MCP SDK
+ * classifies every custom scheme as native — `cursor://…` included — so a dot is not required).
+ * `web`: `https` on a host that is not loopback.
  */
 export function checkApplicationTypeRedirectUri(
   type: 'native' | 'web',
@@ -165,12 +166,8 @@ export function checkApplicationTypeRedirectUri(
       ? 'of a web application must not be a loopback address'
       : undefined;
   }
-  if (scheme === 'http:') return undefined; // checkRedirectUri allows http only on loopback
-  if (scheme === 'https:') {
-    return 'of a native application must be loopback http or a private-use scheme';
-  }
-  // RFC 8252 §7.1: a private-use scheme is a domain name the app controls, reversed.
-  return scheme.slice(0, -1).includes('.')
-    ? undefined
-    : 'of a native application must use a reverse-domain private-use scheme (com.example.app:)';
+  // checkRedirectUri allows http only on loopback; other schemes than https are private-use.
+  return scheme === 'https:'
+    ? 'of a native application must be loopback http or a private-use scheme'
+    : undefined;
 }

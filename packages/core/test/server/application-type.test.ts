@@ -17,6 +17,8 @@ describe('application_type at registration (SEP-837, OIDC DCR §2)', () => {
   it.each([
     ['native', ['http://127.0.0.1:33418/callback', 'http://[::1]/cb', 'http://localhost:9/x']],
     ['native', ['com.example.app:/oauth/callback']],
+    // The MCP SDK v2 sends native for any custom scheme (deriveApplicationType), dotted or not.
+    ['native', ['cursor://anysphere.cursor-retrieval/oauth/callback', 'myapp:/cb']],
     ['web', ['https://app.example.test/cb']],
   ])('%s with fitting redirect URIs %j → 201, stored and echoed', async (type, uris) => {
     const { server, response, json } = await registerWith({
@@ -33,7 +35,7 @@ describe('application_type at registration (SEP-837, OIDC DCR §2)', () => {
   it.each([
     ['native with an https remote redirect', 'native', 'https://app.example.test/cb'],
     ['native with https on loopback', 'native', 'https://127.0.0.1:8443/cb'],
-    ['native with a private-use scheme that is no reversed domain', 'native', 'myapp:/cb'],
+    ['native with a forbidden scheme', 'native', 'javascript:alert(1)'],
     ['web with an http loopback redirect', 'web', 'http://127.0.0.1:3000/callback'],
     ['web with https on localhost', 'web', 'https://localhost/cb'],
     ['web with a private-use scheme', 'web', 'com.example.app:/cb'],
