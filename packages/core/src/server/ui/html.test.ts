@@ -27,6 +27,13 @@ describe('html`` (issue 16 item 5)', () => {
     );
     expect(html`<a href="${'/authorize/login'}">`.html).toBe('<a href="/authorize/login">');
     expect(isSafeUrl('//evil.test/x')).toBe(false);
+    expect(isSafeUrl('/\\evil.test/x')).toBe(false);
+    expect(isSafeUrl('java\tscript:alert(1)')).toBe(false);
+    expect(isSafeUrl('\u0001javascript:alert(1)')).toBe(false);
+    expect(isSafeUrl('jav\nascript:alert(1)')).toBe(false);
+    expect(isSafeUrl('help.html')).toBe(true);
+    expect(isSafeUrl('grants?done=1')).toBe(true);
+    expect(html`<a href="${'java\tscript:alert(1)'}">`.html).toBe('<a href="about:invalid">');
     expect(isSafeUrl('data:image/png;base64,AAAA')).toBe(true);
     expect(isSafeUrl('data:image/svg+xml;base64,AAAA')).toBe(false);
   });

@@ -39,14 +39,20 @@ const URL_ATTRIBUTE = /\b(?:href|src|action|formaction|poster|cite|srcset)\s*=\s
 const UNQUOTED_ATTRIBUTE = /=\s*$/;
 
 /**
- * Whether a URL may appear in an `href`/`src`/`action` attribute: relative (`/path`, `?q`,
- * `#id`), `https:`, `http:`, `mailto:` or a `data:image/…` (not SVG); never `javascript:`,
- * `vbscript:`, `data:text/html`, …
+ * Whether a URL may appear in an `href`/`src`/`action` attribute: relative (`/path`, `page`,
+ * `?q`, `#id`), `https:`, `http:`, `mailto:` or a base64 `data:image/…` (not SVG); never
+ * `javascript:`, `vbscript:`, `data:text/html`, … nor protocol-relative (`//host`). Tabs,
+ * newlines and leading control characters are dropped first, as a browser's URL parser does
+ * (`java\tscript:` is `javascript:`).
  */
 export function isSafeUrl(value: string): boolean {
-  const v = value.trim();
-  if (/^(?:\/(?!\/)|[?#]|\.{1,2}\/|$)/.test(v)) return true;
-  if (/^https?:\/\//i.test(v) || /^mailto:/i.test(v)) return true;
+  let start = 0;
+  while (start < value.length && value.charCodeAt(start) <= 0x20) start++;
+  const v = value.slice(start).replace(/[\t\n\r]/g, '');
+  if (/^[\\/][\\/]/.test(v)) return false;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(v)?.[1]?.toLowerCase();
+  if (scheme === undefined) return true;
+  if (scheme === 'https' || scheme === 'http' || scheme === 'mailto') return true;
   return /^data:image\/(?:png|gif|jpeg|webp|avif);base64,[A-Za-z0-9+/=]+$/i.test(v);
 }
 
