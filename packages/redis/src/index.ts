@@ -4,6 +4,12 @@
  * closed when Redis is slow or down.
  * @packageDocumentation
  */
+export {
+  AUDIT_STREAM_FIELD,
+  createRedisAuditSink,
+  type RedisAuditSinkOptions,
+  readRedisAuditStream,
+} from './audit-stream.js';
 export { RedisStoreError, type RedisStoreErrorCode } from './errors.js';
 export {
   getFailClosedRedisOptions,
