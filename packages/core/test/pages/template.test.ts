@@ -158,6 +158,36 @@ describe('consent.template: a custom page keeps core guarantees', () => {
     }
   });
 
+  it('onTemplateError hears of each failure with the page kind; the default reports no page data', async () => {
+    const seen: string[] = [];
+    const { server } = makeServer({
+      consent: {
+        template: (page, ctx) => (page.kind === 'login' ? ctx.html`<p>no form</p>` : undefined),
+        onTemplateError: (error, kind) => seen.push(`${kind}:${(error as Error).name}`),
+      },
+    });
+    expect((await start(server)).status).toBe(500);
+    expect(seen).toEqual(['login:PageTemplateError']);
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => logged.push(line);
+    try {
+      const quiet = makeServer({
+        consent: {
+          template: () => {
+            throw new Error('secret-looking detail');
+          },
+        },
+      }).server;
+      expect((await start(quiet)).status).toBe(500);
+    } finally {
+      console.error = original;
+    }
+    expect(logged).toEqual([
+      'mcp-auth pages: consent.template failed on the login page (Error); the built-in 500 page was sent',
+    ]);
+  });
+
   it('the CSRF field inside a second form to another target is not required; one to the action is', async () => {
     const twoForms: PageTemplate = (page, ctx) =>
       page.kind === 'login'
@@ -245,6 +275,19 @@ describe('languages: Accept-Language, force, restrict', () => {
     expect((await start(forced, {}, { 'accept-language': 'fr' })).body).toContain('lang="de"');
     const english = makeServer({ consent: { language: { locales: ['en'] } } }).server;
     expect((await start(english, {}, { 'accept-language': 'fr' })).body).toContain('lang="en"');
+  });
+
+  it('scope descriptions in the page language (language.scopeDescriptions)', async () => {
+    const { server } = makeServer({
+      consent: {
+        scopeDescriptions: { read: 'Read things' },
+        language: { scopeDescriptions: { fr: { read: 'Lire « les choses »' } } },
+      },
+    });
+    const fr = await login(server, await start(server, {}, { 'accept-language': 'fr' }));
+    expect(fr.body).toContain('Lire « les choses »');
+    const en = await login(server, await start(server, {}, { 'accept-language': 'en' }));
+    expect(en.body).toContain('Read things');
   });
 
   it('a supplied dictionary overrides strings; its values are escaped', async () => {

@@ -74,6 +74,12 @@ export interface PageOptions {
   template?: PageTemplate | undefined;
   branding?: Branding | undefined;
   language?: PageLanguageOptions | undefined;
+  /**
+   * Called when `template` throws, rejects or breaks its contract; the user then gets the
+   * built-in 500 error page. Default: one line on `console.error` naming the page kind and the
+   * error (its message only for core's own {@link PageTemplateError}).
+   */
+  onTemplateError?: ((error: unknown, page: AuthorizationPage['kind']) => void) | undefined;
 }
 
 /** HTTP details of one page response. */
@@ -112,6 +118,8 @@ export interface ConsentPageInput {
   readonly unavailable: readonly string[];
   readonly user?: string | undefined;
   readonly upstreamNext?: boolean;
+  /** The grants page linked from the footer (`/grants`). */
+  readonly grantsUrl?: string | undefined;
 }
 
 /** A template broke its contract (not SafeHtml, or a form without the CSRF field). */
@@ -156,12 +164,17 @@ export class PageRenderer {
   readonly #template: PageTemplate | undefined;
   readonly #branding: CheckedBranding;
   readonly #languages: PageLanguages;
+  readonly #onTemplateError: (error: unknown, page: AuthorizationPage['kind']) => void;
 
   constructor(options: PageOptions = {}, where = 'createAuthorizationServer') {
     if (options.template !== undefined && typeof options.template !== 'function') {
       throw new TypeError(`${where}: consent.template must be a function`);
     }
     this.#template = options.template;
+    if (options.onTemplateError !== undefined && typeof options.onTemplateError !== 'function') {
+      throw new TypeError(`${where}: consent.onTemplateError must be a function`);
+    }
+    this.#onTemplateError = options.onTemplateError ?? reportTemplateError;
     this.#branding = checkBranding(options.branding, where);
     this.#languages = new PageLanguages(options.language, where);
   }
@@ -195,10 +208,17 @@ export class PageRenderer {
         service: input.service,
         client: pageClient(input.client),
         form: { action: input.action, csrfField: csrfField(input.interaction, input.csrf) },
-        scopes: input.scopes.map((scope, i) => ({ ...scope, field: `scope_${i}` })),
+        scopes: input.scopes.map((scope, i) => ({
+          name: scope.name,
+          description:
+            this.#languages.scopeDescription(this.#checkedLocale(locale), scope.name) ??
+            scope.description,
+          field: `scope_${i}`,
+        })),
         unavailable: input.unavailable,
         user: input.user,
         upstreamNext: input.upstreamNext ?? false,
+        ...(input.grantsUrl !== undefined ? { grantsUrl: input.grantsUrl } : {}),
       },
       locale,
       http,
@@ -210,6 +230,20 @@ export class PageRenderer {
     const lang = this.#checkedLocale(locale);
     const page = this.#errorModel(lang, http.status, http.messages ?? code);
     return this.#respond({ ...page, code }, lang, http);
+  }
+
+  /**
+   * What another built-in page of the server (`/grants`) renders with: the language, a fresh
+   * nonce, the translator and the branding of these pages.
+   */
+  ui(locale: string | undefined): PageUi {
+    const lang = this.#checkedLocale(locale);
+    return {
+      locale: lang,
+      nonce: createNonce(),
+      t: this.#languages.translator(lang),
+      branding: this.#branding,
+    };
   }
 
   #checkedLocale(locale: string | undefined): string {
@@ -243,8 +277,13 @@ export class PageRenderer {
     let body: SafeHtml;
     try {
       body = await this.#custom(page, ui);
-    } catch {
+    } catch (error) {
       // A template that throws or breaks its contract: core's own error page, never a blank.
+      try {
+        this.#onTemplateError(error, page.kind);
+      } catch {
+        // A failing report must not change the answer.
+      }
       return htmlResponse(
         500,
         { nonce, body: builtInPage(this.#errorModel(ui.locale, 500, 'server_error'), ui) },
@@ -295,6 +334,16 @@ export class PageRenderer {
       message: messages[keys.message],
     };
   }
+}
+
+function reportTemplateError(error: unknown, kind: AuthorizationPage['kind']): void {
+  const detail =
+    error instanceof PageTemplateError
+      ? error.message
+      : String((error as { name?: unknown } | null)?.name ?? 'error');
+  console.error(
+    `mcp-auth pages: consent.template failed on the ${kind} page (${detail}); the built-in 500 page was sent`,
+  );
 }
 
 /**
