@@ -238,4 +238,3 @@ function checkGrantTypes(grantTypes: readonly string[], method: TokenEndpointAut
     );
   }
 }
-
