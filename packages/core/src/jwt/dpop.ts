@@ -134,9 +134,13 @@ const KEY_CACHE_MAX = 1000;
  */
 function createHeaderKeySet(algorithms: readonly AsymmetricJwsAlgorithm[]) {
   const cache = new Map<string, ImportedKey>();
-  const thumbprints = new WeakMap<JwtKey, string>();
+  // Decoded headers are shared per distinct segment (decode.ts): a client's next proofs find
+  // their key here without rebuilding the JWK.
+  const byHeader = new WeakMap<JwtHeader, ImportedKey>();
   const keySet: KeySet = {
     async resolveKey(header: JwtHeader): Promise<JwtKey> {
+      const known = byHeader.get(header);
+      if (known !== undefined) return known.key;
       const alg = header.alg as AsymmetricJwsAlgorithm;
       if (!algorithms.includes(alg))
         throw new JwtError('ERR_JWT_ALG_NOT_ALLOWED', 'The DPoP proof alg is not allowed', {
@@ -173,12 +177,20 @@ function createHeaderKeySet(algorithms: readonly AsymmetricJwsAlgorithm[]) {
         entry = { key, jkt: await computeJwkThumbprint(publicJwk as unknown as Jwk) };
         if (cache.size >= KEY_CACHE_MAX) cache.clear();
         cache.set(id, entry);
-        thumbprints.set(entry.key, entry.jkt);
       }
+      if (Object.isFrozen(header)) byHeader.set(header, entry);
       return entry.key;
     },
   };
-  return { keySet, thumbprintOf: (key: JwtKey) => thumbprints.get(key) };
+  // The thumbprint of the key `resolveKey` gave for `header`.
+  const thumbprintOf = async (header: JwtHeader): Promise<string> => {
+    const entry = byHeader.get(header);
+    if (entry !== undefined) return entry.jkt;
+    const key = await keySet.resolveKey(header);
+    for (const candidate of cache.values()) if (candidate.key === key) return candidate.jkt;
+    throw invalid('jwk', 'The DPoP proof key is unknown');
+  };
+  return { keySet, thumbprintOf };
 }
 
 /**
@@ -213,6 +225,16 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
     where,
   );
   const { keySet, thumbprintOf } = createHeaderKeySet(algorithms);
+  // A resource checks every proof against the same URL: normalise it once.
+  let lastUrl = '';
+  let lastExpected: string | undefined;
+  const expectedUrl = (url: string): string | undefined => {
+    if (url !== lastUrl) {
+      lastExpected = normalizeDpopUrl(url);
+      lastUrl = url;
+    }
+    return lastExpected;
+  };
 
   return {
     algorithms,
@@ -225,8 +247,13 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
         throw invalid('jti', 'The DPoP proof jti is malformed');
       if (typeof htm !== 'string' || htm !== request.method)
         throw invalid('htm', 'The DPoP proof htm is not the request method');
-      const expected = normalizeDpopUrl(request.url);
-      if (typeof htu !== 'string' || expected === undefined || normalizeDpopUrl(htu) !== expected)
+      const expected = expectedUrl(request.url);
+      // The usual proof names the URL exactly as normalised; only another spelling is parsed.
+      if (
+        typeof htu !== 'string' ||
+        expected === undefined ||
+        (htu !== expected && normalizeDpopUrl(htu) !== expected)
+      )
         throw invalid('htu', 'The DPoP proof htu is not the request URL');
       if (nonce !== undefined && (typeof nonce !== 'string' || nonce.length > 256))
         throw invalid('nonce', 'The DPoP proof nonce is malformed');
@@ -236,9 +263,7 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
         if (ath !== (await computeAccessTokenHash(request.accessToken)))
           throw invalid('ath', 'The DPoP proof ath is not the hash of the access token');
       }
-      const key = await keySet.resolveKey(header);
-      const jkt = thumbprintOf(key);
-      if (jkt === undefined) throw invalid('jwk', 'The DPoP proof key is unknown');
+      const jkt = await thumbprintOf(header);
       return { jkt, jti, iat: iat as number, nonce, alg: header.alg as AsymmetricJwsAlgorithm };
     },
   };
