@@ -49,7 +49,8 @@ export interface StaticClientConfig {
   readonly scope?: string;
   /**
    * A resource server: may call the introspection endpoint for any token (it needs a
-   * `clientSecret`). Only configured clients can be marked; registered ones never are.
+   * `clientSecret`, or `jwks`/`jwksUri` for `private_key_jwt`). Only configured clients can be
+   * marked; registered ones never are.
    */
   readonly resourceServer?: boolean;
 }
@@ -243,9 +244,9 @@ function staticRecord(config: StaticClientConfig, keyRules: ClientKeyRules): Pro
   if (config.resourceServer !== undefined && typeof config.resourceServer !== 'boolean') {
     throw new TypeError(`${where}: ${config.clientId}: resourceServer must be a boolean`);
   }
-  if (config.resourceServer === true && config.clientSecret === undefined) {
+  if (config.resourceServer === true && metadata.tokenEndpointAuthMethod === 'none') {
     throw new TypeError(
-      `${where}: ${config.clientId}: a resourceServer client needs a clientSecret (introspection is for confidential callers)`,
+      `${where}: ${config.clientId}: a resourceServer client needs a clientSecret or keys (introspection is for confidential callers)`,
     );
   }
   const base: ClientRecord = {

@@ -188,6 +188,40 @@ describe('client credentials grant (OAuth 2.1 §4.2)', () => {
     }
   });
 
+  it('private_key_jwt authenticates a resource server at the introspection endpoint', async () => {
+    const srv = makeServer({
+      clients: [
+        ...machineClients(),
+        {
+          clientId: 'rs-jwt',
+          jwks: { keys: [{ ...publicJwk, kid: 'rs-key' }] },
+          grantTypes: ['client_credentials'],
+          resourceServer: true,
+        },
+      ],
+    });
+    const issued = await token(srv, {}, basic('agent-basic', AGENT_SECRET));
+    const introspect = async (jwt: string) =>
+      srv.server.handle(
+        postForm(`${ISSUER}/introspect`, {
+          token: String(issued.body['access_token']),
+          client_assertion_type: ASSERTION_TYPE,
+          client_assertion: jwt,
+        }),
+      );
+    const rsAssertion = () => assertion({ iss: 'rs-jwt', sub: 'rs-jwt' }, { kid: 'rs-key' });
+    const answer = await introspect(await rsAssertion());
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(String(answer.body))).toMatchObject({
+      active: true,
+      sub: 'agent-basic',
+      mcp_principal: 'client',
+    });
+    // A machine client that is not a resource server may not introspect.
+    const other = await introspect(await assertion());
+    expect(other.status).toBe(401);
+  });
+
   it('private_key_jwt authenticates at the revocation endpoint too', async () => {
     const srv = server();
     const issued = await withAssertion(srv, await assertion());
@@ -507,5 +541,53 @@ describe('the reusable pieces (for other JWT assertions such as ID-JAG)', () => 
     expect(await consumeAssertionJti(store, { ...input, issuer: 'https://idp2', nowMs })).toBe(
       true,
     );
+  });
+});
+
+describe('a Client ID Metadata Document client with private_key_jwt (jwks_uri)', () => {
+  let docs: Server;
+  let base: string;
+  beforeAll(async () => {
+    docs = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/jwks.json') {
+        res.end(JSON.stringify({ keys: [publicJwk] }));
+        return;
+      }
+      res.end(
+        JSON.stringify({
+          client_id: `${base}/agent.json`,
+          client_name: 'Metadata document agent',
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks_uri: `${base}/jwks.json`,
+          grant_types: ['client_credentials'],
+          scope: 'read',
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => docs.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(docs.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => docs.close(() => resolve())));
+
+  it('authenticates with keys fetched from its jwks_uri, when the hook allows documents', async () => {
+    const clientId = `${base}/agent.json`;
+    const srv = server({
+      clientIdMetadataDocuments: { allowInsecureLoopback: true },
+      privateKeyJwt: { allowInsecureLoopback: true },
+      clientCredentials: { allowDynamicClients: (c) => c.source === 'metadata-document' },
+    });
+    const jwt = () => assertion({ iss: clientId, sub: clientId });
+    const ok = await withAssertion(srv, await jwt());
+    expect(ok.status).toBe(200);
+    const auth = await srv.server.tokenVerifier.verify(String(ok.body['access_token']));
+    expect(auth).toMatchObject({ userId: clientId, principal: 'client', scopes: ['read'] });
+    // Without the loopback allowance for keys, the same document's jwks_uri is never fetched.
+    const strict = server({
+      clientIdMetadataDocuments: { allowInsecureLoopback: true },
+      clientCredentials: { allowDynamicClients: () => true },
+    });
+    const refused = await withAssertion(strict, await jwt());
+    expect(refused.status).toBe(401);
   });
 });
