@@ -18,6 +18,8 @@ import { defineEnterpriseCases } from './enterprise-cases.js';
 import { defineMachineClientCases } from './machine-clients-cases.js';
 import { definePagesCases } from './pages-cases.js';
 import { defineRateLimitCases } from './rate-limit-cases.js';
+import { defineKeyRotationCases } from './key-rotation-cases.js';
+import { defineObservabilityCases } from './observability-cases.js';
 import { defineGuardCases } from './guard-cases.js';
 import { defineContractSuite, type MountContract } from './suite.js';
 
@@ -70,6 +72,8 @@ defineEnterpriseCases('fastmcp', mountFastmcp);
 defineMachineClientCases('fastmcp', mountFastmcp);
 definePagesCases('fastmcp', mountFastmcp);
 defineRateLimitCases('fastmcp', mountFastmcp);
+defineKeyRotationCases('fastmcp', mountFastmcp);
+defineObservabilityCases('fastmcp', mountFastmcp);
 
 // The guard alone: the tools are added BEFORE protect(), so fastmcp runs them without
 // protectTool's in-server check; only the edge guard (edge-guard.ts) decides.

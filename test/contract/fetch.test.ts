@@ -16,6 +16,8 @@ import { defineEnterpriseCases } from './enterprise-cases.js';
 import { defineMachineClientCases } from './machine-clients-cases.js';
 import { definePagesCases } from './pages-cases.js';
 import { defineRateLimitCases } from './rate-limit-cases.js';
+import { defineKeyRotationCases } from './key-rotation-cases.js';
+import { defineObservabilityCases } from './observability-cases.js';
 import { defineGuardCases } from './guard-cases.js';
 import {
   createContractMcpServer,
@@ -40,6 +42,9 @@ const mountFetch: MountContract = async (spec) => {
     policy: spec.policy,
     resourceMetadataUrl: server.resourceMetadataUrl,
     ...(server.dpop === undefined ? {} : { dpop: server.dpop }),
+    // The server's tracing and audit trail cover the MCP endpoint too.
+    instrumentation: server.instrumentation,
+    audit: server.audit,
   });
   const mcpPath = new URL(server.resource).pathname;
   const handler =
@@ -84,6 +89,8 @@ defineEnterpriseCases('Fetch handler', mountFetch);
 defineMachineClientCases('Fetch handler', mountFetch);
 definePagesCases('Fetch handler', mountFetch);
 defineRateLimitCases('Fetch handler', mountFetch);
+defineKeyRotationCases('Fetch handler', mountFetch);
+defineObservabilityCases('Fetch handler', mountFetch);
 
 // The guard alone (no protectMcpServer) in front of the SDK's web-standard transport.
 defineGuardCases('Fetch handler', async (spec) => {

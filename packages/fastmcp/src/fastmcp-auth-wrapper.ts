@@ -359,7 +359,13 @@ export class FastMCPAuthWrapper {
         );
       },
       execute: async (args, context) => {
-        const outcome = authorizeMcpToolCall(policy, context.session, name, args);
+        // The request that opened this session called the tool: the edge guard decided (and
+        // audited) it already; only a refusal on the parsed arguments is recorded again.
+        const held = context.session === undefined ? undefined : heldTools(context.session);
+        const decidedAtEdge = held !== undefined && held !== 'all' && held.has(name);
+        const outcome = authorizeMcpToolCall(policy, context.session, name, args, {
+          decidedAtEdge,
+        });
         return outcome.allowed ? execute(args, context) : outcome.result;
       },
     };
