@@ -38,8 +38,9 @@ const STANDARD_HEADERS = [
   'mcp-method',
   'mcp-name',
   'last-event-id',
+  'dpop',
 ];
-const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
+const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version, DPoP-Nonce';
 
 /** The endpoint's browser rules, checked once at construction. */
 export interface OriginPolicy {

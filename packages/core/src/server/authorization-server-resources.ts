@@ -8,6 +8,7 @@ import type { TokenService } from '../tokens/types.js';
 import type { ResourceSettings, ServerSettings } from './authorization-server-options.js';
 import type { Handler, RouteTable } from './authorization-server-routes.js';
 import type { FlowResource } from './authorize.js';
+import type { ServerDpop } from './token-dpop.js';
 import {
   createProtectedResourceMetadata,
   type ProtectedResourceMetadata,
@@ -34,13 +35,20 @@ export function flowResources(settings: ServerSettings): ReadonlyMap<string, Flo
 }
 
 /** The RFC 9728 metadata document of one resource: this issuer, its scopes, name, docs. */
-export function resourceMetadata(issuer: string, r: ResourceSettings): ProtectedResourceMetadata {
+export function resourceMetadata(
+  issuer: string,
+  r: ResourceSettings,
+  dpop?: ServerDpop | undefined,
+): ProtectedResourceMetadata {
   return createProtectedResourceMetadata({
     resource: r.url,
     authorizationServers: [issuer],
     scopesSupported: r.scopesSupported(),
     ...(r.name !== undefined ? { resourceName: r.name } : {}),
     ...(r.documentation !== undefined ? { resourceDocumentation: r.documentation } : {}),
+    ...(dpop === undefined
+      ? {}
+      : { dpopSigningAlgValuesSupported: dpop.context.verifier.algorithms }),
   });
 }
 
@@ -58,7 +66,7 @@ export function addResourceMetadataRoutes(
   const serve =
     (r: ResourceSettings): Handler =>
     async () =>
-      jsonResponse(200, resourceMetadata(settings.issuer, r), headers);
+      jsonResponse(200, resourceMetadata(settings.issuer, r, settings.dpop), headers);
   const [only] = settings.resources;
   if (settings.resources.length === 1 && only !== undefined) {
     for (const path of new Set([

@@ -110,7 +110,7 @@ function preflight(allowed: readonly string[]): HttpResponse {
       allow: [...allowed, 'OPTIONS'].join(', '),
       'access-control-allow-origin': '*',
       'access-control-allow-methods': [...allowed, 'OPTIONS'].join(', '),
-      'access-control-allow-headers': 'authorization, content-type, mcp-protocol-version',
+      'access-control-allow-headers': 'authorization, content-type, mcp-protocol-version, dpop',
       'access-control-max-age': '600',
     },
   };
@@ -122,7 +122,7 @@ function withCorsHeaders(response: HttpResponse): HttpResponse {
     headers: {
       ...response.headers,
       'access-control-allow-origin': '*',
-      'access-control-expose-headers': 'www-authenticate',
+      'access-control-expose-headers': 'www-authenticate, dpop-nonce',
     },
   };
 }

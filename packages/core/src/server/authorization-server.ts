@@ -4,6 +4,10 @@ import { jsonResponse } from '../http/responses.js';
 import type { Jwks } from '../jwt/keys.js';
 import type { TokenService } from '../tokens/types.js';
 import type { Store } from '../store/store.js';
+import type { GrantManager } from '../tokens/grants.js';
+import { createGrantsPage } from './grants-page.js';
+import { createSessionCookies, type SessionCookies } from './session.js';
+import type { PageRenderer } from './ui/template.js';
 import type { ResourceDpopOptions } from '../tokens/dpop.js';
 import {
   type AuthorizationServerOptions,
@@ -106,6 +110,14 @@ export interface AuthorizationServer {
   tokenService(): Promise<TokenService>;
   /** Forgets a user's remembered consent for a client. */
   revokeConsent(userId: string, clientId: string): Promise<void>;
+  /**
+   * Grant management (docs/grant-management.md): `list(userId)` what a user granted (client,
+   * scopes, resource, created, last used); `revoke(userId, grantId)` and `revokeAll(userId)`
+   * kill the grants' access and refresh tokens at once on every instance sharing the store, and
+   * forget the remembered consent; `deleteClient(clientId)` removes a client and everything it
+   * holds. The same as the signed-in user's page at `<base>/grants`.
+   */
+  readonly grants: GrantManager;
   /** Resolves once keys are imported; rejects when the key configuration is unusable. */
   ready(): Promise<void>;
   /** `options.instrumentation`: mounts (`mcpAuth({ server })`) trace the MCP endpoint with it. */
@@ -148,7 +160,13 @@ export function createAuthorizationServer(
     introspect: `${base}/introspect`,
     register: `${base}/register`,
     jwks: `${base}/jwks.json`,
+    grants: `${base}/grants`,
   };
+  const session = createSessionCookies({
+    signer: settings.signer,
+    cookie: { secure: settings.secure },
+    now: settings.now,
+  });
   const flow = new AuthorizationFlow({
     issuer,
     audit: options.audit,
@@ -169,6 +187,7 @@ export function createAuthorizationServer(
     interactionCaps: settings.interactionCaps,
     clientAddress: settings.addressOf,
     now: settings.now,
+    session,
   });
 
   const asymmetric =
@@ -180,7 +199,7 @@ export function createAuthorizationServer(
   const metadata = (): AuthorizationServerMetadata =>
     serverMetadata(settings, paths, asymmetric, grantTypes);
   const protectedResourceMetadata = (): ProtectedResourceMetadata =>
-    resourceMetadata(issuer, findResource(settings, resource));
+    resourceMetadata(issuer, findResource(settings, resource), settings.dpop);
 
   const table = new RouteTable(options.cors ?? true, options.instrumentation);
   if (options.policy instanceof PolicyEngine)
@@ -204,6 +223,15 @@ export function createAuthorizationServer(
     );
   }
   addEndpoints(table, paths, flow, { options, settings, tokenService });
+  const grants = addGrantManagement(table, {
+    path: paths.grants,
+    origin,
+    session,
+    pages: settings.pages,
+    serviceName: options.resourceName ?? new URL(resource).host,
+    tokenService,
+    forgetConsent: (userId, clientId) => flow.revokeConsent(userId, clientId),
+  });
   const routes = table.routes();
 
   const verifierFor = resourceVerifiers(settings, tokenService);
@@ -222,6 +250,7 @@ export function createAuthorizationServer(
     jwks: async () => (await internals).jwks,
     tokenService,
     revokeConsent: (userId, clientId) => flow.revokeConsent(userId, clientId),
+    grants,
     ready: async () => {
       await internals;
     },
@@ -239,7 +268,7 @@ export function createAuthorizationServer(
         resourceMetadataUrl: protectedResourceMetadataUrl(r.url),
         tokenVerifier: verifierFor(r.url),
         dpop: resourceDpop(settings, r.url),
-        protectedResourceMetadata: () => resourceMetadata(issuer, r),
+        protectedResourceMetadata: () => resourceMetadata(issuer, r, settings.dpop),
       };
     },
   };
@@ -268,6 +297,45 @@ function bindRateLimitStore(policy: unknown, store: Store): void {
     | undefined;
   if (typeof engine?.useRateLimitStore === 'function' && engine.rateLimitStore === undefined)
     engine.useRateLimitStore(store);
+}
+
+// Grant management: the server's manager (revoking also forgets the remembered consent, so the
+// client must ask again) and the signed-in user's page at `<base>/grants`.
+function addGrantManagement(
+  table: RouteTable,
+  deps: {
+    path: string;
+    origin: string;
+    session: SessionCookies;
+    pages: PageRenderer;
+    serviceName: string;
+    tokenService: () => Promise<TokenService>;
+    forgetConsent: (userId: string, clientId: string) => Promise<void>;
+  },
+): GrantManager {
+  const manager = async () => (await deps.tokenService()).grants;
+  const grants: GrantManager = {
+    list: async (userId) => (await manager()).list(userId),
+    async revoke(userId, grantId) {
+      const m = await manager();
+      const grant = (await m.list(userId)).find((g) => g.grantId === grantId);
+      const revoked = await m.revoke(userId, grantId);
+      if (revoked && grant !== undefined) await deps.forgetConsent(userId, grant.clientId);
+      return revoked;
+    },
+    async revokeAll(userId) {
+      const m = await manager();
+      const clients = new Set((await m.list(userId)).map((g) => g.clientId));
+      const count = await m.revokeAll(userId);
+      for (const clientId of clients) await deps.forgetConsent(userId, clientId);
+      return count;
+    },
+    deleteClient: async (clientId) => (await manager()).deleteClient(clientId),
+  };
+  const page = createGrantsPage({ ...deps, grants });
+  table.add('GET', deps.path, (request) => page.get(request));
+  table.add('POST', deps.path, (request) => page.post(request));
+  return grants;
 }
 
 // Metadata may be cached briefly; everything else is no-store.

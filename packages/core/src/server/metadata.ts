@@ -87,6 +87,10 @@ export interface ProtectedResourceMetadataOptions {
   resourceName?: string;
   /** A page for developers (RFC 9728 §2 `resource_documentation`). */
   resourceDocumentation?: string;
+  /** RFC 9728 §2 / RFC 9449: the DPoP proof algorithms the resource accepts (DPoP on). */
+  dpopSigningAlgValuesSupported?: readonly string[];
+  /** RFC 9728 §2: `true` when the resource accepts only DPoP-bound tokens. */
+  dpopBoundAccessTokensRequired?: boolean;
 }
 
 /**
@@ -120,6 +124,12 @@ export function createProtectedResourceMetadata(
     ...(options.resourceName !== undefined ? { resource_name: options.resourceName } : {}),
     ...(options.resourceDocumentation !== undefined
       ? { resource_documentation: options.resourceDocumentation }
+      : {}),
+    ...(options.dpopSigningAlgValuesSupported !== undefined
+      ? { dpop_signing_alg_values_supported: [...options.dpopSigningAlgValuesSupported] }
+      : {}),
+    ...(options.dpopBoundAccessTokensRequired === true
+      ? { dpop_bound_access_tokens_required: true }
       : {}),
   };
 }

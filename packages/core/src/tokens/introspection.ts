@@ -33,7 +33,8 @@ export async function introspect(ctx: TokenContext, token: string): Promise<Intr
     const response: ActiveIntrospectionResponse = {
       ...context.claims,
       active: true,
-      token_type: 'Bearer',
+      // RFC 9449 §6.2: a token bound to a DPoP key (cnf.jkt) is of type DPoP.
+      token_type: isDpopBound(context.claims) ? 'DPoP' : 'Bearer',
     };
     return response;
   }
@@ -52,4 +53,9 @@ export async function introspect(ctx: TokenContext, token: string): Promise<Intr
     iss: ctx.issuer,
     aud: record.resource,
   };
+}
+
+function isDpopBound(claims: Readonly<Record<string, unknown>>): boolean {
+  const cnf = claims.cnf;
+  return typeof cnf === 'object' && cnf !== null && 'jkt' in cnf;
 }

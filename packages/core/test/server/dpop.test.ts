@@ -179,6 +179,22 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
     expect(payload.cnf).toEqual({ jkt: key.jkt });
   });
 
+  it('protected-resource metadata lists the algorithms; introspection says token_type DPoP with cnf', async () => {
+    const s = await setup();
+    expect(s.server.protectedResourceMetadata().dpop_signing_alg_values_supported).toEqual(
+      s.server.metadata().dpop_signing_alg_values_supported,
+    );
+    const key = await dpopKey();
+    const answer = await s.redeem(key);
+    const tokens = await s.server.tokenService();
+    const active = await tokens.introspect(String(answer.body.access_token));
+    expect(active).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: key.jkt } });
+    const bearer = await s.redeem(undefined);
+    expect(await tokens.introspect(String(bearer.body.access_token))).toMatchObject({
+      token_type: 'Bearer',
+    });
+  });
+
   it('without a proof the same flow gives a Bearer token without cnf', async () => {
     const s = await setup();
     const answer = await s.redeem(undefined);
