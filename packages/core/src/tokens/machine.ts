@@ -41,6 +41,7 @@ export async function issueClientCredentialsToken(
         [GRANTABLE_SCOPES_CLAIM]: [...new Set(grantable)].sort(),
       },
       hasUpstream: false,
+      dpop: input.dpop,
     },
     scopes,
     false,

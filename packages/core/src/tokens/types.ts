@@ -243,6 +243,8 @@ export interface IssueClientCredentialsTokenInput {
    * tells a call the client can never make from one a narrower token missed. Default `scopes`.
    */
   grantableScopes?: readonly string[];
+  /** The DPoP key of the token request, when it carried a verified proof. */
+  dpop?: DpopBinding;
 }
 
 /** Input of {@link TokenService.issueAccessTokenForIdentity}. */

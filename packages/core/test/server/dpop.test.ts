@@ -195,6 +195,28 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
     });
   });
 
+  it('client_credentials with a proof → a DPoP-bound machine token (binding happens where tokens are minted)', async () => {
+    const secret = 'machine-secret-0123456789-abcdefghijkl';
+    const s = await setup({
+      clients: [
+        {
+          clientId: 'machine',
+          clientSecret: secret,
+          grantTypes: ['client_credentials'],
+          scope: 'read',
+        },
+      ],
+    });
+    const key = await dpopKey();
+    const answer = await s.token(
+      { grant_type: 'client_credentials', scope: 'read' },
+      { authorization: `Basic ${btoa(`machine:${secret}`)}`, dpop: await proofFor(key, s.now) },
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.token_type).toBe('DPoP');
+    expect(decodeJwt(String(answer.body.access_token)).payload.cnf).toEqual({ jkt: key.jkt });
+  });
+
   it('without a proof the same flow gives a Bearer token without cnf', async () => {
     const s = await setup();
     const answer = await s.redeem(undefined);

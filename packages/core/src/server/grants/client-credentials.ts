@@ -91,7 +91,7 @@ export function clientCredentialsGrant(
   tokens: TokenService,
   deps: ClientCredentialsDeps,
 ): GrantHandler {
-  return async ({ form, client, resource }) => {
+  return async ({ form, client, resource, dpop }) => {
     if (client.tokenEndpointAuthMethod === 'none') {
       throw new UnauthorizedClientError('A public client cannot use client_credentials');
     }
@@ -108,6 +108,7 @@ export function clientCredentialsGrant(
       scopes,
       resource: target.url,
       grantableScopes: allowed,
+      ...(dpop === undefined ? {} : { dpop }),
     });
   };
 }
