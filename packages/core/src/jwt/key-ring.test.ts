@@ -4,6 +4,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectJwtError } from '../../test/jwt/helpers.js';
 import {
+  createJwtVerifier,
   createRemoteKeySet,
   exportJwk,
   generateKeyPair,
@@ -132,6 +133,24 @@ describe('the key-ring holder', () => {
     await expect(holder.reload()).rejects.toThrow();
     expect(holder.signingKey().kid).toBe('b');
     expect(holder.jwks().keys.map((k) => k.kid)).toEqual(['b', 'a']);
+  });
+});
+
+describe('a caching verifier over a key ring', () => {
+  it('a token cached under a key that is then removed is verified again, and refused', async () => {
+    const [a, b] = await Promise.all([pair('a'), pair('b')]);
+    let ring: SigningKeyRing = { current: b.privateKey, retired: [a.publicKey] };
+    const holder = createKeyRingHolder(async () => ring, { reloadSeconds: 3600 });
+    await holder.ready;
+    const verifier = createJwtVerifier(holder.keySet, { cacheSize: 100 });
+    const token = await signJwt({ exp: exp() }, a.privateKey);
+    for (let i = 0; i < 3; i++) await expect(verifier.verify(token)).resolves.toBeDefined();
+    ring = { current: b.privateKey };
+    await holder.reload();
+    await expectJwtError(verifier.verify(token), 'ERR_JWT_KEY_NOT_FOUND');
+    await expect(
+      verifier.verify(await signJwt({ exp: exp() }, b.privateKey)),
+    ).resolves.toBeDefined();
   });
 });
 

@@ -174,12 +174,14 @@ export function createKeyRingHolder(
     prepare(typeof source === 'function' ? await source() : source, where);
 
   let state: Loaded | undefined;
+  let generation = 0;
   let loadedAt = now();
   let reloading: Promise<void> | undefined;
   const reload = (): Promise<void> => {
     reloading ??= load()
       .then((loaded) => {
         state = loaded;
+        generation++;
       })
       .finally(() => {
         loadedAt = now();
@@ -204,6 +206,9 @@ export function createKeyRingHolder(
       resolveKey: async (header: JwtHeader) => {
         await ready;
         return live().set.resolveKey(header);
+      },
+      get generation() {
+        return generation;
       },
     },
     reload: () => (typeof source === 'function' ? reload() : Promise.resolve()),

@@ -75,6 +75,7 @@ export function createRemoteKeySet(url: string | URL, options: RemoteKeySetOptio
   let fetchedAt = Number.NEGATIVE_INFINITY;
   let attemptedAt = Number.NEGATIVE_INFINITY;
   let inflight: Promise<LocalKeySet> | undefined;
+  let generation = 0;
 
   async function load(): Promise<LocalKeySet> {
     const controller = new AbortController();
@@ -119,6 +120,7 @@ export function createRemoteKeySet(url: string | URL, options: RemoteKeySetOptio
       inflight = load()
         .then((set) => {
           current = set;
+          generation++;
           fetchedAt = Date.now();
           return set;
         })
@@ -143,6 +145,9 @@ export function createRemoteKeySet(url: string | URL, options: RemoteKeySetOptio
   }
 
   return {
+    get generation() {
+      return generation;
+    },
     async resolveKey(header: JwtHeader): Promise<JwtKey> {
       const set = await usable();
       try {

@@ -82,6 +82,9 @@ export function createJwtVerifier(
   // possibly for forgotten ones): a token whose bit is 0 is not cached, so a first sighting
   // skips slicing its id and both Map lookups. Rebuilt when a generation is dropped.
   const cached = new Uint8Array(door.length);
+  // A key set that changes (key rotation) invalidates every cached verification.
+  const versioned = key as { readonly generation?: number };
+  let seen = versioned.generation;
 
   function lookup(token: string, id: string): Entry | undefined {
     let entry = young.get(id);
@@ -124,6 +127,12 @@ export function createJwtVerifier(
   }
 
   function verify(token: string): Promise<VerifiedJwt> {
+    if (versioned.generation !== seen) {
+      seen = versioned.generation;
+      young = new Map();
+      old = new Map();
+      cached.fill(0);
+    }
     try {
       // 0: not cacheable (the cache is off, or not a string).
       const print = cacheSize > 0 && typeof token === 'string' ? fingerprint(token) : 0;

@@ -10,6 +10,12 @@ import type { JwtHeader, JwtKey, JwtPayload } from './types.js';
  */
 export interface KeySet {
   resolveKey(header: JwtHeader): Promise<JwtKey>;
+  /**
+   * Optional: changes whenever the keys change (a key ring reloaded, a JWKS refetched). A
+   * caching verifier drops what it cached when it changes, so a removed key's tokens are
+   * verified again (and refused).
+   */
+  readonly generation?: number;
 }
 
 /** Options of {@link verifyJwt}. */
