@@ -327,7 +327,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
         }),
       );
       if (decision.allowed) continue;
-      const never = notGrantable(auth, decision.missingScopes);
+      const never = notGrantable(policy, auth, decision.missingScopes);
       if (never !== undefined) {
         denied ??= new Map();
         denied.set(
@@ -349,34 +349,6 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     }
     if (stepUpReason !== undefined && needed !== undefined) return stepUp(needed, stepUpReason);
     return denied !== undefined ? deniedCallsResponse(body, denied, era) : undefined;
-  };
-
-  /**
-   * The first missing scope the caller's account can never be granted, when the token says what
-   * the account may hold (`mcp_grantable_scopes`, set by mcp-auth's authorization server): a
-   * step-up for it would loop (re-authorize, be refused the scope, 403 again), so the refusal is
-   * answered inside MCP instead. Tokens without the claim always get the step-up.
-   */
-  const notGrantable = (auth: AuthContext, missing: readonly string[]): string | undefined => {
-    const grantable = auth.claims[GRANTABLE_SCOPES_CLAIM];
-    if (!Array.isArray(grantable) || missing.length === 0) return undefined;
-    const scopes = grantable.filter((s): s is string => typeof s === 'string');
-    return missing.find((scope) => !policy.coversScope(scopes, scope));
-  };
-
-  const readParsed = async (request: McpGuardRequest): Promise<ParsedBody | HttpResponse> => {
-    const declared = Number(request.header('content-length') ?? '0');
-    if (Number.isFinite(declared) && declared > maxBodyBytes)
-      return errorResponse(new PayloadTooLargeError());
-    let raw: Awaited<ReturnType<McpGuardRequest['readBody']>>;
-    try {
-      raw = await request.readBody(maxBodyBytes);
-    } catch (error) {
-      return errorResponse(error);
-    }
-    if (raw !== undefined && typeof raw === 'object' && !(raw instanceof Uint8Array))
-      return { ok: true, value: raw.parsed };
-    return parseJsonBody(raw, maxJsonDepth);
   };
 
   const check = async (
@@ -410,7 +382,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
       );
     let parsed: ParsedBody = NO_BODY;
     if (!BODYLESS_METHODS.has(method)) {
-      const read = await readParsed(request);
+      const read = await readParsedBody(request, maxBodyBytes, maxJsonDepth);
       if (!('ok' in read)) return refuse(read);
       parsed = read;
     }
@@ -527,6 +499,43 @@ export function filterToolList<T extends { readonly name: string }>(
 ): T[] {
   if (auth === undefined || auth === null) return [];
   return tools.filter((tool) => policy.isVisible(tool.name, auth));
+}
+
+/**
+ * The first missing scope the caller's account can never be granted, when the token says what
+ * the account may hold (`mcp_grantable_scopes`, set by mcp-auth's authorization server): a
+ * step-up for it would loop (re-authorize, be refused the scope, 403 again), so the refusal is
+ * answered inside MCP instead. Tokens without the claim always get the step-up.
+ */
+function notGrantable(
+  policy: PolicyEngine,
+  auth: AuthContext,
+  missing: readonly string[],
+): string | undefined {
+  const grantable = auth.claims[GRANTABLE_SCOPES_CLAIM];
+  if (!Array.isArray(grantable) || missing.length === 0) return undefined;
+  const scopes = grantable.filter((s): s is string => typeof s === 'string');
+  return missing.find((scope) => !policy.coversScope(scopes, scope));
+}
+
+/** Reads and parses the body (capped, depth-limited), or the error response to answer. */
+async function readParsedBody(
+  request: McpGuardRequest,
+  maxBodyBytes: number,
+  maxJsonDepth: number,
+): Promise<ParsedBody | HttpResponse> {
+  const declared = Number(request.header('content-length') ?? '0');
+  if (Number.isFinite(declared) && declared > maxBodyBytes)
+    return errorResponse(new PayloadTooLargeError());
+  let raw: Awaited<ReturnType<McpGuardRequest['readBody']>>;
+  try {
+    raw = await request.readBody(maxBodyBytes);
+  } catch (error) {
+    return errorResponse(error);
+  }
+  if (raw !== undefined && typeof raw === 'object' && !(raw instanceof Uint8Array))
+    return { ok: true, value: raw.parsed };
+  return parseJsonBody(raw, maxJsonDepth);
 }
 
 /**
