@@ -6,13 +6,14 @@
 // mapped user's policy. Core's handler tests (packages/core/test/server/enterprise-grants.test.ts)
 // hold every hostile case; these prove each adapter carries the grant unchanged.
 import { randomUUID } from 'node:crypto';
-import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import {
   Client as ClientV2,
   CrossAppAccessProvider,
   StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
 } from '@modelcontextprotocol/client';
 import { MemoryStore } from '@mcp-auth/core';
+import type { Jwk } from '@mcp-auth/core/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN,
@@ -42,7 +43,7 @@ export function defineEnterpriseCases(name: string, mount: MountContract): void 
     const policy = createContractPolicy();
     let m: ContractMount;
     let idpKey: CryptoKey;
-    let idpJwk: JWK;
+    let idpJwk: Jwk;
     /** Every ID-JAG the test IdP signed, in order (the client asks for one per token request). */
     const issued: { sub: string; aud: string; resource: string; scope: string | undefined }[] = [];
 
@@ -54,7 +55,7 @@ export function defineEnterpriseCases(name: string, mount: MountContract): void 
         kid: 'enterprise-1',
         alg: 'ES256',
         use: 'sig',
-      };
+      } as Jwk;
       m = await mount(
         buildSpec(policy, (origin) =>
           contractServerOptions(origin, policy, new MemoryStore({ now: clock.now }), clock, {

@@ -17,6 +17,7 @@ import {
   generateKeyPair as generateSigningKey,
   MemoryStore,
 } from '@mcp-auth/core';
+import type { Jwk } from '@mcp-auth/core/jwt';
 import { mcpAuth } from '@mcp-auth/express';
 import { getAuthContext, protectMcpServer } from '@mcp-auth/sdk/v2';
 import {
@@ -27,7 +28,7 @@ import {
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import express from 'express';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { closeServer, listenLoopback } from './fixtures.js';
@@ -45,7 +46,7 @@ describe('token exchange end to end: a tool calls a downstream API for the user 
   let base = '';
   let apiUrl = '';
   let idpKey: CryptoKey;
-  let idpJwk: JWK;
+  let idpJwk: Jwk;
   let close: () => Promise<void>;
   /** What the downstream API saw, per request. */
   const apiLog: { token: string; status: number }[] = [];
@@ -53,7 +54,7 @@ describe('token exchange end to end: a tool calls a downstream API for the user 
   beforeAll(async () => {
     const pair = await generateKeyPair('ES256', { extractable: true });
     idpKey = pair.privateKey;
-    idpJwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
+    idpJwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } as Jwk;
 
     // The downstream API: verifies with the authorization server's JWKS (jose), aud + act.
     api = createServer((req, res) => {

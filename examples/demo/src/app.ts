@@ -22,13 +22,14 @@ import { RedisStore } from '@mcp-auth/redis';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import express, { type Express, type RequestHandler } from 'express';
-import { readDemoSettings, type UpstreamSettings } from './env.js';
+import { readDemoSettings, type TrustedIdpSettings, type UpstreamSettings } from './env.js';
 import { startDemoObservability } from './observability.js';
 import { isLoopbackOrigin, loopbackAliases, PrefixedStore, requestHost } from './loopback.js';
 import { type AuthorizeGuide, createDemoMcpServer } from './mcp-server.js';
 import { createDemoPolicy, formatDecision, SCOPE_DESCRIPTIONS } from './policy.js';
 import { DEMO_USERS, ROLE_SCOPES } from './users.js';
 import {
+  DEMO_AGENT_ID,
   type DemoMachineClients,
   machineClientConfigs,
   resolveMachineClients,
@@ -99,6 +100,11 @@ export interface DemoAppOptions {
   agentSecret?: string;
   /** `demo-agent-jwt`'s public keys (`DEMO_AGENT_JWKS`). Default: no such client. */
   agentJwks?: Jwks;
+  /**
+   * A trusted enterprise IdP (`MCP_AUTH_TRUSTED_IDP_*`): `demo-agent` may present its ID-JAGs,
+   * whose `sub` names a demo user. Not in proxy mode. Default: none.
+   */
+  trustedIdp?: TrustedIdpSettings;
 }
 
 /** One origin the demo serves: its authorization server and its MCP endpoint. */
@@ -133,6 +139,8 @@ export interface DemoApp {
   readonly identity: 'dev-users' | 'upstream';
   /** The pre-registered machine clients (`demo-agent`, and `demo-agent-jwt` with its keys). */
   readonly machineClients: DemoMachineClients;
+  /** The trusted enterprise IdP's issuer (ID-JAG), when `MCP_AUTH_TRUSTED_IDP_*` set one. */
+  readonly trustedIdpIssuer: string | undefined;
   /** Stops the MCP handlers and closes the store (when the demo created it). */
   close(): Promise<void>;
 }
@@ -146,6 +154,21 @@ interface Shared {
   readonly jwtSecret: string;
   readonly derive: (label: string) => Buffer;
   readonly machineClients: DemoMachineClients;
+}
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+// With a trusted enterprise IdP, demo-agent also holds the jwt-bearer (ID-JAG) grant type.
+function withIdJag<T extends { clientId: string; grantTypes?: readonly string[] }>(
+  configs: T[],
+  trustedIdp: TrustedIdpSettings | undefined,
+): T[] {
+  if (trustedIdp === undefined) return configs;
+  return configs.map((config) =>
+    config.clientId === DEMO_AGENT_ID
+      ? { ...config, grantTypes: [...(config.grantTypes ?? []), JWT_BEARER] }
+      : config,
+  );
 }
 
 interface Site extends DemoOrigin {
@@ -170,6 +193,9 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
         `createDemoApp: loopbackAliases must be http://localhost|127.0.0.1|[::1]:<port> origins, not ${JSON.stringify(alias)}`,
       );
     }
+  }
+  if (options.trustedIdp && options.upstream) {
+    throw new TypeError('createDemoApp: trustedIdp maps ID-JAGs to local users: not in proxy mode');
   }
   if (aliases.length > 0 && options.upstream) {
     throw new TypeError('createDemoApp: loopbackAliases cannot be used in proxy mode');
@@ -243,6 +269,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     storeKind,
     identity: options.upstream ? 'upstream' : 'dev-users',
     machineClients: shared.machineClients,
+    trustedIdpIssuer: options.trustedIdp?.issuer,
     async close() {
       await Promise.all(sites.map((site) => site.handler.close()));
       if (ownsStore && store instanceof RedisStore) await store.close();
@@ -273,7 +300,19 @@ async function createSite(origin: string, store: Store, shared: Shared): Promise
     },
     resourceName: 'mcp-auth demo',
     // Machine clients (client credentials): demo-agent, and demo-agent-jwt with DEMO_AGENT_JWKS.
-    clients: machineClientConfigs(shared.machineClients),
+    clients: withIdJag(machineClientConfigs(shared.machineClients), options.trustedIdp),
+    // Enterprise-managed authorization: demo-agent presents ID-JAGs naming alice, bob or carol.
+    ...(options.trustedIdp
+      ? {
+          trustedIdentityProviders: [
+            {
+              issuer: options.trustedIdp.issuer,
+              jwks: options.trustedIdp.jwks,
+              clients: [DEMO_AGENT_ID],
+            },
+          ],
+        }
+      : {}),
     // Proxy mode: the IdP's tokens are kept server-side, encrypted with a key derived from the secret.
     ...(options.upstream
       ? {
@@ -494,6 +533,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         : {}),
       ...(options.agentJwks === undefined && settings.agentJwks !== undefined
         ? { agentJwks: settings.agentJwks }
+        : {}),
+      ...(options.trustedIdp === undefined && settings.trustedIdp !== undefined
+        ? { trustedIdp: settings.trustedIdp }
         : {}),
     });
   } catch (error) {

@@ -102,6 +102,9 @@ function machineClientLines(demo: RunningDemo): string[] {
         ? 'off (set DEMO_AGENT_JWKS to a JWK Set of ES256 public keys for private_key_jwt)'
         : `private_key_jwt (ES256), ${agentJwks.keys.length} key(s) from DEMO_AGENT_JWKS`
     }`,
+    demo.trustedIdpIssuer === undefined
+      ? '  Enterprise IdP  off (set MCP_AUTH_TRUSTED_IDP_ISSUER and MCP_AUTH_TRUSTED_IDP_JWKS for ID-JAG)'
+      : `  Enterprise IdP  ${demo.trustedIdpIssuer} (MCP_AUTH_TRUSTED_IDP_*): ${DEMO_AGENT_ID} may present its ID-JAGs (jwt-bearer grant) whose sub is alice, bob or carol`,
     '',
   ];
 }

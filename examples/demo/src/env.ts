@@ -50,6 +50,19 @@ export interface DemoSettings {
   readonly agentSecret: string | undefined;
   /** `DEMO_AGENT_JWKS`: the `demo-agent-jwt` client's public keys (JWKS JSON); absent → no such client. */
   readonly agentJwks: Jwks | undefined;
+  /**
+   * A trusted enterprise IdP (`MCP_AUTH_TRUSTED_IDP_ISSUER` + `MCP_AUTH_TRUSTED_IDP_JWKS`, read
+   * by core's `loadConfigFromEnv`): its ID-JAGs naming a demo user, presented by `demo-agent`.
+   */
+  readonly trustedIdp: TrustedIdpSettings | undefined;
+}
+
+/** A trusted enterprise IdP of the demo (enterprise-managed authorization, ID-JAG). */
+export interface TrustedIdpSettings {
+  /** `MCP_AUTH_TRUSTED_IDP_ISSUER`. */
+  readonly issuer: string;
+  /** `MCP_AUTH_TRUSTED_IDP_JWKS`, parsed (public keys only). */
+  readonly jwks: Jwks;
 }
 
 /** Thrown when the environment is unusable; `problems` names each variable. */
@@ -71,7 +84,7 @@ function value(env: Env, name: string): string | undefined {
 
 /**
  * Reads and checks the demo's settings: core's `loadConfigFromEnv` for the shared variables
- * (`OAUTH_*`, `JWT_SECRET`, `MCP_AUTH_ISSUER`), plus the demo's own (`PORT`, `HOST`,
+ * (`OAUTH_*`, `JWT_SECRET`, `MCP_AUTH_ISSUER`, `MCP_AUTH_TRUSTED_IDP_*`), plus the demo's own (`PORT`, `HOST`,
  * `MCP_AUTH_REDIS_URL`, `OAUTH_ROLE_CLAIM`,
  * `OAUTH_DEFAULT_ROLE`, `DEMO_AGENT_SECRET`, `DEMO_AGENT_JWKS`). Throws one
  * {@link DemoConfigError} listing every problem.
@@ -104,6 +117,11 @@ export function readDemoSettings(env: Env): DemoSettings {
   const jwksText = value(env, 'DEMO_AGENT_JWKS');
   const agentJwks = jwksText === undefined ? undefined : parseAgentJwks(jwksText);
   if (agentJwks !== undefined && 'problem' in agentJwks) problems.push(agentJwks.problem);
+  if (config.trustedIdpIssuer !== undefined && config.clientId !== undefined) {
+    problems.push(
+      'MCP_AUTH_TRUSTED_IDP_ISSUER maps ID-JAGs to the local demo users: it cannot be combined with OAUTH_CLIENT_ID (proxy mode)',
+    );
+  }
   if (problems.length > 0) throw new DemoConfigError(problems);
 
   const upstream: UpstreamSettings | undefined =
@@ -130,5 +148,9 @@ export function readDemoSettings(env: Env): DemoSettings {
     upstream,
     agentSecret,
     agentJwks: agentJwks !== undefined && 'jwks' in agentJwks ? agentJwks.jwks : undefined,
+    trustedIdp:
+      config.trustedIdpIssuer !== undefined && config.trustedIdpJwks !== undefined
+        ? { issuer: config.trustedIdpIssuer, jwks: config.trustedIdpJwks }
+        : undefined,
   };
 }

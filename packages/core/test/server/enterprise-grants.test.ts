@@ -3,7 +3,7 @@
 // token exchange, with a test enterprise IdP whose assertions jose signs with real ES256 keys.
 // Every hostile case is named (docs/security-cases.md, "Enterprise grants").
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
+import { exportJWK, generateKeyPair, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../../src/http/messages.js';
 import {
@@ -13,7 +13,7 @@ import {
 import { DEMO_USERS, DevIdentityProvider } from '../../src/server/identity/dev.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { createTokenService } from '../../src/tokens/token-service.js';
-import { createSecretKey } from '../../src/jwt/keys.js';
+import { createSecretKey, type Jwk } from '../../src/jwt/keys.js';
 import { postForm, postJson } from './helpers.js';
 
 const ISSUER = 'https://auth.example.test';
@@ -36,13 +36,18 @@ const MCP_SERVER = basic('mcp-server', 'mcp-server-secret-0123456789');
 const OTHER_SERVER = basic('other-server', 'other-server-secret-0123456789');
 
 let idpKey: CryptoKey;
-let idpPublicJwk: JWK;
+let idpPublicJwk: Jwk;
 let strangerKey: CryptoKey;
 
 beforeAll(async () => {
   const pair = await generateKeyPair('ES256', { extractable: true });
   idpKey = pair.privateKey;
-  idpPublicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
+  idpPublicJwk = {
+    ...(await exportJWK(pair.publicKey)),
+    kid: 'idp-1',
+    alg: 'ES256',
+    use: 'sig',
+  } as Jwk;
   strangerKey = (await generateKeyPair('ES256')).privateKey;
 });
 
@@ -315,18 +320,24 @@ describe('ID-JAG grant (enterprise-managed authorization)', () => {
     expect((await token(server, jagForm(await idJag(), { resource: RESOURCE }))).status).toBe(200);
   });
 
-  it('EMA-9 scope escalation: past the IdP’s scope claim → invalid_scope; past what the user may be granted → dropped, nothing left → invalid_scope', async () => {
+  it('EMA-9 scope escalation: past the IdP’s scope claim, the client’s registered scopes or what the user may be granted → never granted; nothing left → invalid_scope; an unknown scope → invalid_scope', async () => {
     const server = createAuthorizationServer(options());
+    const carol = (claims: Record<string, unknown>) =>
+      idJag({ claims: { sub: 'carol', ...claims } });
+    // The IdP allowed read only: write is not granted even to carol, who may hold it.
+    const narrowed = await token(
+      server,
+      jagForm(await carol({ scope: READ }), { scope: `${READ} ${WRITE}` }),
+    );
+    expect(body(narrowed).scope).toBe(READ);
     await expectError(
-      token(
-        server,
-        jagForm(await idJag({ claims: { scope: READ } }), { scope: `${READ} ${WRITE}` }),
-      ),
+      token(server, jagForm(await carol({ scope: READ }), { scope: WRITE })),
       400,
       'invalid_scope',
     );
-    const r = await token(server, jagForm(await idJag(), { scope: `${READ} ${ADMIN}` }));
-    expect(body(r).scope).toBe(READ);
+    // alice may be granted read only.
+    const alice = await token(server, jagForm(await idJag(), { scope: `${READ} ${ADMIN}` }));
+    expect(body(alice).scope).toBe(READ);
     await expectError(
       token(server, jagForm(await idJag(), { scope: ADMIN })),
       400,
@@ -337,6 +348,25 @@ describe('ID-JAG grant (enterprise-managed authorization)', () => {
       400,
       'invalid_scope',
     );
+    // A client registered for read only never gets more, whatever the IdP and the user allow.
+    const limited = createAuthorizationServer(
+      options({
+        clients: [
+          {
+            clientId: 'agent',
+            clientSecret: 'agent-secret-0123456789',
+            redirectUris: [],
+            grantTypes: [JWT_BEARER],
+            scope: READ,
+          },
+        ],
+      }),
+    );
+    const capped = await token(
+      limited,
+      jagForm(await carol({}), { scope: `${READ} ${WRITE} ${ADMIN}` }),
+    );
+    expect(body(capped).scope).toBe(READ);
   });
 
   it('EMA-10 an unknown subject → invalid_grant; a mapSubject hook decides who the user is', async () => {

@@ -70,10 +70,12 @@ function pickResource(
 }
 
 /**
- * The scopes granted: the request's (each supported, registered by the client, and allowed by
- * the IdP's `scope` claim — asking past the IdP's decision is `invalid_scope`), else the IdP's,
- * else the client's, else the defaults; then only those the user may be granted (as on the
- * consent page). None left is `invalid_scope`.
+ * The scopes granted (RFC 6749 §3.3: the server may issue fewer than requested): the request's
+ * (each must be a scope of the resource, else `invalid_scope`), else the IdP's `scope` claim,
+ * else the client's registered scopes, else the defaults — then only those the client
+ * registered, the IdP's `scope` claim allows (draft §4.4.1: the IdP's decision bounds the
+ * grant) and the user may be granted (as on the consent page). Nothing left is `invalid_scope`;
+ * a scope past any of them is dropped, never granted.
  */
 function grantScopes(
   target: GrantResource,
@@ -84,27 +86,21 @@ function grantScopes(
 ): string[] {
   const supported = target.scopesSupported();
   const registered = client.scope?.split(' ').filter(Boolean);
-  const known = (s: string) =>
-    (supported.length === 0 || supported.includes(s)) && (!registered || registered.includes(s));
-  let base: readonly string[];
-  if (requested !== undefined) {
-    for (const scope of requested) {
-      if (!known(scope)) {
-        throw new InvalidScopeError('A requested scope is not supported or not registered');
-      }
-      if (allowedByIdp !== undefined && !target.coversScope(allowedByIdp, scope)) {
-        throw new InvalidScopeError(
-          'A requested scope is beyond what the identity provider allowed',
-        );
-      }
+  if (requested !== undefined && supported.length > 0) {
+    if (requested.some((s) => !supported.includes(s))) {
+      throw new InvalidScopeError('A requested scope is not supported');
     }
-    base = requested;
-  } else {
-    base = (allowedByIdp ?? registered ?? target.defaultScopes ?? supported).filter(known);
   }
-  const granted = [...new Set(base)].filter((s) => target.coversScope(identity.grantableScopes, s));
+  const base = requested ?? allowedByIdp ?? registered ?? target.defaultScopes ?? supported;
+  const granted = [...new Set(base)].filter(
+    (s) =>
+      (supported.length === 0 || supported.includes(s)) &&
+      (registered === undefined || registered.includes(s)) &&
+      (allowedByIdp === undefined || target.coversScope(allowedByIdp, s)) &&
+      target.coversScope(identity.grantableScopes, s),
+  );
   if (granted.length === 0) {
-    throw new InvalidScopeError('None of the requested scopes may be granted to this user');
+    throw new InvalidScopeError('None of the requested scopes may be granted');
   }
   return granted;
 }
