@@ -97,6 +97,14 @@ const INCREMENT = defineScript(
     'return n',
 );
 
+// KEYS[1] set; ARGV[1] member, ARGV[2] ttl ms. The set lives at least ARGV[2] from now: a
+// longer TTL is kept (grant management's per-user index).
+const ADD_TO_SET = defineScript(
+  "redis.call('SADD', KEYS[1], ARGV[1]) " +
+    "if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end " +
+    'return 1',
+);
+
 // KEYS[1] taken, KEYS[2] written only if KEYS[1] held a value; ARGV[1] value, ARGV[2] ttl ms.
 const TAKE_AND_SET = defineScript(
   "local v = redis.call('GETDEL', KEYS[1]) " +
@@ -399,6 +407,32 @@ export class RedisStore implements Store {
     const px = toPx(ttlMs, 'increment');
     const result = await this.#script('increment', INCREMENT, [this.keyPrefix + key], [px]);
     return Number(result);
+  }
+
+  /**
+   * The `Store` port's optional `addToSet` (`SADD`, then `PEXPIRE` unless the set already lives
+   * longer, in one script): grant management's per-user index, shared by every instance.
+   */
+  async addToSet(key: string, member: string, ttlMs: number): Promise<void> {
+    checkKey(key, 'addToSet');
+    if (typeof member !== 'string')
+      throw new TypeError('RedisStore.addToSet: member must be a string');
+    const px = toPx(ttlMs, 'addToSet');
+    await this.#script('addToSet', ADD_TO_SET, [this.keyPrefix + key], [member, px]);
+  }
+
+  /** The `Store` port's optional `removeFromSet` (`SREM`). */
+  async removeFromSet(key: string, member: string): Promise<void> {
+    checkKey(key, 'removeFromSet');
+    const k = this.keyPrefix + key;
+    await this.#run('removeFromSet', () => this.client.srem(k, member));
+  }
+
+  /** The `Store` port's optional `getSet` (`SMEMBERS`). */
+  async getSet(key: string): Promise<string[]> {
+    checkKey(key, 'getSet');
+    const k = this.keyPrefix + key;
+    return this.#run('getSet', () => this.client.smembers(k));
   }
 
   /**

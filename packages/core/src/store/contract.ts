@@ -188,6 +188,53 @@ function maintenanceCases(k: Key): StoreContractCase[] {
   ];
 }
 
+/** The optional set methods (grant management's per-user index), when implemented. */
+function setCases(k: Key): StoreContractCase[] {
+  return [
+    {
+      name: 'addToSet/removeFromSet/getSet (when implemented) keep a set of strings atomically',
+      async run(store) {
+        if (typeof store.addToSet !== 'function') return;
+        check(
+          typeof store.removeFromSet === 'function' && typeof store.getSet === 'function',
+          'addToSet comes with removeFromSet and getSet',
+        );
+        check((await store.getSet!(k('set-absent'))).length === 0, 'an absent set is empty');
+        await Promise.all(
+          Array.from({ length: 30 }, (_, i) => store.addToSet!(k('set'), `m${i % 20}`, 10_000)),
+        );
+        const members = (await store.getSet!(k('set'))).sort();
+        check(
+          members.join(',') ===
+            Array.from({ length: 20 }, (_, i) => `m${i}`)
+              .sort()
+              .join(','),
+          'concurrent adds keep every member once',
+        );
+        await store.removeFromSet!(k('set'), 'm3');
+        await store.removeFromSet!(k('set'), 'never-added');
+        check(!(await store.getSet!(k('set'))).includes('m3'), 'a removed member is gone');
+        check((await store.getSet!(k('set'))).length === 19, 'the others stay');
+      },
+    },
+    {
+      name: 'a set lives as long as its longest TTL: a shorter one never shortens it',
+      async run(store) {
+        if (typeof store.addToSet !== 'function') return;
+        await store.addToSet(k('set-ttl'), 'a', 60);
+        await store.addToSet(k('set-ttl-long'), 'a', 10_000);
+        await store.addToSet(k('set-ttl-long'), 'b', 60);
+        await sleep(150);
+        check((await store.getSet!(k('set-ttl'))).length === 0, 'a set expires with its TTL');
+        check(
+          (await store.getSet!(k('set-ttl-long'))).length === 2,
+          'a shorter TTL keeps the longer',
+        );
+      },
+    },
+  ];
+}
+
 /**
  * The behaviour every {@link Store} implementation must show. Framework-free: run each case
  * from your test runner, e.g. `for (const c of storeContract()) it(c.name, () => c.run(make()))`.
@@ -197,5 +244,11 @@ export function storeContract(
   prefix = `contract:${Math.random().toString(36).slice(2)}:`,
 ): StoreContractCase[] {
   const k = (name: string) => prefix + name;
-  return [...valueCases(k), ...expiryCases(k), ...onceCases(k), ...maintenanceCases(k)];
+  return [
+    ...valueCases(k),
+    ...expiryCases(k),
+    ...onceCases(k),
+    ...maintenanceCases(k),
+    ...setCases(k),
+  ];
 }

@@ -58,10 +58,10 @@ describe('store keys (the wire contract)', () => {
   it('the grant management and rate-limit keys', () => {
     expect([
       STORE_KEYS.grant('G'),
-      STORE_KEYS.userGrant('U', 3),
+      STORE_KEYS.userGrants('U'),
       STORE_KEYS.revokedClient('H'),
       STORE_KEYS.toolRateLimit('H', 42),
-    ]).toEqual(['tok:grant:G', 'tok:user-grant:U:3', 'tok:revoked:client:H', 'rl:H:42']);
+    ]).toEqual(['tok:grant:G', 'tok:user-grants:U', 'tok:revoked:client:H', 'rl:H:42']);
   });
 
   it('the builders are frozen', () => {

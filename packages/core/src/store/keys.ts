@@ -71,10 +71,10 @@ export const STORE_KEYS = Object.freeze({
   /** A grant's record (user, client, scopes, resource, created, last used), by grant id. */
   grant: (grantId: string) => `tok:grant:${grantId}`,
   /**
-   * Slot `slot` of a user's grant index (0 … maxGrantsPerUser − 1), by SHA-256 of the user id:
-   * holds one grant id, claimed with `setIfAbsent` so concurrent sign-ins never share a slot.
+   * A user's grant index, by SHA-256 of the user id: a set of grant ids (`addToSet`), living as
+   * long as the longest-lived of them.
    */
-  userGrant: (userHash: string, slot: number) => `tok:user-grant:${userHash}:${slot}`,
+  userGrants: (userHash: string) => `tok:user-grants:${userHash}`,
   /**
    * A deleted client, by SHA-256 of its `client_id`: `{ at }` (ms). Every token and grant of
    * it issued at or before `at` is refused (access tokens by the revocation check, refresh

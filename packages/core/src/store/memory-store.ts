@@ -23,6 +23,8 @@ interface Entry {
   value: StoreValue;
   expiresAt: number;
   disposable: boolean;
+  /** The members, when the entry is a set (`addToSet`). */
+  set?: Set<string>;
 }
 
 // When full of durable entries, look for expired ones at most this often (a full scan).
@@ -116,6 +118,39 @@ export class MemoryStore implements Store {
     return count;
   }
 
+  /**
+   * Adds `member` to the set under `key` and makes the set live at least `ttlMs` from now (a
+   * longer TTL is kept). Sets are durable.
+   */
+  async addToSet(key: string, member: string, ttlMs: number): Promise<void> {
+    assertTtl(ttlMs, 'MemoryStore.addToSet');
+    if (typeof member !== 'string')
+      throw new TypeError('MemoryStore.addToSet: member must be a string');
+    const entry = this.#live(key);
+    const expiresAt = Math.max(entry?.expiresAt ?? 0, this.#now() + ttlMs);
+    if (entry?.set !== undefined) {
+      entry.set.add(member);
+      entry.expiresAt = expiresAt;
+      return;
+    }
+    this.#write(key, null, expiresAt, false);
+    this.#entries.get(key)!.set = new Set([member]);
+  }
+
+  /** Removes `member` from the set under `key`; an emptied set is gone. */
+  async removeFromSet(key: string, member: string): Promise<void> {
+    const set = this.#live(key)?.set;
+    if (set === undefined) return;
+    set.delete(member);
+    if (set.size === 0) this.#remove(key);
+  }
+
+  /** The members of the set under `key` (none when absent or not a set). */
+  async getSet(key: string): Promise<string[]> {
+    const set = this.#live(key)?.set;
+    return set === undefined ? [] : [...set];
+  }
+
   /** Drops every entry. */
   clear(): void {
     this.#entries.clear();
@@ -139,7 +174,8 @@ export class MemoryStore implements Store {
 
   #read(key: string): StoreValue | undefined {
     const entry = this.#live(key);
-    return entry === undefined ? undefined : structuredClone(entry.value);
+    if (entry === undefined) return undefined;
+    return entry.set !== undefined ? [...entry.set] : structuredClone(entry.value);
   }
 
   #write(key: string, value: StoreValue, expiresAt: number, disposable: boolean): void {

@@ -59,6 +59,17 @@ export interface Store {
    * it; without it core counts with `get` + `set`, which may undercount under races.
    */
   increment?(key: string, ttlMs: number, options?: StoreWriteOptions): Promise<number>;
+  /**
+   * Optional (grant management needs it). Atomically adds `member` to the set of strings under
+   * `key` (creating it) and makes the set live at least `ttlMs` from now: a TTL already longer
+   * is kept. A set is durable (never dropped to make room). Only the set methods read or write
+   * a set's key.
+   */
+  addToSet?(key: string, member: string, ttlMs: number): Promise<void>;
+  /** Optional, with `addToSet`. Atomically removes `member` from the set (absent: no error). */
+  removeFromSet?(key: string, member: string): Promise<void>;
+  /** Optional, with `addToSet`. The members of the set under `key` (absent: none), any order. */
+  getSet?(key: string): Promise<string[]>;
 }
 
 /**

@@ -14,7 +14,7 @@ import type {
   TokenResponse,
 } from './types.js';
 import { sealUpstream } from './upstream.js';
-import { registerGrant, useGrant } from './grant-index.js';
+import { registerGrant } from './grant-index.js';
 
 /**
  * Issues a single-use authorization code (stored only as its hash) for a new grant. Its
@@ -57,19 +57,11 @@ export async function issueAuthorizationCode(
     claims,
     grantId,
     expiresAt: ctx.now() + codeTtl * 1000,
+    ...(input.clientName !== undefined ? { clientName: input.clientName } : {}),
     ...(input.upstreamTokens === undefined
       ? {}
       : { upstream: await sealUpstream(ctx, input.upstreamTokens, grantId) }),
   };
-  // Grant management: the grant enters the user's index (refused when it is full).
-  await registerGrant(ctx, {
-    grantId,
-    userId: input.identity.sub,
-    clientId: input.clientId,
-    clientName: input.clientName,
-    scopes,
-    resource: input.resource,
-  });
   await storeCall(
     Promise.all([
       store.set(STORE_KEYS.code(hash), record, codeTtl * 1000),
@@ -125,8 +117,18 @@ export async function redeemAuthorizationCode(
     throw new InvalidTargetError('The resource differs from the authorization request');
   }
   if (!(await verifyPkce(codeVerifier, record.codeChallenge, 'S256'))) throw invalidCode();
-  // Revoked (or its client deleted) while the code was in flight: no tokens.
-  if (!(await useGrant(ctx, record.grantId, record.clientId))) throw invalidCode();
+  // Grant management: the grant enters the user's index (503 when it is full); a code whose
+  // client was deleted after it was issued gets no tokens.
+  const registered = await registerGrant(ctx, {
+    grantId: record.grantId,
+    userId: record.sub,
+    clientId: record.clientId,
+    clientName: record.clientName,
+    scopes: record.scopes,
+    resource: record.resource,
+    approvedAt: record.expiresAt - ctx.codeTtl * 1000,
+  });
+  if (!registered) throw invalidCode();
 
   const hasUpstream = record.upstream !== undefined;
   if (hasUpstream) {

@@ -63,6 +63,8 @@ export type CodeRecord = {
   readonly expiresAt: number;
   /** Sealed (or plain, without an encryption key) upstream tokens. */
   readonly upstream?: StoreValue;
+  /** The client's `client_name`, for grant management's list. */
+  readonly clientName?: string;
 };
 
 export type RefreshRecord = {

@@ -12,6 +12,12 @@ export {
 } from './token-service.js';
 export { ACCESS_TOKEN_TYPE } from './delegation.js';
 export {
+  createGrantManager,
+  type GrantInfo,
+  type GrantManager,
+  type GrantManagerOptions,
+} from './grants.js';
+export {
   type UpstreamRefreshOptions,
   UpstreamReauthorizationRequiredError,
   type UpstreamTokenClient,

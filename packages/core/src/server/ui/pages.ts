@@ -271,6 +271,8 @@ export interface ConsentPage {
   readonly user: string | undefined;
   /** Upstream-proxy mode: the user signs in with the upstream IdP next. */
   readonly upstreamNext: boolean;
+  /** The signed-in user's grants page (`/grants`), linked from the footer; absent: no link. */
+  readonly grantsUrl?: string | undefined;
 }
 
 /** An authorization error that cannot go back to the client. */
@@ -340,7 +342,7 @@ ${page.upstreamNext ? html`<p class="muted">${t('consent.upstreamNext')}</p>` : 
 <button type="submit" name="decision" value="approve" class="primary">${t('consent.allow')}</button>
 </div>
 </form>
-<footer>${t('consent.footer')}</footer>`;
+<footer>${t('consent.footer')}${page.grantsUrl ? html` <a href="${page.grantsUrl}">${t('consent.manageGrants')}</a>` : ''}</footer>`;
 }
 
 /** The main content of the page for every authorization error that cannot go back to the client. */
