@@ -41,6 +41,7 @@ export function startTokenService(
     options.signingKeys !== undefined
       ? prepareRing(options, settings)
       : prepareKeys(options.signingKey, options.verificationKeys);
+  const upstream = upstreamRefresh(options, settings.provider);
   return keys.then(async ({ signingKey, verificationKey, jwks, ring }) => {
     const tokens =
       options.tokenService ??
@@ -62,7 +63,7 @@ export function startTokenService(
         ...(options.upstreamEncryptionKey !== undefined
           ? { upstreamEncryptionKey: options.upstreamEncryptionKey }
           : {}),
-        ...upstreamRefresh(options, settings.provider),
+        ...upstream,
         ...(options.refreshTokenReuseGraceSeconds !== undefined
           ? { refreshReuseGraceSeconds: options.refreshTokenReuseGraceSeconds }
           : {}),
@@ -86,6 +87,12 @@ function upstreamRefresh(
   options: AuthorizationServerOptions,
   provider: IdentityProvider,
 ): Pick<TokenServiceOptions, 'upstream'> {
+  const skew = options.upstreamRefreshSkewSeconds;
+  if (skew !== undefined && (typeof skew !== 'number' || !(skew >= 0 && skew <= 86_400))) {
+    throw new TypeError(
+      'createAuthorizationServer: upstreamRefreshSkewSeconds must be a number from 0 to 86400',
+    );
+  }
   if (provider.kind !== 'redirect' || typeof provider.refreshTokens !== 'function') return {};
   const client: UpstreamTokenClient = {
     refreshTokens: (tokens) =>

@@ -322,3 +322,24 @@ describe('revoking our grant revokes upstream (RFC 7009 at the IdP)', () => {
     expect(((await refresh.json()) as { error: string }).error).toBe('invalid_grant');
   }, 60_000);
 });
+
+describe('upstream refresh options', () => {
+  it('a negative or non-numeric upstreamRefreshSkewSeconds → TypeError at construction', () => {
+    for (const bad of [-1, Number.NaN, 90_000, '60' as unknown as number]) {
+      expect(() =>
+        createAuthorizationServer({
+          issuer: 'https://as.example.com',
+          resource: 'https://as.example.com/mcp',
+          signingKey: 'as-signing-secret-0123456789-abcdefghijklmnopqrstuv',
+          upstreamEncryptionKey: ENCRYPTION_KEY,
+          upstreamRefreshSkewSeconds: bad,
+          identityProvider: new UpstreamOAuthProvider({
+            issuer: 'https://idp.example.com',
+            clientId: 'c',
+            mapIdentity: () => ({ sub: 's', grantableScopes: [] }),
+          }),
+        }),
+      ).toThrow(/upstreamRefreshSkewSeconds/);
+    }
+  });
+});
