@@ -15,6 +15,7 @@ import {
   StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
 } from '@modelcontextprotocol/client';
 import { MemoryStore } from '@mcp-auth/core';
+import type { Jwk } from '@mcp-auth/core/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildSpec,
@@ -61,12 +62,12 @@ export function defineMachineClientCases(name: string, mount: MountContract): vo
     });
     let m: ContractMount;
     let privateJwk: JWK;
-    let publicJwk: JWK;
+    let publicJwk: Jwk;
 
     beforeAll(async () => {
       const pair = await generateKeyPair('ES256', { extractable: true });
       privateJwk = await exportJWK(pair.privateKey);
-      publicJwk = { ...(await exportJWK(pair.publicKey)), alg: 'ES256', use: 'sig' };
+      publicJwk = { ...(await exportJWK(pair.publicKey)), alg: 'ES256', use: 'sig' } as Jwk;
       m = await mount(
         buildSpec(policy, (origin) =>
           contractServerOptions(origin, policy, new MemoryStore({ now: clock.now }), clock, {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwksKeySource, consumeAssertionJti } from '../../src/server/client-assertion.js';
 import { verifyJwtAssertion } from '../../src/jwt/assertion.js';
 import { createLocalKeySet } from '../../src/jwt/key-set.js';
+import type { Jwk } from '../../src/jwt/keys.js';
 import type { AuthorizationServerOptions } from '../../src/server/authorization-server.js';
 import type { StaticClientConfig } from '../../src/server/client-registry.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -22,13 +23,17 @@ const AGENT_SECRET = 'agent-secret-0123456789-abcdefghijklmn';
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 let keys: { privateKey: CryptoKey; publicKey: CryptoKey };
-let publicJwk: jose.JWK;
+let publicJwk: Jwk;
 let otherKeys: { privateKey: CryptoKey; publicKey: CryptoKey };
 
 beforeAll(async () => {
   keys = await jose.generateKeyPair('ES256', { extractable: true });
   otherKeys = await jose.generateKeyPair('ES256', { extractable: true });
-  publicJwk = { ...(await jose.exportJWK(keys.publicKey)), kid: 'agent-key-1', alg: 'ES256' };
+  publicJwk = {
+    ...(await jose.exportJWK(keys.publicKey)),
+    kid: 'agent-key-1',
+    alg: 'ES256',
+  } as Jwk;
 });
 
 function machineClients(): StaticClientConfig[] {
@@ -448,7 +453,7 @@ describe('machine clients: hostile cases (docs/security-cases.md)', () => {
 
   it('MC-16 the registered signing algorithm is enforced', async () => {
     const rsa = await jose.generateKeyPair('RS256', { extractable: true });
-    const rsaJwk = { ...(await jose.exportJWK(rsa.publicKey)), kid: 'rsa-1' };
+    const rsaJwk = { ...(await jose.exportJWK(rsa.publicKey)), kid: 'rsa-1' } as Jwk;
     const srv = makeServer({
       clients: [
         {
