@@ -3,6 +3,8 @@
 // token exchange, with a test enterprise IdP whose assertions jose signs with real ES256 keys.
 // Every hostile case is named (docs/security-cases.md, "Enterprise grants").
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../../src/http/messages.js';
@@ -450,6 +452,66 @@ describe('ID-JAG grant (enterprise-managed authorization)', () => {
     for (let i = 0; i < 6; i++) last = await token(server, jagForm(await idJag()));
     expect(last?.status).toBe(503);
     expect(body(last!).access_token).toBeUndefined();
+  });
+
+  it('a jwksUri IdP: keys fetched over HTTP (loopback allowed for the test), an unknown issuer never fetches', async () => {
+    let hits = 0;
+    const jwksServer = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [idpPublicJwk] }));
+    });
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    const { port } = jwksServer.address() as AddressInfo;
+    try {
+      const server = createAuthorizationServer(
+        options({
+          trustedIdentityProviders: [
+            {
+              issuer: IDP,
+              jwksUri: `http://127.0.0.1:${port}/jwks.json`,
+              allowInsecureLoopback: true,
+            },
+          ],
+        }),
+      );
+      await expectError(
+        token(server, jagForm(await idJag({ iss: 'https://evil-idp.test' }))),
+        400,
+        'invalid_grant',
+      );
+      expect(hits).toBe(0);
+      expect((await token(server, jagForm(await idJag()))).status).toBe(200);
+      expect(hits).toBe(1);
+      expect((await token(server, jagForm(await idJag()))).status).toBe(200);
+      expect(hits).toBe(1); // cached
+    } finally {
+      await new Promise<void>((resolve) => jwksServer.close(() => resolve()));
+    }
+  });
+
+  it('several resources: the assertion (or the resource parameter) picks one; the token is for it', async () => {
+    const other = 'https://tasks.example.test/mcp';
+    const server = createAuthorizationServer(
+      options({ resource: undefined, resources: [{ url: RESOURCE }, { url: other }] }),
+    );
+    const r = await token(server, jagForm(await idJag({ claims: { resource: other } })));
+    const { payload } = await jwtVerify(
+      String(body(r).access_token),
+      new TextEncoder().encode(SECRET),
+      { audience: other },
+    );
+    expect(payload.aud).toBe(other);
+    await expectError(
+      token(server, jagForm(await idJag({ claims: { resource: [RESOURCE, other] } }))),
+      400,
+      'invalid_target',
+    );
+    const picked = await token(
+      server,
+      jagForm(await idJag({ claims: { resource: [RESOURCE, other] } }), { resource: RESOURCE }),
+    );
+    expect(picked.status).toBe(200);
   });
 
   it('configuration mistakes are TypeErrors at start-up: a secret or private key in jwks, HS256 allowed, no subject mapping, both jwks and jwksUri, a private jwksUri', () => {
