@@ -364,6 +364,12 @@ describe('machine clients: hostile cases (docs/security-cases.md)', () => {
     expect(denied.body['error']).toBe('unauthorized_client');
   });
 
+  it('MC-11c allowDynamicClients must be a function (TypeError at start-up)', () => {
+    expect(() => server({ clientCredentials: { allowDynamicClients: true as never } })).toThrow(
+      /allowDynamicClients must be a function/,
+    );
+  });
+
   it('MC-12 a public client cannot use client_credentials', async () => {
     const srv = server();
     const response = await token(srv, { client_id: 'static-public-client' });

@@ -116,11 +116,21 @@ export function clientCredentialsGrant(
 /**
  * Whether the server serves the grant at all: a static client lists it, or dynamic clients
  * may be allowed. Otherwise `client_credentials` is neither served nor advertised.
+ *
+ * @throws TypeError when `options.allowDynamicClients` is set but not a function.
  */
 export function clientCredentialsEnabled(
   staticGrantTypes: readonly (readonly string[] | undefined)[],
   options: ClientCredentialsOptions | undefined,
 ): boolean {
+  if (
+    options?.allowDynamicClients !== undefined &&
+    typeof options.allowDynamicClients !== 'function'
+  ) {
+    throw new TypeError(
+      'createAuthorizationServer: clientCredentials.allowDynamicClients must be a function (client) => boolean',
+    );
+  }
   return (
     options?.allowDynamicClients !== undefined ||
     staticGrantTypes.some((grants) => grants?.includes('client_credentials') === true)
