@@ -11,6 +11,8 @@ import { generateCodeVerifier, computeS256Challenge } from '../../src/pkce.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { StoreFullError, type Store } from '../../src/store/store.js';
 import type { AuthorizationServerOptions } from '../../src/server/authorization-server.js';
+import { handleTokenRequest } from '../../src/server/token-endpoint.js';
+import { createDpopContext } from '../../src/tokens/dpop.js';
 import { ISSUER, makeServer, postForm, REDIRECT, RESOURCE } from './helpers.js';
 
 const TOKEN_URL = `${ISSUER}/token`;
@@ -215,6 +217,35 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.token_type).toBe('DPoP');
     expect(decodeJwt(String(answer.body.access_token)).payload.cnf).toEqual({ jkt: key.jkt });
+  });
+
+  it('fail closed: a grant that answers a proven request with a Bearer token → 500, no token', async () => {
+    const s = await setup();
+    const key = await dpopKey();
+    const response = await handleTokenRequest(
+      postForm(
+        TOKEN_URL,
+        { grant_type: 'authorization_code', client_id: 'public-client' },
+        {
+          dpop: await proofFor(key, s.now),
+        },
+      ),
+      {
+        tokens: await s.server.tokenService(),
+        clients: s.server.clients,
+        grants: {
+          authorization_code: async () => ({
+            access_token: 'forgot-the-binding',
+            token_type: 'Bearer',
+            expires_in: 60,
+            scope: '',
+          }),
+        },
+        dpop: { context: createDpopContext({}, s.store, s.now, 'test'), url: TOKEN_URL },
+      },
+    );
+    expect(response.status).toBe(500);
+    expect(String(response.body)).not.toContain('forgot-the-binding');
   });
 
   it('without a proof the same flow gives a Bearer token without cnf', async () => {
