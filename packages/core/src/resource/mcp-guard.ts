@@ -394,7 +394,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     const refusal = decideCalls(auth, body, era, span.traceId);
     if (refusal !== undefined) return refuse(refusal);
     // Rate limits count only calls the policy allowed, once each, before anything runs.
-    const limited = await limitToolCalls(policy, auth, findToolCalls(body));
+    const limited = await limitToolCalls(policy, auth, findToolCalls(body), options.audit);
     if (limited !== undefined) return refuse(rateLimitedResponse(body, limited, era));
     // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
     const authInfo = toAuthInfo(auth, extractAccessToken(authorization));

@@ -3,6 +3,7 @@
 // policy's rate-limit store (atomic `increment` where the store has one: Redis, MemoryStore).
 
 import type { AuthContext } from '../domain/auth-context.js';
+import type { AuditRecorder } from '../observability/audit.js';
 import type { HttpResponse } from '../http/messages.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import type { RateLimitJson } from '../policy/types.js';
@@ -125,13 +126,14 @@ export async function checkToolRateLimit(
 
 /**
  * Counts every call of an authorized request (each once, in order) and returns the refused
- * ones, or `undefined` when none was refused.
+ * ones, or `undefined` when none was refused. Each refusal is a `rate_limited` audit event.
  * @internal
  */
 export async function limitToolCalls(
   policy: PolicyEngine,
   auth: AuthContext,
   calls: readonly ToolCall[],
+  audit?: AuditRecorder | undefined,
 ): Promise<Map<ToolCall, RateLimitRefusal> | undefined> {
   let refused: Map<ToolCall, RateLimitRefusal> | undefined;
   const now = Date.now();
@@ -140,6 +142,16 @@ export async function limitToolCalls(
     if (limited === undefined) continue;
     refused ??= new Map();
     refused.set(call, limited);
+    audit?.record({
+      type: 'rate_limited',
+      subject: auth.userId,
+      clientId: auth.clientId,
+      tool: call.name,
+      effect: 'deny',
+      code: 'rate_limited',
+      ruleId: limited.limitId,
+      detail: { retryAfterSeconds: limited.retryAfterSeconds },
+    });
   }
   return refused;
 }
