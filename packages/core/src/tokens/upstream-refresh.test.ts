@@ -197,7 +197,7 @@ describe('getUpstreamTokens with refresh', () => {
     };
     const second = await setup(failing, { ...STORED, expiresAt: NOW / 1000 + 3600 });
     await expect(second.tokens.revokeGrant(second.grantId)).resolves.toBeUndefined();
-    expect(await second.tokens.isRevoked({ grantId: second.grantId })).toBe(true);
+    expect(await second.tokens.isRevoked({ jti: undefined, grantId: second.grantId })).toBe(true);
   });
 
   it('options: a client without refreshTokens, a negative skew or a zero lock → TypeError', () => {

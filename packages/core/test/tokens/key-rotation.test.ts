@@ -61,7 +61,7 @@ async function startResourceServer(jwksUrl: string, cacheMaxAgeMs: number, coold
   return listen((req: IncomingMessage, res: ServerResponse) => {
     void authenticate(req).then((outcome) => {
       res.statusCode = outcome.ok ? 200 : outcome.response.status;
-      res.end(outcome.ok ? outcome.auth.subject : '');
+      res.end(outcome.ok ? outcome.auth.userId : '');
     });
   });
 }

@@ -6,5 +6,7 @@ declare module 'oidc-provider' {
   export default class Provider {
     constructor(issuer: string, configuration?: Record<string, unknown>);
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    /** Provider events (`grant.success`, …): oidc-provider is an EventEmitter. */
+    on(event: string, listener: (...args: never[]) => void): this;
   }
 }
