@@ -234,3 +234,86 @@ describe('demo observability: the official SDK v2 client through real OpenTeleme
     }
   });
 });
+
+describe('demo observability from the environment, as a real process', () => {
+  it('OTEL_TRACES_EXPORTER=console prints spans; MCP_AUTH_AUDIT_FILE writes a chain that verifies; both in the banner', {
+    timeout: 90_000,
+  }, async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const file = join(dir, 'process-audit.jsonl');
+    // The demo's `start` script (tsx with the source condition), without needing pnpm on PATH.
+    const server = join(root, 'examples/demo/src/server.ts');
+    const args = ['--conditions=@mcp-auth/source', '--import', 'tsx', server];
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: '0',
+        FORCE_COLOR: '0',
+        OTEL_TRACES_EXPORTER: 'console',
+        MCP_AUTH_AUDIT_FILE: file,
+      },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const waitFor = (pattern: RegExp) =>
+      new Promise<RegExpMatchArray>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} in:\n${out}`)), 30_000);
+        const check = () => {
+          const match = out.match(pattern);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match);
+          }
+        };
+        child.stdout?.on('data', check);
+        child.stderr?.on('data', check);
+        check();
+      });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    try {
+      const [, mcpUrl] = await waitFor(/connect MCP clients to (http:\/\/localhost:\d+\/mcp)/);
+      await waitFor(/Ctrl\+C stops/);
+      expect(out).toContain('OpenTelemetry     traces console');
+      expect(out).toContain(`Audit trail       ${file}`);
+      const alice = new TestClient(mcpUrl!, { username: 'alice' }, undefined, 'v2');
+      try {
+        await alice.connect();
+        expect((await alice.call('get_weather', { city: 'Quito' })).isError).toBe(false);
+        remember(alice);
+      } finally {
+        await alice.close();
+      }
+      await waitFor(/name: 'mcp_auth\.policy\.decision'/);
+      expect(out).toContain("name: 'mcp_auth.token.verify'");
+      // The audit line is written right after the decision; poll the file briefly.
+      let text = '';
+      for (let i = 0; i < 50 && !text.includes('"type":"decision"'); i++) {
+        text = await readFile(file, 'utf8').catch(() => '');
+        if (!text.includes('"type":"decision"')) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(text).toContain('"tool":"get_weather"');
+      expect(await verifyAuditLog(text)).toMatchObject({ ok: true });
+      for (const secret of secrets) {
+        expect(out.includes(secret)).toBe(false);
+        expect(text.includes(secret)).toBe(false);
+      }
+    } finally {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
+});
