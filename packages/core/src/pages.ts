@@ -1,5 +1,5 @@
 /**
- * `@mcp-auth/core/pages`: for making the login, consent and error pages yours — the
+ * `@mcp-auth/core/pages`: for making the login, consent, error and grants pages yours — the
  * `consent.template` hook's types (`PageTemplate`, the page models, `PageContext`), the
  * escaping `html` tagged template, branding and language options, the shipped dictionaries
  * (`en`, `fr`, `de`) and the `Accept-Language` helpers. See docs/customizing-pages.md.
@@ -23,9 +23,11 @@ export type {
   ConsentPage,
   ConsentPageScope,
   ErrorPage,
+  GrantsPage,
   LoginPage,
   PageClient,
   PageForm,
+  PageGrant,
   ServiceDisplay,
 } from './server/ui/pages.js';
 export type {

@@ -7,6 +7,7 @@ import type { PageTemplate } from '../../src/pages.js';
 import {
   authorizeParams,
   cookiePair,
+  cookies,
   get,
   header,
   hiddenFields,
@@ -132,7 +133,7 @@ describe('consent.template: a custom page keeps core guarantees', () => {
       page.kind === 'login'
         ? ctx.html`<!doctype html><form method="post" action="${page.form.action}"><input name="username"></form>`
         : undefined;
-    const { server } = makeServer({ consent: { template: dropping } });
+    const { server } = makeServer({ consent: { template: dropping, onTemplateError: () => {} } });
     const page = await start(server);
     expect(page.status).toBe(500);
     expect(page.body).toContain('Error code: <code>server_error</code>');
@@ -150,7 +151,7 @@ describe('consent.template: a custom page keeps core guarantees', () => {
       async () => Promise.reject(new Error('async template bug')),
     ];
     for (const t of templates) {
-      const { server } = makeServer({ consent: { template: t } });
+      const { server } = makeServer({ consent: { template: t, onTemplateError: () => {} } });
       const page = await start(server);
       expect(page.status).toBe(500);
       expect(page.body).not.toMatch(/forged|a string|no form|template bug/);
@@ -221,6 +222,104 @@ describe('consent.template: a custom page keeps core guarantees', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('<div id="shell"><main><div class="mark"');
     expect(page.body).toContain('name="csrf_token"');
+  });
+});
+
+describe('the grants page (/grants) goes through the template too', () => {
+  const grantsTemplate: PageTemplate = (page, ctx) => {
+    if (page.kind !== 'grants') return undefined;
+    const { html, t } = ctx;
+    return html`<!doctype html><html lang="${ctx.locale}"><body id="my-grants">
+${page.user === undefined ? html`<p id="signed-out">${t('grants.signedOut.title')}</p>` : html`<p id="user">${page.user}</p>`}
+${page.grants.map(
+  (g) => html`<form method="post" action="${page.form!.action}">${page.form!.csrfField}
+<span class="client">${g.clientName}</span><input type="hidden" name="grant" value="${g.grantId}">
+<button name="action" value="revoke">${t('grants.revoke')}</button></form>`,
+)}
+</body></html>`;
+  };
+
+  async function signedIn(template: PageTemplate) {
+    const { server } = makeServer({
+      ...hostileClients,
+      consent: { ...hostileClients.consent, template },
+    });
+    const { url, verifier } = await authorizeParams({ client_id: 'hostile-client' });
+    const page = await server.handle(get(url));
+    const consent = await login(server, page);
+    const done = await server.handle(
+      postForm(
+        `${ISSUER}/authorize/consent`,
+        { ...hiddenFields(consent.body!), scope_0: 'read', decision: 'approve' },
+        { cookie: cookiePair(page) },
+      ),
+    );
+    const code = new URL(header(done, 'location')!).searchParams.get('code')!;
+    const token = await server.handle(
+      postForm(`${ISSUER}/token`, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        client_id: 'hostile-client',
+        code_verifier: verifier,
+      }),
+    );
+    expect(token.status).toBe(200);
+    const session = cookies(done)
+      .map((c) => c.split(';', 1)[0]!)
+      .find((c) => c.includes('session'));
+    expect(session).toBeDefined();
+    return { server, session: session! };
+  }
+
+  it('signed in: the template lists the grants (hostile client name escaped); its revoke form works', async () => {
+    const { server, session } = await signedIn(grantsTemplate);
+    const page = await server.handle(get(`${ISSUER}/grants`, { cookie: session }));
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('id="my-grants"');
+    expect(page.body).toContain(
+      '<span class="client">&#60;script&#62;alert(&#34;name&#34;)&#60;/script&#62;</span>',
+    );
+    expect(header(page, 'content-security-policy')).toContain("frame-ancestors 'none'");
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body!)![1]!;
+    const grant = /name="grant" value="([^"]+)"/.exec(page.body!)![1]!;
+    const revoked = await server.handle(
+      postForm(
+        `${ISSUER}/grants`,
+        { csrf, grant, action: 'revoke' },
+        { cookie: session, origin: ISSUER },
+      ),
+    );
+    expect(revoked.status).toBe(303);
+    expect(header(revoked, 'location')).toBe('/grants?done=revoked');
+    const after = await server.handle(get(`${ISSUER}/grants?done=revoked`, { cookie: session }));
+    expect(after.status).toBe(200);
+    expect(after.body).toContain('id="my-grants"');
+    expect(after.body).not.toContain('name="grant"');
+  });
+
+  it('signed out: the template page has no form and needs none', async () => {
+    const { server } = makeServer({ consent: { template: grantsTemplate } });
+    const page = await server.handle(get(`${ISSUER}/grants`, { 'accept-language': 'fr' }));
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<p id="signed-out">Non connecté</p>');
+  });
+
+  it('a grants template whose revoke form lacks the CSRF field → the built-in 500 page', async () => {
+    const dropping: PageTemplate = (page, ctx) =>
+      page.kind === 'grants' && page.form
+        ? ctx.html`<form method="post" action="${page.form.action}"><button name="action" value="revoke_all">x</button></form>`
+        : undefined;
+    const { server, session } = await signedIn(dropping);
+    const page = await server.handle(get(`${ISSUER}/grants`, { cookie: session }));
+    expect(page.status).toBe(500);
+    expect(page.body).not.toContain('revoke_all');
+  });
+
+  it('built-in grants page in German, branded', async () => {
+    const { server } = makeServer({ consent: { branding: { name: 'Acme' } } });
+    const page = await server.handle(get(`${ISSUER}/grants`, { 'accept-language': 'de' }));
+    expect(page.body).toContain('<title>Nicht angemeldet · Acme</title>');
   });
 });
 

@@ -287,8 +287,41 @@ export interface ErrorPage {
   readonly message: string;
 }
 
+/** One grant on the grants page (raw text from the client: put it in a page with `html`). */
+export interface PageGrant {
+  /** What the page's revoke form posts as `grant`. */
+  readonly grantId: string;
+  /** The client's `client_name` (invisible characters shown as `[U+XXXX]`), or undefined. */
+  readonly clientName: string | undefined;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  /** The resource (MCP server URL) the grant is for. */
+  readonly resource: string;
+  /** When it was granted, and last used (refreshed), in ms since the epoch. */
+  readonly createdAt: number;
+  readonly lastUsedAt: number | undefined;
+}
+
+/**
+ * The signed-in user's grants page (`<base>/grants`). Signed in, its forms post to
+ * {@link PageForm.action} with {@link PageForm.csrfField} and `action=revoke` plus
+ * `grant=<grantId>`, `action=revoke_all` or `action=sign_out`. Signed out (`user` undefined)
+ * it has no form.
+ */
+export interface GrantsPage {
+  readonly kind: 'grants';
+  readonly service: { readonly name: string };
+  /** Who is signed in; undefined: nobody (the page says how to sign in). */
+  readonly user: string | undefined;
+  readonly grants: readonly PageGrant[];
+  /** The outcome of the last action, shown once. */
+  readonly notice: 'revoked' | 'revoked_all' | 'not_found' | undefined;
+  /** Undefined when signed out. */
+  readonly form: PageForm | undefined;
+}
+
 /** Every page a template may render. */
-export type AuthorizationPage = LoginPage | ConsentPage | ErrorPage;
+export type AuthorizationPage = LoginPage | ConsentPage | ErrorPage | GrantsPage;
 
 /** The main content of the login page. */
 export function loginBody(page: LoginPage, ui: PageUi): SafeHtml {
@@ -355,20 +388,95 @@ export function errorBody(page: ErrorPage, ui: PageUi): SafeHtml {
 ${page.code ? html`<p class="detail muted">${t('error.code', { code: html`<code>${page.code}</code>` })}</p>` : ''}`;
 }
 
+/** The hidden input of a grants-page form (the CSRF token bound to the session). */
+export function sessionCsrfField(csrf: string): SafeHtml {
+  return html`<input type="hidden" name="csrf" value="${csrf}">`;
+}
+
+// A date for every language alike: `2026-12-07 09:30 UTC`.
+function formatDate(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function grantItem(grant: PageGrant, t: Translate, form: (fields: SafeHtml) => SafeHtml): SafeHtml {
+  const scopes = grant.scopes.length > 0 ? grant.scopes.join(' ') : t('grants.noScopes');
+  const used =
+    grant.lastUsedAt === undefined
+      ? t('grants.neverUsed')
+      : t('grants.lastUsed', { date: formatDate(grant.lastUsedAt) });
+  return html`<div class="client grant" data-grant="${grant.grantId}">
+<strong>${grant.clientName ?? t('client.unnamed')}</strong>
+<code>${grant.clientId}</code>
+<p class="muted">${t('grants.scopes', { scopes })}</p>
+<p class="muted"><code>${grant.resource}</code></p>
+<p class="muted">${t('grants.created', { date: formatDate(grant.createdAt) })} · ${used}</p>
+${form(html`<input type="hidden" name="grant" value="${grant.grantId}">
+<button type="submit" name="action" value="revoke">${t('grants.revoke')}</button>`)}
+</div>`;
+}
+
+const NOTICE_KEYS = {
+  revoked: 'grants.revoked',
+  revoked_all: 'grants.revokedAll',
+  not_found: 'grants.notFound',
+} as const;
+
+/** The main content of the grants page: each grant revocable, revoke all, sign out. */
+export function grantsBody(page: GrantsPage, ui: PageUi): SafeHtml {
+  const { t } = ui;
+  if (page.user === undefined || page.form === undefined) {
+    return html`<div class="mark" aria-hidden="true">?</div>
+<h1>${t('grants.signedOut.title')}</h1>
+<p>${t('grants.signedOut.message', { service: page.service.name })}</p>`;
+  }
+  const { action, csrfField } = page.form;
+  const form = (fields: SafeHtml) => html`<form method="post" action="${action}">
+${csrfField}
+${fields}
+</form>`;
+  return html`<div class="mark" aria-hidden="true">&#x2713;</div>
+<h1>${t('grants.title')}</h1>
+<p class="muted">${t('grants.intro', { service: page.service.name })}</p>
+<p class="muted">${t('grants.signedInAs', { user: html`<strong>${page.user}</strong>` })}</p>
+${page.notice === undefined ? '' : html`<div class="warn" role="status">${t(NOTICE_KEYS[page.notice])}</div>`}
+${page.grants.length === 0 ? html`<p>${t('grants.none')}</p>` : page.grants.map((g) => grantItem(g, t, form))}
+<div class="actions">
+${
+  page.grants.length > 1
+    ? form(
+        html`<button type="submit" name="action" value="revoke_all">${t('grants.revokeAll')}</button>`,
+      )
+    : ''
+}
+${form(html`<button type="submit" name="action" value="sign_out">${t('grants.signOut')}</button>`)}
+</div>`;
+}
+
 /** The page's `<title>`. */
 export function pageTitle(page: AuthorizationPage, t: Translate): SafeHtml | string {
   if (page.kind === 'login') return t('login.title');
   if (page.kind === 'consent') return t('consent.title');
+  if (page.kind === 'grants') {
+    return page.user === undefined ? t('grants.signedOut.title') : t('grants.title');
+  }
   return page.title;
+}
+
+/** A built-in page's content (what goes inside `<main>`). */
+export function builtInBody(page: AuthorizationPage, ui: PageUi): SafeHtml {
+  switch (page.kind) {
+    case 'login':
+      return loginBody(page, ui);
+    case 'consent':
+      return consentBody(page, ui);
+    case 'grants':
+      return grantsBody(page, ui);
+    default:
+      return errorBody(page, ui);
+  }
 }
 
 /** A built-in page, complete: the frame around its content. */
 export function builtInPage(page: AuthorizationPage, ui: PageUi): SafeHtml {
-  const body =
-    page.kind === 'login'
-      ? loginBody(page, ui)
-      : page.kind === 'consent'
-        ? consentBody(page, ui)
-        : errorBody(page, ui);
-  return layout(ui, pageTitle(page, ui.t), body);
+  return layout(ui, pageTitle(page, ui.t), builtInBody(page, ui));
 }

@@ -5,19 +5,20 @@ import { type PageLanguageOptions, PageLanguages, type Translate } from './i18n.
 import type { MessageKey } from './messages/en.js';
 import {
   type AuthorizationPage,
+  builtInBody,
   builtInPage,
-  type ErrorPage,
   type ClientDisplay,
   type ConsentScope,
-  consentBody,
   csrfField,
-  errorBody,
-  loginBody,
+  type ErrorPage,
+  type PageGrant,
   type PageUi,
   pageClient,
   pageStyles,
   type ServiceDisplay,
+  sessionCsrfField,
 } from './pages.js';
+import { revealInvisible } from '../../encoding/unicode.js';
 
 /** The branding a template sees: checked values, raw text (escape with `html`). */
 export interface PageBranding {
@@ -120,6 +121,19 @@ export interface ConsentPageInput {
   readonly upstreamNext?: boolean;
   /** The grants page linked from the footer (`/grants`). */
   readonly grantsUrl?: string | undefined;
+}
+
+/** Input of {@link PageRenderer.grants}. */
+export interface GrantsPageInput {
+  /** Where its forms post (`<base>/grants`). */
+  readonly action: string;
+  readonly serviceName: string;
+  /** The signed-in user's name; undefined when nobody is signed in. */
+  readonly user: string | undefined;
+  /** The CSRF token bound to the session (with `user`). */
+  readonly csrf: string | undefined;
+  readonly grants: readonly PageGrant[];
+  readonly notice?: 'revoked' | 'revoked_all' | 'not_found' | undefined;
 }
 
 /** A template broke its contract (not SafeHtml, or a form without the CSRF field). */
@@ -232,18 +246,30 @@ export class PageRenderer {
     return this.#respond({ ...page, code }, lang, http);
   }
 
-  /**
-   * What another built-in page of the server (`/grants`) renders with: the language, a fresh
-   * nonce, the translator and the branding of these pages.
-   */
-  ui(locale: string | undefined): PageUi {
-    const lang = this.#checkedLocale(locale);
-    return {
-      locale: lang,
-      nonce: createNonce(),
-      t: this.#languages.translator(lang),
-      branding: this.#branding,
-    };
+  /** The signed-in user's grants page (`<base>/grants`); signed out when `user` is undefined. */
+  grants(locale: string | undefined, input: GrantsPageInput, http: PageResponseOptions) {
+    const signedIn = input.user !== undefined && input.csrf !== undefined;
+    return this.#respond(
+      {
+        kind: 'grants',
+        service: { name: input.serviceName },
+        user: signedIn ? input.user : undefined,
+        grants: signedIn
+          ? input.grants.map((grant) => ({
+              ...grant,
+              clientName:
+                grant.clientName === undefined ? undefined : revealInvisible(grant.clientName),
+              clientId: revealInvisible(grant.clientId),
+            }))
+          : [],
+        notice: input.notice,
+        form: signedIn
+          ? { action: input.action, csrfField: sessionCsrfField(input.csrf!) }
+          : undefined,
+      },
+      locale,
+      http,
+    );
   }
 
   #checkedLocale(locale: string | undefined): string {
@@ -294,12 +320,7 @@ export class PageRenderer {
   }
 
   async #custom(page: AuthorizationPage, ui: PageUi): Promise<SafeHtml> {
-    const body =
-      page.kind === 'login'
-        ? loginBody(page, ui)
-        : page.kind === 'consent'
-          ? consentBody(page, ui)
-          : errorBody(page, ui);
+    const body = builtInBody(page, ui);
     const ctx: PageContext = {
       locale: ui.locale,
       nonce: ui.nonce,
@@ -319,7 +340,10 @@ export class PageRenderer {
     if (!isSafeHtml(result)) {
       throw new PageTemplateError('consent.template must return the html`` of its context');
     }
-    if (page.kind !== 'error') checkForms(result.html, page.form.action, page.form.csrfField);
+    if (page.kind !== 'error' && page.form !== undefined) {
+      // Login and consent need their form; a grants page may have none (nothing to revoke).
+      checkForms(result.html, page.form.action, page.form.csrfField, page.kind !== 'grants');
+    }
     return result;
   }
 
@@ -347,10 +371,10 @@ function reportTemplateError(error: unknown, kind: AuthorizationPage['kind']): v
 }
 
 /**
- * A template's login or consent page must have a `<form>` posting to `action`, and every
- * form posting there must hold the CSRF field exactly as core made it.
+ * A template's login or consent page must have a `<form>` posting to `action` (`required`),
+ * and every form posting there must hold the CSRF field exactly as core made it.
  */
-export function checkForms(page: string, action: string, field: SafeHtml): void {
+export function checkForms(page: string, action: string, field: SafeHtml, required = true): void {
   let found = 0;
   for (const match of page.matchAll(/<form\b([^>]*)>([\s\S]*?)(?:<\/form\s*>|$)/gi)) {
     const target = /\baction\s*=\s*(?:"([^"]*)"|'([^']*)')/i.exec(match[1] ?? '');
@@ -361,7 +385,8 @@ export function checkForms(page: string, action: string, field: SafeHtml): void 
       throw new PageTemplateError(`a form posting to ${action} lacks page.form.csrfField`);
     }
   }
-  if (found === 0) throw new PageTemplateError(`the page has no form posting to ${action}`);
+  if (found === 0 && required)
+    throw new PageTemplateError(`the page has no form posting to ${action}`);
 }
 
 function decodeAttr(value: string): string {
