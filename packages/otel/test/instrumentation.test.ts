@@ -225,4 +225,16 @@ describe('the MCP guard (Fetch face) with instrumentation and audit', () => {
     });
     expect(await telemetry.exportedText()).not.toContain(readOnly);
   });
+
+  it('tool names no rule can match are counted under one label (callers cannot multiply series)', async () => {
+    const { guard } = await setup();
+    const token = await mint('mcp:tools:read');
+    for (const name of ['no such tool 1', 'no such tool 2', '../etc/passwd'])
+      expect((await guard(call(token, name))).ok).toBe(false);
+    const decisions = (await telemetry.metrics()).get('mcp_auth.decisions') ?? [];
+    const labels = new Set(decisions.map((p) => p.attributes['mcp.tool.name']));
+    expect(labels).toContain('_unmatched');
+    for (const name of ['no such tool 1', 'no such tool 2', '../etc/passwd'])
+      expect(labels).not.toContain(name);
+  });
 });
