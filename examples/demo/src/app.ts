@@ -214,6 +214,8 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
       ? new RedisStore({ url: options.redisUrl, keyPrefix: 'mcp-auth-demo:' })
       : new MemoryStore());
   const storeKind = store instanceof RedisStore ? 'redis' : 'memory';
+  // Rate-limit counters live in the demo's store: with Redis, every instance counts together.
+  policy.useRateLimitStore(store);
 
   const shared: Shared = {
     options,

@@ -74,6 +74,8 @@ export function formatBanner(demo: RunningDemo): string {
     '',
     'Tools: get_weather (mcp:tools:read), send_email (mcp:tools:write),',
     '       delete_user (mcp:tools:admin + role admin), whoami, oauth_introspect',
+    'Rate limit: send_email 5 calls a minute per user (the 6th: rate_limited, Retry-After)',
+    `Your grants: ${demo.authServer.issuer.replace(/\/+$/, '')}/grants (signed-in user; linked from the consent page)`,
     'Observability: OTEL_TRACES_EXPORTER=console (spans on stdout), OTEL_EXPORTER_OTLP_ENDPOINT',
     '       (OTLP), MCP_AUTH_AUDIT_FILE=path (hash-chained audit trail, mcp-auth audit verify path)',
     'One log line per authorization decision follows. Ctrl+C stops.',

@@ -23,6 +23,7 @@ export interface DemoPolicyOptions {
  * - `delete-user-admins-only`: `delete_user` is denied unless the token's `role` is `admin`,
  *   whatever the scopes (a denial that more scopes cannot fix, answered inside MCP);
  * - `no-self-delete`: nobody deletes their own account (a condition on the call's arguments);
+ * - rate limit `send-email-per-user`: 5 `send_email` calls a minute for each user;
  *
  * A tool needing a scope the caller can never be granted (alice, a viewer, calling
  * `send_email`) is refused by core's guard inside MCP (`scope_not_grantable`), not with a 403
@@ -55,8 +56,25 @@ export function createDemoPolicy(options: DemoPolicyOptions = {}): PolicyEngine 
       args: { arg: 'username', eq: { claim: 'sub' } },
     },
   ]);
+  // Issue 16: at most 5 send_email calls a minute for each user; the 6th is answered as a tool
+  // error (rate_limited) with Retry-After. Counted in the demo's store (Redis: all instances).
+  policy.addRateLimit({
+    id: SEND_EMAIL_RATE_LIMIT.id,
+    description: 'At most 5 send_email calls a minute for each user',
+    tools: 'send_email',
+    per: 'subject',
+    limit: SEND_EMAIL_RATE_LIMIT.limit,
+    windowSeconds: SEND_EMAIL_RATE_LIMIT.windowSeconds,
+  });
   return policy;
 }
+
+/** The demo's rate limit on `send_email`: 5 calls per minute per user. */
+export const SEND_EMAIL_RATE_LIMIT = Object.freeze({
+  id: 'send-email-per-user',
+  limit: 5,
+  windowSeconds: 60,
+});
 
 /**
  * One log line for an authorization decision: tool, user, client, allowed, reason. Built from
