@@ -438,7 +438,12 @@ function serverGrantFactories(
   if (exchangeAudiences !== undefined) {
     const covers = options.policy?.coversScope?.bind(options.policy) ?? scopeCovers;
     factories[TOKEN_EXCHANGE_GRANT_TYPE] = (tokens) =>
-      tokenExchangeGrant(tokens, exchangeAudiences, (granted, s) => covers(granted, s));
+      tokenExchangeGrant(
+        tokens,
+        exchangeAudiences,
+        (granted, s) => covers(granted, s),
+        settings.resources.map((r) => r.url),
+      );
   }
   return factories;
 }

@@ -512,6 +512,18 @@ describe('ID-JAG grant (enterprise-managed authorization)', () => {
       jagForm(await idJag({ claims: { resource: [RESOURCE, other] } }), { resource: RESOURCE }),
     );
     expect(picked.status).toBe(200);
+    // A token for the second resource can be exchanged too (its aud picks the verifier).
+    const exchanged = await token(
+      server,
+      {
+        grant_type: TOKEN_EXCHANGE,
+        subject_token: String(body(r).access_token),
+        subject_token_type: ACCESS_TOKEN,
+        resource: API,
+      },
+      MCP_SERVER,
+    );
+    expect(exchanged.status).toBe(200);
   });
 
   it('configuration mistakes are TypeErrors at start-up: a secret or private key in jwks, HS256 allowed, no subject mapping, both jwks and jwksUri, a private jwksUri', () => {

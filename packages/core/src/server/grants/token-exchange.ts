@@ -8,6 +8,7 @@ import {
   UnauthorizedClientError,
 } from '../../errors/oauth-error.js';
 import { isJwtError } from '../../errors/jwt-error.js';
+import { decodeJwt } from '../../jwt/decode.js';
 import { checkScopes } from '../../policy/scopes.js';
 import { ACCESS_TOKEN_TYPE } from '../../tokens/delegation.js';
 import type { TokenService } from '../../tokens/types.js';
@@ -123,9 +124,23 @@ function pickAudience(
   return [name, declared];
 }
 
-async function verifySubject(tokens: TokenService, token: string): Promise<AuthContext> {
+// The subject token is one of ours for one of our resources: the (unverified) `aud` picks which
+// resource's verifier checks it — signature, issuer, that audience, expiry, revocation.
+async function verifySubject(
+  tokens: TokenService,
+  resources: readonly string[],
+  token: string,
+): Promise<AuthContext> {
+  let aud: unknown;
   try {
-    return await tokens.createAccessTokenVerifier().verify(token);
+    aud = decodeJwt(token, { maxTokenLength: 16 * 1024 }).payload.aud;
+  } catch {
+    throw new InvalidGrantError('The subject_token is invalid, expired or revoked');
+  }
+  const named = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+  const resource = resources.find((r) => named.includes(r));
+  try {
+    return await tokens.createAccessTokenVerifier(resource).verify(token);
   } catch (error) {
     // Store outages stay 503; anything about the token itself is invalid_grant (RFC 8693 §2.2.2).
     if ((isOAuthError(error) && error.code === 'invalid_token') || isJwtError(error)) {
@@ -150,6 +165,7 @@ export function tokenExchangeGrant(
   tokens: TokenService,
   audiences: ReadonlyMap<string, CompiledAudience>,
   coversScope: (granted: readonly string[], scope: string) => boolean,
+  resources: readonly string[] = [],
 ): GrantHandler {
   return async ({ form, client, resource, dpop }) => {
     const subjectToken = requiredParam(form, 'subject_token');
@@ -168,7 +184,7 @@ export function tokenExchangeGrant(
     if (!declared.clients.has(client.clientId)) {
       throw new UnauthorizedClientError('The client may not exchange tokens for this audience');
     }
-    const subject = await verifySubject(tokens, subjectToken);
+    const subject = await verifySubject(tokens, resources, subjectToken);
     const allowed = (scope: string) =>
       coversScope(subject.scopes, scope) &&
       (declared.scopes === undefined || declared.scopes.includes(scope));
