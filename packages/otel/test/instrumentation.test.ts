@@ -236,5 +236,9 @@ describe('the MCP guard (Fetch face) with instrumentation and audit', () => {
     expect(labels).toContain('_unmatched');
     for (const name of ['no such tool 1', 'no such tool 2', '../etc/passwd'])
       expect(labels).not.toContain(name);
+    // Nor as a span attribute: names outside the tool-name alphabet are not exported.
+    const exported = await telemetry.exportedText();
+    expect(exported).not.toContain('no such tool');
+    expect(exported).not.toContain('etc/passwd');
   });
 });

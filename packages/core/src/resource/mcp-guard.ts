@@ -35,6 +35,7 @@ import {
   SPAN_NAMES,
 } from '../observability/instrumentation.js';
 import { observePolicyDecisions } from '../policy/observe.js';
+import { isValidToolName } from '../policy/pattern.js';
 import { McpResourceAuth } from './resource-auth.js';
 import { limitToolCalls, rateLimitedResponse } from './rate-limit.js';
 
@@ -549,7 +550,11 @@ function decideInSpan(
   decide: (span: InstrumentationSpan) => PolicyDecision,
 ): PolicyDecision {
   const options = {
-    attributes: { [ATTRIBUTES.toolName]: call.name, [ATTRIBUTES.mcpMethod]: 'tools/call' },
+    attributes: {
+      // A name outside the tool-name alphabet (or 4 MiB long) is refused; it is not exported.
+      [ATTRIBUTES.toolName]: isValidToolName(call.name) ? call.name : '_invalid',
+      [ATTRIBUTES.mcpMethod]: 'tools/call',
+    },
     parent: call.traceContext,
   };
   return runInSpan(instrumentation, SPAN_NAMES.policyDecision, options, (span) => {
