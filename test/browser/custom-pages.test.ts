@@ -228,6 +228,19 @@ ${page.scopes.map((s) => html`<div class="scope"><label><input type="checkbox" n
 <button type="submit" name="decision" value="approve">${t('consent.allow')}</button></form>`,
     );
   }
+  if (page.kind === 'grants') {
+    return frame(
+      t('grants.title'),
+      html`<h1>${t('grants.title')}</h1>
+<p id="grants-user">${page.user ?? t('grants.signedOut.title')}</p>
+${page.grants.map(
+  (g) => html`<form method="post" action="${page.form!.action}">${page.form!.csrfField}
+<p><b class="grant-client">${g.clientName}</b> — ${g.scopes.join(' ')}</p>
+<input type="hidden" name="grant" value="${g.grantId}">
+<button type="submit" name="action" value="revoke">${t('grants.revoke')}</button></form>`,
+)}`,
+    );
+  }
   return frame(
     page.title,
     html`<h1>${page.title}</h1><p>${page.message}</p><code>${page.code}</code>`,
@@ -306,6 +319,16 @@ describe('custom login and consent pages in Chromium (issue 16 item 5)', () => {
       expect(redirect.searchParams.get('state')).toBe('browser-state');
       expect(redirect.searchParams.get('iss')).toBe(as.issuer);
       expect(await exchange(as, redirect.searchParams.get('code')!, verifier)).toBe('notes:read');
+
+      // The signed-in user's grants page, through the same template; revoking works from it.
+      await page.goto(`${as.issuer}/grants`);
+      await page.getByRole('heading', { name: 'Your grants' }).waitFor();
+      expect(await page.locator('#grants-user').textContent()).toBe('Alice');
+      expect(await page.locator('.grant-client').textContent()).toBe(HOSTILE_NAME);
+      await shot(page, 'custom-template-grants');
+      await page.getByRole('button', { name: 'Revoke' }).click();
+      await page.waitForURL(/\/grants\?done=revoked$/);
+      expect(await page.locator('.grant-client').count()).toBe(0);
       expect(seen.dialogs).toEqual([]);
     } finally {
       await context.close();
@@ -369,6 +392,12 @@ describe('custom login and consent pages in Chromium (issue 16 item 5)', () => {
         (await exchange(as, redirect.searchParams.get('code')!, verifier)).split(' ').sort(),
       ).toEqual(['notes:read', 'notes:write']);
       expect(seen.dialogs).toEqual([]);
+      // The built-in grants page, branded and in French.
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.goto(`${as.issuer}/grants`);
+      await page.getByRole('heading', { name: 'Vos autorisations' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Révoquer' }).count()).toBe(1);
+      await shot(page, 'fr-branded-grants');
       expect(seen.console.filter((line) => /Content Security Policy/i.test(line))).toEqual([]);
     } finally {
       await context.close();

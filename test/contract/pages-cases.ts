@@ -25,7 +25,7 @@ const CLIENT_ID = 'pages-contract-client';
 
 const template: PageTemplate = (page, ctx) => {
   const { html, t } = ctx;
-  if (page.kind === 'error') return undefined;
+  if (page.kind === 'error' || page.kind === 'grants') return undefined;
   const body =
     page.kind === 'login'
       ? html`<form method="post" action="${page.form.action}">${page.form.csrfField}

@@ -100,7 +100,10 @@ export function createGrantsPage(deps: GrantsPageDeps): {
   async function post(request: HttpRequest): Promise<HttpResponse> {
     // Same origin only (browsers send Origin on every POST); then the session, then the body.
     const origin = request.headers['origin'];
-    if (origin !== undefined && origin !== deps.origin) {
+    // `null` is what a browser sends from our own page: it carries `Referrer-Policy:
+    // no-referrer`, which serializes a POST's Origin as `null` (Fetch §3.2.5); the CSRF token
+    // bound to the SameSite=Lax session still guards it.
+    if (origin !== undefined && origin !== 'null' && origin !== deps.origin) {
       return pages.error(pages.locale(request.headers['accept-language']), 'csrf', {
         status: 403,
       });

@@ -283,6 +283,24 @@ ${page.grants.map(
     expect(header(page, 'content-security-policy')).toContain("frame-ancestors 'none'");
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.body!)![1]!;
     const grant = /name="grant" value="([^"]+)"/.exec(page.body!)![1]!;
+    // A browser posting from the page itself sends `Origin: null` (the page's no-referrer
+    // policy): accepted only with the CSRF token; a real other origin is refused outright.
+    const noToken = await server.handle(
+      postForm(
+        `${ISSUER}/grants`,
+        { grant, action: 'revoke' },
+        { cookie: session, origin: 'null' },
+      ),
+    );
+    expect(noToken.status).toBe(403);
+    const foreign = await server.handle(
+      postForm(
+        `${ISSUER}/grants`,
+        { csrf, grant, action: 'revoke' },
+        { cookie: session, origin: 'https://evil.example' },
+      ),
+    );
+    expect(foreign.status).toBe(403);
     const revoked = await server.handle(
       postForm(
         `${ISSUER}/grants`,
