@@ -31,7 +31,7 @@ import {
   COUNTER_NAMES,
   type Instrumentation,
   type InstrumentationSpan,
-  runInSpan,
+  NOOP_SPAN,
   SPAN_NAMES,
 } from '../observability/instrumentation.js';
 import { observePolicyDecisions } from '../policy/observe.js';
@@ -549,6 +549,7 @@ function decideInSpan(
   call: ToolCall,
   decide: (span: InstrumentationSpan) => PolicyDecision,
 ): PolicyDecision {
+  if (instrumentation === undefined) return decide(NOOP_SPAN);
   const options = {
     attributes: {
       // A name outside the tool-name alphabet (or 4 MiB long) is refused; it is not exported.
@@ -557,7 +558,7 @@ function decideInSpan(
     },
     parent: call.traceContext,
   };
-  return runInSpan(instrumentation, SPAN_NAMES.policyDecision, options, (span) => {
+  return instrumentation.inSpan(SPAN_NAMES.policyDecision, options, (span) => {
     const decision = decide(span);
     span.setAttribute(ATTRIBUTES.effect, decision.effect);
     span.setAttribute(ATTRIBUTES.code, decision.code);
