@@ -510,6 +510,9 @@ function addEndpoints(
         ? { resourceServerSecret: options.introspectionSecret }
         : {}),
       callers: settings.introspectionCallers,
+      exchangeAudiences: [...(settings.exchangeAudiences?.keys() ?? [])].filter((a) =>
+        URL.canParse(a),
+      ),
     }),
   );
   if (registration.enabled) {

@@ -2,9 +2,11 @@ import { timingSafeEqual } from '../encoding/constant-time.js';
 import {
   InvalidClientError,
   InvalidRequestError,
+  isOAuthError,
   MethodNotAllowedError,
 } from '../errors/oauth-error.js';
-import type { TokenService } from '../tokens/types.js';
+import { isJwtError } from '../errors/jwt-error.js';
+import type { ActiveIntrospectionResponse, TokenService } from '../tokens/types.js';
 import { authenticateClient } from './client-auth.js';
 import { parseFormBody } from '../http/form.js';
 import type { HttpRequest, HttpResponse } from '../http/messages.js';
@@ -27,6 +29,33 @@ export interface IntrospectionEndpointDeps {
    * for it.
    */
   callers?: 'resource-servers' | 'own-tokens';
+  /**
+   * The downstream audiences of token exchange (absolute URLs): a token exchanged for one of
+   * them is introspected too, so the downstream API can see it revoked.
+   */
+  exchangeAudiences?: readonly string[];
+}
+
+// A token exchanged for a downstream audience (RFC 8693): verified — signature, issuer, that
+// audience, expiry, revocation of its jti and grant — by that audience's verifier.
+async function introspectExchanged(
+  tokens: TokenService,
+  audiences: readonly string[],
+  token: string,
+): Promise<ActiveIntrospectionResponse | undefined> {
+  if (audiences.length === 0 || token.split('.').length !== 3) return undefined;
+  for (const audience of audiences) {
+    try {
+      const context = await tokens.createAccessTokenVerifier(audience).verify(token);
+      const cnf = context.claims.cnf;
+      const bound = typeof cnf === 'object' && cnf !== null && 'jkt' in cnf;
+      return { ...context.claims, active: true, token_type: bound ? 'DPoP' : 'Bearer' };
+    } catch (error) {
+      if ((isOAuthError(error) && error.code === 'invalid_token') || isJwtError(error)) continue;
+      throw error;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -84,6 +113,15 @@ export async function handleIntrospectionRequest(
       throw new InvalidRequestError('The token parameter is required');
     }
     const answer = await deps.tokens.introspect(token);
+    const exchanged = answer.active
+      ? undefined
+      : await introspectExchanged(deps.tokens, deps.exchangeAudiences ?? [], token);
+    if (exchanged !== undefined) {
+      if (ownerOnly !== undefined && exchanged.client_id !== ownerOnly) {
+        return jsonResponse(200, { active: false });
+      }
+      return jsonResponse(200, exchanged);
+    }
     if (ownerOnly !== undefined && answer.active && answer.client_id !== ownerOnly) {
       return jsonResponse(200, { active: false });
     }

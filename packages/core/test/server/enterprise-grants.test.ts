@@ -732,6 +732,38 @@ describe('token exchange (RFC 8693) for downstream APIs', () => {
     );
   });
 
+  it('a resource server introspects an exchanged token (active, aud = API, act); revoking the user’s grant makes it inactive', async () => {
+    const rsSecret = 'introspection-secret-0123456789-abcdef';
+    const server = createAuthorizationServer(options({ introspectionSecret: rsSecret }));
+    const subject = await aliceToken(server);
+    const exchanged = String(
+      body(await token(server, exchangeForm(subject), MCP_SERVER)).access_token,
+    );
+    const introspect = async () =>
+      body(
+        await server.handle(
+          postForm(
+            `${ISSUER}/introspect`,
+            { token: exchanged },
+            { authorization: `Bearer ${rsSecret}` },
+          ),
+        ),
+      );
+    expect(await introspect()).toMatchObject({
+      active: true,
+      aud: API,
+      sub: 'bob',
+      act: { sub: 'mcp-server' },
+      token_type: 'Bearer',
+    });
+    const { payload } = await jwtVerify(subject, new TextEncoder().encode(SECRET), {
+      audience: RESOURCE,
+    });
+    await (await server.tokenService()).revokeGrant(String(payload.grant_id));
+    expect(await introspect()).toEqual({ active: false });
+    await expectError(token(server, exchangeForm(subject), MCP_SERVER), 400, 'invalid_grant');
+  });
+
   it('an earlier act is nested under the new actor (RFC 8693 §4.1)', async () => {
     const service = createTokenService({
       store: new MemoryStore(),
