@@ -11,7 +11,7 @@ describe('@mcp-auth/core packaging', () => {
   });
 
   it('every package is ESM, side-effect free, ships dist only, with types first in exports', () => {
-    for (const name of ['core', 'sdk', 'express', 'koa', 'fastmcp', 'redis', 'cli']) {
+    for (const name of ['core', 'sdk', 'express', 'koa', 'fastmcp', 'redis', 'cli', 'otel']) {
       const pkg = read(`../packages/${name}/package.json`);
       expect(pkg.type, name).toBe('module');
       expect(pkg.sideEffects, name).toBe(false);
