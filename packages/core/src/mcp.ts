@@ -29,6 +29,7 @@ export {
   findToolCalls,
   HEADER_MISMATCH_CODE,
   isDecidedAtEdge,
+  isDpopBound,
   MAX_AUTHORIZATION_HEADER_LENGTH,
   MissingBearerTokenError,
   type McpAuthInfo,

@@ -255,6 +255,7 @@ describe('public entries of @mcp-auth/core', () => {
           "filterToolList",
           "findToolCalls",
           "isDecidedAtEdge",
+          "isDpopBound",
           "mcpEra",
           "toAuthInfo",
         ],

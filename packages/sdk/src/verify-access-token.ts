@@ -1,5 +1,5 @@
 import { isOAuthError, type TokenVerifier } from '@mcp-auth/core';
-import { checkTokenVerifier, type McpAuthInfo, toAuthInfo } from '@mcp-auth/core/mcp';
+import { checkTokenVerifier, isDpopBound, type McpAuthInfo, toAuthInfo } from '@mcp-auth/core/mcp';
 
 /** How one MCP SDK generation spells the two refusals of a bearer-token check. */
 export interface SdkTokenErrors {
@@ -32,6 +32,9 @@ export function sdkAccessTokenVerifier(
         }
         throw errors.serverError('The access token could not be verified');
       }
+      // RFC 9449 §7.2: the SDK's bearer check has no proof, so a DPoP-bound token is refused.
+      if (isDpopBound(auth))
+        throw errors.invalidToken('The access token is DPoP-bound: present it with a DPoP proof');
       return toAuthInfo(auth, token);
     },
   };

@@ -88,4 +88,28 @@ describe('createTokenVerifier maps core results to the SDK (RFC 6750 §3.1)', ()
       );
     expect(error).toBeInstanceOf(SdkServerError);
   });
+
+  it('a DPoP-bound token (cnf.jkt) → SDK InvalidTokenError: the bearer check has no proof (RFC 9449 §7.2)', async () => {
+    const bound: TokenVerifier = {
+      async verify() {
+        return {
+          userId: 'bob',
+          clientId: 'c',
+          scopes: [],
+          claims: { cnf: { jkt: 'thumbprint' } },
+          expiresAt: undefined,
+          jti: undefined,
+          resource: undefined,
+          grantId: undefined,
+        };
+      },
+    };
+    const error = await createTokenVerifier(bound)
+      .verifyAccessToken('a.b.c')
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(error).toBeInstanceOf(SdkInvalidTokenError);
+  });
 });

@@ -84,6 +84,15 @@ export function boundThumbprint(auth: AuthContext): string | undefined {
   return typeof jkt === 'string' ? jkt : jkt === undefined ? undefined : '';
 }
 
+/**
+ * True for a DPoP-bound token's context (`cnf.jkt`, RFC 9449 §6.1): such a token must never be
+ * accepted as a bearer token (§7.2). For Bearer-only checks outside the guard (the MCP SDK's
+ * `requireBearerAuth` with mcp-auth's verifier).
+ */
+export function isDpopBound(auth: AuthContext): boolean {
+  return boundThumbprint(auth) !== undefined;
+}
+
 /** Options of {@link buildDpopChallenge}. */
 export interface DpopChallengeOptions extends Omit<BearerChallengeOptions, 'error'> {
   /** RFC 9449 §7.1 / RFC 6750 error code; omit without credentials. */

@@ -4,7 +4,7 @@ export {
   MissingBearerTokenError,
 } from './bearer.js';
 export { type BearerChallengeOptions, buildBearerChallenge } from './challenge.js';
-export { buildDpopChallenge, type DpopChallengeOptions } from './dpop.js';
+export { buildDpopChallenge, type DpopChallengeOptions, isDpopBound } from './dpop.js';
 export type { DpopNonceOptions, DpopOptions, ResourceDpopOptions } from '../tokens/dpop.js';
 export type { McpCorsOptions } from './cors.js';
 export {
