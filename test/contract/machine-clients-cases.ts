@@ -7,7 +7,7 @@
 // hold write: no step-up) and a tool the policy keeps for people (`{ principal: "client" }`).
 // Core's tests (packages/core/test/server/machine-clients.test.ts) hold every hostile case;
 // these prove each adapter carries the grant and the client authentication unchanged.
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import {
   Client as ClientV2,
   ClientCredentialsProvider,
@@ -214,6 +214,36 @@ export function defineMachineClientCases(name: string, mount: MountContract): vo
       } finally {
         await client.close();
       }
+    });
+
+    it('a replayed client assertion is refused through the adapter (single-use jti)', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const key = await importJWK(privateJwk, 'ES256');
+      const jwt = await new SignJWT({ jti: crypto.randomUUID() })
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(JWT_ID)
+        .setSubject(JWT_ID)
+        .setAudience(m.issuer)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(key);
+      const post = () =>
+        fetch(new URL('/token', m.baseUrl), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: jwt,
+            resource: m.mcpUrl,
+          }).toString(),
+        });
+      expect((await post()).status).toBe(200);
+      const replay = await post();
+      expect(replay.status).toBe(401);
+      const body = (await replay.json()) as { error: string; error_description?: string };
+      expect(body.error).toBe('invalid_client');
+      expect(JSON.stringify(body)).not.toContain(jwt);
     });
 
     it('a machine client asking only for write is refused (invalid_scope); an anonymous registration asking for client_credentials too', async () => {
