@@ -51,6 +51,7 @@ const template: PageTemplate = (page, ctx) => {
 ${page.scopes.map((s) => html`<label><input type="checkbox" name="${s.field}" value="${s.name}" checked>${s.name}: <span class="d">${s.description}</span></label>`)}
 <button name="decision" value="approve">${t('consent.allow')}</button></form></body></html>`;
   }
+  if (page.kind === 'grants') return undefined;
   return html`${head}<h1>${page.title}</h1><p>${page.message}</p><code>${page.code}</code></body></html>`;
 };
 
