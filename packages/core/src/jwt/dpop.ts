@@ -225,6 +225,17 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
     where,
   );
   const { keySet, thumbprintOf } = createHeaderKeySet(algorithms);
+  // A client presents one token with many proofs: its hash is computed once.
+  const hashes = new Map<string, string>();
+  const athOf = async (token: string): Promise<string> => {
+    let hash = hashes.get(token);
+    if (hash === undefined) {
+      hash = await computeAccessTokenHash(token);
+      if (hashes.size >= KEY_CACHE_MAX) hashes.clear();
+      hashes.set(token, hash);
+    }
+    return hash;
+  };
   // A resource checks every proof against the same URL: normalise it once.
   let lastUrl = '';
   let lastExpected: string | undefined;
@@ -260,7 +271,7 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
       if (request.accessToken !== undefined) {
         if (typeof ath !== 'string')
           throw invalid('ath', 'The DPoP proof has no ath for the access token');
-        if (ath !== (await computeAccessTokenHash(request.accessToken)))
+        if (ath !== (await athOf(request.accessToken)))
           throw invalid('ath', 'The DPoP proof ath is not the hash of the access token');
       }
       const jkt = await thumbprintOf(header);
