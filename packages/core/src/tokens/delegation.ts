@@ -4,6 +4,7 @@ import { checkScopes } from '../policy/scopes.js';
 import type { StoreValue } from '../store/store.js';
 import type { Claims, TokenContext } from './context.js';
 import { mapClaims, mint, REGISTERED_ACCESS_TOKEN_CLAIMS } from './mint.js';
+import { PRINCIPAL_CLAIM } from './claims.js';
 import type {
   ExchangeAccessTokenInput,
   IssueAccessTokenForIdentityInput,
@@ -80,6 +81,9 @@ export async function exchangeAccessToken(
   for (const [name, value] of Object.entries(subject.claims)) {
     if (!REGISTERED.has(name) && value !== undefined) claims[name] = value as StoreValue;
   }
+  // A machine client's token stays a machine principal's (mcp_principal is registered, so the
+  // loop above dropped it; it is the subject's, not set by any mapping).
+  if (subject.claims[PRINCIPAL_CLAIM] === 'client') claims[PRINCIPAL_CLAIM] = 'client';
   const prior = subject.claims.act;
   claims.act =
     typeof prior === 'object' && prior !== null && !Array.isArray(prior)
