@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './args.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
 import { doctorCommand } from './commands/doctor.js';
+import { clientsDeleteCommand, grantsListCommand, grantsRevokeCommand } from './commands/grants.js';
 import { keysGenerateCommand } from './commands/keys-generate.js';
 import { keysRotateCommand } from './commands/keys-rotate.js';
 import { policyCheckCommand } from './commands/policy-check.js';
@@ -21,6 +22,9 @@ export const COMMANDS: readonly Command[] = [
   policyLintCommand,
   doctorCommand,
   auditVerifyCommand,
+  grantsListCommand,
+  grantsRevokeCommand,
+  clientsDeleteCommand,
 ];
 
 const GROUP_SUMMARY: Record<string, string> = {
@@ -28,6 +32,8 @@ const GROUP_SUMMARY: Record<string, string> = {
   token: 'development access tokens',
   policy: 'tool policies: decisions and lint',
   audit: 'audit trail: verify a hash-chained log',
+  grants: "grant management: list and revoke a user's grants in the server's store",
+  clients: "clients: delete one and everything it holds from the server's store",
 };
 
 /** The version of this package. */
