@@ -92,6 +92,58 @@ describe('mcp-auth keys rotate: init → add-next → promote → retire', () =>
     }
   });
 
+  it('init --from keeps the present signing key (keys generate JSON), so issued tokens keep verifying', async () => {
+    const key = join(dir, 'present-key.json');
+    expect(
+      (
+        await runCli([
+          'keys',
+          'generate',
+          '--alg',
+          'ES256',
+          '--kid',
+          'present',
+          '--json',
+          '--out',
+          key,
+        ])
+      ).code,
+    ).toBe(0);
+    const ring = join(dir, 'from-ring.json');
+    const r = await runCli(['keys', 'rotate', 'init', '--from', key, '--out', ring]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(PRIVATE);
+    const imported = await importKeyRing(await readFile(ring, 'utf8'));
+    expect(imported.current.kid).toBe('present');
+    const generated = JSON.parse(await readFile(key, 'utf8')) as { privateJwk: { d: string } };
+    expect((await ringAt(ring)).keys[0]!.jwk.d).toBe(generated.privateJwk.d);
+    // A public key, or --from on another step: exit 2.
+    const pub = join(dir, 'public-only.json');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      pub,
+      JSON.stringify((JSON.parse(await readFile(key, 'utf8')) as { publicJwk: unknown }).publicJwk),
+    );
+    expect(
+      (await runCli(['keys', 'rotate', 'init', '--from', pub, '--out', join(dir, 'p.json')])).code,
+    ).toBe(2);
+    expect(
+      (
+        await runCli([
+          'keys',
+          'rotate',
+          'add-next',
+          '--ring',
+          ring,
+          '--from',
+          key,
+          '--out',
+          join(dir, 'q.json'),
+        ])
+      ).code,
+    ).toBe(2);
+  });
+
   it('refuses misuse with exit 2: no --out, an overwrite, a second next, a broken ring', async () => {
     const ring = join(dir, 'misuse.json');
     expect((await runCli(['keys', 'rotate', 'init', '--out', ring])).code).toBe(0);

@@ -66,7 +66,7 @@ export async function rotateKeyRing(
   step: Exclude<Step, 'status'>,
   ring: KeyRingDocument | undefined,
   timing: Timing,
-  options: { alg?: (typeof ALGS)[number]; kid?: string; force?: boolean } = {},
+  options: { alg?: (typeof ALGS)[number]; kid?: string; force?: boolean; from?: Jwk } = {},
 ): Promise<{ ring: KeyRingDocument; tooEarly?: string }> {
   const now = new Date(timing.now).toISOString();
   const entries = [...(ring?.keys ?? [])];
@@ -84,9 +84,8 @@ export async function rotateKeyRing(
   switch (step) {
     case 'init': {
       if (ring !== undefined) throw new UsageError('init creates a ring; do not pass --ring');
-      return {
-        ring: { version: 1, keys: [{ status: 'current', since: now, jwk: await newKey() }] },
-      };
+      const jwk = options.from ?? (await newKey());
+      return { ring: { version: 1, keys: [{ status: 'current', since: now, jwk }] } };
     }
     case 'add-next': {
       if (next)
@@ -170,6 +169,30 @@ async function readRing(
   return JSON.parse(text) as KeyRingDocument;
 }
 
+/** A private JWK from a file: the JWK itself, or `keys generate --json` output (`privateJwk`). */
+async function readSigningJwk(path: string, read: (p: string) => Promise<string>): Promise<Jwk> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await read(path));
+  } catch {
+    throw new UsageError(`cannot read ${path} as JSON`);
+  }
+  const holder = parsed as { privateJwk?: unknown } | null;
+  const jwk = (typeof holder?.privateJwk === 'object' ? holder.privateJwk : parsed) as Jwk | null;
+  if (typeof jwk !== 'object' || jwk === null || typeof (jwk as { d?: unknown }).d !== 'string') {
+    throw new UsageError(`${path} holds no private JWK (a JWK with "d", or keys generate JSON)`);
+  }
+  if (typeof jwk.kid !== 'string' || jwk.kid.length === 0) {
+    throw new UsageError(`${path}: the key needs a kid (verifiers pick the key by kid)`);
+  }
+  try {
+    await importKeyRing({ version: 1, keys: [{ status: 'current', jwk }] });
+  } catch (error) {
+    throw new UsageError(`${path} is not a usable signing key: ${(error as Error).message}`);
+  }
+  return jwk;
+}
+
 /** `mcp-auth keys rotate`. */
 export const keysRotateCommand: Command = {
   path: ['keys', 'rotate'],
@@ -183,6 +206,8 @@ it prints only public information (kids, states, the public JWKS).
 
 Steps:
   init       a new ring with one current key                      (--out)
+             --from FILE keeps your present signing key (a private JWK, or the
+             JSON of "keys generate"): tokens already issued keep verifying
   add-next   publish a next key: in the JWKS, not signing yet     (--ring, --out)
   promote    next → current (signs), current → retired            (--ring, --out)
              refused until the next key was published --publish-wait seconds ago
@@ -195,6 +220,7 @@ Options:
   --alg ALG               new key algorithm: ES256 (default, or the current key's), ES384,
                           EdDSA, RS256, PS256
   --kid KID               new key id (default: its RFC 7638 thumbprint)
+  --from FILE             init: the present signing key to start the ring with
   --publish-wait SECONDS  how long a next key is published before promote (default 900:
                           the verifiers' JWKS cache age, 600, plus the JWKS HTTP max-age, 300)
   --retire-after SECONDS  how long a retired key stays published (default 3660: the longest
@@ -217,6 +243,7 @@ Examples:
         out: { type: 'string' },
         alg: { type: 'string' },
         kid: { type: 'string' },
+        from: { type: 'string' },
         'publish-wait': { type: 'string' },
         'retire-after': { type: 'string' },
         force: { type: 'boolean' },
@@ -260,7 +287,11 @@ Examples:
       print(summarize(step, ring as KeyRingDocument, timing));
       return EXIT_OK;
     }
+    const fromPath = stringOption(values, 'from');
+    if (fromPath !== undefined && step !== 'init') throw new UsageError('--from applies to init');
+    const from = fromPath === undefined ? undefined : await readSigningJwk(fromPath, io.readFile);
     const result = await rotateKeyRing(step, ring, timing, {
+      ...(from !== undefined ? { from } : {}),
       ...(alg !== undefined ? { alg: alg as (typeof ALGS)[number] } : {}),
       ...(stringOption(values, 'kid') !== undefined ? { kid: stringOption(values, 'kid') } : {}),
       force: values['force'] === true,
