@@ -170,6 +170,37 @@ describe('client credentials grant (OAuth 2.1 §4.2)', () => {
     expect(other.body['error']).toBe('invalid_target');
   });
 
+  it('several resources: the resource parameter picks one (its scopes), and is required', async () => {
+    const NOTES = 'https://notes.example.test/mcp';
+    const srv = server({
+      resource: undefined,
+      resources: [
+        { url: RESOURCE, scopes: ['read', 'write'] },
+        { url: NOTES, scopes: ['notes:read'] },
+      ],
+      clients: [
+        {
+          clientId: 'agent-multi',
+          clientSecret: AGENT_SECRET,
+          grantTypes: ['client_credentials'],
+          scope: 'read notes:read',
+        },
+      ],
+    });
+    const auth = basic('agent-multi', AGENT_SECRET);
+    expect((await token(srv, {}, auth)).body['error']).toBe('invalid_target');
+    const notes = await token(srv, { resource: NOTES }, auth);
+    expect(notes.body['scope']).toBe('notes:read');
+    const verified = await srv.server
+      .forResource(NOTES)
+      .tokenVerifier.verify(String(notes.body['access_token']));
+    expect(verified).toMatchObject({ resource: NOTES, principal: 'client' });
+    // A token for one resource is refused by the other.
+    await expect(
+      srv.server.tokenVerifier.verify(String(notes.body['access_token'])),
+    ).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
   it('grant_types_supported lists client_credentials only when it is served', async () => {
     expect(server().server.metadata().grant_types_supported).toContain('client_credentials');
     const plain = makeServer();
