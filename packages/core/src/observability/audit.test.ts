@@ -200,6 +200,34 @@ describe('createAuditTrail', () => {
     expect(written[0]!.detail).toEqual({ ok: 1 });
   });
 
+  it('a stalled sink: at most maxPending events wait, the rest are refused through onError; a throwing onError does not stop the trail', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const written: AuditEvent[] = [];
+    const codes: unknown[] = [];
+    const trail = createAuditTrail({
+      maxPending: 2,
+      sink: async (event) => {
+        await gate;
+        written.push(event);
+      },
+      onError: (error) => {
+        codes.push((error as { code?: unknown }).code);
+        throw new Error('handler failure');
+      },
+    });
+    for (let i = 0; i < 4; i++) trail.record({ type: 'decision', subject: `u${i}` });
+    expect(codes).toEqual(['ERR_AUDIT_BACKLOG', 'ERR_AUDIT_BACKLOG']);
+    release();
+    await trail.flush();
+    expect(written.map((e) => e.subject)).toEqual(['u0', 'u1']);
+    trail.record({ type: 'decision', subject: 'u4' });
+    await trail.flush();
+    expect(written.map((e) => e.subject)).toEqual(['u0', 'u1', 'u4']);
+  });
+
   it('checks its options', () => {
     expect(() => createAuditTrail({ sink: 42 as never })).toThrow(TypeError);
   });

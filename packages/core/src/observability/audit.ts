@@ -111,6 +111,12 @@ export interface AuditTrailOptions {
   readonly onError?: ((error: unknown) => void) | undefined;
   /** Clock (default `() => new Date()`). */
   readonly now?: (() => Date) | undefined;
+  /**
+   * Events waiting for a slow sink, at most (default 10,000). Past it an event is refused:
+   * `onError` receives an error with code `ERR_AUDIT_BACKLOG` — memory stays bounded when the
+   * sink stalls, and the refusal is visible.
+   */
+  readonly maxPending?: number | undefined;
 }
 
 /** Records audit events: what the authorization server, guards and rate limits call. */
@@ -148,8 +154,19 @@ export function createAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
   const onError = options.onError ?? defaultOnError;
   if (typeof now !== 'function' || typeof onError !== 'function')
     throw new TypeError('createAuditTrail: now and onError must be functions');
+  const maxPending = options.maxPending ?? 10_000;
+  if (!Number.isSafeInteger(maxPending) || maxPending < 1)
+    throw new TypeError('createAuditTrail: maxPending must be a positive integer');
+  const report = (error: unknown) => {
+    try {
+      onError(error);
+    } catch {
+      // An error handler that throws must not stop the trail.
+    }
+  };
   let head: AuditChainHead | undefined;
   let queue: Promise<void> = Promise.resolve();
+  let pending = 0;
 
   const write = async (input: AuditEventInput, time: Date): Promise<void> => {
     if (head === undefined) {
@@ -169,8 +186,18 @@ export function createAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
   return {
     chained,
     record(input) {
+      if (pending >= maxPending) {
+        report(Object.assign(new Error('audit sink backlog full'), { code: 'ERR_AUDIT_BACKLOG' }));
+        return;
+      }
+      pending++;
       const time = now();
-      queue = queue.then(() => write(input, time)).catch(onError);
+      queue = queue
+        .then(() => write(input, time))
+        .catch(report)
+        .finally(() => {
+          pending--;
+        });
     },
     flush: () => queue,
   };
