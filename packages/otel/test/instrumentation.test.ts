@@ -12,6 +12,7 @@ import {
   type AuditEvent,
   createAuditTrail,
   instrumentStore,
+  observePolicyDecisions,
   SPAN_NAMES,
 } from '@mcp-auth/core/observability';
 import { SignJWT } from 'jose';
@@ -82,6 +83,30 @@ describe('createOpenTelemetryInstrumentation: spans', () => {
     expect(span!.status).toEqual({ code: 2, message: 'ERR_STORE_FULL' });
     expect(span!.attributes['error.type']).toBe('ERR_STORE_FULL');
     expect(await telemetry.exportedText()).not.toContain('secret-token-value');
+  });
+});
+
+describe('observePolicyDecisions', () => {
+  it('a decision made inside a span (an in-server check) carries the active trace id; subscribing twice records once', async () => {
+    const events: AuditEvent[] = [];
+    const audit = createAuditTrail({ sink: (event) => void events.push(event) });
+    const policy = createDefaultPolicies();
+    const observers = { audit, instrumentation: telemetry.instrumentation };
+    observePolicyDecisions(policy, observers);
+    observePolicyDecisions(policy, observers);
+    const traceId = telemetry.instrumentation.inSpan(
+      SPAN_NAMES.guard,
+      { parent: { traceparent: TRACEPARENT } },
+      (span) => {
+        policy.evaluate({ tool: 'get_weather', scopes: ['mcp:tools:read'], subject: 'bob' });
+        return span.traceId;
+      },
+    );
+    await audit.flush();
+    expect(traceId).toBe(CALLER_TRACE);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'decision', subject: 'bob', traceId: CALLER_TRACE }),
+    ]);
   });
 });
 
