@@ -5,7 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  UnsecuredJWT,
+} from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../../src/http/messages.js';
 import {
@@ -524,6 +531,57 @@ describe('ID-JAG grant (enterprise-managed authorization)', () => {
       MCP_SERVER,
     );
     expect(exchanged.status).toBe(200);
+  });
+
+  it('EMA-15 a key-bound ID-JAG (cnf.jkt) needs a DPoP proof of that key: none or another key → invalid_grant; the right one → a DPoP-bound token. authorization_details → invalid_grant', async () => {
+    const server = createAuthorizationServer(options({ dpop: true }));
+    const key = async () => {
+      const pair = await generateKeyPair('ES256');
+      const jwk = await exportJWK(pair.publicKey);
+      return { privateKey: pair.privateKey, jwk, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
+    };
+    const bound = await key();
+    const other = await key();
+    const proof = (k: Awaited<ReturnType<typeof key>>) =>
+      new SignJWT({
+        jti: randomUUID(),
+        htm: 'POST',
+        htu: `${ISSUER}/token`,
+        iat: Math.floor(Date.now() / 1000),
+      })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: k.jwk } as never)
+        .sign(k.privateKey);
+    const withCnf = () => idJag({ claims: { cnf: { jkt: bound.jkt } } });
+    await expectError(token(server, jagForm(await withCnf())), 400, 'invalid_grant');
+    await expectError(
+      server.handle(
+        postForm(`${ISSUER}/token`, jagForm(await withCnf()), {
+          authorization: AGENT,
+          dpop: await proof(other),
+        }),
+      ),
+      400,
+      'invalid_grant',
+    );
+    const ok = await server.handle(
+      postForm(`${ISSUER}/token`, jagForm(await withCnf()), {
+        authorization: AGENT,
+        dpop: await proof(bound),
+      }),
+    );
+    expect(ok.status).toBe(200);
+    expect(body(ok).token_type).toBe('DPoP');
+    const { payload } = await jwtVerify(
+      String(body(ok).access_token),
+      new TextEncoder().encode(SECRET),
+      { audience: RESOURCE },
+    );
+    expect(payload.cnf).toEqual({ jkt: bound.jkt });
+    await expectError(
+      token(server, jagForm(await idJag({ claims: { authorization_details: [{ type: 'x' }] } }))),
+      400,
+      'invalid_grant',
+    );
   });
 
   it('configuration mistakes are TypeErrors at start-up: a secret or private key in jwks, HS256 allowed, no subject mapping, both jwks and jwksUri, a private jwksUri', () => {

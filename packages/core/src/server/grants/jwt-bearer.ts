@@ -5,7 +5,9 @@ import {
   InvalidTargetError,
   UnauthorizedClientError,
 } from '../../errors/oauth-error.js';
+import type { JwtPayload } from '../../jwt/types.js';
 import type { Store } from '../../store/store.js';
+import type { DpopBinding } from '../../tokens/dpop.js';
 import type { TokenService } from '../../tokens/types.js';
 import {
   assertionResources,
@@ -67,6 +69,27 @@ function pickResource(
     throw new InvalidTargetError('The assertion names several resources: send the resource');
   }
   return candidates[0]!;
+}
+
+/**
+ * Draft §8.5.2: an ID-JAG bound to a key (`cnf.jkt`) is accepted only with a DPoP proof of that
+ * key (the token is then bound to it); `authorization_details` (RAR), which this server does not
+ * evaluate, is refused rather than ignored (it could only narrow what the IdP granted).
+ */
+function checkBinding(payload: JwtPayload, dpop: DpopBinding | undefined): void {
+  if (payload.authorization_details !== undefined) {
+    throw new InvalidGrantError('The assertion carries authorization_details, not supported here');
+  }
+  const { cnf } = payload;
+  if (cnf === undefined) return;
+  const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
+  if (typeof jkt !== 'string') throw new InvalidGrantError('The assertion cnf is invalid');
+  if (dpop === undefined) {
+    throw new InvalidGrantError('Proof of possession is required for this assertion');
+  }
+  if (dpop.jkt !== jkt) {
+    throw new InvalidGrantError('The DPoP key is not the one the assertion is bound to');
+  }
 }
 
 /**
@@ -134,6 +157,7 @@ export function jwtBearerGrant(tokens: TokenService, deps: JwtBearerGrantDeps): 
       );
     }
     const target = pickResource(deps.resources, assertionResources(payload), resource);
+    checkBinding(payload, dpop);
     await consumeIdentityAssertion(deps.store, verified, deps.now());
     const identity = await idp.mapSubject(assertion);
     if (identity === undefined) {
