@@ -38,6 +38,20 @@ describe('html`` (issue 16 item 5)', () => {
     expect(isSafeUrl('data:image/svg+xml;base64,AAAA')).toBe(false);
   });
 
+  it('a text value inside <script> or <style> content is refused; attributes of those tags are fine', () => {
+    expect(
+      () => html`<script nonce="n">const a = "${'\\'}"; const b = "${';alert(1)//'}";</script>`,
+    ).toThrow(TypeError);
+    expect(() => html`<STYLE>body{color:${'red}body{display:none'}}</STYLE>`).toThrow(TypeError);
+    expect(() => html`<script>${['x']}</script>`).toThrow(TypeError);
+    expect(html`<script nonce="${'abc'}"></script><p>${'<b>'}</p>`.html).toBe(
+      '<script nonce="abc"></script><p>&#60;b&#62;</p>',
+    );
+    expect(html`<style nonce="${'n'}">${html`p{}`}</style>`.html).toBe(
+      '<style nonce="n">p{}</style>',
+    );
+  });
+
   it('an unquoted attribute value is refused (a space would start a new attribute)', () => {
     expect(() => html`<input value=${'x onfocus=alert(1)'}>`).toThrow(TypeError);
   });

@@ -56,12 +56,25 @@ export function isSafeUrl(value: string): boolean {
   return /^data:image\/(?:png|gif|jpeg|webp|avif);base64,[A-Za-z0-9+/=]+$/i.test(v);
 }
 
+// Inside a <script> or <style> element's content, HTML escaping does not make text safe
+// (`\` and `}` are left as they are): text values are refused there.
+function insideRawText(out: string): boolean {
+  const lower = out.toLowerCase();
+  for (const tag of ['script', 'style']) {
+    const open = lower.lastIndexOf(`<${tag}`);
+    if (open >= 0 && open > lower.lastIndexOf(`</${tag}`) && lower.indexOf('>', open) >= 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Tagged template that escapes every interpolated value unless it is {@link SafeHtml} (or an
- * array of them), so client-registered strings can never become markup. Two more guards: a
- * value placed in a URL attribute (`href="${url}"`) that is not a safe URL ({@link isSafeUrl})
- * becomes `about:invalid`, and a value placed after `name=` without quotes throws a
- * `TypeError` (write `name="${value}"`).
+ * array of them), so client-registered strings can never become markup. More guards: a value
+ * placed in a URL attribute (`href="${url}"`) that is not a safe URL ({@link isSafeUrl})
+ * becomes `about:invalid`; a value placed after `name=` without quotes, or a text value inside
+ * a `<script>` or `<style>` element, throws a `TypeError` (put data in a `data-` attribute).
  */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
   let out = strings[0] ?? '';
@@ -71,6 +84,11 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
       throw new TypeError('html``: put quotes around an interpolated attribute value');
     }
     const value = values[i];
+    if (hasText(value) && insideRawText(out)) {
+      throw new TypeError(
+        'html``: no text values inside <script> or <style>; use a data- attribute',
+      );
+    }
     const rendered =
       URL_ATTRIBUTE.test(before) && !isSafeHtml(value) && !isSafeUrl(String(value ?? ''))
         ? 'about:invalid'
@@ -78,6 +96,13 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
     out += rendered + (strings[i + 1] ?? '');
   }
   return trusted(out);
+}
+
+// Whether a value renders escaped text (not only SafeHtml or nothing).
+function hasText(value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  if (Array.isArray(value)) return value.some(hasText);
+  return !isSafeHtml(value);
 }
 
 function render(value: unknown): string {
