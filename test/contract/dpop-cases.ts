@@ -53,6 +53,8 @@ interface Sent {
   readonly body: string | undefined;
   readonly grantType: string | undefined;
   readonly wwwAuthenticate: string | null;
+  /** The `DPoP-Nonce` the server answered with. */
+  readonly nonce: string | null;
 }
 
 function recordingFetch(log: Sent[]): typeof fetch {
@@ -71,6 +73,7 @@ function recordingFetch(log: Sent[]): typeof fetch {
         ? (new URLSearchParams(body ?? '').get('grant_type') ?? undefined)
         : undefined,
       wwwAuthenticate: response.headers.get('www-authenticate'),
+      nonce: response.headers.get('dpop-nonce'),
     });
     return response;
   }) as typeof fetch;
@@ -158,6 +161,8 @@ export function defineDpopCases(name: string, mount: MountContract): void {
       const mcp = log.slice(before).filter((e) => e.url === m.mcpUrl && e.status === 200);
       expect(mcp.length).toBeGreaterThan(0);
       for (const e of mcp) expect(e.authorization).toMatch(/^DPoP /);
+      // Nonces are on: every answer hands the client the current one (RFC 9449 §8.2).
+      for (const e of mcp) expect(e.nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const proofs = mcp.map((e) => e.dpop);
       expect(new Set(proofs).size).toBe(proofs.length);
     });

@@ -401,7 +401,10 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     const authInfo = toAuthInfo(auth, extractAccessToken(authorization));
     // The in-server check then records only what it decides differently (one audit event per call).
     authInfo.extra![DECIDED_AT_EDGE] = true;
-    return { ok: true, auth, authInfo, body, headers: cors };
+    // With DPoP nonces on, every answer hands the client the current one (RFC 9449 §8.2).
+    const nonce = resourceAuth.dpopNonce();
+    const headers = nonce === undefined ? cors : { ...cors, 'DPoP-Nonce': await nonce };
+    return { ok: true, auth, authInfo, body, headers };
   };
 
   return {

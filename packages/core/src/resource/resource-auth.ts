@@ -136,6 +136,15 @@ export class McpResourceAuth {
     this.#dpop = createResourceDpop(options.dpop, 'McpResourceAuth');
   }
 
+  /**
+   * The current server nonce when DPoP nonces are on, for the `DPoP-Nonce` header of a
+   * successful answer (RFC 9449 §8.2: the client's next proof uses it without a round trip);
+   * `undefined` otherwise.
+   */
+  dpopNonce(): Promise<string> | undefined {
+    return this.#dpop?.context.nonces?.current();
+  }
+
   /** The `WWW-Authenticate` value of a 401 for `error` (no `error` param when no credentials). */
   unauthorizedChallenge(error: unknown, scope: readonly string[] = this.challengeScopes): string {
     const missing = error instanceof MissingBearerTokenError;

@@ -11,6 +11,7 @@ import { generateCodeVerifier, computeS256Challenge } from '../../src/pkce.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { StoreFullError, type Store } from '../../src/store/store.js';
 import type { AuthorizationServerOptions } from '../../src/server/authorization-server.js';
+import { createNodeMcpAuth } from '../../src/resource/node-http.js';
 import { handleTokenRequest } from '../../src/server/token-endpoint.js';
 import { createDpopContext } from '../../src/tokens/dpop.js';
 import { ISSUER, makeServer, postForm, REDIRECT, RESOURCE } from './helpers.js';
@@ -615,5 +616,53 @@ describe('DPoP at the resource guard (RFC 9449 §7)', () => {
     const outcome = await guardCheck(guard, { authorization: `DPoP ${token}`, dpop: p });
     s.store.setIfAbsent = original;
     expect(outcome.status).toBe(503);
+  });
+});
+
+describe('mcpAuth wiring (createNodeMcpAuth): dpopRequired', () => {
+  const body = { jsonrpc: '2.0', id: 1, method: 'ping' };
+  const nodeRequest = (headers: Record<string, string>) => ({
+    method: 'POST',
+    url: '/mcp',
+    headers: { host: 'mcp.example.test', 'content-type': 'application/json', ...headers },
+    body,
+    readableEnded: true,
+  });
+
+  it('dpopRequired without DPoP on the server → TypeError at mount time', () => {
+    const { server } = makeServer();
+    expect(() =>
+      createNodeMcpAuth({ server, policy: createDefaultPolicies(), dpopRequired: true }),
+    ).toThrow(TypeError);
+  });
+
+  it('dpopRequired: true → a Bearer token is refused with a DPoP challenge; a DPoP request with a proof passes', async () => {
+    const s = await setup();
+    const wired = createNodeMcpAuth({
+      server: s.server,
+      policy: createDefaultPolicies(),
+      dpopRequired: true,
+    });
+    const bearer = await s.redeem(undefined);
+    const refused = await wired.protect(
+      nodeRequest({ authorization: `Bearer ${String(bearer.body.access_token)}` }),
+    );
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.response.status).toBe(401);
+      expect((refused.response.headers as Record<string, string>)['www-authenticate']).toMatch(
+        /^DPoP error="invalid_token"/,
+      );
+    }
+    const key = await dpopKey();
+    const bound = await s.redeem(key);
+    const token = String(bound.body.access_token);
+    const passed = await wired.protect(
+      nodeRequest({
+        authorization: `DPoP ${token}`,
+        dpop: await proofFor(key, s.now, { htu: RESOURCE, accessToken: token }),
+      }),
+    );
+    expect(passed.ok).toBe(true);
   });
 });
