@@ -24,9 +24,12 @@ export interface Branding {
    * every other scheme are refused.
    */
   logoUrl?: string;
-  /** Colours in the light colour scheme. */
+  /**
+   * Colours, in both colour schemes. Setting `background`, `surface` or `text` here, set
+   * `darkColors` too so dark-mode users keep readable text.
+   */
   colors?: BrandColors;
-  /** Colours in the dark colour scheme (`prefers-color-scheme: dark`); unset ones keep core's. */
+  /** Colours that override `colors` in the dark colour scheme (`prefers-color-scheme: dark`). */
   darkColors?: BrandColors;
   /** Footer links; each an `https:` URL (or `http:` on a loopback host, for development). */
   links?: { privacy?: string; terms?: string; support?: string };
