@@ -822,6 +822,45 @@ describe('token exchange (RFC 8693) for downstream APIs', () => {
     await expectError(token(server, exchangeForm(subject), MCP_SERVER), 400, 'invalid_grant');
   });
 
+  it('a machine subject (client credentials) stays marked as one in the exchanged token', async () => {
+    const server = createAuthorizationServer(
+      options({
+        clients: [
+          {
+            clientId: 'mcp-server',
+            clientSecret: 'mcp-server-secret-0123456789',
+            redirectUris: [],
+            grantTypes: [TOKEN_EXCHANGE],
+          },
+          {
+            clientId: 'robot',
+            clientSecret: 'robot-secret-0123456789',
+            redirectUris: [],
+            grantTypes: ['client_credentials'],
+            scope: READ,
+          },
+        ],
+      }),
+    );
+    const machine = await token(
+      server,
+      { grant_type: 'client_credentials' },
+      basic('robot', 'robot-secret-0123456789'),
+    );
+    expect(machine.status).toBe(200);
+    const r = await token(server, exchangeForm(String(body(machine).access_token)), MCP_SERVER);
+    const { payload } = await jwtVerify(
+      String(body(r).access_token),
+      new TextEncoder().encode(SECRET),
+      { audience: API },
+    );
+    expect(payload).toMatchObject({
+      sub: 'robot',
+      mcp_principal: 'client',
+      act: { sub: 'mcp-server' },
+    });
+  });
+
   it('an earlier act is nested under the new actor (RFC 8693 §4.1)', async () => {
     const service = createTokenService({
       store: new MemoryStore(),
