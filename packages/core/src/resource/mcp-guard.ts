@@ -370,7 +370,8 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
       auth = await resourceAuth.authenticateHttpRequest({
         method,
         authorization,
-        dpop: request.header('dpop'),
+        // Read only with DPoP on: the Bearer path does nothing it did not do before.
+        dpop: options.dpop === undefined ? undefined : request.header('dpop'),
       });
     } catch (error) {
       countUnauthorized(instrumentation, error);
