@@ -59,11 +59,12 @@ export interface PageContext {
 }
 
 /**
- * Renders a login, consent or error page: return the whole HTML document made with
- * `ctx.html`, or `undefined` for core's built-in page. A login or consent page must keep
- * `page.form.csrfField` inside the form posting to `page.form.action` (core answers a 500
- * error page otherwise). Core sets the security headers (CSP with `ctx.nonce`,
- * `frame-ancestors 'none'`, `no-store`, …) and the status.
+ * Renders a login, consent, error or grants page: return the whole HTML document made with
+ * `ctx.html`, or `undefined` for core's built-in page. Every form posting to
+ * `page.form.action` must hold `page.form.csrfField` (and a login or consent page must have
+ * one); core answers its built-in 500 error page otherwise. Core sets the security headers
+ * (CSP with `ctx.nonce`, `frame-ancestors 'none'`, `no-store`, …) and the status. See
+ * docs/customizing-pages.md.
  */
 export type PageTemplate = (
   page: AuthorizationPage,
