@@ -54,7 +54,12 @@ describe('token exchange end to end: a tool calls a downstream API for the user 
   beforeAll(async () => {
     const pair = await generateKeyPair('ES256', { extractable: true });
     idpKey = pair.privateKey;
-    idpJwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } as Jwk;
+    idpJwk = {
+      ...(await exportJWK(pair.publicKey)),
+      kid: 'idp-1',
+      alg: 'ES256',
+      use: 'sig',
+    } as Jwk;
 
     // The downstream API: verifies with the authorization server's JWKS (jose), aud + act.
     api = createServer((req, res) => {
