@@ -40,7 +40,7 @@ footer{margin-top:24px;font-size:.8125rem;color:var(--muted)}
 .brand{display:flex;align-items:center;gap:10px;margin:0 0 20px;font-weight:600}
 .brand img{max-height:32px;max-width:160px}
 .links{display:flex;gap:16px;flex-wrap:wrap;margin-top:16px;font-size:.8125rem}
-.links a{color:var(--accent)}
+.links a,footer a{color:var(--accent)}
 @media (max-width:480px){body{padding:16px 8px}main{padding:24px 18px}}
 `;
 
