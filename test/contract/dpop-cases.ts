@@ -14,6 +14,9 @@ import {
   StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
   UnauthorizedError as UnauthorizedErrorV2,
 } from '@modelcontextprotocol/client';
+import { UnauthorizedError as UnauthorizedErrorV1 } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The public `@mcp-auth/core/testing` entry, by path (see suite.ts).
 import { authorizeWithForms } from '../../packages/core/src/testing/index.js';
@@ -27,7 +30,7 @@ import {
   WRITE,
   TestClock,
 } from './fixtures.js';
-import { MemoryOAuthClientProviderV2 } from './oauth-client.js';
+import { MemoryOAuthClientProvider, MemoryOAuthClientProviderV2 } from './oauth-client.js';
 import type { ContractMount, MountContract } from './suite.js';
 
 const LOOPBACK_REDIRECT = 'http://127.0.0.1:7777/callback';
@@ -281,6 +284,36 @@ export function defineDpopCases(name: string, mount: MountContract): void {
       const own = await tryWith(session);
       expect(own.status).toBe(200);
       expect(own.body.token_type).toBe('DPoP');
+    });
+
+    it('a client without DPoP (the SDK v1 client) still signs in and calls tools with Bearer on the same server', async () => {
+      const plain = new MemoryOAuthClientProvider({ redirectUrl: LOOPBACK_REDIRECT });
+      const open = () => {
+        const v1 = new ClientV1({ name: 'bearer-contract', version: '1.0.0' });
+        const transport = new StreamableHTTPClientTransportV1(new URL(m.mcpUrl), {
+          authProvider: plain,
+        });
+        return { v1, transport };
+      };
+      const first = open();
+      const refused = await first.v1.connect(first.transport).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refused).toBeInstanceOf(UnauthorizedErrorV1);
+      const login = await authorizeWithForms({
+        fetch: (request) => fetch(request),
+        authorizationUrl: plain.lastAuthorizationUrl!,
+        username: 'bob',
+        password: PASSWORD,
+      });
+      await first.transport.finishAuth(login.redirect.searchParams.get('code') ?? '');
+      expect(plain.tokens()?.token_type).toBe('Bearer');
+      const second = open();
+      await second.v1.connect(second.transport);
+      const result = await second.v1.callTool({ name: 'get_weather', arguments: { city: 'Rome' } });
+      expect(text(result)).toBe('Sunny in Rome');
+      await second.v1.close();
     });
   });
 }

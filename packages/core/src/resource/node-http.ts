@@ -79,7 +79,7 @@ export interface NodeGuardCallOptions {
    */
   preread?: unknown;
   /** The response: an allowed request gets the guard's headers (CORS) set on it before the MCP server writes. */
-  response?: Pick<NodeResponseLike, 'setHeader'>;
+  response?: Pick<NodeResponseLike, 'setHeader'> & { readonly headersSent?: boolean };
 }
 
 /** A Node request's header by lower-case name (repeated values joined by `, `). */
@@ -213,7 +213,8 @@ export function createNodeMcpGuard(
     const outcome = await guard.check(guardRequest);
     if (!outcome.ok) return guardRequest.bodyRead ? outcome : closeOnUnreadBody(request, outcome);
     const response = callOptions?.response;
-    if (response !== undefined)
+    // A server that answered on its own meanwhile (fastmcp's 405 to a GET) gets no late headers.
+    if (response !== undefined && response.headersSent !== true)
       for (const [name, value] of Object.entries(outcome.headers)) response.setHeader(name, value);
     return { ok: true, auth: outcome.auth, authInfo: outcome.authInfo, body: outcome.body };
   };
