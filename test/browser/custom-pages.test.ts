@@ -222,6 +222,8 @@ button{margin-top:16px;padding:10px 16px;font:inherit;background:#c0392b;color:#
       t('consent.title'),
       html`<h1>${t('consent.heading', { service: page.service.name })}</h1>
 <p class="client" id="client-name">${page.client.name}</p>
+<p>→ <code>${page.client.redirectTarget}</code></p>
+${page.client.redirectKind === 'web' ? '' : html`<p class="warn">${t(page.client.redirectKind === 'loopback' ? 'client.warnLoopback' : 'client.warnApp', { target: page.client.redirectTarget })}</p>`}
 <form method="post" action="${page.form.action}">${page.form.csrfField}
 ${page.scopes.map((s) => html`<div class="scope"><label><input type="checkbox" name="${s.field}" value="${s.name}" checked> <b>${s.name}</b> — <span class="desc">${s.description}</span></label></div>`)}
 <button type="submit" name="decision" value="deny">${t('consent.deny')}</button>
