@@ -3,7 +3,7 @@
 // oidc-provider's login), and calls a tool of an SDK v2 server behind `@mcp-auth/express`. The
 // tool reads the caller with `getAuthContext(ctx)` (`@mcp-auth/sdk/v2`) and asks the token
 // service for the upstream tokens, then calls the IdP's API (userinfo) with them. The IdP's
-// sign-in access token lives 3 s: the second call, after it really expired, gets a refreshed
+// sign-in access token lives 5 s: the second call, after it really expired, gets a refreshed
 // one — one refresh at the IdP — and the API accepts it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
@@ -39,7 +39,7 @@ let http: ReturnType<typeof createServer>;
 let baseUrl = '';
 let closeMcp: () => Promise<void> = async () => {};
 let refreshes = 0;
-let signInAccessTtl = 3;
+let signInAccessTtl = 5;
 
 beforeAll(async () => {
   http = createServer();
@@ -194,7 +194,7 @@ describe('a tool asking for the upstream token gets a valid one (SDK v2 client, 
 
     expect(await text()).toBe('200 alice');
     expect(refreshes).toBe(0);
-    await sleep(4_000); // the sign-in access token (3 s) expires at the IdP
+    await sleep(6_000); // the sign-in access token (5 s) expires at the IdP
     expect(await text()).toBe('200 alice');
     expect(refreshes).toBe(1);
     expect(await text()).toBe('200 alice');

@@ -1,7 +1,11 @@
 import { generateRandomToken } from '../../encoding/random.js';
 import { timingSafeEqual } from '../../encoding/constant-time.js';
 import { isJwtError } from '../../errors/jwt-error.js';
-import { InvalidGrantError, isOAuthError } from '../../errors/oauth-error.js';
+import {
+  InvalidGrantError,
+  isOAuthError,
+  TemporarilyUnavailableError,
+} from '../../errors/oauth-error.js';
 import { createRemoteKeySet } from '../../jwt/remote-key-set.js';
 import type { KeySet } from '../../jwt/verify.js';
 import { verifyJwt } from '../../jwt/verify.js';
@@ -480,7 +484,6 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
     code: string,
     data: LoginData,
   ): Promise<Record<string, unknown>> {
-    const o = this.#options;
     const form = new URLSearchParams({
       grant_type: 'authorization_code',
       code,
@@ -501,8 +504,19 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
   #post(
     endpoint: URL,
     form: URLSearchParams,
-    reason: 'token_request_failed' | 'refresh_failed' | 'revocation_failed',
+    reason: 'token_request_failed' | 'refresh_failed',
   ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const headers = this.#authenticate(form);
+    return fetchJson(
+      this.#settings,
+      endpoint,
+      { method: 'POST', headers, body: form.toString() },
+      reason,
+    );
+  }
+
+  /** The request headers (and form fields) that authenticate us as the upstream's client. */
+  #authenticate(form: URLSearchParams): Record<string, string> {
     const o = this.#options;
     const headers: Record<string, string> = {
       'content-type': 'application/x-www-form-urlencoded',
@@ -518,12 +532,7 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
       if (this.#authMethod === 'client_secret_post')
         form.set('client_secret', o.clientSecret as string);
     }
-    return fetchJson(
-      this.#settings,
-      endpoint,
-      { method: 'POST', headers, body: form.toString() },
-      reason,
-    );
+    return headers;
   }
 
   /**
@@ -583,8 +592,23 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
     if (tokens.accessToken) targets.push([tokens.accessToken, 'access_token']);
     for (const [token, hint] of targets) {
       const form = new URLSearchParams({ token, token_type_hint: hint });
-      const { status } = await this.#post(revocation, form, 'revocation_failed');
-      if (status !== 200) {
+      const headers = this.#authenticate(form);
+      let response: Response;
+      try {
+        response = await guardedFetch(this.#settings)(revocation, {
+          method: 'POST',
+          headers,
+          body: form.toString(),
+        });
+      } catch (cause) {
+        throw new TemporarilyUnavailableError('The identity provider is unreachable', { cause });
+      }
+      // RFC 7009 §2.2: only the status counts; the body (often empty) is ignored.
+      await response.body?.cancel().catch(() => {});
+      if (response.status >= 500) {
+        throw new TemporarilyUnavailableError('The identity provider is unavailable');
+      }
+      if (response.status !== 200) {
         throw new UpstreamIdentityError(
           'revocation_failed',
           'The identity provider refused to revoke',
