@@ -17,6 +17,7 @@ import {
   serializeCookie,
 } from './cookies.js';
 import type { SessionCookies } from './session.js';
+import { hashClientId } from '../tokens/grant-index.js';
 import { type FormParams, parseFormBody, uniqueParams } from '../http/form.js';
 import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import { redirectTarget, redirectUriMatches } from './redirect-uri.js';
@@ -696,10 +697,18 @@ export class AuthorizationFlow {
     target: FlowResource,
   ): Promise<boolean> {
     if (this.#d.consentTtlMs <= 0) return false;
-    const saved = await storeCall(
-      this.#d.store.get<StoreValue>(await consentKey(identity.sub, client.clientId, target.url)),
+    const [saved, deleted] = await storeCall(
+      this.#d.store.getMany<StoreValue>([
+        await consentKey(identity.sub, client.clientId, target.url),
+        STORE_KEYS.revokedClient(await hashClientId(client.clientId)),
+      ]),
     );
     if (!saved || typeof saved !== 'object' || Array.isArray(saved)) return false;
+    // A consent given before the client was deleted (grant management) is not remembered.
+    const at = (saved as { at?: unknown }).at;
+    const deletedAt = (deleted as { at?: unknown } | undefined)?.at;
+    const after = typeof at === 'number' && typeof deletedAt === 'number' && at > deletedAt;
+    if (deleted !== undefined && !after) return false;
     const granted = (saved as { scopes?: unknown }).scopes;
     return (
       Array.isArray(granted) &&

@@ -180,6 +180,68 @@ describe('grant management: the core API', () => {
     expect((await server.grants.list('alice')).map((g) => g.clientName)).toEqual(['Other']);
   });
 
+  it('a deleted client that comes back (configured, or a metadata document) asks for consent again, and its new grant lives', async () => {
+    const store = new MemoryStore();
+    // Tokens carry `iat` in whole seconds: one issued in the second of the deletion is refused
+    // (on doubt, refuse), so the clock moves on before the client comes back.
+    let offset = 0;
+    const server = createAuthorizationServer({
+      issuer: ISSUER,
+      resource: RESOURCE,
+      signingKey: 'grants-test-secret-0123456789-abcdefghijkl',
+      store,
+      now: () => Date.now() + offset,
+      scopesSupported: ['weather:read'],
+      clients: [{ clientId: 'static-app', redirectUris: [REDIRECT] }],
+      identityProvider: new DevIdentityProvider({
+        iterations: 10_000,
+        users: [{ username: 'alice', password: 'pw-alice', scopes: ['weather:read'] }],
+      }),
+    });
+    const fetch = toFetchHandler(server);
+    const authorize = async () => {
+      const verifier = generateCodeVerifier();
+      const url = new URL(`${ISSUER}/authorize`);
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: 'static-app',
+        redirect_uri: REDIRECT,
+        code_challenge: await computeS256Challenge(verifier),
+        code_challenge_method: 'S256',
+        scope: 'weather:read',
+        resource: RESOURCE,
+      }).toString();
+      const result = await authorizeWithForms({
+        fetch,
+        authorizationUrl: url,
+        username: 'alice',
+        password: 'pw-alice',
+      });
+      const token = await fetch(
+        form('/token', {
+          grant_type: 'authorization_code',
+          code: result.code!,
+          redirect_uri: REDIRECT,
+          code_verifier: verifier,
+          client_id: 'static-app',
+        }),
+      );
+      expect(token.status).toBe(200);
+      return { pages: result.pages, ...((await token.json()) as { access_token: string }) };
+    };
+    const first = await authorize();
+    expect(first.pages).toEqual(['login', 'consent']);
+    // Remembered: the second sign-in skips the consent page.
+    expect((await authorize()).pages).toEqual(['login']);
+    await server.grants.deleteClient('static-app');
+    expect(await accepted(server, first.access_token)).toBe(false);
+    offset += 2000;
+    const back = await authorize();
+    expect(back.pages).toEqual(['login', 'consent']);
+    expect(await accepted(server, back.access_token)).toBe(true);
+    expect((await server.grants.list('alice')).length).toBe(1);
+  });
+
   it('the store-only manager (CLI) revokes across instances sharing the store', async () => {
     const { server, fetch, store } = setup();
     const clientId = await register(fetch, 'Shared');
