@@ -44,6 +44,9 @@ describe('html`` (issue 16 item 5)', () => {
     ).toThrow(TypeError);
     expect(() => html`<STYLE>body{color:${'red}body{display:none'}}</STYLE>`).toThrow(TypeError);
     expect(() => html`<script>${['x']}</script>`).toThrow(TypeError);
+    expect(html`<styled-box>${'ok'}</styled-box><scripts>${'ok'}</scripts>`.html).toBe(
+      '<styled-box>ok</styled-box><scripts>ok</scripts>',
+    );
     expect(html`<script nonce="${'abc'}"></script><p>${'<b>'}</p>`.html).toBe(
       '<script nonce="abc"></script><p>&#60;b&#62;</p>',
     );

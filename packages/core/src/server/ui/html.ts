@@ -56,12 +56,15 @@ export function isSafeUrl(value: string): boolean {
   return /^data:image\/(?:png|gif|jpeg|webp|avif);base64,[A-Za-z0-9+/=]+$/i.test(v);
 }
 
+const RAW_TEXT_OPEN = { script: /<script(?=[\s>/])/g, style: /<style(?=[\s>/])/g };
+
 // Inside a <script> or <style> element's content, HTML escaping does not make text safe
 // (`\` and `}` are left as they are): text values are refused there.
 function insideRawText(out: string): boolean {
   const lower = out.toLowerCase();
-  for (const tag of ['script', 'style']) {
-    const open = lower.lastIndexOf(`<${tag}`);
+  for (const tag of ['script', 'style'] as const) {
+    let open = -1;
+    for (const match of lower.matchAll(RAW_TEXT_OPEN[tag])) open = match.index;
     if (open >= 0 && open > lower.lastIndexOf(`</${tag}`) && lower.indexOf('>', open) >= 0) {
       return true;
     }
