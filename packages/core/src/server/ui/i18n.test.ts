@@ -79,6 +79,16 @@ describe('PageLanguages: restrict, force, add and override', () => {
     expect(languages.pick('en-GB')).toBe('en');
   });
 
+  it('a regional tag of a shipped language starts from it (fr-CA → fr), with its own overrides', () => {
+    const languages = new PageLanguages({
+      locales: ['en', 'fr-CA'],
+      messages: { 'fr-CA': { 'login.submit': 'Ouvrir une session' } },
+    });
+    expect(languages.pick('fr-CA')).toBe('fr-CA');
+    expect(languages.translator('fr-CA')('login.submit').html).toBe('Ouvrir une session');
+    expect(languages.translator('fr-CA')('login.password').html).toBe('Mot de passe');
+  });
+
   it('forces one locale whatever the browser asks', () => {
     expect(new PageLanguages({ force: 'fr' }).pick('de, en')).toBe('fr');
   });

@@ -18,7 +18,8 @@ export interface PageLanguageOptions {
   force?: string;
   /**
    * Dictionaries to add or override, by language tag. A shipped language takes a partial
-   * dictionary (only the strings you change); a new language must give every key of
+   * dictionary (only the strings you change), and so does a regional tag of one (`fr-CA`
+   * starts from `fr`); a new language must give every key of
    * {@link Messages} (checked when the server is created).
    */
   messages?: Readonly<Record<string, Partial<Messages>>>;
@@ -186,7 +187,8 @@ function dictionaryFor(
   overrides: Partial<Messages> | undefined,
   where: string,
 ): Messages {
-  const base = SHIPPED_MESSAGES[locale];
+  // `fr-CA` starts from the shipped `fr` (then its own overrides).
+  const base = SHIPPED_MESSAGES[locale] ?? SHIPPED_MESSAGES[locale.split('-')[0]!.toLowerCase()];
   for (const [key, value] of Object.entries(overrides ?? {})) {
     if (!(key in en)) {
       throw new TypeError(`${where}: consent.language.messages.${locale}: unknown key "${key}"`);
