@@ -71,6 +71,11 @@ export interface FastMCPAuthWrapperOptions {
   maxJsonDepth?: number;
   /** Browser access to the MCP endpoint: allowed `Origin`s and `Host`s (see core's `McpCorsOptions`). */
   cors?: McpCorsOptions;
+  /**
+   * Require DPoP at the MCP endpoint (the embedded `authorizationServer` must have `dpop` on):
+   * `true` for every client, or a function of the caller. Default `false`.
+   */
+  dpopRequired?: boolean | ((auth: AuthContext) => boolean);
 }
 
 /** The options {@link FastMCPAuthWrapper.serverOptions} contributes to `new FastMCP({…})`. */
@@ -207,7 +212,7 @@ export class FastMCPAuthWrapper {
       instrumentation: authorizationServer?.instrumentation,
       audit: authorizationServer?.audit,
       // DPoP (RFC 9449) when the embedded authorization server has it on.
-      ...(authorizationServer?.dpop === undefined ? {} : { dpop: authorizationServer.dpop }),
+      ...edgeDpop(authorizationServer, options.dpopRequired),
     });
     const edge = new EdgeGuard(guard);
     this.#edge = edge;
@@ -426,4 +431,20 @@ function argument(name: string): string | undefined {
   const args = process.argv.slice(2);
   const index = args.indexOf(`--${name}`);
   return index === -1 ? undefined : nonEmpty(args[index + 1]);
+}
+
+// The MCP endpoint's DPoP: the embedded server's, with `dpopRequired`.
+function edgeDpop(
+  server: AuthorizationServer | undefined,
+  required: FastMCPAuthWrapperOptions['dpopRequired'],
+): { dpop?: NonNullable<AuthorizationServer['dpop']> } {
+  const dpop = server?.dpop;
+  if (dpop === undefined) {
+    if (required !== undefined && required !== false)
+      throw new TypeError(
+        'FastMCPAuthWrapper: dpopRequired needs an authorizationServer with DPoP on (createAuthorizationServer({ dpop: true }))',
+      );
+    return {};
+  }
+  return { dpop: required === undefined ? dpop : { ...dpop, required } };
 }
