@@ -260,7 +260,11 @@ export class McpResourceAuth {
     }
     const jkt = boundThumbprint(ctx);
     if (jkt === undefined)
-      throw this.#dpopRefusal(new InvalidTokenError('The access token is not DPoP-bound'), scope, dpop);
+      throw this.#dpopRefusal(
+        new InvalidTokenError('The access token is not DPoP-bound'),
+        scope,
+        dpop,
+      );
     const url = dpop.resourceUrl ?? ctx.resource;
     if (url === undefined)
       throw new ServerError('DPoP needs dpop.resourceUrl: the verifier names no resource');
