@@ -171,6 +171,20 @@ describe('redis-e2e: the DPoP replay cache shared through Redis', () => {
     expect((await mcp(b, token, fresh)).status).toBe(200);
   });
 
+  it('the same proof sent to both instances at once, ten times each → exactly one is let through', async () => {
+    const p = await proof({
+      htm: 'POST',
+      htu: RESOURCE,
+      ath: await computeAccessTokenHash(token),
+      nonce,
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => mcp(i % 2 === 0 ? a : b, token, p)),
+    );
+    expect(answers.filter((x) => x.status === 200)).toHaveLength(1);
+    expect(answers.filter((x) => x.status === 401)).toHaveLength(19);
+  });
+
   it('a proof used at the token endpoint of B is refused at A', async () => {
     const p = await proof({ htm: 'POST', htu: `${ISSUER}/token`, nonce });
     const form = {
