@@ -14,6 +14,10 @@ const bob: AuthContext = {
   clientId: 'c1',
   scopes: ['mcp:tools:write'],
   claims: { sub: 'bob' },
+  expiresAt: undefined,
+  jti: undefined,
+  resource: undefined,
+  grantId: undefined,
 };
 
 async function setup(decidedAtEdge: boolean) {

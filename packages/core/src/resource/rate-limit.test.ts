@@ -31,6 +31,10 @@ const auth = (userId: string, clientId = 'c1'): AuthContext => ({
   clientId,
   scopes: [],
   claims: {},
+  expiresAt: undefined,
+  jti: undefined,
+  resource: undefined,
+  grantId: undefined,
 });
 
 async function guardFor(policy: PolicyEngine) {
