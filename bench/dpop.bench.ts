@@ -14,6 +14,8 @@
  *   signed with ES256 (the MCP SDK v2 client's default) or EdDSA: one signature verification,
  *   the `ath` hash, the thumbprint check and one replay marker in the MemoryStore.
  *
+ * - `dpop.guard.bearer` / `dpop.guard.dpop-es256`: core's `createMcpGuard` alone (no Express,
+ *   no Node request: the body handed over as text), Bearer vs ES256 DPoP on the same servers;
  * - `dpop.reference.es256-verify`: one bare `node:crypto` ES256 verification (P-256, IEEE P1363
  *   signature) of a proof-sized input: the floor of any DPoP check on this machine, measured in
  *   the same rounds; `overhead_us` of the DPoP cases = what they add beyond their signature.
@@ -32,6 +34,7 @@ import {
   MemoryStore,
 } from '@mcp-auth/core';
 import { computeAccessTokenHash } from '@mcp-auth/core/jwt';
+import { createMcpGuard } from '@mcp-auth/core/mcp';
 import { mcpAuth } from '@mcp-auth/express';
 import type { RequestHandler } from 'express';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -55,6 +58,8 @@ const NAMES = [
   'dpop.inprocess.dpop-es256',
   'dpop.inprocess.dpop-eddsa',
   'dpop.reference.es256-verify',
+  'dpop.guard.bearer',
+  'dpop.guard.dpop-es256',
 ] as const;
 
 type Middleware = (req: IncomingMessage) => Promise<void>;
@@ -132,8 +137,24 @@ async function protectedServer(dpop: boolean) {
     });
     return answer.access_token;
   };
+  const core = createMcpGuard({
+    verifier: server.tokenVerifier,
+    policy,
+    resourceMetadataUrl: server.resourceMetadataUrl,
+    ...(server.dpop === undefined ? {} : { dpop: server.dpop }),
+  });
+  const text = BODY.toString('utf8');
   return {
     mint,
+    check: async (headers: Record<string, string>) => {
+      const outcome = await core.check({
+        method: 'POST',
+        header: (name) => headers[name],
+        headerNames: Object.keys(headers),
+        readBody: async () => text,
+      });
+      if (!outcome.ok) throw new Error('dpop bench: the guard refused the request');
+    },
     protect: async (req: IncomingMessage) => {
       await router(req);
       await guard(req);
@@ -182,6 +203,7 @@ export default async function dpopBench(bench: Bench): Promise<void> {
   const perCase = (ROUNDS + 2) * BATCH + 1;
   const es256 = await dpopClient((jkt) => withDpop.mint(jkt), 'ES256', perCase);
   const eddsa = await dpopClient((jkt) => withDpop.mint(jkt), 'EdDSA', perCase);
+  const direct = await dpopClient((jkt) => withDpop.mint(jkt), 'ES256', perCase);
 
   // The floor: one ES256 verification with node:crypto, nothing else.
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
@@ -200,6 +222,8 @@ export default async function dpopBench(bench: Bench): Promise<void> {
     [NAMES[2], () => withDpop.protect(request(es256.authorization, es256.proof()))],
     [NAMES[3], () => withDpop.protect(request(eddsa.authorization, eddsa.proof()))],
     [NAMES[4], rawVerify],
+    [NAMES[5], () => bearerServer.check({ authorization: bearer })],
+    [NAMES[6], () => withDpop.check({ authorization: direct.authorization, dpop: direct.proof() })],
   ];
   // Rounds interleave the cases (two warm-up rounds); the median CPU per request is kept.
   const samples = cases.map(() => [] as number[]);
@@ -216,7 +240,6 @@ export default async function dpopBench(bench: Bench): Promise<void> {
     }
   }
   const medians = samples.map(median);
-  const base = medians[0]!;
   const r1 = (n: number) => Math.round(n * 10) / 10;
   for (const [c, [name]] of cases.entries()) {
     const extra: Record<string, unknown> = { unit: 'CPU µs per request (median_us)' };
@@ -224,17 +247,19 @@ export default async function dpopBench(bench: Bench): Promise<void> {
       bench.record(name, medians[c]!, {}, { unit: 'CPU µs per verification (median_us)' });
       continue;
     }
-    if (c > 0) extra['added_cpu_us'] = r1(medians[c]! - base);
-    if (c > 1) extra['overhead_us'] = r1(medians[c]! - base - medians[4]!);
+    // The guard-only pair has its own baseline.
+    const baseline = name.startsWith('dpop.guard.') ? NAMES[5] : NAMES[0];
+    const from = medians[cases.findIndex(([n]) => n === baseline)]!;
+    if (name === NAMES[0] || name === NAMES[5]) {
+      bench.record(name, medians[c]!, {}, extra);
+      continue;
+    }
+    extra['added_cpu_us'] = r1(medians[c]! - from);
+    if (name !== NAMES[1]) extra['overhead_us'] = r1(medians[c]! - from - medians[4]!);
     bench.record(
       name,
       medians[c]!,
-      c === 0
-        ? {}
-        : {
-            baseline: NAMES[0],
-            target: c === 1 ? 'added_cpu_us ≈ 0' : 'added_cpu_us <= 60',
-          },
+      { baseline, target: name === NAMES[1] ? 'added_cpu_us ≈ 0' : 'added_cpu_us <= 60' },
       extra,
     );
   }
