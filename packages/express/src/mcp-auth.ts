@@ -3,7 +3,7 @@ import type { Application, RequestHandler } from 'express';
 import { toMiddleware } from './auth.js';
 import { toRouter } from './router.js';
 
-/** Options of {@link mcpAuth}: `server` (`createAuthorizationServer()`), `policy` (required), `requiredScopes?`, `cors?`, `maxJsonDepth?`. */
+/** Options of {@link mcpAuth}: `server` (`createAuthorizationServer()`), `policy` (required), `requiredScopes?`, `cors?`, `maxJsonDepth?`, `dpopRequired?` (DPoP: docs/dpop.md). */
 export type McpAuthOptions = NodeMcpAuthOptions;
 
 /** Everything {@link mcpAuth} wires from one authorization server. */
