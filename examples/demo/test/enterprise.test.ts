@@ -83,6 +83,17 @@ describe('demo: enterprise-managed authorization (ID-JAG) with MCP_AUTH_TRUSTED_
         clientId: 'demo-agent',
         claims: { role: 'editor' },
       });
+      // bob may hold write, demo-agent never: send_email is refused inside MCP, not with a 403
+      // step-up the next ID-JAG could not satisfy (the client used to stop with "Server
+      // returned 403 insufficient_scope after step-up re-authorization").
+      const send = await client.callTool({
+        name: 'send_email',
+        arguments: { to: 'alice@example.com', subject: 'hi', body: 'hello' },
+      });
+      expect(send.isError).toBe(true);
+      expect((send as { content: { text: string }[] }).content[0]!.text).toMatch(
+        /^Access denied \(scope_not_grantable\)/,
+      );
     } finally {
       await client.close();
     }

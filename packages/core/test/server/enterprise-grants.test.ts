@@ -378,6 +378,36 @@ describe('ID-JAG grant (enterprise-managed authorization)', () => {
     expect(body(capped).scope).toBe(READ);
   });
 
+  it('the token’s mcp_grantable_scopes is what this client may ever get for the user (registration ∩ user), so a call needing more is answered inside MCP, not with a 403 step-up that cannot succeed', async () => {
+    const limited = createAuthorizationServer(
+      options({
+        clients: [
+          {
+            clientId: 'agent',
+            clientSecret: 'agent-secret-0123456789',
+            redirectUris: [],
+            grantTypes: [JWT_BEARER],
+            scope: `${READ} ${WRITE}`,
+          },
+        ],
+      }),
+    );
+    const grantable = async (sub: string) => {
+      const r = await token(limited, jagForm(await idJag({ claims: { sub } })));
+      const context = await limited.tokenVerifier.verify(String(body(r).access_token));
+      return context.claims['mcp_grantable_scopes'];
+    };
+    // carol may hold admin, but this client never: admin is not grantable through it.
+    expect(await grantable('carol')).toEqual([READ, WRITE]);
+    // alice may hold read only, whatever the client registered.
+    expect(await grantable('alice')).toEqual([READ]);
+    // Without a registered scope, the user's grantable scopes stand.
+    const open = createAuthorizationServer(options());
+    const r = await token(open, jagForm(await idJag({ claims: { sub: 'carol' } })));
+    const context = await open.tokenVerifier.verify(String(body(r).access_token));
+    expect(context.claims['mcp_grantable_scopes']).toEqual([ADMIN, READ, WRITE]);
+  });
+
   it('EMA-10 an unknown subject → invalid_grant; a mapSubject hook decides who the user is', async () => {
     const server = createAuthorizationServer(options());
     await expectError(
