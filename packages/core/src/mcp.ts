@@ -22,6 +22,7 @@ export {
   type DpopChallengeOptions,
   type DpopNonceOptions,
   type DpopOptions,
+  type DpopRequiredMetadataServer,
   decodeMcpHeaderValue,
   extractBearerToken,
   type FetchMcpGuardOutcome,
@@ -45,5 +46,6 @@ export {
   type ResourceDpopOptions,
   type ToolCall,
   toAuthInfo,
+  withDpopRequiredMetadata,
 } from './resource/index.js';
 export { checkTokenVerifier } from './domain/check-token-verifier.js';

@@ -258,6 +258,7 @@ describe('public entries of @mcp-auth/core', () => {
           "isDpopBound",
           "mcpEra",
           "toAuthInfo",
+          "withDpopRequiredMetadata",
         ],
         "types": [
           "AuthorizeMcpToolCallOptions",
@@ -266,6 +267,7 @@ describe('public entries of @mcp-auth/core', () => {
           "DpopChallengeOptions",
           "DpopNonceOptions",
           "DpopOptions",
+          "DpopRequiredMetadataServer",
           "FetchMcpGuardOutcome",
           "McpAuthInfo",
           "McpEra",

@@ -16,6 +16,7 @@ import {
   DEFAULT_MAX_MCP_BODY_BYTES,
   filterToolList,
   findToolCalls,
+  withDpopRequiredMetadata,
 } from '@mcp-auth/core/mcp';
 import {
   FastMCP,
@@ -148,6 +149,7 @@ function toolsToHold(body: unknown): HeldTools {
 export class FastMCPAuthWrapper {
   readonly #policy: PolicyEngine;
   readonly #authorizationServer: AuthorizationServer | undefined;
+  readonly #dpopRequiredForAll: boolean;
   readonly #authenticate: FastMCPAuthServerOptions['authenticate'];
   readonly #oauth: FastMCPAuthServerOptions['oauth'];
   readonly #edge: EdgeGuard;
@@ -183,6 +185,7 @@ export class FastMCPAuthWrapper {
     );
     this.#policy = policy;
     this.#authorizationServer = authorizationServer;
+    this.#dpopRequiredForAll = options.dpopRequired === true;
     this.#oauth = {
       enabled: true,
       // fastmcp serves this (snake_cased) only when no mounted route answers the well-known
@@ -328,7 +331,12 @@ export class FastMCPAuthWrapper {
   addAuthEndpoints(server: AuthenticatedFastMCP): void {
     const authorizationServer = this.#authorizationServer;
     if (authorizationServer === undefined) return;
-    const handle = toFetchHandler(authorizationServer);
+    // Every client must use DPoP: the resource's metadata says so (RFC 9728 §2).
+    const handle = toFetchHandler(
+      this.#dpopRequiredForAll && authorizationServer.dpop !== undefined
+        ? withDpopRequiredMetadata(authorizationServer)
+        : authorizationServer,
+    );
     const app = server.getApp();
     const paths = new Set(authorizationServer.routes.map((route) => route.path));
     // Every method goes to core, which answers a wrong one with 405 and `Allow`.

@@ -111,6 +111,15 @@ describe('FastMCPAuthWrapper dpopRequired', () => {
     );
   });
 
+  it('the protected-resource metadata says dpop_bound_access_tokens_required (RFC 9728 §2)', async () => {
+    const response = await fetch(`${origin}/.well-known/oauth-protected-resource/mcp`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      resource: `${origin}/mcp`,
+      dpop_bound_access_tokens_required: true,
+    });
+  });
+
   it('dpopRequired without DPoP on the authorization server → TypeError', () => {
     expect(
       () =>

@@ -5,6 +5,10 @@ export {
 } from './bearer.js';
 export { type BearerChallengeOptions, buildBearerChallenge } from './challenge.js';
 export { buildDpopChallenge, type DpopChallengeOptions, isDpopBound } from './dpop.js';
+export {
+  type DpopRequiredMetadataServer,
+  withDpopRequiredMetadata,
+} from './dpop-required-metadata.js';
 export type { DpopNonceOptions, DpopOptions, ResourceDpopOptions } from '../tokens/dpop.js';
 export type { McpCorsOptions } from './cors.js';
 export {

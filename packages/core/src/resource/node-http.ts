@@ -28,6 +28,10 @@ import {
   toAuthInfo,
 } from './mcp-guard.js';
 import { McpResourceAuth } from './resource-auth.js';
+import {
+  type DpopRequiredMetadataServer,
+  withDpopRequiredMetadata,
+} from './dpop-required-metadata.js';
 import type { ResourceDpopOptions } from '../tokens/dpop.js';
 
 // Resource side: the MCP endpoint. Every decision is core's `createMcpGuard`; this only reads the
@@ -287,7 +291,12 @@ export function createNodeMcpAuth(options: NodeMcpAuthOptions): NodeMcpAuth {
   const base = { verifier: server.tokenVerifier, resourceMetadataUrl: server.resourceMetadataUrl };
   const requiredScopes = options.requiredScopes ?? [];
   return {
-    router: createNodeAuthorizationHandler(server),
+    // Every client must use DPoP: the resource's metadata says so (RFC 9728 §2).
+    router: createNodeAuthorizationHandler(
+      options.dpopRequired === true && server.dpop !== undefined && hasResourceMetadata(server)
+        ? withDpopRequiredMetadata(server)
+        : server,
+    ),
     authenticate: createNodeBearerAuth({ ...base, requiredScopes }),
     protect: createNodeMcpGuard({
       ...base,
@@ -301,6 +310,15 @@ export function createNodeMcpAuth(options: NodeMcpAuthOptions): NodeMcpAuth {
     }),
     path: new URL(server.resource).pathname,
   };
+}
+
+// A createAuthorizationServer() result (tests may pass a bare route table).
+function hasResourceMetadata(
+  server: NodeMcpAuthOptions['server'],
+): server is NodeMcpAuthOptions['server'] & DpopRequiredMetadataServer {
+  return (
+    typeof (server as Partial<DpopRequiredMetadataServer>).protectedResourceMetadata === 'function'
+  );
 }
 
 // The MCP endpoint's DPoP from the server's, with the application's `dpopRequired`.
