@@ -60,8 +60,15 @@ describe('store keys (the wire contract)', () => {
       STORE_KEYS.grant('G'),
       STORE_KEYS.userGrants('U'),
       STORE_KEYS.revokedClient('H'),
+      STORE_KEYS.revokedUser('U'),
       STORE_KEYS.toolRateLimit('H', 42),
-    ]).toEqual(['tok:grant:G', 'tok:user-grants:U', 'tok:revoked:client:H', 'rl:H:42']);
+    ]).toEqual([
+      'tok:grant:G',
+      'tok:user-grants:U',
+      'tok:revoked:client:H',
+      'tok:revoked:user:U',
+      'rl:H:42',
+    ]);
   });
 
   it('the builders are frozen', () => {

@@ -81,6 +81,11 @@ export const STORE_KEYS = Object.freeze({
    * tokens and codes when redeemed).
    */
   revokedClient: (clientIdHash: string) => `tok:revoked:client:${clientIdHash}`,
+  /**
+   * Every grant of a user revoked (`revokeAll`), by SHA-256 of the user id: `{ at }` (ms).
+   * Tokens, refresh tokens and codes of the user issued at or before `at` are refused.
+   */
+  revokedUser: (userHash: string) => `tok:revoked:user:${userHash}`,
 
   // The MCP guard (`rl:` keys).
   /**

@@ -79,22 +79,24 @@ function deletedBefore(marker: unknown, issuedAt: number | undefined): boolean {
 
 /**
  * Registers a grant when its authorization code is redeemed: its record, and its id in the
- * user's index. Resolves `false` when the code's client was deleted after the code was issued
- * (the caller refuses the code). A grant revoked meanwhile (a replayed code) is not registered;
+ * user's index. Resolves `false` when the code's client was deleted, or all of the user's
+ * grants revoked, after the code was issued (the caller refuses the code). A grant revoked meanwhile (a replayed code) is not registered;
  * its tokens are refused by the revocation check. Without set support in the store nothing is
  * indexed (grant management then refuses to list). Rejects on a store error (503).
  */
 export async function registerGrant(ctx: GrantIndexContext, grant: NewGrant): Promise<boolean> {
   const { store } = ctx;
-  const [revoked, deleted] = await storeCall(
+  const userHash = await hashUserId(grant.userId);
+  const [revoked, deleted, allRevoked] = await storeCall(
     store.getMany([
       STORE_KEYS.revokedGrant(grant.grantId),
       STORE_KEYS.revokedClient(await hashClientId(grant.clientId)),
+      STORE_KEYS.revokedUser(userHash),
     ]),
   );
   if (deletedBefore(deleted, grant.approvedAt)) return false;
+  if (deletedBefore(allRevoked, grant.approvedAt)) return false;
   if (revoked !== undefined || !hasSets(store)) return true;
-  const userHash = await hashUserId(grant.userId);
   const record: GrantRecord = {
     grantId: grant.grantId,
     userId: grant.userId,
@@ -114,25 +116,28 @@ export async function registerGrant(ctx: GrantIndexContext, grant: NewGrant): Pr
 
 /**
  * Marks a grant used at a refresh: `lastUsedAt` now, its record and the user's index kept for
- * the grant's lifetime from now. Resolves `false` when its client was deleted after the grant
- * was created (the caller refuses the refresh). A revoked grant is left alone (the caller
+ * the grant's lifetime from now. Resolves `false` when its client was deleted, or all of the
+ * user's grants revoked, after the grant was created (the caller refuses the refresh). A revoked grant is left alone (the caller
  * refuses it already); a grant without a record (issued before the index) is used as it is.
  */
 export async function useGrant(
   ctx: GrantIndexContext,
   grantId: string,
   clientId: string,
+  userId: string,
 ): Promise<boolean> {
   const { store } = ctx;
-  const [record, revoked, deleted] = await storeCall(
+  const [record, revoked, deleted, allRevoked] = await storeCall(
     store.getMany([
       STORE_KEYS.grant(grantId),
       STORE_KEYS.revokedGrant(grantId),
       STORE_KEYS.revokedClient(await hashClientId(clientId)),
+      STORE_KEYS.revokedUser(await hashUserId(userId)),
     ]),
   );
   const grant = record as GrantRecord | undefined;
   if (deletedBefore(deleted, grant?.createdAt)) return false;
+  if (deletedBefore(allRevoked, grant?.createdAt)) return false;
   if (revoked !== undefined || grant === undefined || !hasSets(store)) return true;
   const updated: GrantRecord = { ...grant, lastUsedAt: ctx.now() };
   const ttl = liveMs(ctx);

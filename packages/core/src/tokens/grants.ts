@@ -48,7 +48,11 @@ export interface GrantManager {
    * Resolves `false` when the user holds no such grant (nothing is revoked).
    */
   revoke(userId: string, grantId: string): Promise<boolean>;
-  /** Revokes every grant of the user; resolves how many. */
+  /**
+   * Revokes every grant of the user, also one whose code is being redeemed right now: every
+   * token, refresh token and code of the user issued until now is refused. Resolves how many
+   * grants the index held.
+   */
   revokeAll(userId: string): Promise<number>;
   /**
    * Deletes a client and everything it holds: its registration (a dynamically registered
@@ -170,6 +174,15 @@ export function grantManagerOf(
     async revokeAll(userId) {
       checkId(userId, 'userId', `${where}.revokeAll`);
       const records = await userRecords(store, userId, `${where}.revokeAll`);
+      // Everything the user holds until now, indexed or not yet (a code in flight) — on every
+      // instance: tokens by `iat`, refresh tokens and codes by when they were granted.
+      await storeCall(
+        store.set(
+          STORE_KEYS.revokedUser(await hashUserId(userId)),
+          { at: ctx.now() },
+          ctx.revokedGrantMs,
+        ),
+      );
       for (const record of records) {
         await revokeGrant(record.grantId);
         audit?.record({

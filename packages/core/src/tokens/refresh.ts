@@ -114,8 +114,9 @@ export async function refresh(ctx: TokenContext, input: RefreshInput): Promise<T
   }
   const revoked = await storeCall(store.get(STORE_KEYS.revokedGrant(taken.grantId)));
   if (revoked !== undefined) throw invalidRefresh();
-  // Grant management: a deleted client's grant is refused; a live one records its use.
-  if (!(await useGrant(ctx, taken.grantId, taken.clientId))) throw invalidRefresh();
+  // Grant management: a deleted client's grant, or a user's after revokeAll, is refused; a
+  // live one records its use.
+  if (!(await useGrant(ctx, taken.grantId, taken.clientId, taken.sub))) throw invalidRefresh();
   if (taken.hasUpstream) {
     const upstreamKey = STORE_KEYS.upstream(taken.grantId);
     const value = await storeCall(store.get(upstreamKey));

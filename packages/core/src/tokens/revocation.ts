@@ -13,19 +13,20 @@ import {
 import { STORE_KEYS } from '../store/keys.js';
 import type { RevokeInput } from './types.js';
 import { readUpstreamForRevocation, revokeUpstream } from './upstream-refresh.js';
-import { hashClientId, releaseGrant } from './grant-index.js';
+import { hashClientId, hashUserId, releaseGrant } from './grant-index.js';
 
 /**
  * Builds the `isRevoked` check of a revocation-aware access-token verifier: a token is revoked
- * when its `jti` or its grant was revoked, or its client was deleted (grant management) after
- * the token was issued (`iat`). All are read in one store round trip (`getMany`). Resource
+ * when its `jti` or its grant was revoked, or — grant management — its client was deleted or
+ * all of its user's grants revoked after the token was issued (`iat`). All are read in one store round trip (`getMany`). Resource
  * servers sharing the authorization server's store (e.g. Redis) use it with
  * `createAccessTokenVerifier` from the JWT module. Rejects when the store fails (→ 503).
  */
 export function createRevocationChecker(
   store: Store,
 ): (
-  context: Pick<AuthContext, 'jti' | 'grantId'> & Partial<Pick<AuthContext, 'clientId' | 'claims'>>,
+  context: Pick<AuthContext, 'jti' | 'grantId'> &
+    Partial<Pick<AuthContext, 'clientId' | 'claims' | 'userId'>>,
 ) => Promise<boolean> {
   if (!store || typeof store.getMany !== 'function') {
     throw new TypeError('createRevocationChecker: store must implement the Store port');
@@ -35,16 +36,29 @@ export function createRevocationChecker(
     if (context.jti) keys.push(STORE_KEYS.revokedJti(context.jti));
     if (context.grantId) keys.push(STORE_KEYS.revokedGrant(context.grantId));
     const own = keys.length;
-    if (context.clientId)
-      keys.push(STORE_KEYS.revokedClient(await hashClientId(context.clientId)));
+    if (context.clientId) keys.push(STORE_KEYS.revokedClient(await hashClientId(context.clientId)));
+    if (context.userId) keys.push(STORE_KEYS.revokedUser(await hashUserId(context.userId)));
     if (keys.length === 0) return false;
     const values = await storeCall(store.getMany(keys));
     for (let i = 0; i < own; i++) if (values[i] !== undefined) return true;
-    const deleted = values[own] as { at?: unknown } | undefined;
-    if (deleted === undefined) return false;
-    // A token issued after the deletion (a client that came back) lives; on doubt, refuse.
+    const markers = values.slice(own).filter((marker) => marker !== undefined);
+    if (markers.length === 0) return false;
+    // A client deleted, or all of a user's grants revoked, at `at`: a token of a grant approved
+    // after it (a client that came back, a new sign-in; the grant's record has the time in ms),
+    // or issued after it (`iat`, whole seconds), lives; on doubt, refuse. Read only then.
+    const grant = context.grantId
+      ? await storeCall(store.get<{ createdAt?: number }>(STORE_KEYS.grant(context.grantId)))
+      : undefined;
+    const createdAt = typeof grant?.createdAt === 'number' ? grant.createdAt : undefined;
     const iat = context.claims?.['iat'];
-    return !(typeof iat === 'number' && typeof deleted.at === 'number' && iat * 1000 > deleted.at);
+    return markers.some((marker) => {
+      const at = (marker as { at?: unknown }).at;
+      if (typeof at !== 'number') return true;
+      return !(
+        (createdAt !== undefined && createdAt > at) ||
+        (typeof iat === 'number' && iat * 1000 > at)
+      );
+    });
   };
 }
 

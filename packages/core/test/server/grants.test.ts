@@ -164,6 +164,62 @@ describe('grant management: the core API', () => {
     expect((await server.grants.list('bob')).length).toBe(1);
   });
 
+  it('revokeAll also kills a grant whose code was in flight (not yet redeemed): the code is refused; a sign-in after it lives', async () => {
+    let offset = 0;
+    const store = new MemoryStore();
+    const server = createAuthorizationServer({
+      issuer: ISSUER,
+      resource: RESOURCE,
+      signingKey: 'grants-test-secret-0123456789-abcdefghijkl',
+      store,
+      now: () => Date.now() + offset,
+      scopesSupported: ['weather:read'],
+      identityProvider: new DevIdentityProvider({
+        iterations: 10_000,
+        users: [{ username: 'alice', password: 'pw-alice', scopes: ['weather:read'] }],
+      }),
+    });
+    const fetch = toFetchHandler(server);
+    const clientId = await register(fetch, 'In flight');
+    const live = await signIn(fetch, clientId, 'alice');
+    // A second authorization: the code is issued, not yet redeemed.
+    const verifier = generateCodeVerifier();
+    const url = new URL(`${ISSUER}/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      code_challenge: await computeS256Challenge(verifier),
+      code_challenge_method: 'S256',
+      scope: 'weather:read',
+      resource: RESOURCE,
+      prompt: 'consent',
+    }).toString();
+    const pending = await authorizeWithForms({
+      fetch,
+      authorizationUrl: url,
+      username: 'alice',
+      password: 'pw-alice',
+    });
+    expect(await server.grants.revokeAll('alice')).toBe(1);
+    expect(await accepted(server, live.access_token)).toBe(false);
+    const redeemed = await fetch(
+      form('/token', {
+        grant_type: 'authorization_code',
+        code: pending.code!,
+        redirect_uri: REDIRECT,
+        code_verifier: verifier,
+        client_id: clientId,
+      }),
+    );
+    expect(redeemed.status).toBe(400);
+    expect(await server.grants.list('alice')).toEqual([]);
+    offset += 2000;
+    const after = await signIn(fetch, clientId, 'alice');
+    expect(await accepted(server, after.access_token)).toBe(true);
+    expect((await refresh(fetch, clientId, after.refresh_token)).status).toBe(200);
+  });
+
   it('deleteClient: its tokens die, its refresh tokens die, it cannot authenticate again; other clients live', async () => {
     const { server, fetch } = setup();
     const doomed = await register(fetch, 'Doomed');
