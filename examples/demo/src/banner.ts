@@ -107,6 +107,8 @@ function machineClientLines(demo: RunningDemo): string[] {
     demo.trustedIdpIssuer === undefined
       ? '  Enterprise IdP  off (set MCP_AUTH_TRUSTED_IDP_ISSUER and MCP_AUTH_TRUSTED_IDP_JWKS for ID-JAG)'
       : `  Enterprise IdP  ${demo.trustedIdpIssuer} (MCP_AUTH_TRUSTED_IDP_*): ${DEMO_AGENT_ID} may present its ID-JAGs (jwt-bearer grant) whose sub is alice, bob or carol`,
+    `  Try             curl -u ${DEMO_AGENT_ID}:<secret> -d grant_type=client_credentials ${demo.authServer.metadata().token_endpoint}`,
+    '                  SDK scripts, keys and ID-JAGs: examples/demo/README.md, "Machine clients"',
     '',
   ];
 }

@@ -9,6 +9,12 @@ import {
   PrivateKeyJwtProvider,
   StreamableHTTPClientTransport as V2Transport,
 } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  ClientCredentialsProvider as V1ClientCredentialsProvider,
+  PrivateKeyJwtProvider as V1PrivateKeyJwtProvider,
+} from '@modelcontextprotocol/sdk/client/auth-extensions.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBanner } from '../src/banner.js';
 import { DemoConfigError, readDemoSettings } from '../src/env.js';
@@ -89,6 +95,39 @@ describe('demo machine clients (client credentials)', () => {
     }
   });
 
+  it('the SDK v1 client (1.x auth-extensions): demo-agent and demo-agent-jwt read; send_email is scope_not_grantable', async () => {
+    const providers = [
+      new V1ClientCredentialsProvider({
+        clientId: 'demo-agent',
+        clientSecret: SECRET,
+        expectedIssuer: t.demo.issuer,
+      }),
+      new V1PrivateKeyJwtProvider({
+        clientId: 'demo-agent-jwt',
+        privateKey: privateJwk as Record<string, unknown>,
+        algorithm: 'ES256',
+        expectedIssuer: t.demo.issuer,
+      }),
+    ];
+    for (const provider of providers) {
+      const client = new V1Client({ name: 'demo-machine-v1-test', version: '1.0.0' });
+      await client.connect(new V1Transport(new URL(t.demo.mcpUrl), { authProvider: provider }));
+      try {
+        expect(provider.tokens()?.scope).toBe('mcp:tools:read');
+        const weather = await client.callTool({ name: 'get_weather', arguments: { city: 'Oslo' } });
+        expect(weather.isError).not.toBe(true);
+        const send = await client.callTool({
+          name: 'send_email',
+          arguments: { to: 'bob@example.com', subject: 'hi', body: 'x' },
+        });
+        expect(send.isError).toBe(true);
+        expect(text(send)).toMatch(/^Access denied \(scope_not_grantable\)/);
+      } finally {
+        await client.close();
+      }
+    }
+  });
+
   it('the banner names both clients and never prints a secret that came from the environment', () => {
     const banner = formatBanner(t.demo);
     expect(banner).toMatch(/demo-agent\s+client_secret_basic, secret from DEMO_AGENT_SECRET/);
@@ -96,6 +135,11 @@ describe('demo machine clients (client credentials)', () => {
       /demo-agent-jwt\s+private_key_jwt \(ES256\), 1 key\(s\) from DEMO_AGENT_JWKS/,
     );
     expect(banner).not.toContain(SECRET);
+    // How to use them, without the secret: the token endpoint and the README section.
+    expect(banner).toContain(
+      `curl -u demo-agent:<secret> -d grant_type=client_credentials ${t.demo.issuer}/token`,
+    );
+    expect(banner).toContain('examples/demo/README.md, "Machine clients"');
   });
 });
 
