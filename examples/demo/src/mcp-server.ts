@@ -152,6 +152,8 @@ export function createDemoMcpServer(options: DemoMcpServerOptions): McpServer {
       const caller = callerOf(ctx);
       return json({
         userId: caller.userId,
+        // 'client' for a machine client's token (client credentials: userId is the client id).
+        principal: caller.principal ?? 'user',
         clientId: caller.clientId,
         scopes: caller.scopes,
         expiresAt: caller.expiresAt,

@@ -70,6 +70,12 @@ describe('demo machine clients (client credentials)', () => {
       // A clear denial: no step-up could give a machine client write.
       expect(text(send)).toMatch(/scope_not_grantable/);
       expect(t.ran.slice(before)).not.toContain('send_email');
+      const who = JSON.parse(text(await client.callTool({ name: 'whoami', arguments: {} })));
+      expect(who).toMatchObject({
+        userId: 'demo-agent',
+        principal: 'client',
+        clientId: 'demo-agent',
+      });
       expect(
         t.logs.some((line) => /tool=send_email .*client="demo-agent".*allowed=false/.test(line)),
       ).toBe(true);
