@@ -31,13 +31,28 @@ export function createRevocationChecker(
   if (!store || typeof store.getMany !== 'function') {
     throw new TypeError('createRevocationChecker: store must implement the Store port');
   }
+  // The marker keys of recent clients and users (a hash each), bounded.
+  const markerKeys = new Map<string, string>();
+  const markerKey = async (kind: 'client' | 'user', id: string): Promise<string> => {
+    const cacheKey = `${kind}\u0000${id}`;
+    let key = markerKeys.get(cacheKey);
+    if (key === undefined) {
+      key =
+        kind === 'client'
+          ? STORE_KEYS.revokedClient(await hashClientId(id))
+          : STORE_KEYS.revokedUser(await hashUserId(id));
+      if (markerKeys.size >= 4096) markerKeys.clear();
+      markerKeys.set(cacheKey, key);
+    }
+    return key;
+  };
   return async (context) => {
     const keys: string[] = [];
     if (context.jti) keys.push(STORE_KEYS.revokedJti(context.jti));
     if (context.grantId) keys.push(STORE_KEYS.revokedGrant(context.grantId));
     const own = keys.length;
-    if (context.clientId) keys.push(STORE_KEYS.revokedClient(await hashClientId(context.clientId)));
-    if (context.userId) keys.push(STORE_KEYS.revokedUser(await hashUserId(context.userId)));
+    if (context.clientId) keys.push(await markerKey('client', context.clientId));
+    if (context.userId) keys.push(await markerKey('user', context.userId));
     if (keys.length === 0) return false;
     const values = await storeCall(store.getMany(keys));
     for (let i = 0; i < own; i++) if (values[i] !== undefined) return true;
