@@ -286,6 +286,73 @@ export function defineDpopCases(name: string, mount: MountContract): void {
       expect(own.body.token_type).toBe('DPoP');
     });
 
+    it('step-up: a missing scope → 403 with a DPoP challenge (error="insufficient_scope", scope, resource_metadata, algs); the v2 client re-authorizes with its key and the call goes through', async () => {
+      const own = await DpopSession.create();
+      const stepper = new DpopOAuthClientProvider(own);
+      const open = () => {
+        const c = new ClientV2(
+          { name: 'dpop-step-up', version: '1.0.0' },
+          { versionNegotiation: { mode: 'auto' } },
+        );
+        const t = new StreamableHTTPClientTransportV2(new URL(m.mcpUrl), {
+          authProvider: stepper,
+          fetch: fetchFn,
+        });
+        return { c, t };
+      };
+      const login = async (untick: readonly string[]) => {
+        const result = await authorizeWithForms({
+          fetch: (request) => fetch(request),
+          authorizationUrl: stepper.lastAuthorizationUrl!,
+          username: 'bob',
+          password: PASSWORD,
+          untick,
+        });
+        expect(result.error).toBeUndefined();
+        return result.redirect.searchParams;
+      };
+      const first = open();
+      expect(
+        await first.c.connect(first.t).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ).toBeInstanceOf(UnauthorizedErrorV2);
+      // bob unticks write on the consent page: a read-only DPoP token.
+      await first.t.finishAuth(await login([WRITE]));
+      expect(stepper.tokens()!.token_type).toBe('DPoP');
+      expect(String(decodeJwt(stepper.tokens()!.access_token).payload.scope)).not.toContain(WRITE);
+      const second = open();
+      await second.c.connect(second.t);
+      const before = log.length;
+      const urlBefore = stepper.lastAuthorizationUrl;
+      const outcome = await second.c
+        .callTool({ name: 'send_email', arguments: { to: 'alice' } })
+        .catch((e: unknown) => e);
+      const denied = log.slice(before).find((e) => e.url === m.mcpUrl && e.status === 403);
+      expect(denied, 'a 403 step-up from the MCP endpoint').toBeDefined();
+      expect(denied!.authorization).toMatch(/^DPoP /);
+      const challenge = denied!.wwwAuthenticate ?? '';
+      expect(challenge).toMatch(/^DPoP error="insufficient_scope"/);
+      expect(challenge).toContain(`resource_metadata="${m.server.resourceMetadataUrl}"`);
+      expect(challenge).toMatch(/scope="[^"]*mcp:tools:write[^"]*"/);
+      expect(challenge).toMatch(/algs="[^"]*ES256[^"]*"/);
+      // The SDK re-authorizes by itself (its default onInsufficientScope) and stops at the redirect.
+      expect(outcome).toBeInstanceOf(UnauthorizedErrorV2);
+      expect(stepper.lastAuthorizationUrl).not.toBe(urlBefore);
+      expect(stepper.lastAuthorizationUrl!.searchParams.get('scope')).toContain(WRITE);
+      await second.t.finishAuth(await login([]));
+      const tokens = stepper.tokens()!;
+      expect(tokens.token_type).toBe('DPoP');
+      expect(decodeJwt(tokens.access_token).payload.cnf).toEqual({ jkt: own.thumbprint });
+      const third = open();
+      await third.c.connect(third.t);
+      const sent = await third.c.callTool({ name: 'send_email', arguments: { to: 'alice' } });
+      expect(text(sent)).toBe('Sent to alice');
+      await third.c.close();
+      await second.c.close().catch(() => {});
+    });
+
     it('a client without DPoP (the SDK v1 client) still signs in and calls tools with Bearer on the same server', async () => {
       const plain = new MemoryOAuthClientProvider({ redirectUrl: LOOPBACK_REDIRECT });
       const open = () => {

@@ -96,7 +96,12 @@ export function isDpopBound(auth: AuthContext): boolean {
 /** Options of {@link buildDpopChallenge}. */
 export interface DpopChallengeOptions extends Omit<BearerChallengeOptions, 'error'> {
   /** RFC 9449 §7.1 / RFC 6750 error code; omit without credentials. */
-  error?: 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' | undefined;
+  error?:
+    | 'invalid_token'
+    | 'invalid_dpop_proof'
+    | 'use_dpop_nonce'
+    | 'insufficient_scope'
+    | undefined;
   /** The accepted proof algorithms, space-separated (the `algs` parameter). */
   algs: string;
 }

@@ -293,12 +293,15 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
   );
   const { maxBodyBytes, maxJsonDepth, requiredScopes } = checked;
 
-  const stepUp = (needed: readonly string[], reason: string): HttpResponse => {
+  const stepUp = (needed: readonly string[], reason: string, caller: AuthContext): HttpResponse => {
     // Never offline_access: neither requiredScopes nor a policy rule can name it (SEP-2207).
     const scope = [...new Set(needed)];
     return errorResponse(
       new InsufficientScopeError(scope, reason, {
-        headers: { 'WWW-Authenticate': resourceAuth.insufficientScopeChallenge(scope, reason) },
+        headers: {
+          // A DPoP caller is challenged with the DPoP scheme (RFC 9449 §7.1).
+          'WWW-Authenticate': resourceAuth.insufficientScopeChallenge(scope, reason, caller),
+        },
       }),
     );
   };
@@ -348,7 +351,8 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
         denied.set(call, createDeniedToolResult(decision));
       }
     }
-    if (stepUpReason !== undefined && needed !== undefined) return stepUp(needed, stepUpReason);
+    if (stepUpReason !== undefined && needed !== undefined)
+      return stepUp(needed, stepUpReason, auth);
     return denied !== undefined ? deniedCallsResponse(body, denied, era) : undefined;
   };
 
@@ -380,7 +384,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     const missing = requiredScopes.filter((scope) => !policy.coversScope(auth.scopes, scope));
     if (missing.length > 0)
       return refuse(
-        stepUp(requiredScopes, 'The access token lacks a scope this endpoint requires'),
+        stepUp(requiredScopes, 'The access token lacks a scope this endpoint requires', auth),
       );
     let parsed: ParsedBody = NO_BODY;
     if (!BODYLESS_METHODS.has(method)) {

@@ -22,6 +22,7 @@ import {
   createResourceDpop,
   dpopErrorCode,
   extractDpopToken,
+  isDpopBound,
   type ResourceDpop,
   usesDpopScheme,
 } from './dpop.js';
@@ -162,15 +163,27 @@ export class McpResourceAuth {
     return dpop.requiredForAll ? offer : `${buildBearerChallenge(options)}, ${offer}`;
   }
 
-  /** The `WWW-Authenticate` value of a 403 `insufficient_scope` (scope = granted ∪ missing). */
-  insufficientScopeChallenge(scope: readonly string[], description: string): string {
-    return buildBearerChallenge({
+  /**
+   * The `WWW-Authenticate` value of a 403 `insufficient_scope` (scope = granted ∪ missing). For
+   * a `caller` that authenticated with DPoP (its token is DPoP-bound), the `DPoP` scheme with
+   * `algs` (RFC 9449 §7.1: the challenge matches the scheme used); else Bearer.
+   */
+  insufficientScopeChallenge(
+    scope: readonly string[],
+    description: string,
+    caller?: AuthContext,
+  ): string {
+    const options = {
       realm: this.realm,
       resourceMetadataUrl: this.resourceMetadataUrl,
-      error: 'insufficient_scope',
+      error: 'insufficient_scope' as const,
       errorDescription: description,
       scope,
-    });
+    };
+    const dpop = this.#dpop;
+    if (dpop !== undefined && caller !== undefined && isDpopBound(caller))
+      return buildDpopChallenge({ ...options, algs: dpop.algs });
+    return buildBearerChallenge(options);
   }
 
   /**
@@ -372,7 +385,9 @@ export class McpResourceAuth {
     if (result.missingScopes.length > 0) {
       const scope = [...new Set([...ctx.scopes, ...result.missingScopes])];
       return new InsufficientScopeError(scope, result.reason, {
-        headers: { 'WWW-Authenticate': this.insufficientScopeChallenge(scope, result.reason) },
+        headers: {
+          'WWW-Authenticate': this.insufficientScopeChallenge(scope, result.reason, ctx),
+        },
       });
     }
     return new AccessDeniedError(result.reason);
