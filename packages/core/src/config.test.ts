@@ -177,6 +177,22 @@ describe('loadConfigFromEnv: configured upstream endpoints', () => {
   });
 });
 
+describe('loadConfigFromEnv: MCP_AUTH_DPOP_REQUIRED', () => {
+  it('1/true/yes → true, 0/false/no → false (any case), unset or blank → absent', () => {
+    for (const on of ['1', 'true', 'TRUE', 'yes'])
+      expect(loadConfigFromEnv({ MCP_AUTH_DPOP_REQUIRED: on })).toEqual({ dpopRequired: true });
+    for (const off of ['0', 'false', 'No'])
+      expect(loadConfigFromEnv({ MCP_AUTH_DPOP_REQUIRED: off })).toEqual({ dpopRequired: false });
+    expect(loadConfigFromEnv({ MCP_AUTH_DPOP_REQUIRED: ' ' })).toEqual({});
+  });
+
+  it('anything else is a problem naming the variable, never the value', () => {
+    const problems = problemsOf({ MCP_AUTH_DPOP_REQUIRED: 'sometimes' });
+    expect(problems).toHaveProperty('MCP_AUTH_DPOP_REQUIRED');
+    expect(JSON.stringify(problems)).not.toContain('sometimes');
+  });
+});
+
 describe('loadConfigFromEnv: a trusted enterprise IdP (issue 14)', () => {
   const publicJwk = {
     kty: 'EC',

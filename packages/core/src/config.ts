@@ -29,6 +29,7 @@ export const CONFIG_ENV_VARS = [
   'MCP_AUTH_SIGNING_KEY',
   'MCP_AUTH_TRUSTED_IDP_ISSUER',
   'MCP_AUTH_TRUSTED_IDP_JWKS',
+  'MCP_AUTH_DPOP_REQUIRED',
 ] as const;
 
 /** One of {@link CONFIG_ENV_VARS}. */
@@ -73,6 +74,11 @@ export interface OAuthConfig {
   trustedIdpIssuer?: string;
   /** That IdP's public keys, a JWKS document (`MCP_AUTH_TRUSTED_IDP_JWKS`, JSON). */
   trustedIdpJwks?: Jwks;
+  /**
+   * Require DPoP (RFC 9449) of every client at the MCP endpoint (`MCP_AUTH_DPOP_REQUIRED`:
+   * `1`/`true` or `0`/`false`): for `mcpAuth({ dpopRequired })`, with the server's `dpop` on.
+   */
+  dpopRequired?: boolean;
 }
 
 /** One configuration problem: which variable, and what is wrong (never its value). */
@@ -409,6 +415,7 @@ export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
   const scopes = readScopes(r);
   const { jwtSecret, signingAlg, signingKey } = readSigning(r);
   const trustedIdp = readTrustedIdp(r);
+  const dpopRequired = readFlag(r, 'MCP_AUTH_DPOP_REQUIRED');
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   const config: OAuthConfig = {};
@@ -430,7 +437,18 @@ export function loadConfigFromEnv(env: ConfigEnv = defaultEnv()): OAuthConfig {
   set('signingKey', signingKey);
   set('trustedIdpIssuer', trustedIdp.issuer);
   set('trustedIdpJwks', trustedIdp.jwks);
+  set('dpopRequired', dpopRequired);
   return config;
+}
+
+/** A yes/no variable: `1`/`true`/`yes` or `0`/`false`/`no` (any case). */
+function readFlag(r: EnvReader, name: ConfigEnvVar): boolean | undefined {
+  const value = r.read(name)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (value === '1' || value === 'true' || value === 'yes') return true;
+  if (value === '0' || value === 'false' || value === 'no') return false;
+  r.problem(name, 'must be 1/true/yes or 0/false/no');
+  return undefined;
 }
 
 /**
