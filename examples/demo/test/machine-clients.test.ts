@@ -68,7 +68,9 @@ describe('demo machine clients (client credentials)', () => {
       });
       expect(send.isError).toBe(true);
       // A clear denial: no step-up could give a machine client write.
-      expect(text(send)).toMatch(/scope_not_grantable/);
+      expect(text(send)).toBe(
+        'Access denied (scope_not_grantable): rule "default-write" requires scope mcp:tools:write; this client cannot be granted mcp:tools:write, so a new token would not help',
+      );
       expect(t.ran.slice(before)).not.toContain('send_email');
       const who = JSON.parse(text(await client.callTool({ name: 'whoami', arguments: {} })));
       expect(who).toMatchObject({

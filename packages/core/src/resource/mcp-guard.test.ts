@@ -305,7 +305,22 @@ describe('createMcpGuard', () => {
     expect(answer.id).toBe(4);
     expect(answer.result.isError).toBe(true);
     expect(answer.result.content[0].text).toMatch(/^Access denied \(scope_not_grantable\): /);
-    expect(answer.result.content[0].text).toContain('cannot be granted mcp:tools:write');
+    expect(answer.result.content[0].text).toContain(
+      'this account cannot be granted mcp:tools:write, so signing in again would not help',
+    );
+    // A machine client (client credentials) is told about the client, not an account.
+    const machine = await token({
+      scope: 'mcp:tools:read',
+      mcp_grantable_scopes: ['mcp:tools:read'],
+      mcp_principal: 'client',
+    });
+    const m = expectRejection(
+      await check(guard, { authorizationHeader: `Bearer ${machine}`, body: call('send_email') }),
+      200,
+    );
+    expect(JSON.parse(m.body).result.content[0].text).toMatch(
+      /^Access denied \(scope_not_grantable\): .*; this client cannot be granted mcp:tools:write, so a new token would not help$/,
+    );
     // An editor who unticked write can still be granted it: the step-up stays.
     const editor = await token({
       scope: 'mcp:tools:read',

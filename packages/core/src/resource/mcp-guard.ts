@@ -338,7 +338,11 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
           call,
           createDeniedToolResult({
             code: 'scope_not_grantable',
-            reason: `${decision.reason}; this account cannot be granted ${never}, so signing in again would not help`,
+            // A machine client (client credentials) has no account and never signs in.
+            reason:
+              auth.principal === 'client'
+                ? `${decision.reason}; this client cannot be granted ${never}, so a new token would not help`
+                : `${decision.reason}; this account cannot be granted ${never}, so signing in again would not help`,
           }),
         );
       } else if (decision.missingScopes.length > 0) {
@@ -399,7 +403,6 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     if (mismatch !== undefined) return refuse(headerMismatchResponse(body, mismatch));
     const refusal = decideCalls(auth, body, era, span.traceId);
     if (refusal !== undefined) return refuse(refusal);
-    // Rate limits count only calls the policy allowed, once each, before anything runs.
     const limited = await limitToolCalls(policy, auth, findToolCalls(body), options.audit);
     if (limited !== undefined) return refuse(rateLimitedResponse(body, limited, era));
     // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
