@@ -10,7 +10,7 @@ import {
   PatternSyntaxError,
   parseToolPattern,
 } from './pattern.js';
-import type { PolicyProblem, RateLimitDimension, RateLimitJson, RateLimitRule } from './types.js';
+import type { PolicyProblem, RateLimitDimension, RateLimitJson } from './types.js';
 
 export type { RateLimitDimension, RateLimitJson, RateLimitRule } from './types.js';
 

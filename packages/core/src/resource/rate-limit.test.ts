@@ -170,7 +170,7 @@ describe('policy rate limits', () => {
     }[];
     expect(answers.map((a) => a.id)).toEqual([10, 11]);
     expect(answers[0]?.error).toBeDefined();
-    expect((answers[1]?.result as { isError: boolean }).isError).toBe(true);
+    expect((answers[1]?.result as { isError?: boolean } | undefined)?.isError).toBe(true);
     expect(batch.response.headers['retry-after']).toBeDefined();
   });
 

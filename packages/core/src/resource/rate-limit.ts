@@ -126,7 +126,9 @@ export async function checkToolRateLimit(
 
 /**
  * Counts every call of an authorized request (each once, in order) and returns the refused
- * ones, or `undefined` when none was refused. Each refusal is a `rate_limited` audit event.
+ * ones, or `undefined` when none was refused. The guard calls it after the policy allowed
+ * every call of the request and before anything runs, so a refused or unauthenticated request
+ * never uses up a quota. Each refusal is a `rate_limited` audit event.
  * @internal
  */
 export async function limitToolCalls(
