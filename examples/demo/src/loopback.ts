@@ -64,9 +64,20 @@ export class PrefixedStore implements Store {
       const increment = inner.increment.bind(inner);
       this.increment = (key, ttlMs, options) => increment(this.#prefix + key, ttlMs, options);
     }
+    // Grant management's per-user index (the /grants page of each origin).
+    const { addToSet, removeFromSet, getSet } = inner;
+    if (addToSet && removeFromSet && getSet) {
+      this.addToSet = (key, member, ttlMs) =>
+        addToSet.call(inner, this.#prefix + key, member, ttlMs);
+      this.removeFromSet = (key, member) => removeFromSet.call(inner, this.#prefix + key, member);
+      this.getSet = (key) => getSet.call(inner, this.#prefix + key);
+    }
   }
 
   increment?: (key: string, ttlMs: number, options?: StoreWriteOptions) => Promise<number>;
+  addToSet?: (key: string, member: string, ttlMs: number) => Promise<void>;
+  removeFromSet?: (key: string, member: string) => Promise<void>;
+  getSet?: (key: string) => Promise<string[]>;
 
   get<T extends StoreValue = StoreValue>(key: string): Promise<T | undefined> {
     return this.#inner.get<T>(this.#prefix + key);
