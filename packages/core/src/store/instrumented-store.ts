@@ -8,7 +8,17 @@ import {
 } from '../observability/instrumentation.js';
 import type { Store } from './store.js';
 
-type Operation = 'get' | 'getMany' | 'set' | 'setIfAbsent' | 'take' | 'delete' | 'increment';
+type Operation =
+  | 'get'
+  | 'getMany'
+  | 'set'
+  | 'setIfAbsent'
+  | 'take'
+  | 'delete'
+  | 'increment'
+  | 'addToSet'
+  | 'removeFromSet'
+  | 'getSet';
 
 /**
  * The namespace of a key for telemetry: its first two `:`-separated segments (`tok:rt`,
@@ -68,6 +78,15 @@ export function instrumentStore(store: Store, instrumentation: Instrumentation |
     const increment = store.increment.bind(store);
     wrapped.increment = (...args: Parameters<typeof increment>) =>
       run('increment', args[0], () => increment(...args));
+  }
+  // Grant management's set methods, when the store has them.
+  const { addToSet, removeFromSet, getSet } = store;
+  if (addToSet && removeFromSet && getSet) {
+    wrapped.addToSet = (key: string, member: string, ttlMs: number) =>
+      run('addToSet', key, () => addToSet.call(store, key, member, ttlMs));
+    wrapped.removeFromSet = (key: string, member: string) =>
+      run('removeFromSet', key, () => removeFromSet.call(store, key, member));
+    wrapped.getSet = (key: string) => run('getSet', key, () => getSet.call(store, key));
   }
   // A proxy, so what a store has beyond the port (`close()`, newer optional methods) and
   // `instanceof` still work.
