@@ -6,6 +6,7 @@ import { PolicyEngine, PolicyValidationError } from '../policy/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
 import { createAccessTokenVerifier } from '../tokens/access-token-verifier.js';
+import type { AuditEventInput, AuditRecorder } from '../observability/audit.js';
 import { createMcpGuard } from './mcp-guard.js';
 import { checkToolRateLimit } from './rate-limit.js';
 
@@ -37,12 +38,13 @@ const auth = (userId: string, clientId = 'c1'): AuthContext => ({
   grantId: undefined,
 });
 
-async function guardFor(policy: PolicyEngine) {
+async function guardFor(policy: PolicyEngine, audit?: AuditRecorder) {
   const key = await createSecretKey(generateSecret());
   const guard = createMcpGuard({
     verifier: createAccessTokenVerifier({ key, issuer: ISS, audience: AUD }),
     policy,
     resourceMetadataUrl: PRM,
+    ...(audit ? { audit } : {}),
   });
   const now = Math.floor(Date.now() / 1000);
   const token = await signJwt(
@@ -138,7 +140,10 @@ describe('policy rate limits', () => {
   });
 
   it('the guard answers the 6th call as a tool error with Retry-After, and nothing is forwarded', async () => {
-    const { send } = await guardFor(policyWithLimit(new MemoryStore()));
+    const events: AuditEventInput[] = [];
+    const { send } = await guardFor(policyWithLimit(new MemoryStore()), {
+      record: (event) => events.push(event),
+    });
     for (let i = 1; i <= 5; i++) expect((await send(call('send_email', i))).ok).toBe(true);
     const sixth = await send(call('send_email', 6));
     expect(sixth.ok).toBe(false);
@@ -153,6 +158,16 @@ describe('policy rate limits', () => {
     };
     expect(body.id).toBe(6);
     expect(body.result.isError).toBe(true);
+    // One rate_limited audit event: who, which tool, which limit; never a token.
+    const limited = events.filter((e) => e.type === 'rate_limited');
+    expect(limited).toHaveLength(1);
+    expect(limited[0]).toMatchObject({
+      subject: 'alice',
+      clientId: 'c1',
+      tool: 'send_email',
+      ruleId: 'email',
+      code: 'rate_limited',
+    });
     // Other tools are not limited.
     expect((await send(call('get_weather', 7))).ok).toBe(true);
   });

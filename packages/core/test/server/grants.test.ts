@@ -11,6 +11,7 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import { authorizeWithForms, CookieJar, parseForms } from '../../src/testing/browser.js';
 import { registerGrant } from '../../src/tokens/grant-index.js';
 import { createGrantManager } from '../../src/tokens/grants.js';
+import type { AuditEventInput } from '../../src/observability/audit.js';
 
 const ISSUER = 'https://auth.example.test';
 const RESOURCE = 'https://mcp.example.test/mcp';
@@ -302,10 +303,20 @@ describe('grant management: the core API', () => {
     const { server, fetch, store } = setup();
     const clientId = await register(fetch, 'Shared');
     const alice = await signIn(fetch, clientId, 'alice');
-    const ops = createGrantManager({ store });
+    const events: AuditEventInput[] = [];
+    const ops = createGrantManager({ store, audit: { record: (event) => events.push(event) } });
     const [grant] = await ops.list('alice');
     expect(grant?.clientId).toBe(clientId);
     expect(await ops.revoke('alice', grant!.grantId)).toBe(true);
+    expect(events).toEqual([
+      {
+        type: 'grant.revoked',
+        subject: 'alice',
+        clientId,
+        grantId: grant!.grantId,
+        code: 'grant_management',
+      },
+    ]);
     expect(await accepted(server, alice.access_token)).toBe(false);
     expect((await refresh(fetch, clientId, alice.refresh_token)).status).toBe(400);
   });
