@@ -3,6 +3,7 @@ import { basic, createClients, formRequest, SECRET } from '../../test/tokens/hel
 import { authenticateClient } from './client-auth.js';
 import { parseFormBody } from '../http/form.js';
 import type { ClientRegistry } from './types.js';
+import { sha256Base64Url } from '../runtime/sha256.js';
 
 async function auth(
   body: Record<string, string>,
@@ -28,6 +29,22 @@ describe('authenticateClient (RFC 6749 §2.3, OAuth 2.1 §2.4)', () => {
     expect((await auth({}, basic('conf', SECRET))).clientId).toBe('conf');
     // The same client_id in the form is tolerated.
     expect((await auth({ client_id: 'conf' }, basic('conf', SECRET))).clientId).toBe('conf');
+  });
+
+  it('client_secret_basic with a secret holding + or %: the official MCP SDK clients (v1 and v2) and curl -u send it unencoded, and it is accepted as well as the RFC 6749 §2.3.1 form-encoded one', async () => {
+    const secret = 'abc+def/ghi%41=0123456789';
+    const clients = await createClients();
+    const plain = clients.records.get('conf')!;
+    clients.records.set('conf', { ...plain, clientSecretHash: await sha256Base64Url(secret) });
+    const raw = { authorization: `Basic ${btoa(`conf:${secret}`)}` };
+    expect((await auth({}, raw, clients)).clientId).toBe('conf');
+    expect((await auth({}, basic('conf', secret), clients)).clientId).toBe('conf');
+    // Neither reading of another string matches: the form-decoded spelling sent raw, a wrong one.
+    for (const wrong of ['abc def/ghiA=0123456789', 'abc+def/ghi%42=0123456789']) {
+      const header = { authorization: `Basic ${btoa(`conf:${wrong}`)}` };
+      const err = await auth({}, header, clients).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'invalid_client', status: 401 });
+    }
   });
 
   it('client_secret_post', async () => {

@@ -36,8 +36,14 @@ function decodeFormComponent(value: string): string | undefined {
   }
 }
 
-/** The client id and secret of an HTTP Basic `Authorization` header (RFC 6749 §2.3.1). */
-function parseBasic(header: string): { clientId: string; secret: string } | undefined {
+/**
+ * The client id and secret of an HTTP Basic `Authorization` header (RFC 6749 §2.3.1), and the
+ * secret as sent when form-decoding changed it (`rawSecret`): the official MCP SDK clients and
+ * `curl -u` send secrets unencoded, so a `+` or `%` in one would otherwise never match.
+ */
+function parseBasic(
+  header: string,
+): { clientId: string; secret: string; rawSecret: string | undefined } | undefined {
   const match = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})[ ]*$/i.exec(header);
   if (!match) return undefined;
   let decoded: string;
@@ -52,9 +58,12 @@ function parseBasic(header: string): { clientId: string; secret: string } | unde
   if (colon < 0) return undefined;
   // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined with a colon.
   const clientId = decodeFormComponent(decoded.slice(0, colon));
-  const secret = decodeFormComponent(decoded.slice(colon + 1));
-  if (clientId === undefined || secret === undefined || clientId.length === 0) return undefined;
-  return { clientId, secret };
+  const sent = decoded.slice(colon + 1);
+  const secret = decodeFormComponent(sent);
+  if (clientId === undefined || clientId.length === 0) return undefined;
+  // A secret that is not valid form encoding (a lone `%`) can only have been sent unencoded.
+  if (secret === undefined) return { clientId, secret: sent, rawSecret: undefined };
+  return { clientId, secret, rawSecret: sent === secret ? undefined : sent };
 }
 
 /**
@@ -87,6 +96,7 @@ export async function authenticateClient(
   let method: TokenEndpointAuthMethod;
   let clientId: string;
   let secret: string | undefined;
+  let rawSecret: string | undefined;
   const basic = header !== undefined && /^basic(\s|$)/i.test(header.trimStart());
   if (basic) {
     if (formSecret !== undefined) {
@@ -100,6 +110,7 @@ export async function authenticateClient(
     method = 'client_secret_basic';
     clientId = parsed.clientId;
     secret = parsed.secret;
+    rawSecret = parsed.rawSecret;
   } else if (formSecret !== undefined) {
     if (formId === undefined) throw new InvalidClientError('client_id is required');
     method = 'client_secret_post';
@@ -136,9 +147,11 @@ export async function authenticateClient(
   if (client.tokenEndpointAuthMethod !== method || client.clientSecretHash === undefined) {
     throw new InvalidClientError(undefined, { basic });
   }
-  if (!timingSafeEqual(presentedHash!, client.clientSecretHash)) {
-    throw new InvalidClientError(undefined, { basic });
-  }
+  const matches =
+    timingSafeEqual(presentedHash!, client.clientSecretHash) ||
+    (rawSecret !== undefined &&
+      timingSafeEqual(await sha256Base64Url(rawSecret), client.clientSecretHash));
+  if (!matches) throw new InvalidClientError(undefined, { basic });
   const expiresAt = client.clientSecretExpiresAt ?? 0;
   if (expiresAt !== 0 && expiresAt * 1000 <= (options.now ?? Date.now)()) {
     throw new InvalidClientError('The client secret has expired', { basic });
