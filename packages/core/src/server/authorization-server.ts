@@ -166,6 +166,7 @@ export function createAuthorizationServer(
     signer: settings.signer,
     cookie: { secure: settings.secure },
     now: settings.now,
+    store: settings.store,
   });
   const flow = new AuthorizationFlow({
     issuer,

@@ -126,7 +126,10 @@ export function createGrantsPage(deps: GrantsPageDeps): {
       await deps.grants.revokeAll(user.userId);
       return back('revoked_all');
     }
-    if (action === 'sign_out') return signedOut(request, true);
+    if (action === 'sign_out') {
+      await cookies.end(user);
+      return signedOut(request, true);
+    }
     return back();
   }
 }

@@ -1,10 +1,13 @@
 // The signed-in user's session on the authorization server: a small signed cookie set when a
-// sign-in completes (the code is issued), read by the `/grants` page. Stateless: it names the
-// user and expires; nothing about it is kept in the store. HttpOnly, SameSite=Lax, `__Host-`
-// and Secure on https; every state-changing POST also carries a CSRF token bound to it.
+// sign-in completes (the code is issued), read by the `/grants` page. It names the user and
+// expires; the store keeps only the ids of sessions ended by signing out (until they would have
+// expired). HttpOnly, SameSite=Lax, `__Host-` and Secure on https; every state-changing POST
+// also carries a CSRF token bound to it.
 
 import { base64UrlDecode, base64UrlEncode } from '../encoding/base64url.js';
 import { generateRandomToken } from '../encoding/random.js';
+import { STORE_KEYS } from '../store/keys.js';
+import { type Store, storeCall } from '../store/store.js';
 import {
   type CookieSettings,
   cookieName,
@@ -34,10 +37,15 @@ export interface SessionCookies {
   readonly name: string;
   /** A `Set-Cookie` value starting a session for the user. */
   issue(user: { readonly sub: string; readonly displayName?: string | undefined }): Promise<string>;
-  /** The session of a request's `Cookie` header, if valid and unexpired. */
+  /**
+   * The session of a request's `Cookie` header, if valid, unexpired and not signed out. Rejects
+   * on a store error (503).
+   */
   read(cookieHeader: string | undefined): Promise<Session | undefined>;
   /** A `Set-Cookie` value that ends the session in this browser. */
   clear(): string;
+  /** Ends a session everywhere (signing out): its cookie is refused from now on. */
+  end(session: Session): Promise<void>;
   /** The CSRF token of a session's forms. */
   csrf(session: Session): Promise<string>;
   /** Whether `token` is the CSRF token of `session` (constant time). */
@@ -52,8 +60,9 @@ export function createSessionCookies(options: {
   readonly signer: Signer;
   readonly cookie: CookieSettings;
   readonly now: () => number;
+  readonly store: Store;
 }): SessionCookies {
-  const { signer, cookie, now } = options;
+  const { signer, cookie, now, store } = options;
   const name = cookieName(BASE_NAME, cookie);
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
@@ -92,6 +101,8 @@ export function createSessionCookies(options: {
         return undefined;
       }
       if (exp <= Math.floor(now() / 1000)) return undefined;
+      const ended = await storeCall(store.get(STORE_KEYS.sessionEnded(sid)));
+      if (ended !== undefined) return undefined;
       return {
         userId: sub,
         name: typeof display === 'string' ? display : sub,
@@ -100,6 +111,10 @@ export function createSessionCookies(options: {
       };
     },
     clear: () => serializeCookie(name, '', 0, cookie),
+    async end(session) {
+      const ttlMs = session.expiresAt * 1000 - now() + 1000;
+      if (ttlMs > 0) await storeCall(store.set(STORE_KEYS.sessionEnded(session.id), 1, ttlMs));
+    },
     csrf: (session) => signer.sign(`session-csrf|${session.id}|${session.userId}`),
     async checkCsrf(session, token) {
       if (typeof token !== 'string' || token.length === 0 || token.length > 128) return false;

@@ -41,6 +41,7 @@ describe('store keys (the wire contract)', () => {
       STORE_KEYS.rateLimit('register', 'addr:1.2.3.4'),
       STORE_KEYS.loginFailures('user:H'),
       STORE_KEYS.loginLock('addr:1.2.3.4'),
+      STORE_KEYS.sessionEnded('S'),
     ]).toEqual([
       'as:client:C',
       'as:consent:H',
@@ -52,6 +53,7 @@ describe('store keys (the wire contract)', () => {
       'as:rl:register:addr:1.2.3.4',
       'as:login:n:user:H',
       'as:login:lock:addr:1.2.3.4',
+      'as:session-ended:S',
     ]);
   });
 

@@ -66,6 +66,8 @@ export const STORE_KEYS = Object.freeze({
   loginFailures: (subject: string) => `as:login:n:${subject}`,
   /** Until when `subject` (as for `loginFailures`) must wait before the next sign-in. */
   loginLock: (subject: string) => `as:login:lock:${subject}`,
+  /** A signed-in session ended by signing out, by its random id, until the cookie expires. */
+  sessionEnded: (sessionId: string) => `as:session-ended:${sessionId}`,
 
   // Grant management (`tok:` keys: durable, never evicted; see docs/grant-management.md).
   /** A grant's record (user, client, scopes, resource, created, last used), by grant id. */

@@ -455,6 +455,26 @@ describe("grant management: the signed-in user's /grants page", () => {
     expect(afterHtml).toContain('You have not allowed any application');
   });
 
+  it('signing out ends the session everywhere: a copy of the cookie is refused afterwards', async () => {
+    const { fetch } = setup();
+    const clientId = await register(fetch, 'Sign out');
+    const alice = await signIn(fetch, clientId, 'alice');
+    const cookie = alice.jar.header()!;
+    const page = await (
+      await fetch(new Request(`${ISSUER}/grants`, { headers: { cookie } }))
+    ).text();
+    const csrf = parseForms(page)[0]!.fields.get('csrf')!;
+    const out = await fetch(form('/grants', { action: 'sign_out', csrf }, { cookie }));
+    expect(out.headers.getSetCookie().join()).toMatch(
+      /__Host-mcp-auth-session=; Path=\/; Max-Age=0/,
+    );
+    // The old cookie, replayed: not a session any more.
+    const replay = await fetch(new Request(`${ISSUER}/grants`, { headers: { cookie } }));
+    expect(await replay.text()).toContain('Not signed in');
+    const post = await fetch(form('/grants', { action: 'revoke_all', csrf }, { cookie }));
+    expect(await post.text()).toContain('Not signed in');
+  });
+
   it('a forged or tampered session cookie is not a session', async () => {
     const { fetch } = setup();
     const clientId = await register(fetch, 'Tamper');
