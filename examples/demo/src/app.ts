@@ -15,6 +15,7 @@ import {
   wellKnownPath,
 } from '@mcp-auth/core';
 import type { Jwks } from '@mcp-auth/core/jwt';
+import { withDpopRequiredMetadata } from '@mcp-auth/core/mcp';
 import type { AuditRecorder, Instrumentation } from '@mcp-auth/core/observability';
 import type { Store } from '@mcp-auth/core/store';
 import { mcpAuthRouter, mcpGuard } from '@mcp-auth/express';
@@ -105,6 +106,11 @@ export interface DemoAppOptions {
    * whose `sub` names a demo user. Not in proxy mode. Default: none.
    */
   trustedIdp?: TrustedIdpSettings;
+  /**
+   * Require DPoP (RFC 9449) of every client at `/mcp` (`MCP_AUTH_DPOP_REQUIRED`). Default
+   * `false`: DPoP and Bearer are both accepted (a client with a DPoP key gets bound tokens).
+   */
+  dpopRequired?: boolean;
 }
 
 /** One origin the demo serves: its authorization server and its MCP endpoint. */
@@ -141,6 +147,8 @@ export interface DemoApp {
   readonly machineClients: DemoMachineClients;
   /** The trusted enterprise IdP's issuer (ID-JAG), when `MCP_AUTH_TRUSTED_IDP_*` set one. */
   readonly trustedIdpIssuer: string | undefined;
+  /** DPoP is required of every client at `/mcp` (else accepted next to Bearer). */
+  readonly dpopRequired: boolean;
   /** Stops the MCP handlers and closes the store (when the demo created it). */
   close(): Promise<void>;
 }
@@ -272,6 +280,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     identity: options.upstream ? 'upstream' : 'dev-users',
     machineClients: shared.machineClients,
     trustedIdpIssuer: options.trustedIdp?.issuer,
+    dpopRequired: options.dpopRequired === true,
     async close() {
       await Promise.all(sites.map((site) => site.handler.close()));
       if (ownsStore && store instanceof RedisStore) await store.close();
@@ -301,6 +310,9 @@ async function createSite(origin: string, store: Store, shared: Shared): Promise
         : {}),
     },
     resourceName: 'mcp-auth demo',
+    // DPoP (RFC 9449): a client with a key gets tokens bound to it (token_type DPoP); Bearer
+    // clients keep working unless MCP_AUTH_DPOP_REQUIRED. Replay markers live in the store.
+    dpop: true,
     // Machine clients (client credentials): demo-agent, and demo-agent-jwt with DEMO_AGENT_JWKS.
     clients: withIdJag(machineClientConfigs(shared.machineClients), options.trustedIdp),
     // Enterprise-managed authorization: demo-agent presents ID-JAGs naming alice, bob or carol.
@@ -358,7 +370,9 @@ async function createSite(origin: string, store: Store, shared: Shared): Promise
 
   const router = express.Router();
   // The OAuth endpoints and metadata (before any body parser: core reads the raw body).
-  router.use(mcpAuthRouter(authServer));
+  // With DPoP required, the protected-resource metadata says so (dpop_bound_access_tokens_required).
+  const dpopRequired = options.dpopRequired === true;
+  router.use(mcpAuthRouter(dpopRequired ? withDpopRequiredMetadata(authServer) : authServer));
   // /mcp behind the guard: 401 with resource_metadata and the scopes a client should ask for
   // (the user narrows them on the consent page); every tools/call decided here — 403 step-up
   // when scopes would help, the denied tool result when they cannot — before the MCP server.
@@ -367,6 +381,9 @@ async function createSite(origin: string, store: Store, shared: Shared): Promise
     resourceMetadataUrl: authServer.resourceMetadataUrl,
     policy,
     challengeScopes: advertised,
+    ...(authServer.dpop
+      ? { dpop: dpopRequired ? { ...authServer.dpop, required: true } : authServer.dpop }
+      : {}),
     instrumentation: options.instrumentation,
     audit: options.audit,
   });
@@ -538,6 +555,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         : {}),
       ...(options.trustedIdp === undefined && settings.trustedIdp !== undefined
         ? { trustedIdp: settings.trustedIdp }
+        : {}),
+      ...(options.dpopRequired === undefined && settings.dpopRequired
+        ? { dpopRequired: true }
         : {}),
     });
   } catch (error) {

@@ -47,6 +47,11 @@ export function formatBanner(demo: RunningDemo): string {
         ? 'HS256 with JWT_SECRET'
         : 'HS256 with a random per-process secret: tokens die with the process (set JWT_SECRET to keep them)'
     }`,
+    `  DPoP              ${
+      demo.dpopRequired
+        ? 'required (MCP_AUTH_DPOP_REQUIRED): Bearer tokens are refused at /mcp'
+        : 'accepted: a client with a DPoP key gets bound tokens (MCP_AUTH_DPOP_REQUIRED=1 requires it)'
+    }`,
     ...demo.observability.map((line) => `  ${line}`),
     '',
     ...machineClientLines(demo),

@@ -1,5 +1,6 @@
 // A small MCP client for the demo, on the official SDK v2 (`@modelcontextprotocol/client`):
-// `npm run client [url]` in examples/demo (or `npx -y pnpm@10.34.9 --filter ./examples/demo client [url]`).
+// `npm run client [url] [--dpop]` in examples/demo (or `npx -y pnpm@10.34.9 --filter ./examples/demo client [url] [--dpop]`).
+// With `--dpop` it holds a DPoP key (the SDK's DpopSession): tokens bound to it, every request signed.
 // It registers, prints the authorization URL for you to open, waits for the redirect on a
 // loopback port, then lists the tools and calls get_weather and whoami. It never prints a token.
 import { createServer, type Server } from 'node:http';
@@ -7,12 +8,19 @@ import type { AddressInfo } from 'node:net';
 import {
   type CallToolResult,
   Client,
+  DpopSession,
   StreamableHTTPClientTransport,
   UnauthorizedError,
 } from '@modelcontextprotocol/client';
 import { DemoOAuthClientProvider } from './oauth-client.js';
 
-const mcpUrl = new URL(process.argv[2] ?? process.env['MCP_URL'] ?? 'http://localhost:3000/mcp');
+const args = process.argv.slice(2);
+const mcpUrl = new URL(
+  args.find((arg) => !arg.startsWith('--')) ??
+    process.env['MCP_URL'] ??
+    'http://localhost:3000/mcp',
+);
+const useDpop = args.includes('--dpop');
 
 /** Waits for the authorization server to redirect the browser back to the loopback listener. */
 class LoopbackCallback {
@@ -73,7 +81,14 @@ async function main(): Promise<void> {
   const callback = new LoopbackCallback();
   const redirectUrl = await callback.listen();
   let pendingCode: Promise<URLSearchParams> | undefined;
-  const provider = new DemoOAuthClientProvider({
+  // --dpop: the provider's dpop() hands the SDK a key; its transport then signs a proof for
+  // every token and MCP request (withDpop) and presents the token as `DPoP`.
+  const session = useDpop ? await DpopSession.create() : undefined;
+  const provider = new (class extends DemoOAuthClientProvider {
+    dpop(): DpopSession | undefined {
+      return session;
+    }
+  })({
     redirectUrl,
     clientName: 'mcp-auth demo client script',
     onRedirect: (url) => {
@@ -106,6 +121,10 @@ async function main(): Promise<void> {
       // code and iss (RFC 9207): the SDK checks the issuer before redeeming the code.
       await transport.finishAuth(params);
       console.log(`Authorized with scopes: ${provider.grantedScopes.join(' ') || '(none)'}`);
+      if (session)
+        console.log(
+          `Token type: ${provider.tokens()?.token_type ?? '?'} (bound to the client's DPoP key)`,
+        );
       return action();
     }
   };

@@ -55,6 +55,8 @@ export interface DemoSettings {
    * by core's `loadConfigFromEnv`): its ID-JAGs naming a demo user, presented by `demo-agent`.
    */
   readonly trustedIdp: TrustedIdpSettings | undefined;
+  /** `MCP_AUTH_DPOP_REQUIRED` (read by core's `loadConfigFromEnv`): every client must use DPoP. */
+  readonly dpopRequired: boolean | undefined;
 }
 
 /** A trusted enterprise IdP of the demo (enterprise-managed authorization, ID-JAG). */
@@ -84,7 +86,7 @@ function value(env: Env, name: string): string | undefined {
 
 /**
  * Reads and checks the demo's settings: core's `loadConfigFromEnv` for the shared variables
- * (`OAUTH_*`, `JWT_SECRET`, `MCP_AUTH_ISSUER`, `MCP_AUTH_TRUSTED_IDP_*`), plus the demo's own (`PORT`, `HOST`,
+ * (`OAUTH_*`, `JWT_SECRET`, `MCP_AUTH_ISSUER`, `MCP_AUTH_TRUSTED_IDP_*`, `MCP_AUTH_DPOP_REQUIRED`), plus the demo's own (`PORT`, `HOST`,
  * `MCP_AUTH_REDIS_URL`, `OAUTH_ROLE_CLAIM`,
  * `OAUTH_DEFAULT_ROLE`, `DEMO_AGENT_SECRET`, `DEMO_AGENT_JWKS`). Throws one
  * {@link DemoConfigError} listing every problem.
@@ -152,5 +154,6 @@ export function readDemoSettings(env: Env): DemoSettings {
       config.trustedIdpIssuer !== undefined && config.trustedIdpJwks !== undefined
         ? { issuer: config.trustedIdpIssuer, jwks: config.trustedIdpJwks }
         : undefined,
+    dpopRequired: config.dpopRequired,
   };
 }
