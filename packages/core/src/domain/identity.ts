@@ -10,6 +10,12 @@ export interface Identity {
   readonly grantableScopes: readonly string[];
   /** A display name for the consent page. */
   readonly displayName?: string;
+  /**
+   * Set by the authorization server, not by an identity provider: the scopes the client
+   * registered when they cap `grantableScopes` for this client (the token's
+   * `mcp_client_scopes`), so a refusal can say the client, not the account, is the limit.
+   */
+  readonly clientScopes?: readonly string[];
 }
 
 /** Upstream tokens kept server-side under a grant; never put in a token a client can read. */

@@ -189,6 +189,51 @@ function checkConditions(
   }
 }
 
+/**
+ * What to ask for so `rule` allows, within `grantable`: `missing` when every scope of it can be
+ * granted; for an `anyOf` rule, else the first grantable alternative; undefined when no step-up
+ * can satisfy the rule.
+ */
+function grantableMissing(
+  rule: CompiledRule,
+  missing: readonly string[],
+  grantable: readonly string[],
+  h: ScopeHierarchy,
+): readonly string[] | undefined {
+  if (missing.every((s) => h.covers(grantable, s))) return missing;
+  if (rule.mode === 'any') for (const s of rule.scopes) if (h.covers(grantable, s)) return [s];
+  return undefined;
+}
+
+/**
+ * The `scope_not_grantable` denial: the rule's missing scope the caller can never get, worded
+ * by cause — a machine client, the client's registration, or the account. Scope names only.
+ */
+function notGrantableDecision(
+  input: PolicyEvaluationInput,
+  rule: CompiledRule,
+  missing: readonly string[],
+  grantable: readonly string[],
+  h: ScopeHierarchy,
+): PolicyDecision {
+  const scope = missing.find((s) => !h.covers(grantable, s)) ?? missing[0] ?? '';
+  const registered = Array.isArray(input.clientScopes) ? input.clientScopes : undefined;
+  const why =
+    input.principal === 'client'
+      ? `this client cannot be granted ${scope}, so a new token would not help`
+      : registered !== undefined && !registered.includes(scope)
+        ? `this client is not registered for ${scope}, so signing in again would not help`
+        : `this account cannot be granted ${scope}, so signing in again would not help`;
+  return makeDecision(
+    false,
+    'scope_not_grantable',
+    rule.id,
+    `rule "${rule.id}" requires scope ${missing.join(' ')}; ${why}`,
+    rule.scopes,
+    EMPTY,
+  );
+}
+
 function makeDecision(
   allowed: boolean,
   code: PolicyDecisionCode,
@@ -646,6 +691,9 @@ export class PolicyEngine {
     let closest: CompiledRule | undefined;
     let closestMissing: readonly string[] = EMPTY;
     let unmet: CompiledRule | undefined;
+    const grantable = Array.isArray(input.grantableScopes) ? input.grantableScopes : undefined;
+    let reachable: CompiledRule | undefined;
+    let reachableMissing: readonly string[] = EMPTY;
     for (let n = 0; n < indices.length; n++) {
       const rule = rules[indices[n]!]!;
       const deniesOnArgs = skipArgs && rule.effect === 'deny' && rule.argsSrc !== undefined;
@@ -676,6 +724,16 @@ export class PolicyEngine {
         closest = rule;
         closestMissing = missing;
       }
+      if (grantable === undefined) continue;
+      // With grantable scopes known, the step-up asks only for what can be granted.
+      const fixable = grantableMissing(rule, missing, grantable, hierarchy);
+      if (
+        fixable !== undefined &&
+        (reachable === undefined || isNarrower(fixable, reachableMissing, hierarchy))
+      ) {
+        reachable = rule;
+        reachableMissing = fixable;
+      }
     }
     if (deny !== undefined)
       return makeDecision(
@@ -704,15 +762,26 @@ export class PolicyEngine {
         allow.scopes,
         EMPTY,
       );
-    if (closest !== undefined)
+    if (reachable !== undefined)
       return makeDecision(
         false,
         'insufficient_scope',
-        closest.id,
-        `rule "${closest.id}" requires scope ${closestMissing.join(' ')}`,
-        closest.scopes,
-        closestMissing,
+        reachable.id,
+        `rule "${reachable.id}" requires scope ${reachableMissing.join(' ')}`,
+        reachable.scopes,
+        reachableMissing,
       );
+    if (closest !== undefined)
+      return grantable === undefined
+        ? makeDecision(
+            false,
+            'insufficient_scope',
+            closest.id,
+            `rule "${closest.id}" requires scope ${closestMissing.join(' ')}`,
+            closest.scopes,
+            closestMissing,
+          )
+        : notGrantableDecision(input, closest, closestMissing, grantable, hierarchy);
     if (unmet !== undefined)
       return makeDecision(
         false,

@@ -162,6 +162,13 @@ export type PolicyDecisionCode =
   | 'condition_error'
   /** An allow rule would apply, but scopes are missing (`missingScopes` says which). */
   | 'insufficient_scope'
+  /**
+   * An allow rule would apply, but it needs a scope the caller can never be granted
+   * (`input.grantableScopes`, the token's `mcp_grantable_scopes`): a step-up cannot fix it, so
+   * `missingScopes` is empty and the refusal is answered inside MCP. The reason names the scope
+   * and why (the account, the client's registration, a machine client).
+   */
+  | 'scope_not_grantable'
   /** Allow rules matched the tool, but their conditions did not hold. */
   | 'condition_not_met';
 
@@ -203,6 +210,24 @@ export interface PolicyEvaluationInput {
   readonly audit?: boolean | undefined;
   /** For audit events: the W3C trace id of the request being decided. */
   readonly traceId?: string | undefined;
+  /**
+   * Every scope the caller may ever be granted, when known (the access token's
+   * `mcp_grantable_scopes`, set by mcp-auth's authorization server). A scope denial that no
+   * grantable scope can fix is `scope_not_grantable` (no `missingScopes`, no step-up) instead of
+   * `insufficient_scope`. Absent: every scope denial is `insufficient_scope`.
+   */
+  readonly grantableScopes?: readonly string[] | undefined;
+  /**
+   * Who the caller is, for the reason of a `scope_not_grantable` decision: `'client'` for a
+   * machine client (no account, never signs in). Default `'user'`.
+   */
+  readonly principal?: 'user' | 'client' | undefined;
+  /**
+   * The scopes the client registered for, when its registration limits what it may be granted
+   * (the token's `mcp_client_scopes`). A missing scope outside them is worded as the client's
+   * limit, not the account's.
+   */
+  readonly clientScopes?: readonly string[] | undefined;
 }
 
 /** An audit event emitted for every decision. Never contains a token. */

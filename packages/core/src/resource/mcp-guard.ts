@@ -1,7 +1,7 @@
 import { InsufficientScopeError, PayloadTooLargeError } from '../errors/oauth-error.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { checkScopes, resourceScopes } from '../policy/scopes.js';
-import { GRANTABLE_SCOPES_CLAIM } from '../tokens/claims.js';
+import { callerPolicyInput } from './caller-input.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
 import { BODYLESS_METHODS, type HttpResponse } from '../http/messages.js';
 import { errorResponse } from '../http/responses.js';
@@ -315,37 +315,23 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
   ) => {
     const calls = findToolCalls(body);
     if (calls.length === 0) return undefined;
+    const caller = callerPolicyInput(auth);
     let needed: string[] | undefined;
     let stepUpReason: string | undefined;
     let denied: Map<ToolCall, DeniedToolResult> | undefined;
     for (const call of calls) {
       const decision = decideInSpan(instrumentation, call, (span) =>
         policy.evaluate({
+          ...caller,
           tool: call.name,
-          scopes: auth.scopes,
-          claims: auth.claims,
           args: call.args,
-          subject: auth.userId,
-          clientId: auth.clientId,
           traceId: span.traceId ?? traceId,
         }),
       );
       if (decision.allowed) continue;
-      const never = notGrantable(policy, auth, decision.missingScopes);
-      if (never !== undefined) {
-        denied ??= new Map();
-        denied.set(
-          call,
-          createDeniedToolResult({
-            code: 'scope_not_grantable',
-            // A machine client (client credentials) has no account and never signs in.
-            reason:
-              auth.principal === 'client'
-                ? `${decision.reason}; this client cannot be granted ${never}, so a new token would not help`
-                : `${decision.reason}; this account cannot be granted ${never}, so signing in again would not help`,
-          }),
-        );
-      } else if (decision.missingScopes.length > 0) {
+      // A scope the caller can never be granted is `scope_not_grantable` (no missingScopes):
+      // answered inside MCP as decided, the same code the audit event and metrics carry.
+      if (decision.missingScopes.length > 0) {
         instrumentation?.count(COUNTER_NAMES.stepUps, { [ATTRIBUTES.toolName]: call.name });
         needed ??= [...requiredScopes];
         needed.push(...decision.missingScopes);
@@ -482,15 +468,12 @@ export function authorizeMcpToolCall(
       }),
     };
   const input = {
+    ...callerPolicyInput(auth),
     tool,
-    scopes: auth.scopes,
-    claims: auth.claims,
     args:
       typeof args === 'object' && args !== null && !Array.isArray(args)
         ? (args as Record<string, unknown>)
         : undefined,
-    subject: auth.userId,
-    clientId: auth.clientId,
   };
   const quiet = options.decidedAtEdge === true;
   let decision = policy.evaluate({ ...input, audit: !quiet });
@@ -511,23 +494,6 @@ export function filterToolList<T extends { readonly name: string }>(
 ): T[] {
   if (auth === undefined || auth === null) return [];
   return tools.filter((tool) => policy.isVisible(tool.name, auth));
-}
-
-/**
- * The first missing scope the caller's account can never be granted, when the token says what
- * the account may hold (`mcp_grantable_scopes`, set by mcp-auth's authorization server): a
- * step-up for it would loop (re-authorize, be refused the scope, 403 again), so the refusal is
- * answered inside MCP instead. Tokens without the claim always get the step-up.
- */
-function notGrantable(
-  policy: PolicyEngine,
-  auth: AuthContext,
-  missing: readonly string[],
-): string | undefined {
-  const grantable = auth.claims[GRANTABLE_SCOPES_CLAIM];
-  if (!Array.isArray(grantable) || missing.length === 0) return undefined;
-  const scopes = grantable.filter((s): s is string => typeof s === 'string');
-  return missing.find((scope) => !policy.coversScope(scopes, scope));
 }
 
 /** Reads and parses the body (capped, depth-limited), or the error response to answer. */

@@ -14,6 +14,7 @@ import { PolicyEngine } from '../policy/engine.js';
 import type { PolicyDecision, PolicyDecisionCode } from '../policy/types.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import { checkTokenVerifier } from '../domain/check-token-verifier.js';
+import { callerPolicyInput } from './caller-input.js';
 import { extractBearerToken, MissingBearerTokenError } from './bearer.js';
 import { buildBearerChallenge, normalizeResourceMetadataUrl } from './challenge.js';
 import {
@@ -358,14 +359,7 @@ export class McpResourceAuth {
     ctx: AuthContext,
     args?: Readonly<Record<string, unknown>>,
   ): ToolCallAuthorization {
-    const decision = this.policy.evaluate({
-      tool: toolName,
-      scopes: ctx.scopes,
-      claims: ctx.claims,
-      args,
-      subject: ctx.userId,
-      clientId: ctx.clientId,
-    });
+    const decision = this.policy.evaluate({ ...callerPolicyInput(ctx), tool: toolName, args });
     return {
       allowed: decision.allowed,
       code: decision.code,

@@ -22,6 +22,7 @@ import { type FormParams, parseFormBody, uniqueParams } from '../http/form.js';
 import type { HttpRequest, HttpResponse } from '../http/messages.js';
 import { redirectTarget, redirectUriMatches } from './redirect-uri.js';
 import type { ClientRecord, IdentityProvider } from './types.js';
+import { grantableForClient } from './grantable.js';
 import type { Identity, UpstreamTokens } from '../domain/identity.js';
 import { en } from './ui/messages/en.js';
 import { type ClientDisplay, redirectKindOf } from './ui/pages.js';
@@ -669,7 +670,9 @@ export class AuthorizationFlow {
       codeChallengeMethod: 'S256',
       scopes,
       resource: interaction.resource,
-      identity,
+      // mcp_grantable_scopes: what this client may ever request for the user, so a call needing
+      // more is refused inside MCP, not with a step-up the client's retry cannot pass.
+      identity: grantableForClient(this.#resourceOf(interaction), client, identity),
       clientName: client.clientName,
       ...(upstreamTokens ? { upstreamTokens } : {}),
     });

@@ -11,3 +11,10 @@ export const GRANTABLE_SCOPES_CLAIM = 'mcp_grantable_scopes';
  * registered claim: an identity's attributes can never set it.
  */
 export const PRINCIPAL_CLAIM = 'mcp_principal';
+
+/**
+ * The access-token claim listing the scopes the client registered, present when its
+ * registration caps `mcp_grantable_scopes`: a `scope_not_grantable` refusal then says whether the
+ * client's registration or the account is the limit. A registered claim.
+ */
+export const CLIENT_SCOPES_CLAIM = 'mcp_client_scopes';

@@ -4,7 +4,7 @@ import type { JwtPayload } from '../jwt/types.js';
 import { sha256Base64Url } from '../runtime/sha256.js';
 import type { Identity } from '../domain/identity.js';
 import { storeCall } from '../store/store.js';
-import { GRANTABLE_SCOPES_CLAIM } from './claims.js';
+import { CLIENT_SCOPES_CLAIM, GRANTABLE_SCOPES_CLAIM } from './claims.js';
 import type { Claims, GrantView, RefreshRecord, TokenContext } from './context.js';
 import { STORE_KEYS } from '../store/keys.js';
 import type { TokenResponse } from './types.js';
@@ -22,6 +22,7 @@ export const REGISTERED_ACCESS_TOKEN_CLAIMS: readonly string[] = Object.freeze([
   'scope',
   'mcp_tool_scopes',
   'mcp_grantable_scopes',
+  'mcp_client_scopes',
   'mcp_principal',
   'grant_id',
   'azp',
@@ -50,6 +51,8 @@ export function mapClaims(ctx: TokenContext, identity: Identity): Claims {
   // What this user may ever be granted: a resource server answers a refusal no
   // re-authorization could fix inside MCP instead of with a 403 step-up that would loop.
   out[GRANTABLE_SCOPES_CLAIM] = [...new Set(identity.grantableScopes)].sort();
+  if (identity.clientScopes !== undefined)
+    out[CLIENT_SCOPES_CLAIM] = [...new Set(identity.clientScopes)].sort();
   try {
     return JSON.parse(JSON.stringify(out)) as Claims;
   } catch {

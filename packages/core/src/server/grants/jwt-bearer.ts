@@ -17,6 +17,7 @@ import {
   verifyIdentityAssertion,
 } from '../identity-assertion.js';
 import type { ClientRecord } from '../types.js';
+import { grantableForClient } from '../grantable.js';
 import { optionalScopes, requiredParam } from './params.js';
 import type { GrantHandler } from './types.js';
 
@@ -129,24 +130,6 @@ function grantScopes(
 }
 
 /**
- * What this client may ever get for the user (the token's `mcp_grantable_scopes`): the user's
- * grantable scopes within the client's registered ones. Without the cap a call needing a scope
- * the client never holds would get a 403 step-up that cannot succeed (the next ID-JAG is capped
- * the same way) instead of a refusal inside MCP. The IdP's `scope` claim is not applied: the
- * next assertion may allow more.
- */
-function grantableFor(target: GrantResource, client: ClientRecord, identity: Identity): Identity {
-  const registered = client.scope?.split(' ').filter(Boolean);
-  if (registered === undefined) return identity;
-  const user = identity.grantableScopes;
-  const capped = new Set([
-    ...registered.filter((s) => target.coversScope(user, s)),
-    ...user.filter((s) => target.coversScope(registered, s)),
-  ]);
-  return { ...identity, grantableScopes: [...capped] };
-}
-
-/**
  * `urn:ietf:params:oauth:grant-type:jwt-bearer` with an Identity Assertion JWT Authorization
  * Grant (draft-ietf-oauth-identity-assertion-authz-grant §4.4; MCP enterprise-managed
  * authorization): the client presents an ID-JAG its enterprise IdP issued for it, and gets an
@@ -184,7 +167,9 @@ export function jwtBearerGrant(tokens: TokenService, deps: JwtBearerGrantDeps): 
     const scopes = grantScopes(target, client, identity, assertionScopes(assertion), requested);
     return tokens.issueAccessTokenForIdentity({
       clientId: client.clientId,
-      identity: grantableFor(target, client, identity),
+      // mcp_grantable_scopes: what this client may ever get for the user (registration ∩
+      // user); the IdP's `scope` claim is not applied: the next assertion may allow more.
+      identity: grantableForClient(target, client, identity),
       scopes,
       resource: target.url,
       ...(dpop === undefined ? {} : { dpop }),
