@@ -404,6 +404,16 @@ describe('demo: the decision log', () => {
         (l) => l.includes('tool=send_email user="bob"') && l.includes('code=insufficient_scope'),
       ),
     ).toBe(true);
+    // alice (viewer) was answered scope_not_grantable: the log line says so too, not
+    // insufficient_scope (the decision the client saw is the one logged).
+    const alice = decisions.filter((l) => l.includes('tool=send_email user="alice"'));
+    expect(alice.length).toBeGreaterThan(0);
+    for (const line of alice) {
+      expect(line).toContain('allowed=false code=scope_not_grantable rule=default-write ');
+      expect(line).toContain(
+        'reason="rule \\"default-write\\" requires scope mcp:tools:write; this account cannot be granted mcp:tools:write, so signing in again would not help"',
+      );
+    }
     const secrets = clients.flatMap((c) => {
       const tokens = c.provider.tokens();
       return [tokens?.access_token, tokens?.refresh_token].filter((s): s is string => !!s);
