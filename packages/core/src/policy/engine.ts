@@ -295,7 +295,9 @@ function compileDocumentRateLimits(raw: unknown, problems: PolicyProblem[]): Com
  * name is considered; (3) a condition that throws denies (`condition_error`); a deny rule whose
  * conditions hold denies (`denied_by_rule`); (4) otherwise an allow rule whose conditions and
  * scopes hold allows; (5) otherwise the call is denied with `insufficient_scope` (and the
- * `missingScopes` of the closest allow rule), `condition_not_met` or `no_matching_rule`.
+ * `missingScopes` of the closest allow rule), `condition_not_met` or `no_matching_rule`; with
+ * `input.grantableScopes`, a scope denial no grantable scope can fix is `scope_not_grantable`
+ * (no `missingScopes`: a step-up cannot help).
  *
  * Exact names resolve through a hash map; the rules matching a name are cached per name in a
  * bounded cache (so made-up names cannot grow memory), making repeat decisions independent of
