@@ -43,8 +43,8 @@ async function callSendEmail(auth: AuthContext) {
   return { result, events, ran };
 }
 
-const textOf = (result: { content?: unknown }) =>
-  (result.content as { text: string }[])[0]?.text ?? '';
+const textOf = (result: unknown) =>
+  ((result as { content?: { text?: string }[] }).content ?? [])[0]?.text ?? '';
 
 describe('protectMcpServer: scope_not_grantable is the decision, not a relabel', () => {
   it('an account that can never hold the scope: scope_not_grantable, the event says the same, the tool does not run', async () => {
