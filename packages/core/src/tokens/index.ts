@@ -2,7 +2,7 @@ export {
   type AccessTokenVerifierOptions,
   createAccessTokenVerifier,
 } from './access-token-verifier.js';
-export { GRANTABLE_SCOPES_CLAIM, PRINCIPAL_CLAIM } from './claims.js';
+export { CLIENT_SCOPES_CLAIM, GRANTABLE_SCOPES_CLAIM, PRINCIPAL_CLAIM } from './claims.js';
 export { STORE_KEYS } from '../store/keys.js';
 export {
   createRevocationChecker,
