@@ -27,7 +27,12 @@ import { readDemoSettings, type TrustedIdpSettings, type UpstreamSettings } from
 import { startDemoObservability } from './observability.js';
 import { isLoopbackOrigin, loopbackAliases, PrefixedStore, requestHost } from './loopback.js';
 import { type AuthorizeGuide, createDemoMcpServer } from './mcp-server.js';
-import { createDemoPolicy, formatDecision, SCOPE_DESCRIPTIONS } from './policy.js';
+import {
+  createDemoPolicy,
+  formatDecision,
+  formatRateLimited,
+  SCOPE_DESCRIPTIONS,
+} from './policy.js';
 import { DEMO_USERS, ROLE_SCOPES } from './users.js';
 import {
   DEMO_AGENT_ID,
@@ -157,6 +162,8 @@ export interface DemoApp {
 interface Shared {
   readonly options: DemoAppOptions;
   readonly policy: PolicyEngine;
+  /** The configured audit trail, plus a log line for each rate-limited call. */
+  readonly audit: AuditRecorder;
   readonly advertised: readonly string[];
   readonly identityProvider: IdentityProvider;
   readonly jwtSecret: string;
@@ -194,6 +201,14 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   const issuer = options.issuer.replace(/\/+$/, '');
   const log = options.log ?? ((line: string) => console.log(line));
   const policy = createDemoPolicy({ onDecision: (event) => log(formatDecision(event)) });
+  // Every audit event goes to the configured trail (MCP_AUTH_AUDIT_FILE); a rate-limited call
+  // also gets a log line (the decision line before it says allowed=true: the policy allowed it).
+  const audit: AuditRecorder = {
+    record(event) {
+      if (event.type === 'rate_limited') log(formatRateLimited(event));
+      options.audit?.record(event);
+    },
+  };
   const aliases = options.loopbackAliases ?? [];
   for (const alias of aliases) {
     if (!isLoopbackOrigin(alias)) {
@@ -228,6 +243,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   const shared: Shared = {
     options,
     policy,
+    audit,
     // The policy's scopes, without wildcards: clients request every advertised scope (SEP-835),
     // and no demo user may be granted `mcp:tools:*` (the default rules' catch-all).
     advertised: policy.scopesSupported().filter((scope) => !scope.endsWith('*')),
@@ -290,7 +306,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
 
 /** One origin: its authorization server, its `/mcp` (guard + SDK v2 handler) and `/`. */
 async function createSite(origin: string, store: Store, shared: Shared): Promise<Site> {
-  const { options, policy, advertised } = shared;
+  const { options, policy, advertised, audit } = shared;
   const mcpUrl = `${new URL(origin).origin}/mcp`;
   const authServer = createAuthorizationServer({
     issuer: origin,
@@ -340,7 +356,7 @@ async function createSite(origin: string, store: Store, shared: Shared): Promise
       : {}),
     ...(options.now ? { now: options.now } : {}),
     instrumentation: options.instrumentation,
-    audit: options.audit,
+    audit,
   });
   await authServer.ready();
 
@@ -385,7 +401,7 @@ async function createSite(origin: string, store: Store, shared: Shared): Promise
       ? { dpop: dpopRequired ? { ...authServer.dpop, required: true } : authServer.dpop }
       : {}),
     instrumentation: options.instrumentation,
-    audit: options.audit,
+    audit,
   });
   // The handler returns nothing: Express 5 awaits returned promises through `is-promise`, which
   // breaks under the root vitest config's `import` condition (it loads the ESM build).

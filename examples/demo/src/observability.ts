@@ -1,6 +1,7 @@
 // The demo's traces, metrics and audit trail, from the environment: OpenTelemetry's own
 // variables (OTEL_TRACES_EXPORTER=console, OTEL_EXPORTER_OTLP_ENDPOINT, …) start the
 // OpenTelemetry Node SDK; MCP_AUTH_AUDIT_FILE=path writes the hash-chained audit trail.
+import { resolve } from 'node:path';
 import { createFileAuditSink } from '@mcp-auth/core/audit-file';
 import {
   type AuditTrail,
@@ -46,6 +47,17 @@ export function otelRequested(env: Env): boolean {
 }
 
 /**
+ * `MCP_AUTH_AUDIT_FILE` as an absolute path. A relative path is relative to the directory the
+ * command was started in: `pnpm demo` runs the demo in `examples/demo`, but `pnpm mcp-auth
+ * audit verify <path>` (and the user) resolve the path from where pnpm was started
+ * (`INIT_CWD`), so both must agree.
+ */
+export function auditFilePath(env: Env): string | undefined {
+  const file = set(env, 'MCP_AUTH_AUDIT_FILE');
+  return file === undefined ? undefined : resolve(set(env, 'INIT_CWD') ?? process.cwd(), file);
+}
+
+/**
  * Starts what `env` asks for. The OpenTelemetry Node SDK reads its variables from
  * `process.env` (the demo passes the same environment); without an OTLP endpoint, metrics and
  * logs exporters default to `none` instead of OTLP on localhost.
@@ -71,7 +83,7 @@ export async function startDemoObservability(env: Env): Promise<DemoObservabilit
     );
   }
   let audit: AuditTrail | undefined;
-  const auditFile = set(env, 'MCP_AUTH_AUDIT_FILE');
+  const auditFile = auditFilePath(env);
   if (auditFile !== undefined) {
     const sink = createFileAuditSink(auditFile);
     audit = createAuditTrail({ sink, chain: true });

@@ -1,4 +1,5 @@
 import { createDefaultPolicies, type PolicyDecisionEvent, type PolicyEngine } from '@mcp-auth/core';
+import type { AuditEventInput } from '@mcp-auth/core/observability';
 import { SCOPES } from './users.js';
 
 /** Human descriptions of the scopes, shown on the consent page. */
@@ -92,6 +93,26 @@ export function formatDecision(event: PolicyDecisionEvent): string {
     `rule=${event.ruleId ?? '-'}`,
     `reason=${quote(event.reason)}`,
     // The request's trace (OTEL_* set): the same id as its spans and its audit event.
+    ...(event.traceId !== undefined ? [`trace=${event.traceId}`] : []),
+  ].join(' ');
+}
+
+/**
+ * The log line of a call a rate limit refused (a `rate_limited` audit event). The policy allowed
+ * the call a moment before (its `allowed=true` line); this line says the call did not run.
+ */
+export function formatRateLimited(event: AuditEventInput): string {
+  const quote = (value: string | undefined) => JSON.stringify(value ?? '-');
+  const retry = event.detail?.['retryAfterSeconds'];
+  return [
+    `${new Date().toISOString()} authz`,
+    `tool=${event.tool ?? '-'}`,
+    `user=${quote(event.subject)}`,
+    `client=${quote(event.clientId)}`,
+    'allowed=false',
+    'code=rate_limited',
+    `rule=${event.ruleId ?? '-'}`,
+    `reason=${quote(`rate limit ${event.ruleId ?? ''}: retry after ${String(retry ?? '?')} s`)}`,
     ...(event.traceId !== undefined ? [`trace=${event.traceId}`] : []),
   ].join(' ');
 }
