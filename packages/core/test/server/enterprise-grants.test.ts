@@ -399,6 +399,10 @@ describe('ID-JAG grant (enterprise-managed authorization)', () => {
     };
     // carol may hold admin, but this client never: admin is not grantable through it.
     expect(await grantable('carol')).toEqual([READ, WRITE]);
+    // The registration rides along, so a refusal can name the client as the limit.
+    const carol = await token(limited, jagForm(await idJag({ claims: { sub: 'carol' } })));
+    const carolContext = await limited.tokenVerifier.verify(String(body(carol).access_token));
+    expect(carolContext.claims['mcp_client_scopes']).toEqual([READ, WRITE]);
     // alice may hold read only, whatever the client registered.
     expect(await grantable('alice')).toEqual([READ]);
     // Without a registered scope, the user's grantable scopes stand.
@@ -406,6 +410,7 @@ describe('ID-JAG grant (enterprise-managed authorization)', () => {
     const r = await token(open, jagForm(await idJag({ claims: { sub: 'carol' } })));
     const context = await open.tokenVerifier.verify(String(body(r).access_token));
     expect(context.claims['mcp_grantable_scopes']).toEqual([ADMIN, READ, WRITE]);
+    expect(context.claims['mcp_client_scopes']).toBeUndefined();
   });
 
   it('EMA-10 an unknown subject → invalid_grant; a mapSubject hook decides who the user is', async () => {
