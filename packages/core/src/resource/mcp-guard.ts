@@ -389,7 +389,13 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     if (mismatch !== undefined) return refuse(headerMismatchResponse(body, mismatch));
     const refusal = decideCalls(auth, body, era, span.traceId);
     if (refusal !== undefined) return refuse(refusal);
-    const limited = await limitToolCalls(policy, auth, findToolCalls(body), options.audit);
+    const limited = await limitToolCalls(
+      policy,
+      auth,
+      findToolCalls(body),
+      options.audit,
+      span.traceId,
+    );
     if (limited !== undefined) return refuse(rateLimitedResponse(body, limited, era));
     // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
     const authInfo = toAuthInfo(auth, extractAccessToken(authorization));

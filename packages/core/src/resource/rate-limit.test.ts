@@ -7,6 +7,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
 import { createAccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import type { AuditEventInput, AuditRecorder } from '../observability/audit.js';
+import type { Instrumentation } from '../observability/instrumentation.js';
 import { createMcpGuard } from './mcp-guard.js';
 import { checkToolRateLimit } from './rate-limit.js';
 
@@ -38,13 +39,18 @@ const auth = (userId: string, clientId = 'c1'): AuthContext => ({
   grantId: undefined,
 });
 
-async function guardFor(policy: PolicyEngine, audit?: AuditRecorder) {
+async function guardFor(
+  policy: PolicyEngine,
+  audit?: AuditRecorder,
+  instrumentation?: Instrumentation,
+) {
   const key = await createSecretKey(generateSecret());
   const guard = createMcpGuard({
     verifier: createAccessTokenVerifier({ key, issuer: ISS, audience: AUD }),
     policy,
     resourceMetadataUrl: PRM,
     ...(audit ? { audit } : {}),
+    ...(instrumentation ? { instrumentation } : {}),
   });
   const now = Math.floor(Date.now() / 1000);
   const token = await signJwt(
@@ -170,6 +176,27 @@ describe('policy rate limits', () => {
     });
     // Other tools are not limited.
     expect((await send(call('get_weather', 7))).ok).toBe(true);
+  });
+
+  it('the rate_limited event carries the trace id of the request, like a decision event', async () => {
+    // The port's smallest real implementation: every span in one trace.
+    const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const instrumentation: Instrumentation = {
+      inSpan: (_name, _options, fn) => fn({ setAttribute() {}, recordError() {}, traceId: TRACE }),
+      count() {},
+      record() {},
+    };
+    const events: AuditEventInput[] = [];
+    const { send } = await guardFor(
+      policyWithLimit(new MemoryStore()),
+      { record: (event) => events.push(event) },
+      instrumentation,
+    );
+    for (let i = 1; i <= 6; i++) await send(call('send_email', i));
+    const limited = events.filter((e) => e.type === 'rate_limited');
+    expect(limited).toHaveLength(1);
+    expect(limited[0]?.traceId).toBe(TRACE);
+    expect(events.find((e) => e.type === 'decision')?.traceId).toBe(TRACE);
   });
 
   it('a batch with a limited element runs nothing', async () => {

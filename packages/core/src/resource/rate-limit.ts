@@ -128,7 +128,8 @@ export async function checkToolRateLimit(
  * Counts every call of an authorized request (each once, in order) and returns the refused
  * ones, or `undefined` when none was refused. The guard calls it after the policy allowed
  * every call of the request and before anything runs, so a refused or unauthenticated request
- * never uses up a quota. Each refusal is a `rate_limited` audit event.
+ * never uses up a quota. Each refusal is a `rate_limited` audit event (with the request's
+ * `traceId`, as its decision event has).
  * @internal
  */
 export async function limitToolCalls(
@@ -136,6 +137,7 @@ export async function limitToolCalls(
   auth: AuthContext,
   calls: readonly ToolCall[],
   audit?: AuditRecorder | undefined,
+  traceId?: string | undefined,
 ): Promise<Map<ToolCall, RateLimitRefusal> | undefined> {
   let refused: Map<ToolCall, RateLimitRefusal> | undefined;
   const now = Date.now();
@@ -153,6 +155,7 @@ export async function limitToolCalls(
       code: 'rate_limited',
       ruleId: limited.limitId,
       detail: { retryAfterSeconds: limited.retryAfterSeconds },
+      traceId,
     });
   }
   return refused;
