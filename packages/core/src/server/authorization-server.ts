@@ -203,8 +203,7 @@ export function createAuthorizationServer(
     resourceMetadata(issuer, findResource(settings, resource), settings.dpop);
 
   const table = new RouteTable(options.cors ?? true, options.instrumentation);
-  if (options.policy instanceof PolicyEngine)
-    observePolicyDecisions(options.policy, options); // decisions: audit events and metrics
+  if (options.policy instanceof PolicyEngine) observePolicyDecisions(options.policy, options); // decisions: audit events and metrics
   const serveMetadata: Handler = async () => jsonResponse(200, metadata(), cacheable);
   for (const path of new Set([
     wellKnownPath('oauth-authorization-server', issuer),
@@ -425,7 +424,8 @@ function serverGrantFactories(
       url: r.url,
       scopesSupported: r.scopesSupported,
       defaultScopes: r.defaultScopes,
-      coversScope: r.coversScope ?? ((granted: readonly string[], s: string) => scopeCovers(granted, s)),
+      coversScope:
+        r.coversScope ?? ((granted: readonly string[], s: string) => scopeCovers(granted, s)),
     }));
     factories[JWT_BEARER_GRANT_TYPE] = (tokens) =>
       jwtBearerGrant(tokens, {
