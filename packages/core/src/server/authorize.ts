@@ -251,7 +251,10 @@ export class AuthorizationFlow {
       interaction.identity = identity;
       interaction.offered = offered;
       await this.#save(interaction);
-      return this.#consentPage(interaction, client);
+      // Signed in now (the page says so): the session starts here, so the consent page's link
+      // to the grants page works before the user decides.
+      const session = await this.#d.session?.issue(identity);
+      return this.#consentPage(interaction, client, session === undefined ? [] : [session]);
     } catch (error) {
       return this.#page(error, request);
     }

@@ -1,5 +1,6 @@
-// The signed-in user's session on the authorization server: a small signed cookie set when a
-// sign-in completes (the code is issued), read by the `/grants` page. It names the user and
+// The signed-in user's session on the authorization server: a small signed cookie set when the
+// login form accepts the password (with an upstream IdP: when the code is issued), read by the
+// `/grants` page. It names the user and
 // expires; the store keeps only the ids of sessions ended by signing out (until they would have
 // expired). HttpOnly, SameSite=Lax, `__Host-` and Secure on https; every state-changing POST
 // also carries a CSRF token bound to it.

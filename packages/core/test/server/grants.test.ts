@@ -388,8 +388,55 @@ describe("grant management: the signed-in user's /grants page", () => {
     const consentHtml = await consent.text();
     expect(consentHtml).toContain('name="decision"');
     expect(consentHtml).toMatch(
-      /<footer>[\s\S]*<a href="\/grants">Manage what you granted<\/a><\/footer>/,
+      /<footer>[\s\S]*<a href="\/grants" target="_blank" rel="noopener">Manage what you granted<\/a><\/footer>/,
     );
+  });
+
+  it('the footer link works from the consent page: the accepted password starts the session, and the link opens beside the consent in progress', async () => {
+    const { fetch } = setup();
+    const clientId = await register(fetch, 'Midway');
+    const jar = new CookieJar();
+    const url = new URL(`${ISSUER}/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      code_challenge: await computeS256Challenge(generateCodeVerifier()),
+      code_challenge_method: 'S256',
+      scope: 'weather:read',
+      resource: RESOURCE,
+    }).toString();
+    const login = await fetch(new Request(url));
+    jar.store(login);
+    const loginForm = parseForms(await login.text())[0]!;
+    const fields = Object.fromEntries(loginForm.fields);
+    const post = (password: string) =>
+      fetch(
+        form(
+          new URL(loginForm.action, url).pathname,
+          { ...fields, username: 'alice', password },
+          { cookie: jar.header()! },
+        ),
+      );
+    // A wrong password starts nothing.
+    const failed = await post('wrong');
+    expect(failed.status).toBe(401);
+    expect(failed.headers.getSetCookie().some((c) => c.includes('mcp-auth-session='))).toBe(false);
+    const consent = await post('pw-alice');
+    expect(consent.status).toBe(200);
+    expect(await consent.text()).toContain('name="decision"');
+    const session = consent.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('__Host-mcp-auth-session='));
+    expect(session).toMatch(/; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax; Secure$/);
+    // Following the link before approving: the page knows alice (no grant yet).
+    const page = await fetch(
+      new Request(`${ISSUER}/grants`, { headers: { cookie: session!.split(';')[0]! } }),
+    );
+    const html = await page.text();
+    expect(html).not.toContain('Not signed in');
+    expect(html).toContain('Your grants');
+    expect(html).toContain('You have not allowed any application');
   });
 
   it('shows the grants without any token, refuses a POST without the CSRF token or from another origin, revokes with it: the token dies', async () => {

@@ -375,7 +375,7 @@ ${page.upstreamNext ? html`<p class="muted">${t('consent.upstreamNext')}</p>` : 
 <button type="submit" name="decision" value="approve" class="primary">${t('consent.allow')}</button>
 </div>
 </form>
-<footer>${t('consent.footer')}${page.grantsUrl ? html` <a href="${page.grantsUrl}">${t('consent.manageGrants')}</a>` : ''}</footer>`;
+<footer>${t('consent.footer')}${page.grantsUrl ? html` <a href="${page.grantsUrl}" target="_blank" rel="noopener">${t('consent.manageGrants')}</a>` : ''}</footer>`;
 }
 
 /** The main content of the page for every authorization error that cannot go back to the client. */
