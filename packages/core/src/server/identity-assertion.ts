@@ -16,7 +16,7 @@ import { checkOutboundUrl, isHttpsOrLoopbackUrl } from '../net/host.js';
 import { checkScopes } from '../policy/scopes.js';
 import type { Store } from '../store/store.js';
 import { consumeAssertionJti, createJwksKeySource } from './client-assertion.js';
-import type { MappedIdentity } from './identity/upstream-provider.js';
+import { identityFromMapping, type MappedIdentity } from './identity/upstream-provider.js';
 import type { IdentityProvider } from './types.js';
 
 /** The `grant_type` of RFC 7523 JWT authorization grants, which carries an ID-JAG. */
@@ -112,23 +112,11 @@ function hasSubjectLookup(provider: unknown): provider is SubjectLookup {
 
 // The mapping's answer, checked: a bad one is the application's bug (500), never a token.
 function toIdentity(mapped: MappedIdentity): Identity {
-  if (
-    typeof mapped !== 'object' ||
-    mapped === null ||
-    typeof mapped.sub !== 'string' ||
-    mapped.sub.length === 0 ||
-    !Array.isArray(mapped.grantableScopes) ||
-    (mapped.attributes !== undefined &&
-      (typeof mapped.attributes !== 'object' || mapped.attributes === null))
-  ) {
+  const identity = identityFromMapping(mapped);
+  if (identity === undefined) {
     throw new ServerError('The identity mapping of the trusted identity provider failed');
   }
-  return {
-    sub: mapped.sub,
-    attributes: { ...(mapped.attributes ?? {}) },
-    grantableScopes: [...mapped.grantableScopes],
-    ...(mapped.displayName === undefined ? {} : { displayName: mapped.displayName }),
-  };
+  return identity;
 }
 
 function checkJwks(jwks: unknown, at: string): Jwks {

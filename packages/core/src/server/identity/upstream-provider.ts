@@ -673,26 +673,40 @@ export class UpstreamOAuthProvider implements RedirectIdentityProvider {
     } catch (cause) {
       throw new UpstreamIdentityError('mapping_failed', 'The user could not be mapped', { cause });
     }
-    if (
-      typeof mapped !== 'object' ||
-      mapped === null ||
-      typeof mapped.sub !== 'string' ||
-      mapped.sub.length === 0 ||
-      !Array.isArray(mapped.grantableScopes) ||
-      !mapped.grantableScopes.every((s) => typeof s === 'string') ||
-      (mapped.attributes !== undefined &&
-        (typeof mapped.attributes !== 'object' || mapped.attributes === null))
-    ) {
+    const identity = identityFromMapping(mapped);
+    if (identity === undefined) {
       throw new UpstreamIdentityError(
         'mapping_failed',
         'mapIdentity must return { sub, attributes?, grantableScopes }',
       );
     }
-    return {
-      sub: mapped.sub,
-      attributes: { ...(mapped.attributes ?? {}) },
-      grantableScopes: [...mapped.grantableScopes],
-      ...(mapped.displayName === undefined ? {} : { displayName: mapped.displayName }),
-    };
+    return identity;
   }
+}
+
+/**
+ * The {@link Identity} an identity mapping (`mapIdentity`, `mapSubject`) answered, checked and
+ * copied, or `undefined` when the answer is not a `{ sub, attributes?, grantableScopes }`: a bad
+ * answer is the application's bug, and no token is ever issued from it.
+ * @internal
+ */
+export function identityFromMapping(mapped: unknown): Identity | undefined {
+  const m = mapped as Partial<MappedIdentity> | null;
+  if (
+    typeof m !== 'object' ||
+    m === null ||
+    typeof m.sub !== 'string' ||
+    m.sub.length === 0 ||
+    !Array.isArray(m.grantableScopes) ||
+    !m.grantableScopes.every((s) => typeof s === 'string') ||
+    (m.attributes !== undefined && (typeof m.attributes !== 'object' || m.attributes === null))
+  ) {
+    return undefined;
+  }
+  return {
+    sub: m.sub,
+    attributes: { ...(m.attributes ?? {}) },
+    grantableScopes: [...m.grantableScopes],
+    ...(m.displayName === undefined ? {} : { displayName: m.displayName }),
+  };
 }
