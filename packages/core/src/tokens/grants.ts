@@ -183,8 +183,12 @@ export function grantManagerOf(
           ctx.revokedGrantMs,
         ),
       );
+      // What `list` shows is what is revoked (and counted); the index entries of grants already
+      // dead (their client deleted) are cleared too.
+      const alive = new Set((await live(records)).map((record) => record.grantId));
       for (const record of records) {
         await revokeGrant(record.grantId);
+        if (!alive.has(record.grantId)) continue;
         audit?.record({
           type: 'grant.revoked',
           subject: userId,
@@ -193,7 +197,7 @@ export function grantManagerOf(
           code: 'grant_management',
         });
       }
-      return records.length;
+      return alive.size;
     },
     async deleteClient(clientId) {
       checkId(clientId, 'clientId', `${where}.deleteClient`);

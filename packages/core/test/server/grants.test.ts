@@ -162,6 +162,7 @@ describe('grant management: the core API', () => {
       expect(await accepted(server, token)).toBe(false);
     expect(await accepted(server, b.access_token)).toBe(true);
     expect(await server.grants.list('alice')).toEqual([]);
+    expect(await server.grants.revokeAll('alice')).toBe(0);
     expect((await server.grants.list('bob')).length).toBe(1);
   });
 
@@ -235,6 +236,9 @@ describe('grant management: the core API', () => {
     expect((await refresh(fetch, doomed, a.refresh_token)).status).toBeGreaterThanOrEqual(400);
     expect(await server.clients.getClient(doomed)).toBeUndefined();
     expect((await server.grants.list('alice')).map((g) => g.clientName)).toEqual(['Other']);
+    // bob's only grant died with the client: nothing left to revoke, as list says.
+    expect(await server.grants.list('bob')).toEqual([]);
+    expect(await server.grants.revokeAll('bob')).toBe(0);
   });
 
   it('a deleted client that comes back (configured, or a metadata document) asks for consent again, and its new grant lives', async () => {
