@@ -52,11 +52,9 @@ export function exampleCases(
     async function expectDenied(session: OAuthSession, tool: string, args: object) {
       const result = await session.call(tool, args as Record<string, unknown>);
       expect(result.isError).toBe(true);
-      expect(result.text).toMatch(
-        denial === 'edge'
-          ? /^Access denied \(scope_not_grantable\): .*cannot be granted/
-          : /^Access denied \(insufficient_scope\)/,
-      );
+      // One decision everywhere: the edge guard and the in-server check both see that no
+      // sign-in can grant the scope (the token's grantable scopes), and say so.
+      expect(result.text).toMatch(/^Access denied \(scope_not_grantable\): .*cannot be granted/);
     }
 
     it('answers an unauthenticated MCP request with 401 and resource_metadata (RFC 9728 §5.1, SECURITY-CASES 38)', async () => {
