@@ -70,7 +70,7 @@ export function formatBanner(demo: RunningDemo): string {
   lines.push(
     '',
     'Connect (only Node.js and npm needed):',
-    `  MCP Inspector     npx -y @modelcontextprotocol/inspector --server-url ${mcp}`,
+    `  MCP Inspector     npx -y @modelcontextprotocol/inspector@2 --server-url ${mcp}`,
     "                    then switch the server's Connect toggle on and sign in in the page it opens",
     '                    (Inspector 2.x asks for Node.js >= 22.19; on Node 20 it warns and works)',
     `  mcp-remote        npx -y mcp-remote ${mcp}`,

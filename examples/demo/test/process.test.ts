@@ -94,7 +94,7 @@ describe('demo as a process', () => {
     const prm = (await response.json()) as Record<string, unknown>;
     expect(prm.resource).toBe(mcpUrl);
     expect(banner).toContain('HS256 with JWT_SECRET');
-    expect(banner).toContain(`npx -y @modelcontextprotocol/inspector --server-url ${mcpUrl}`);
+    expect(banner).toContain(`npx -y @modelcontextprotocol/inspector@2 --server-url ${mcpUrl}`);
     expect(banner).toContain('Node.js >= 22.19');
     expect(banner).toContain(`npx -y mcp-remote ${mcpUrl}`);
     expect(banner).toContain(`claude mcp add --transport http demo ${mcpUrl}`);
