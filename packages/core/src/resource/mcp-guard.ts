@@ -309,11 +309,11 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
   /** Decides every `tools/call` of an authenticated request's body. */
   const decideCalls = (
     auth: AuthContext,
+    calls: readonly ToolCall[],
     body: unknown,
     era: ReturnType<typeof mcpEra>,
     traceId: string | undefined,
   ) => {
-    const calls = findToolCalls(body);
     if (calls.length === 0) return undefined;
     const caller = callerPolicyInput(auth);
     let needed: string[] | undefined;
@@ -387,15 +387,12 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     const era = mcpEra(request.header, body);
     const mismatch = headerMismatch(request.header, request.headerNames, body, era);
     if (mismatch !== undefined) return refuse(headerMismatchResponse(body, mismatch));
-    const refusal = decideCalls(auth, body, era, span.traceId);
+    const calls = findToolCalls(body);
+    const refusal = decideCalls(auth, calls, body, era, span.traceId);
     if (refusal !== undefined) return refuse(refusal);
-    const limited = await limitToolCalls(
-      policy,
-      auth,
-      findToolCalls(body),
-      options.audit,
-      span.traceId,
-    );
+    // Only a call a rate limit matches is counted (and only then is there a store to wait for).
+    const counting = limitToolCalls(policy, auth, calls, options.audit, span.traceId);
+    const limited = counting === undefined ? undefined : await counting;
     if (limited !== undefined) return refuse(rateLimitedResponse(body, limited, era));
     // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
     const authInfo = toAuthInfo(auth, extractAccessToken(authorization));

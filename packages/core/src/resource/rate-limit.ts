@@ -132,12 +132,24 @@ export async function checkToolRateLimit(
  * `traceId`, as its decision event has).
  * @internal
  */
-export async function limitToolCalls(
+export function limitToolCalls(
   policy: PolicyEngine,
   auth: AuthContext,
   calls: readonly ToolCall[],
   audit?: AuditRecorder | undefined,
   traceId?: string | undefined,
+): Promise<Map<ToolCall, RateLimitRefusal> | undefined> | undefined {
+  // No call a limit matches (the usual case): nothing to count, and no promise to wait for.
+  if (!calls.some((call) => policy.rateLimitsFor(call.name).length > 0)) return undefined;
+  return countToolCalls(policy, auth, calls, audit, traceId);
+}
+
+async function countToolCalls(
+  policy: PolicyEngine,
+  auth: AuthContext,
+  calls: readonly ToolCall[],
+  audit: AuditRecorder | undefined,
+  traceId: string | undefined,
 ): Promise<Map<ToolCall, RateLimitRefusal> | undefined> {
   let refused: Map<ToolCall, RateLimitRefusal> | undefined;
   const now = Date.now();

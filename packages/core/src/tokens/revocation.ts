@@ -51,8 +51,15 @@ export function createRevocationChecker(
     if (context.jti) keys.push(STORE_KEYS.revokedJti(context.jti));
     if (context.grantId) keys.push(STORE_KEYS.revokedGrant(context.grantId));
     const own = keys.length;
-    if (context.clientId) keys.push(await markerKey('client', context.clientId));
-    if (context.userId) keys.push(await markerKey('user', context.userId));
+    // Known callers' marker keys come from the cache without a wait (hashing only a new one).
+    if (context.clientId) {
+      const key = markerKeys.get(`client\u0000${context.clientId}`);
+      keys.push(key ?? (await markerKey('client', context.clientId)));
+    }
+    if (context.userId) {
+      const key = markerKeys.get(`user\u0000${context.userId}`);
+      keys.push(key ?? (await markerKey('user', context.userId)));
+    }
     if (keys.length === 0) return false;
     const values = await storeCall(store.getMany(keys));
     for (let i = 0; i < own; i++) if (values[i] !== undefined) return true;
