@@ -152,7 +152,7 @@ describe('mcp-auth grants / clients against Redis', () => {
       ...store_(),
       '--json',
     ]);
-    expect(all.code).toBe(0);
+    expect(all.code, all.stderr).toBe(0);
     expect(JSON.parse(all.stdout).revoked).toBeGreaterThanOrEqual(2);
     expect(await accepted(one.access_token)).toBe(false);
     expect(await accepted(two.access_token)).toBe(false);
@@ -160,7 +160,7 @@ describe('mcp-auth grants / clients against Redis', () => {
     const three = await signIn('Three');
     expect(await accepted(three.access_token)).toBe(true);
     const deleted = await runCli(['clients', 'delete', '--client', three.clientId, ...store_()]);
-    expect(deleted.code).toBe(0);
+    expect(deleted.code, deleted.stderr).toBe(0);
     expect(await accepted(three.access_token)).toBe(false);
     expect(await server.clients.getClient(three.clientId)).toBeUndefined();
   });

@@ -45,6 +45,9 @@ interface OpenedStore {
 /** Opens the store a command works on. */
 type StoreOpener = (url: string, keyPrefix: string | undefined) => Promise<OpenedStore>;
 
+// How long one Redis command of these commands may take before the command fails (exit 2).
+const CLI_REDIS_TIMEOUT_MS = 5_000;
+
 // `@mcp-auth/redis` is optional for the CLI: loaded only by these commands.
 const REDIS_PACKAGE = '@mcp-auth/redis';
 
@@ -53,6 +56,7 @@ const openRedis: StoreOpener = async (url, keyPrefix) => {
     RedisStore: new (options: {
       url: string;
       keyPrefix?: string;
+      commandTimeoutMs?: number;
     }) => Store & { close(): Promise<void> };
   };
   try {
@@ -62,7 +66,12 @@ const openRedis: StoreOpener = async (url, keyPrefix) => {
   }
   let store: Store & { close(): Promise<void> };
   try {
-    store = new module.RedisStore({ url, ...(keyPrefix !== undefined ? { keyPrefix } : {}) });
+    // An operator's one-off command, perhaps over a long link: not a request path's 500 ms.
+    store = new module.RedisStore({
+      url,
+      commandTimeoutMs: CLI_REDIS_TIMEOUT_MS,
+      ...(keyPrefix !== undefined ? { keyPrefix } : {}),
+    });
   } catch {
     // Never echo the URL: it may hold a password.
     throw new UsageError('--redis-url must be a redis:// or rediss:// URL');
@@ -124,7 +133,8 @@ granted and last used (token issued). Read from the authorization server's store
 
 ${STORE_HELP}
 
-Exit code: 0 listed (also when empty), 2 usage error or store unreachable.
+Exit code: 0 listed (also when empty), 2 usage error or store unreachable (each Redis command
+may take 5 s).
 `,
   async run(args, ctx) {
     const { values } = parseCommand(
