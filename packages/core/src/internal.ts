@@ -6,7 +6,8 @@
  * It exists so the CLI reuses core's own rules instead of keeping copies that could drift:
  * the tool-pattern parser and automaton (for `policy lint`), the capped body reader and the
  * loopback-host rule (for `doctor`), the encoding helpers and token claim names (for `token
- * mint` and `token inspect`), and the token service (for the Redis package's tests).
+ * mint` and `token inspect`), and the token service (for the Redis package's tests), and the DPoP options of an MCP endpoint
+ * (for `@mcp-auth/fastmcp`, as `mcpAuth` uses them).
  * @packageDocumentation
  */
 export {
@@ -28,6 +29,7 @@ export {
   patternMatchesEveryName,
 } from './policy/pattern.js';
 export { isHttpsOrLoopbackUrl, isLoopbackHostname } from './net/host.js';
+export { endpointDpop } from './resource/dpop.js';
 export {
   createTokenService,
   MCP_TOOL_SCOPE_PREFIX,

@@ -548,6 +548,7 @@ describe('public entries of @mcp-auth/core', () => {
           "base64UrlEncode",
           "compilePatternAutomaton",
           "createTokenService",
+          "endpointDpop",
           "examplePatternMatch",
           "findPatternDifference",
           "generateRandomToken",

@@ -9,6 +9,7 @@ import {
   toFetchHandler,
   toFetchResponse,
 } from '@mcp-auth/core';
+import { endpointDpop } from '@mcp-auth/core/internal';
 import { createNodeMcpGuard } from '@mcp-auth/core/node-http';
 import {
   authorizeMcpToolCall,
@@ -215,7 +216,7 @@ export class FastMCPAuthWrapper {
       instrumentation: authorizationServer?.instrumentation,
       audit: authorizationServer?.audit,
       // DPoP (RFC 9449) when the embedded authorization server has it on.
-      ...edgeDpop(authorizationServer, options.dpopRequired),
+      ...endpointDpop(authorizationServer?.dpop, options.dpopRequired, 'FastMCPAuthWrapper'),
     });
     const edge = new EdgeGuard(guard);
     this.#edge = edge;
@@ -439,20 +440,4 @@ function argument(name: string): string | undefined {
   const args = process.argv.slice(2);
   const index = args.indexOf(`--${name}`);
   return index === -1 ? undefined : nonEmpty(args[index + 1]);
-}
-
-// The MCP endpoint's DPoP: the embedded server's, with `dpopRequired`.
-function edgeDpop(
-  server: AuthorizationServer | undefined,
-  required: FastMCPAuthWrapperOptions['dpopRequired'],
-): { dpop?: NonNullable<AuthorizationServer['dpop']> } {
-  const dpop = server?.dpop;
-  if (dpop === undefined) {
-    if (required !== undefined && required !== false)
-      throw new TypeError(
-        'FastMCPAuthWrapper: dpopRequired needs an authorizationServer with DPoP on (createAuthorizationServer({ dpop: true }))',
-      );
-    return {};
-  }
-  return { dpop: required === undefined ? dpop : { ...dpop, required } };
 }

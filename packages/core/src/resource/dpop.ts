@@ -139,3 +139,24 @@ export function dpopErrorCode(error: unknown): 'invalid_dpop_proof' | 'use_dpop_
     ? error.code
     : undefined;
 }
+
+/**
+ * The DPoP options of an MCP endpoint mounted with an authorization server: the server's own
+ * (`server.dpop`), with the application's `dpopRequired` when given. `dpopRequired` without DPoP
+ * on the server is a `TypeError` naming `where` (the adapter's entry point).
+ * @internal
+ */
+export function endpointDpop(
+  dpop: ResourceDpopOptions | undefined,
+  required: boolean | ((auth: AuthContext) => boolean) | undefined,
+  where: string,
+): { dpop?: ResourceDpopOptions } {
+  if (dpop === undefined) {
+    if (required !== undefined && required !== false)
+      throw new TypeError(
+        `${where}: dpopRequired needs DPoP on the authorization server (createAuthorizationServer({ dpop: true }))`,
+      );
+    return {};
+  }
+  return { dpop: required === undefined ? dpop : { ...dpop, required } };
+}

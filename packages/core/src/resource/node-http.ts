@@ -33,6 +33,7 @@ import {
   withDpopRequiredMetadata,
 } from './dpop-required-metadata.js';
 import type { ResourceDpopOptions } from '../tokens/dpop.js';
+import { endpointDpop } from './dpop.js';
 
 // Resource side: the MCP endpoint. Every decision is core's `createMcpGuard`; this only reads the
 // Node request (headers first, the body only when the guard asks for it) and hands back its answer.
@@ -304,7 +305,7 @@ export function createNodeMcpAuth(options: NodeMcpAuthOptions): NodeMcpAuth {
       requiredScopes,
       cors: options.cors,
       maxJsonDepth: options.maxJsonDepth,
-      ...mcpAuthDpop(server.dpop, options.dpopRequired),
+      ...endpointDpop(server.dpop, options.dpopRequired, 'mcpAuth'),
       instrumentation: options.instrumentation ?? server.instrumentation,
       audit: options.audit ?? server.audit,
     }),
@@ -319,19 +320,4 @@ function hasResourceMetadata(
   return (
     typeof (server as Partial<DpopRequiredMetadataServer>).protectedResourceMetadata === 'function'
   );
-}
-
-// The MCP endpoint's DPoP from the server's, with the application's `dpopRequired`.
-function mcpAuthDpop(
-  dpop: ResourceDpopOptions | undefined,
-  required: NodeMcpAuthOptions['dpopRequired'],
-): { dpop?: ResourceDpopOptions } {
-  if (dpop === undefined) {
-    if (required !== undefined && required !== false)
-      throw new TypeError(
-        'mcpAuth: dpopRequired needs DPoP on the authorization server (createAuthorizationServer({ dpop: true }))',
-      );
-    return {};
-  }
-  return { dpop: required === undefined ? dpop : { ...dpop, required } };
 }
