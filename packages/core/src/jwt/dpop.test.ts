@@ -195,6 +195,22 @@ describe('DPoP proofs (RFC 9449 §4.3), jose as the oracle', () => {
     await expect(verifier.verify(missing, { method: 'POST', url: URL_ })).resolves.toBeDefined();
   });
 
+  it('hostile: the remembered token hash is per token (an empty token or the previous one is no shortcut)', async () => {
+    const fresh = createDpopProofVerifier({ now: () => NOW * 1000 });
+    const other = `${TOKEN}y`;
+    // First on a fresh verifier: an empty ath for an empty token (nothing remembered yet).
+    const empty = await proof({ claims: { ath: '' } });
+    const emptyToken = { ...request, accessToken: '' };
+    expect((await refusal(fresh.verify(empty, emptyToken))).claim).toBe('ath');
+    // TOKEN's proof, then TOKEN's proof presented with another token, then back.
+    await expect(fresh.verify(await proof(), request)).resolves.toBeDefined();
+    const withOther = { ...request, accessToken: other };
+    expect((await refusal(fresh.verify(await proof(), withOther))).claim).toBe('ath');
+    const forOther = await proof({ claims: { ath: await computeAccessTokenHash(other) } });
+    await expect(fresh.verify(forOther, withOther)).resolves.toBeDefined();
+    await expect(fresh.verify(await proof(), request)).resolves.toBeDefined();
+  });
+
   it('hostile: jti, htm, htu or iat missing; a jti with spaces → refused', async () => {
     for (const claim of ['jti', 'htm', 'htu', 'iat']) {
       const p = await proof({ omit: [claim] });

@@ -1,9 +1,9 @@
 import { JwtError } from '../errors/jwt-error.js';
-import { sha256Base64Url } from '../runtime/sha256.js';
+import { sha256Base64Url, sha256Base64UrlSync } from '../runtime/sha256.js';
 import { ALGORITHMS, isJwsAlgorithm } from './algorithms.js';
 import { type AsymmetricJwsAlgorithm, computeJwkThumbprint, importJwk, type Jwk } from './keys.js';
 import type { JwtHeader, JwtKey } from './types.js';
-import { compileVerifyOptions, type KeySet, verifyCompiled } from './verify.js';
+import { compileVerifyOptions, isPromiseLike, parseForVerify, verifyParsedSync } from './verify.js';
 
 /**
  * The asymmetric algorithms a DPoP proof may be signed with by default (RFC 9449 §11.6: never
@@ -129,68 +129,56 @@ const KEY_CACHE_MAX = 1000;
 
 /**
  * The proof's own key, from its `jwk` header (RFC 9449 §4.2): a public key of the family the
- * allowed `alg` needs, never a private one. Imported keys are cached by their members, so a
- * client's every proof after the first costs one signature check.
+ * allowed `alg` needs, never a private one. Imported keys and their thumbprints are cached by
+ * their members, so a client's every proof after the first costs one signature check; decoded
+ * headers are shared per distinct segment (decode.ts), so `known` finds a client's next proofs'
+ * key with one WeakMap lookup, without an await.
  */
-function createHeaderKeySet(algorithms: readonly AsymmetricJwsAlgorithm[]) {
+function createHeaderKeys(algorithms: readonly AsymmetricJwsAlgorithm[]) {
   const cache = new Map<string, ImportedKey>();
-  // Decoded headers are shared per distinct segment (decode.ts): a client's next proofs find
-  // their key here without rebuilding the JWK.
   const byHeader = new WeakMap<JwtHeader, ImportedKey>();
-  const keySet: KeySet = {
-    async resolveKey(header: JwtHeader): Promise<JwtKey> {
-      const known = byHeader.get(header);
-      if (known !== undefined) return known.key;
-      const alg = header.alg as AsymmetricJwsAlgorithm;
-      if (!algorithms.includes(alg))
-        throw new JwtError('ERR_JWT_ALG_NOT_ALLOWED', 'The DPoP proof alg is not allowed', {
-          claim: 'alg',
+  const importFor = async (header: JwtHeader): Promise<ImportedKey> => {
+    const alg = header.alg as AsymmetricJwsAlgorithm;
+    if (!algorithms.includes(alg))
+      throw new JwtError('ERR_JWT_ALG_NOT_ALLOWED', 'The DPoP proof alg is not allowed', {
+        claim: 'alg',
+      });
+    const jwk = header.jwk;
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+      throw invalid('jwk', 'The DPoP proof has no jwk header');
+    const members = jwk as Record<string, unknown>;
+    if (PRIVATE_MEMBERS.some((m) => members[m] !== undefined))
+      throw invalid('jwk', 'The DPoP proof jwk holds private key material');
+    const names = PUBLIC_MEMBERS[String(members.kty)];
+    if (names === undefined || members.kty !== ALGORITHMS[alg].family)
+      throw invalid('jwk', 'The DPoP proof jwk does not fit its alg');
+    const publicJwk: Record<string, string> = {};
+    for (const name of names) {
+      const value = members[name];
+      if (typeof value !== 'string' || value.length === 0 || value.length > 1024)
+        throw invalid('jwk', 'The DPoP proof jwk is malformed');
+      publicJwk[name] = value;
+    }
+    const id = `${alg} ${JSON.stringify(publicJwk)}`;
+    let entry = cache.get(id);
+    if (entry === undefined) {
+      let key: JwtKey;
+      try {
+        key = await importJwk(publicJwk as unknown as Jwk, { alg });
+      } catch (cause) {
+        throw new JwtError('ERR_JWK_INVALID', 'The DPoP proof jwk cannot be imported', {
+          claim: 'jwk',
+          cause,
         });
-      const jwk = header.jwk;
-      if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
-        throw invalid('jwk', 'The DPoP proof has no jwk header');
-      const members = jwk as Record<string, unknown>;
-      if (PRIVATE_MEMBERS.some((m) => members[m] !== undefined))
-        throw invalid('jwk', 'The DPoP proof jwk holds private key material');
-      const names = PUBLIC_MEMBERS[String(members.kty)];
-      if (names === undefined || members.kty !== ALGORITHMS[alg].family)
-        throw invalid('jwk', 'The DPoP proof jwk does not fit its alg');
-      const publicJwk: Record<string, string> = {};
-      for (const name of names) {
-        const value = members[name];
-        if (typeof value !== 'string' || value.length === 0 || value.length > 1024)
-          throw invalid('jwk', 'The DPoP proof jwk is malformed');
-        publicJwk[name] = value;
       }
-      const id = `${alg} ${JSON.stringify(publicJwk)}`;
-      let entry = cache.get(id);
-      if (entry === undefined) {
-        let key: JwtKey;
-        try {
-          key = await importJwk(publicJwk as unknown as Jwk, { alg });
-        } catch (cause) {
-          throw new JwtError('ERR_JWK_INVALID', 'The DPoP proof jwk cannot be imported', {
-            claim: 'jwk',
-            cause,
-          });
-        }
-        entry = { key, jkt: await computeJwkThumbprint(publicJwk as unknown as Jwk) };
-        if (cache.size >= KEY_CACHE_MAX) cache.clear();
-        cache.set(id, entry);
-      }
-      if (Object.isFrozen(header)) byHeader.set(header, entry);
-      return entry.key;
-    },
+      entry = { key, jkt: await computeJwkThumbprint(publicJwk as unknown as Jwk) };
+      if (cache.size >= KEY_CACHE_MAX) cache.clear();
+      cache.set(id, entry);
+    }
+    if (Object.isFrozen(header)) byHeader.set(header, entry);
+    return entry;
   };
-  // The thumbprint of the key `resolveKey` gave for `header`.
-  const thumbprintOf = async (header: JwtHeader): Promise<string> => {
-    const entry = byHeader.get(header);
-    if (entry !== undefined) return entry.jkt;
-    const key = await keySet.resolveKey(header);
-    for (const candidate of cache.values()) if (candidate.key === key) return candidate.jkt;
-    throw invalid('jwk', 'The DPoP proof key is unknown');
-  };
-  return { keySet, thumbprintOf };
+  return { known: (header: JwtHeader) => byHeader.get(header), importFor };
 }
 
 /**
@@ -224,16 +212,26 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
     },
     where,
   );
-  const { keySet, thumbprintOf } = createHeaderKeySet(algorithms);
-  // A client presents one token with many proofs: its hash is computed once.
+  const keys = createHeaderKeys(algorithms);
+  // A client presents one token with many proofs: its hash is computed once (synchronously
+  // where the runtime can), and the last one is found again by a string comparison.
   const hashes = new Map<string, string>();
-  const athOf = async (token: string): Promise<string> => {
-    let hash = hashes.get(token);
-    if (hash === undefined) {
-      hash = await computeAccessTokenHash(token);
+  let lastToken: string | undefined;
+  let lastHash = '';
+  const athOf = (token: string): string | Promise<string> => {
+    if (token === lastToken) return lastHash;
+    const hash = hashes.get(token) ?? sha256Base64UrlSync(token);
+    if (hash === undefined)
+      return computeAccessTokenHash(token).then((computed) => remember(token, computed));
+    return remember(token, hash);
+  };
+  const remember = (token: string, hash: string): string => {
+    if (!hashes.has(token)) {
       if (hashes.size >= KEY_CACHE_MAX) hashes.clear();
       hashes.set(token, hash);
     }
+    lastToken = token;
+    lastHash = hash;
     return hash;
   };
   // A resource checks every proof against the same URL: normalise it once.
@@ -250,9 +248,15 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
   return {
     algorithms,
     iatWindowSeconds: window,
+    // With the key known and a synchronous signature check (the Node entry), nothing in here
+    // waits: one promise per proof.
     async verify(proof, request) {
+      const parsed = parseForVerify(proof, compiled);
+      const { header } = parsed;
+      const entry = keys.known(header) ?? (await keys.importFor(header));
       // maxTokenAge 1 + tolerance = window: iat ∈ [now − window − 1, now + window].
-      const { header, payload } = await verifyCompiled(proof, keySet, compiled);
+      const checked = verifyParsedSync(proof, parsed, entry.key, compiled);
+      const { payload } = isPromiseLike(checked) ? await checked : checked;
       const { jti, htm, htu, iat, nonce, ath } = payload;
       if (typeof jti !== 'string' || !JTI.test(jti))
         throw invalid('jti', 'The DPoP proof jti is malformed');
@@ -271,11 +275,17 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
       if (request.accessToken !== undefined) {
         if (typeof ath !== 'string')
           throw invalid('ath', 'The DPoP proof has no ath for the access token');
-        if (ath !== (await athOf(request.accessToken)))
+        const hash = athOf(request.accessToken);
+        if (ath !== (typeof hash === 'string' ? hash : await hash))
           throw invalid('ath', 'The DPoP proof ath is not the hash of the access token');
       }
-      const jkt = await thumbprintOf(header);
-      return { jkt, jti, iat: iat as number, nonce, alg: header.alg as AsymmetricJwsAlgorithm };
+      return {
+        jkt: entry.jkt,
+        jti,
+        iat: iat as number,
+        nonce,
+        alg: header.alg as AsymmetricJwsAlgorithm,
+      };
     },
   };
 }

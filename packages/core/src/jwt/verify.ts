@@ -1,5 +1,5 @@
 import { JwtError } from '../errors/jwt-error.js';
-import { DEFAULT_MAX_TOKEN_LENGTH, parseCompactJws } from './decode.js';
+import { DEFAULT_MAX_TOKEN_LENGTH, type ParsedJws, parseCompactJws } from './decode.js';
 import { getKeyRecord } from './keys.js';
 import { verifySignature } from './signature.js';
 import type { JwtHeader, JwtKey, JwtPayload } from './types.js';
@@ -297,7 +297,8 @@ function checkHeaderForVerify(header: JwtHeader): void {
   }
 }
 
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+/** True for a thenable (what the `…Sync` verifiers return when they had to wait). @internal */
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as Partial<PromiseLike<T>>).then === 'function';
 }
 
@@ -311,14 +312,37 @@ export function verifyCompiledSync(
   keyOrSet: JwtKey | KeySet,
   options: CompiledVerifyOptions,
 ): VerifiedJwt | PromiseLike<VerifiedJwt> {
-  const { header, payload, dot2 } = parseCompactJws(token, options.maxTokenLength);
-  checkHeaderForVerify(header);
+  const { header, payload, dot2 } = parseForVerify(token, options);
   if (isKeySet(keyOrSet)) {
     return keyOrSet
       .resolveKey(header)
       .then((key) => verifyWithKey(token, header, payload, dot2, key, options));
   }
   return verifyWithKey(token, header, payload, dot2, keyOrSet, options);
+}
+
+/**
+ * The first steps of {@link verifyCompiledSync}: the length cap, strict decoding and the header
+ * checks that hold whatever the key (for a caller that resolves the key itself). @internal
+ */
+export function parseForVerify(token: string, options: CompiledVerifyOptions): ParsedJws {
+  const parsed = parseCompactJws(token, options.maxTokenLength);
+  checkHeaderForVerify(parsed.header);
+  return parsed;
+}
+
+/**
+ * The rest of {@link verifyCompiledSync} for a token from {@link parseForVerify} and the key the
+ * caller resolved from its header: the signature with `key`, then the claims. Synchronous when
+ * the signature check is. @internal
+ */
+export function verifyParsedSync(
+  token: string,
+  parsed: ParsedJws,
+  key: JwtKey,
+  options: CompiledVerifyOptions,
+): VerifiedJwt | PromiseLike<VerifiedJwt> {
+  return verifyWithKey(token, parsed.header, parsed.payload, parsed.dot2, key, options);
 }
 
 function verifyWithKey(
