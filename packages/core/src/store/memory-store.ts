@@ -27,6 +27,17 @@ interface Entry {
   set?: Set<string>;
 }
 
+// A value as the store keeps and hands it out: a deep copy of an object; a number, string,
+// boolean or null is immutable and kept as is (a replay marker or a counter costs no clone).
+function copyOf(value: StoreValue): StoreValue {
+  return value === null ||
+    typeof value === 'number' ||
+    typeof value === 'string' ||
+    typeof value === 'boolean'
+    ? value
+    : structuredClone(value);
+}
+
 // When full of durable entries, look for expired ones at most this often (a full scan).
 const FULL_SWEEP_INTERVAL_MS = 1_000;
 
@@ -175,14 +186,14 @@ export class MemoryStore implements Store {
   #read(key: string): StoreValue | undefined {
     const entry = this.#live(key);
     if (entry === undefined) return undefined;
-    return entry.set !== undefined ? [...entry.set] : structuredClone(entry.value);
+    return entry.set !== undefined ? [...entry.set] : copyOf(entry.value);
   }
 
   #write(key: string, value: StoreValue, expiresAt: number, disposable: boolean): void {
-    const copy = structuredClone(value);
+    const copy = copyOf(value);
     // Re-inserting moves the key to the end, so eviction order is oldest write first.
     const replacing = this.#entries.has(key);
-    this.#remove(key);
+    if (replacing) this.#remove(key);
     this.#sweepOldest();
     if (!replacing && this.#entries.size >= this.#maxEntries) this.#makeRoom();
     this.#entries.set(key, { value: copy, expiresAt, disposable });
