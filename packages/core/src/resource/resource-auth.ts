@@ -198,19 +198,27 @@ export class McpResourceAuth {
    * `challengeScope` overrides the scopes advertised in the 401 challenge; a function is called
    * only when a challenge is built (so a request that authenticates never computes it).
    */
-  async authenticateRequest(
+  authenticateRequest(
     authorizationHeader: string | undefined,
     challengeScope?: readonly string[] | (() => readonly string[]),
-    /** @internal `false`: the caller checks the DPoP binding itself. */
-    bearerOnly = true,
   ): Promise<AuthContext> {
     const scope = challengeScope ?? this.challengeScopes;
     let token: string;
     try {
       token = extractBearerToken(authorizationHeader);
     } catch (error) {
-      throw this.#unauthorized(error, scope);
+      return Promise.reject(this.#unauthorized(error, scope));
     }
+    return this.#authenticateToken(token, scope, true);
+  }
+
+  // The token of an Authorization header, verified; `bearerOnly` false: the caller (the DPoP
+  // path) checks the binding itself.
+  async #authenticateToken(
+    token: string,
+    scope: readonly string[] | (() => readonly string[]),
+    bearerOnly: boolean,
+  ): Promise<AuthContext> {
     let ctx: AuthContext;
     try {
       ctx = await this.verifier.verify(token);
@@ -268,7 +276,7 @@ export class McpResourceAuth {
     let ctx: AuthContext;
     try {
       token = extractDpopToken(request.authorization!);
-      ctx = await this.authenticateRequest(`Bearer ${token}`, challengeScope, false);
+      ctx = await this.#authenticateToken(token, scope, false);
     } catch (error) {
       throw error instanceof InvalidTokenError ? this.#dpopRefusal(error, scope, dpop) : error;
     }

@@ -3,7 +3,11 @@ import { base64UrlEncode } from '../encoding/base64url.js';
 import { generateRandomToken } from '../encoding/random.js';
 import { utf8Encode } from '../encoding/utf8.js';
 import { isJwtError } from '../errors/jwt-error.js';
-import { InvalidDpopProofError, UseDpopNonceError } from '../errors/oauth-error.js';
+import {
+  InvalidDpopProofError,
+  TemporarilyUnavailableError,
+  UseDpopNonceError,
+} from '../errors/oauth-error.js';
 import {
   createDpopProofVerifier,
   type DpopProofRequest,
@@ -13,7 +17,7 @@ import {
 } from '../jwt/dpop.js';
 import type { AsymmetricJwsAlgorithm } from '../jwt/keys.js';
 import { STORE_KEYS } from '../store/keys.js';
-import { type Store, storeCall } from '../store/store.js';
+import type { Store } from '../store/store.js';
 
 /**
  * The DPoP key a token request proved possession of (RFC 9449 §5): the access token is bound
@@ -233,9 +237,19 @@ export async function checkDpopProof(
     if (proof.nonce === undefined || !(await dpop.nonces.accepts(proof.nonce)))
       throw new UseDpopNonceError(await dpop.nonces.current(), undefined, { status });
   }
-  const fresh = await storeCall(
-    dpop.store.setIfAbsent(STORE_KEYS.dpopProof(proof.jkt, proof.jti), 1, dpop.replayTtlMs),
-  );
+  // The durable replay marker, after every other check (so a refused proof writes nothing).
+  // As storeCall, inlined: a failing store is a 503 (fail closed).
+  let fresh: boolean;
+  try {
+    fresh = await dpop.store.setIfAbsent(
+      STORE_KEYS.dpopProof(proof.jkt, proof.jti),
+      1,
+      dpop.replayTtlMs,
+    );
+  } catch (cause) {
+    if (cause instanceof TypeError) throw cause;
+    throw new TemporarilyUnavailableError(undefined, { cause });
+  }
   if (!fresh) throw new InvalidDpopProofError('The DPoP proof was already used', { status });
   return proof;
 }
