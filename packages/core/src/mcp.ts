@@ -29,6 +29,7 @@ export {
   filterToolList,
   findToolCalls,
   HEADER_MISMATCH_CODE,
+  isAllowedAtEdge,
   isDecidedAtEdge,
   isDpopBound,
   MAX_AUTHORIZATION_HEADER_LENGTH,

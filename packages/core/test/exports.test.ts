@@ -254,6 +254,7 @@ describe('public entries of @mcp-auth/core', () => {
           "extractBearerToken",
           "filterToolList",
           "findToolCalls",
+          "isAllowedAtEdge",
           "isDecidedAtEdge",
           "isDpopBound",
           "mcpEra",

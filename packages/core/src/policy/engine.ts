@@ -755,15 +755,20 @@ export class PolicyEngine {
         error.scopes,
         EMPTY,
       );
-    if (allow !== undefined)
-      return makeDecision(
-        true,
-        'allowed',
-        allow.id,
-        `allowed by rule "${allow.id}"`,
-        allow.scopes,
-        EMPTY,
+    // An allow depends on the rule alone: one frozen decision per rule, not one per call.
+    if (allow !== undefined) {
+      allow.allowDecision ??= Object.freeze(
+        makeDecision(
+          true,
+          'allowed',
+          allow.id,
+          `allowed by rule "${allow.id}"`,
+          allow.scopes,
+          EMPTY,
+        ),
       );
+      return allow.allowDecision;
+    }
     if (reachable !== undefined)
       return makeDecision(
         false,
@@ -922,6 +927,19 @@ export class PolicyEngine {
         out.push(tool);
     }
     return out;
+  }
+
+  /**
+   * Whether a rule matching `tool` has an `args` condition: then a decision on other arguments
+   * (those sent, against those the tool's input schema produced) may differ. An invalid name
+   * matches no rule (false). Lets an in-server check skip deciding again what the edge guard
+   * already allowed when arguments cannot change the answer.
+   */
+  hasArgumentConditions(tool: string): boolean {
+    if (!isValidToolName(tool)) return false;
+    const rules = this.#rules;
+    for (const i of this.#matching(tool)) if (rules[i]!.argsSrc !== undefined) return true;
+    return false;
   }
 
   /** Whether this caller could call `tool`, ignoring argument conditions (see `visibleTools`). */

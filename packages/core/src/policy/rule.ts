@@ -7,7 +7,7 @@ import {
 import { pointerToken } from './errors.js';
 import { type ParsedPattern, PatternSyntaxError, parseToolPattern } from './pattern.js';
 import { isValidScopeToken, OFFLINE_ACCESS } from './scopes.js';
-import type { PolicyEffect, PolicyProblem, PolicyRuleJson } from './types.js';
+import type { PolicyDecision, PolicyEffect, PolicyProblem, PolicyRuleJson } from './types.js';
 
 /**
  * A validated rule. Kept small: an engine holds one per rule (10,000s of them), so the JSON
@@ -28,6 +28,8 @@ export interface CompiledRule {
   readonly argsSrc: unknown;
   whenFn: CompiledCondition | undefined;
   argsFn: CompiledCondition | undefined;
+  /** The decision this rule allows with (the same frozen object every time), made on first use. */
+  allowDecision: PolicyDecision | undefined;
 }
 
 /** A compiled rule with its parsed patterns (only needed while installing it). */
@@ -274,6 +276,7 @@ export function compileRule(
     argsSrc: internCondition(raw.args, interner),
     whenFn: undefined,
     argsFn: undefined,
+    allowDecision: undefined,
   };
   return { rule, patterns };
 }

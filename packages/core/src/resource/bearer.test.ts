@@ -25,6 +25,55 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
     expect(extractBearerToken('  Bearer tok  ')).toBe('tok');
   });
 
+  it('the fast path for `Bearer <token>` accepts exactly what the RFC 6750 grammar accepts', () => {
+    // The grammar as written in the RFC, applied to the trimmed header.
+    const grammar = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+    const expected = (header: string): string | Error => {
+      const match = grammar.exec(header.trim());
+      return match === null ? new Error('refused') : match[1]!;
+    };
+    const actual = (header: string): string | Error => {
+      try {
+        return extractBearerToken(header);
+      } catch {
+        return new Error('refused');
+      }
+    };
+    const alphabet = [
+      'a',
+      'Z',
+      '9',
+      '-',
+      '.',
+      '_',
+      '~',
+      '+',
+      '/',
+      '=',
+      ' ',
+      '\t',
+      ',',
+      '"',
+      'é',
+      '\u0000',
+    ];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    const samples = ['Bearer ', 'Bearer =', 'Bearer a=b', 'Bearer a==', 'Bearer a b', 'Bearer  a'];
+    for (let n = 0; n < 3000; n++) {
+      let rest = '';
+      const length = next() % 12;
+      for (let i = 0; i < length; i++) rest += alphabet[next() % alphabet.length];
+      samples.push(`Bearer ${rest}`);
+    }
+    for (const header of samples)
+      expect(actual(header), JSON.stringify(header)).toEqual(expected(header));
+    expect(actual(`Bearer ${'a'.repeat(MAX_AUTHORIZATION_HEADER_LENGTH)}`)).toBeInstanceOf(Error);
+  });
+
   it('SECURITY-CASES 38: no header, another scheme → 401 without credentials', () => {
     for (const header of [
       undefined,

@@ -33,6 +33,11 @@ export class MissingBearerTokenError extends InvalidTokenError {
  * outside RFC 6750 `b64token`. Messages never contain the header or the token.
  */
 export function extractBearerToken(authorizationHeader: string | undefined): string {
+  // The common spelling (`Bearer <token>`, one space, nothing around) without a regex.
+  if (typeof authorizationHeader === 'string') {
+    const token = plainBearerToken(authorizationHeader);
+    if (token !== undefined) return token;
+  }
   if (authorizationHeader === undefined || authorizationHeader === null)
     throw new MissingBearerTokenError();
   if (typeof authorizationHeader !== 'string')
@@ -52,4 +57,25 @@ export function extractBearerToken(authorizationHeader: string | undefined): str
     throw new InvalidTokenError('The bearer token is malformed');
   }
   return match[1]!;
+}
+
+// b64token characters (RFC 6750 §2.1) by char code: ALPHA / DIGIT / "-" / "." / "_" / "~" /
+// "+" / "/".
+const TOKEN_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/')
+  TOKEN_CHAR[c.charCodeAt(0)] = 1;
+
+/**
+ * The token of `Bearer <b64token>` spelled exactly so (scheme `Bearer`, one space, no
+ * surrounding whitespace), or undefined for anything else — which {@link extractBearerToken}
+ * then reads with the full grammar. Accepts exactly what `BEARER` accepts for that spelling.
+ */
+function plainBearerToken(header: string): string | undefined {
+  const end = header.length;
+  if (end > MAX_AUTHORIZATION_HEADER_LENGTH || end < 8 || !header.startsWith('Bearer ')) return;
+  let i = 7;
+  while (i < end && TOKEN_CHAR[header.charCodeAt(i)] === 1) i++;
+  if (i === 7) return;
+  while (i < end && header.charCodeAt(i) === 0x3d /* = */) i++;
+  return i === end ? header.slice(7) : undefined;
 }

@@ -50,6 +50,12 @@ export interface OriginPolicy {
   responseHeaders(origin: string | undefined): Readonly<Record<string, string>>;
 }
 
+/** Most `Host` values whose answer {@link createOriginPolicy} remembers. */
+const MAX_REMEMBERED_HOSTS = 64;
+
+/** The response headers of a request without an allowed `Origin`: none (one shared object). */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 function parseOrigin(value: string): URL | undefined {
   if (!URL.canParse(value)) return undefined;
   const url = new URL(value);
@@ -121,9 +127,20 @@ export function createOriginPolicy(
     const url = parseOrigin(origin);
     return url !== undefined && isExactLoopbackHost(url.hostname);
   };
+  // Host values seen lately and their answers (a caller can send any Host: bounded, and
+  // cleared when full; a miss only costs the parse again).
+  const hostAnswers = new Map<string, boolean>();
   const hostAllowed = (host: string | undefined): boolean => {
     if (!checkHosts) return true;
     if (host === undefined) return false;
+    const known = hostAnswers.get(host);
+    if (known !== undefined) return known;
+    const allowed = hostMatches(host);
+    if (hostAnswers.size >= MAX_REMEMBERED_HOSTS) hostAnswers.clear();
+    hostAnswers.set(host, allowed);
+    return allowed;
+  };
+  const hostMatches = (host: string): boolean => {
     const value = host.trim().toLowerCase();
     if (hostSet !== undefined) return hostSet.has(value) || hostSet.has(value.replace(/:\d+$/, ''));
     const url = URL.canParse(`http://${value}`) ? new URL(`http://${value}`) : undefined;
@@ -161,7 +178,7 @@ export function createOriginPolicy(
       return { status: 204, headers };
     },
     responseHeaders(origin) {
-      return origin !== undefined && originAllowed(origin) ? corsHeaders(origin) : {};
+      return origin !== undefined && originAllowed(origin) ? corsHeaders(origin) : NO_HEADERS;
     },
   };
 }

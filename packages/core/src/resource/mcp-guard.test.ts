@@ -2,7 +2,7 @@
  * The resource-server API at the HTTP edge: SECURITY-CASES 37–40 and the MCP step-up flow
  * (MCP authorization spec: 401 with resource_metadata, 403 insufficient_scope with scope).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TemporarilyUnavailableError } from '../errors/oauth-error.js';
 import { createSecretKey, generateSecret, type JwtPayload, signJwt } from '../jwt/index.js';
 import { createDefaultPolicies, defaultPolicyRules, PolicyEngine } from '../policy/index.js';
@@ -14,6 +14,7 @@ import {
   createDeniedToolResult,
   createMcpGuard,
   filterToolList,
+  isAllowedAtEdge,
   isDecidedAtEdge,
   type McpGuard,
   type McpGuardOutcome,
@@ -536,6 +537,77 @@ describe('MCP-layer helpers', () => {
     if (ok.kind !== 'ok') throw new Error('expected ok');
     expect(isDecidedAtEdge(ok.authInfo)).toBe(true);
     expect(isDecidedAtEdge(toAuthInfo(ctx, 't'))).toBe(false);
+  });
+
+  it('what the edge allowed is not decided again, unless arguments can change the answer', async () => {
+    const { guard, policy, token } = await setup();
+    const bearer = `Bearer ${await token({ scope: 'mcp:tools:read mcp:tools:write' })}`;
+    const ok = await check(guard, { authorizationHeader: bearer, body: call('read_file', {}) });
+    if (ok.kind !== 'ok') throw new Error('expected ok');
+    const auth = ok.auth;
+    expect(isAllowedAtEdge(ok.authInfo, policy, 'read_file')).toBe(true);
+    // Another tool, another policy, another request: not this allowance.
+    expect(isAllowedAtEdge(ok.authInfo, policy, 'write_file')).toBe(false);
+    expect(isAllowedAtEdge(ok.authInfo, createDefaultPolicies(), 'read_file')).toBe(false);
+    expect(isAllowedAtEdge(toAuthInfo(auth, 't'), policy, 'read_file')).toBe(false);
+    // The allowance is neither in `extra` (tool code) nor in a serialized AuthInfo.
+    expect(JSON.stringify(ok.authInfo)).not.toMatch(/allowance/);
+    expect(Object.keys(ok.authInfo.extra!).sort()).toEqual(['auth', 'decidedAtEdge']);
+
+    const evaluate = vi.spyOn(policy, 'evaluate');
+    const skipped = authorizeMcpToolCall(policy, auth, 'read_file', {}, { authInfo: ok.authInfo });
+    expect(skipped.allowed).toBe(true);
+    expect(evaluate).not.toHaveBeenCalled();
+    // A call the edge never saw is decided (and refused) in full.
+    const other = authorizeMcpToolCall(policy, auth, 'delete_user', {}, { authInfo: ok.authInfo });
+    expect(other.allowed).toBe(false);
+    // Another caller's context with this AuthInfo: decided in full.
+    const bob = { ...auth, userId: 'bob' };
+    evaluate.mockClear();
+    expect(
+      authorizeMcpToolCall(policy, bob, 'read_file', {}, { authInfo: ok.authInfo }).allowed,
+    ).toBe(true);
+    expect(evaluate).toHaveBeenCalledTimes(1);
+    evaluate.mockRestore();
+
+    // A rule with an `args` condition: the parsed arguments are decided even after the edge.
+    expect(policy.hasArgumentConditions('edit_doc')).toBe(true);
+    expect(policy.hasArgumentConditions('read_file')).toBe(false);
+    expect(policy.hasArgumentConditions('not a name')).toBe(false);
+    const edited = await check(guard, {
+      authorizationHeader: bearer,
+      body: call('edit_doc', { owner: 'alice' }),
+    });
+    if (edited.kind !== 'ok') throw new Error('expected ok');
+    expect(isAllowedAtEdge(edited.authInfo, policy, 'edit_doc')).toBe(true);
+    const parsed = authorizeMcpToolCall(
+      policy,
+      edited.auth,
+      'edit_doc',
+      { owner: 'carol' },
+      {
+        authInfo: edited.authInfo,
+      },
+    );
+    expect(parsed.allowed).toBe(false);
+    expect(
+      authorizeMcpToolCall(
+        policy,
+        edited.auth,
+        'edit_doc',
+        { owner: 'alice' },
+        {
+          authInfo: edited.authInfo,
+        },
+      ).allowed,
+    ).toBe(true);
+    // A batch carries no allowance: each element is decided again inside the server.
+    const batch = await check(guard, {
+      authorizationHeader: bearer,
+      body: [call('read_file', {}, 1), call('read_file', {}, 2)],
+    });
+    if (batch.kind !== 'ok') throw new Error('expected ok');
+    expect(isAllowedAtEdge(batch.authInfo, policy, 'read_file')).toBe(false);
   });
 
   it('toAuthInfo builds the SDK AuthInfo shape', () => {

@@ -1,7 +1,7 @@
 import { InsufficientScopeError, PayloadTooLargeError } from '../errors/oauth-error.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { checkScopes, resourceScopes } from '../policy/scopes.js';
-import { callerPolicyInput } from './caller-input.js';
+import { toolCallInput } from './caller-input.js';
 import type { PolicyDecision, PolicySubject } from '../policy/types.js';
 import { BODYLESS_METHODS, type HttpResponse } from '../http/messages.js';
 import { errorResponse } from '../http/responses.js';
@@ -86,6 +86,45 @@ function parseUrl(value: string): URL | undefined {
 }
 
 const DECIDED_AT_EDGE = 'decidedAtEdge';
+
+/**
+ * What the edge guard allowed, on the `AuthInfo` it hands on (a private symbol, so neither tool
+ * code reading `extra` nor a serialized `AuthInfo` sees it, and nothing outside this module can
+ * make one): the policy, the one tool the request called and the decision. Only a request with
+ * exactly one `tools/call` carries it; a batch is decided again inside the server.
+ */
+const EDGE_ALLOWED: unique symbol = Symbol('@mcp-auth/core edge allowance');
+
+interface EdgeAllowance {
+  readonly policy: PolicyEngine;
+  readonly tool: string;
+  readonly decision: PolicyDecision;
+}
+
+type MarkedAuthInfo = McpAuthInfo & { [EDGE_ALLOWED]?: EdgeAllowance };
+
+/**
+ * Whether the MCP endpoint guard, with this very `policy`, allowed `tool` for the request that
+ * carries `authInfo` (its single `tools/call`, on the arguments as sent). The in-server adapters
+ * use it to skip asking the policy again what arguments cannot change; a decision on the
+ * schema-parsed arguments is still taken where a rule for `tool` has an `args` condition
+ * ({@link authorizeMcpToolCall}).
+ */
+export function isAllowedAtEdge(authInfo: unknown, policy: PolicyEngine, tool: string): boolean {
+  return edgeAllowance(authInfo, policy, tool) !== undefined;
+}
+
+function edgeAllowance(
+  authInfo: unknown,
+  policy: PolicyEngine,
+  tool: string,
+): EdgeAllowance | undefined {
+  if (typeof authInfo !== 'object' || authInfo === null) return undefined;
+  const allowance = (authInfo as MarkedAuthInfo)[EDGE_ALLOWED];
+  return allowance !== undefined && allowance.policy === policy && allowance.tool === tool
+    ? allowance
+    : undefined;
+}
 
 /**
  * True for an `AuthInfo` the MCP endpoint guard let through: every `tools/call` of its request
@@ -315,20 +354,18 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     traceId: string | undefined,
   ) => {
     if (calls.length === 0) return undefined;
-    const caller = callerPolicyInput(auth);
+    let allowed: PolicyDecision | undefined;
     let needed: string[] | undefined;
     let stepUpReason: string | undefined;
     let denied: Map<ToolCall, DeniedToolResult> | undefined;
     for (const call of calls) {
       const decision = decideInSpan(instrumentation, call, (span) =>
-        policy.evaluate({
-          ...caller,
-          tool: call.name,
-          args: call.args,
-          traceId: span.traceId ?? traceId,
-        }),
+        policy.evaluate(toolCallInput(auth, call.name, call.args, span.traceId ?? traceId)),
       );
-      if (decision.allowed) continue;
+      if (decision.allowed) {
+        allowed = decision;
+        continue;
+      }
       // A scope the caller can never be granted is `scope_not_grantable` (no missingScopes):
       // answered inside MCP as decided, the same code the audit event and metrics carry.
       if (decision.missingScopes.length > 0) {
@@ -343,7 +380,9 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     }
     if (stepUpReason !== undefined && needed !== undefined)
       return stepUp(needed, stepUpReason, auth);
-    return denied !== undefined ? deniedCallsResponse(body, denied, era) : undefined;
+    if (denied !== undefined) return deniedCallsResponse(body, denied, era);
+    // Every call is allowed: the decision of a single one goes with the request.
+    return calls.length === 1 ? allowed : undefined;
   };
 
   const check = async (
@@ -388,8 +427,8 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     const mismatch = headerMismatch(request.header, request.headerNames, body, era);
     if (mismatch !== undefined) return refuse(headerMismatchResponse(body, mismatch));
     const calls = findToolCalls(body);
-    const refusal = decideCalls(auth, calls, body, era, span.traceId);
-    if (refusal !== undefined) return refuse(refusal);
+    const decided = decideCalls(auth, calls, body, era, span.traceId);
+    if (decided !== undefined && !('allowed' in decided)) return refuse(decided);
     // Only a call a rate limit matches is counted (and only then is there a store to wait for).
     const counting = limitToolCalls(policy, auth, calls, options.audit, span.traceId);
     const limited = counting === undefined ? undefined : await counting;
@@ -398,6 +437,12 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     const authInfo = toAuthInfo(auth, extractAccessToken(authorization));
     // The in-server check then records only what it decides differently (one audit event per call).
     authInfo.extra![DECIDED_AT_EDGE] = true;
+    if (decided !== undefined)
+      (authInfo as MarkedAuthInfo)[EDGE_ALLOWED] = {
+        policy,
+        tool: calls[0]!.name,
+        decision: decided,
+      };
     // With DPoP nonces on, every answer hands the client the current one (RFC 9449 §8.2).
     const nonce = resourceAuth.dpopNonce();
     const headers = nonce === undefined ? cors : { ...cors, 'DPoP-Nonce': await nonce };
@@ -447,6 +492,13 @@ export interface AuthorizeMcpToolCallOptions {
    * arguments the tool's schema produced) is.
    */
   readonly decidedAtEdge?: boolean;
+  /**
+   * The request's `AuthInfo`, as the MCP endpoint guard handed it on. When that guard allowed
+   * this very tool with this very policy ({@link isAllowedAtEdge}) and no rule for the tool has
+   * an `args` condition, arguments cannot change the answer: the edge's decision is returned
+   * without asking the policy again. Implies `decidedAtEdge` when the guard let it through.
+   */
+  readonly authInfo?: unknown;
 }
 
 /**
@@ -470,19 +522,25 @@ export function authorizeMcpToolCall(
         reason: 'no authenticated caller',
       }),
     };
-  const input = {
-    ...callerPolicyInput(auth),
-    tool,
-    args:
-      typeof args === 'object' && args !== null && !Array.isArray(args)
-        ? (args as Record<string, unknown>)
-        : undefined,
-  };
-  const quiet = options.decidedAtEdge === true;
-  let decision = policy.evaluate({ ...input, audit: !quiet });
+  if (options.authInfo !== undefined) {
+    const allowance = edgeAllowance(options.authInfo, policy, tool);
+    if (
+      allowance !== undefined &&
+      (options.authInfo as McpAuthInfo).extra?.['auth'] === auth &&
+      !policy.hasArgumentConditions(tool)
+    )
+      return { allowed: true, auth, decision: allowance.decision };
+  }
+  const callArgs =
+    typeof args === 'object' && args !== null && !Array.isArray(args)
+      ? (args as Record<string, unknown>)
+      : undefined;
+  const quiet =
+    options.decidedAtEdge ?? (options.authInfo !== undefined && isDecidedAtEdge(options.authInfo));
+  let decision = policy.evaluate(toolCallInput(auth, tool, callArgs, undefined, !quiet));
   if (decision.allowed) return { allowed: true, auth, decision };
   // The edge allowed what the server refuses (schema-parsed arguments): that is recorded.
-  if (quiet) decision = policy.evaluate(input);
+  if (quiet) decision = policy.evaluate(toolCallInput(auth, tool, callArgs));
   return { allowed: false, decision, result: createDeniedToolResult(decision) };
 }
 

@@ -220,7 +220,7 @@ export function createNodeMcpGuard(
     const response = callOptions?.response;
     // A server that answered on its own meanwhile (fastmcp's 405 to a GET) gets no late headers.
     if (response !== undefined && response.headersSent !== true)
-      for (const [name, value] of Object.entries(outcome.headers)) response.setHeader(name, value);
+      for (const name in outcome.headers) response.setHeader(name, outcome.headers[name]!);
     return { ok: true, auth: outcome.auth, authInfo: outcome.authInfo, body: outcome.body };
   };
 }

@@ -14,7 +14,7 @@ import { PolicyEngine } from '../policy/engine.js';
 import type { PolicyDecision, PolicyDecisionCode } from '../policy/types.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import { checkTokenVerifier } from '../domain/check-token-verifier.js';
-import { callerPolicyInput } from './caller-input.js';
+import { toolCallInput } from './caller-input.js';
 import { extractBearerToken, MissingBearerTokenError } from './bearer.js';
 import { buildBearerChallenge, normalizeResourceMetadataUrl } from './challenge.js';
 import {
@@ -367,7 +367,7 @@ export class McpResourceAuth {
     ctx: AuthContext,
     args?: Readonly<Record<string, unknown>>,
   ): ToolCallAuthorization {
-    const decision = this.policy.evaluate({ ...callerPolicyInput(ctx), tool: toolName, args });
+    const decision = this.policy.evaluate(toolCallInput(ctx, toolName, args));
     return {
       allowed: decision.allowed,
       code: decision.code,
