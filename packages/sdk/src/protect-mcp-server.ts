@@ -3,6 +3,10 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { PolicyEngine } from '@mcp-auth/core';
 import { protectServer } from './tool-guard.js';
 
+// One reader for every protected instance (the guard's shared parts are cached per reader).
+const authInfoOfExtra = (extra: unknown): unknown =>
+  (extra as { authInfo?: unknown } | null | undefined)?.authInfo;
+
 /** Options of {@link protectMcpServer}. */
 export interface ProtectMcpServerOptions {
   /**
@@ -47,7 +51,7 @@ export function protectMcpServer<T extends McpServer | Server>(
   options: ProtectMcpServerOptions,
 ): T {
   protectServer(server, options, {
-    authInfoOf: (extra) => (extra as { authInfo?: unknown } | undefined)?.authInfo,
+    authInfoOf: authInfoOfExtra,
     sdk: '@modelcontextprotocol/sdk',
     notAServer:
       'protectMcpServer(server, options): server must be an McpServer or Server from @modelcontextprotocol/sdk',

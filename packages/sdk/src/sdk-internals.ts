@@ -6,7 +6,8 @@
  * `test/v2/sdk-internals.test.ts` (v2), so an SDK upgrade cannot silently leave tools unguarded.
  *
  * What is touched and why (neither SDK offers a public seam for it):
- * - `Protocol#_requestHandlers` (a `Map` method → handler): guarding `tools/call` and
+ * - `Protocol#_requestHandlers` (a `Map` method → handler, guarded in place: its own `get` and
+ *   `set` are replaced): guarding `tools/call` and
  *   `tools/list` handlers stored before or after protection, whichever path stored them; and,
  *   because both SDKs dispatch with `_requestHandlers.get(method) ?? this.fallbackRequestHandler`,
  *   answering a method nothing stored through a guard around the fallback (so the public
@@ -33,10 +34,16 @@ export type StoredHandler = (request: never, extra: never) => Promise<unknown>;
 export type WrapStoredHandler = (method: string, handler: StoredHandler) => StoredHandler;
 
 /**
- * Replaces the protocol's request-handler map with one that passes every handler stored now
- * or later through `wrap`. Wraps compose: a second `wrap` (another adapter, or
- * `protectMcpServer` after `@mcp-auth/fastmcp`) goes around the first. Returns false when this
- * very `wrap` was already applied to this server.
+ * Makes the protocol's request-handler map pass every handler stored now or later through
+ * `wrap`. Wraps compose: a second `wrap` (another adapter, or `protectMcpServer` after
+ * `@mcp-auth/fastmcp`) goes around the first. Returns false when this very `wrap` was already
+ * applied to this server.
+ *
+ * The map is guarded in place — its `get` and `set` become {@link guardedGet} /
+ * {@link guardedSet}, shared functions that read the wraps from a symbol property, and the
+ * handlers already stored are replaced by their wrapped forms — rather than copied into a new
+ * map: `createMcpHandler` builds a server per request, and a copied map plus a closure per
+ * wrap was most of what protecting one cost.
  * @throws TypeError when the SDK no longer keeps handlers in `_requestHandlers`.
  */
 export function interceptHandlerMap(
@@ -45,19 +52,32 @@ export function interceptHandlerMap(
   sdk: string,
   missing?: MissingHandler,
 ): boolean {
-  const holder = server as { _requestHandlers?: unknown };
-  const current = holder._requestHandlers;
-  if (current instanceof GuardedHandlerMap) return current.addWrap(wrap, missing);
-  if (!(current instanceof Map) || Object.getPrototypeOf(current) !== Map.prototype) {
-    throw new TypeError(
-      `@mcp-auth/sdk cannot guard this ${sdk} version: its Protocol no longer keeps request handlers in \`_requestHandlers\`; use a release of ${sdk} supported by @mcp-auth/sdk`,
-    );
+  const current = (server as { _requestHandlers?: unknown })._requestHandlers;
+  if (!(current instanceof Map)) throw movedHandlers(sdk);
+  const map = current as GuardedMap;
+  let guards = map[HANDLER_GUARDS];
+  if (guards === undefined) {
+    // A plain Map, as the SDK made it (anything else is an SDK change to look at first).
+    if (Object.getPrototypeOf(map) !== Map.prototype || Object.hasOwn(map, 'get'))
+      throw movedHandlers(sdk);
+    guards = { wraps: [], missing: undefined };
+    map[HANDLER_GUARDS] = guards;
+    map.get = guardedGet;
+    map.set = guardedSet;
+  } else if (guards.wraps.includes(wrap)) return false;
+  guards.wraps.push(wrap);
+  for (const [method, handler] of map) mapSet.call(map, method, wrap(method, handler));
+  // The first guard asked decides; a later wrap's guard goes around it (as for stored ones).
+  if (missing !== undefined) {
+    const inner = guards.missing;
+    guards.missing =
+      inner === undefined
+        ? missing
+        : (method) => {
+            const handler = inner(method);
+            return handler === undefined ? missing(method) : wrap(method, handler);
+          };
   }
-  const guarded = new GuardedHandlerMap();
-  for (const [method, handler] of current as Map<string, StoredHandler>)
-    guarded.set(method, handler);
-  guarded.addWrap(wrap, missing);
-  holder._requestHandlers = guarded;
   return true;
 }
 
@@ -67,36 +87,40 @@ export function interceptHandlerMap(
  */
 export type MissingHandler = (method: string) => StoredHandler | undefined;
 
-class GuardedHandlerMap extends Map<string, StoredHandler> {
-  readonly #wraps: WrapStoredHandler[] = [];
-  #missing: MissingHandler | undefined;
-  addWrap(wrap: WrapStoredHandler, missing: MissingHandler | undefined): boolean {
-    if (this.#wraps.includes(wrap)) return false;
-    this.#wraps.push(wrap);
-    for (const [method, handler] of this) super.set(method, wrap(method, handler));
-    // The first guard asked decides; a later wrap's guard goes around it (as for stored ones).
-    if (missing !== undefined) {
-      const inner = this.#missing;
-      this.#missing =
-        inner === undefined
-          ? missing
-          : (method) => {
-              const handler = inner(method);
-              return handler === undefined ? missing(method) : wrap(method, handler);
-            };
-    }
-    return true;
-  }
-  override set(method: string, handler: StoredHandler): this {
-    let stored = handler;
-    for (const wrap of this.#wraps) stored = wrap(method, stored);
-    return super.set(method, stored);
-  }
-  override get(method: string): StoredHandler | undefined {
-    const stored = super.get(method);
-    if (stored !== undefined || this.#missing === undefined) return stored;
-    return this.#missing(method);
-  }
+const HANDLER_GUARDS: unique symbol = Symbol('@mcp-auth/sdk handler guards');
+
+interface HandlerGuards {
+  readonly wraps: WrapStoredHandler[];
+  missing: MissingHandler | undefined;
+}
+
+type GuardedMap = Map<string, StoredHandler> & { [HANDLER_GUARDS]?: HandlerGuards };
+
+const mapGet = Map.prototype.get as (this: GuardedMap, method: string) => StoredHandler | undefined;
+const mapSet = Map.prototype.set as (
+  this: GuardedMap,
+  method: string,
+  h: StoredHandler,
+) => GuardedMap;
+
+function guardedSet(this: GuardedMap, method: string, handler: StoredHandler): GuardedMap {
+  let stored = handler;
+  const guards = this[HANDLER_GUARDS];
+  if (guards !== undefined) for (const wrap of guards.wraps) stored = wrap(method, stored);
+  return mapSet.call(this, method, stored);
+}
+
+function guardedGet(this: GuardedMap, method: string): StoredHandler | undefined {
+  const stored = mapGet.call(this, method);
+  if (stored !== undefined) return stored;
+  const missing = this[HANDLER_GUARDS]?.missing;
+  return missing === undefined ? undefined : missing(method);
+}
+
+function movedHandlers(sdk: string): TypeError {
+  return new TypeError(
+    `@mcp-auth/sdk cannot guard this ${sdk} version: its Protocol no longer keeps request handlers in \`_requestHandlers\`; use a release of ${sdk} supported by @mcp-auth/sdk`,
+  );
 }
 
 /**
@@ -125,9 +149,19 @@ interface McpServerInternals {
   handleAutomaticTaskPolling?: unknown;
 }
 
-// Marks a hooked McpServer with its handle (a symbol property: no WeakMap entry per server
-// instance, which the garbage collector pays for on every instance a per-request factory makes).
+// A hooked McpServer's state (a symbol property: no WeakMap entry per server instance, which
+// the garbage collector pays for on every instance a per-request factory makes). The two
+// replaced methods are shared functions reading it, not closures made per instance.
 const HOOKED: unique symbol = Symbol('@mcp-auth/sdk hooked');
+
+interface HookState extends ToolExecutionHookHandle {
+  readonly setHandlers: Method;
+  readonly execute: Method;
+  readonly beforeToolRuns: BeforeToolRuns;
+  installing: number;
+}
+
+type Hooked = McpServerInternals & { [HOOKED]?: HookState };
 
 /**
  * Hooks an McpServer so `beforeToolRuns` sees every call of a registered tool with the parsed
@@ -140,9 +174,9 @@ export function hookToolExecution(
   beforeToolRuns: BeforeToolRuns,
   sdk: string,
 ): ToolExecutionHookHandle {
-  const existing = (mcpServer as { [HOOKED]?: ToolExecutionHookHandle })[HOOKED];
+  const target = mcpServer as Hooked;
+  const existing = target[HOOKED];
   if (existing) return existing;
-  const target = mcpServer as McpServerInternals;
   const setHandlers = target.setToolRequestHandlers;
   const execute = target.executeToolHandler;
   const tools = target._registeredTools;
@@ -157,34 +191,52 @@ export function hookToolExecution(
       `@mcp-auth/sdk cannot guard this ${sdk} version: McpServer no longer has setToolRequestHandlers/executeToolHandler/_registeredTools; use a release of ${sdk} supported by @mcp-auth/sdk`,
     );
   }
-  let installing = 0;
-  const handle: ToolExecutionHookHandle = {
-    get installingToolHandlers() {
-      return installing > 0;
-    },
-    toolHandlersInstalledBefore: target._toolHandlersInitialized === true,
-  };
-  target.setToolRequestHandlers = function (this: unknown, ...args: never[]) {
-    installing++;
-    try {
-      return (setHandlers as Method).apply(this, args);
-    } finally {
-      installing--;
-    }
-  };
-  target.executeToolHandler = function (
-    this: unknown,
-    tool: unknown,
-    args: unknown,
-    extra: unknown,
-  ) {
-    const refusal = beforeToolRuns(toolNameOf(target, tool), args, extra);
-    if (refusal !== undefined) return Promise.resolve(refusal);
-    return (execute as Method).call(this, tool as never, args as never, extra as never);
-  };
+  const state = new HookStateImpl(
+    setHandlers as Method,
+    execute as Method,
+    beforeToolRuns,
+    target._toolHandlersInitialized === true,
+  );
+  target.setToolRequestHandlers = hookedSetToolRequestHandlers;
+  target.executeToolHandler = hookedExecuteToolHandler;
   hookTaskPolling(target, beforeToolRuns);
-  (mcpServer as { [HOOKED]?: ToolExecutionHookHandle })[HOOKED] = handle;
-  return handle;
+  target[HOOKED] = state;
+  return state;
+}
+
+class HookStateImpl implements HookState {
+  installing = 0;
+  constructor(
+    readonly setHandlers: Method,
+    readonly execute: Method,
+    readonly beforeToolRuns: BeforeToolRuns,
+    readonly toolHandlersInstalledBefore: boolean,
+  ) {}
+  get installingToolHandlers(): boolean {
+    return this.installing > 0;
+  }
+}
+
+function hookedSetToolRequestHandlers(this: Hooked, ...args: never[]): unknown {
+  const state = this[HOOKED]!;
+  state.installing++;
+  try {
+    return state.setHandlers.apply(this, args);
+  } finally {
+    state.installing--;
+  }
+}
+
+function hookedExecuteToolHandler(
+  this: Hooked,
+  tool: unknown,
+  args: unknown,
+  extra: unknown,
+): unknown {
+  const state = this[HOOKED]!;
+  const refusal = state.beforeToolRuns(toolNameOf(this, tool), args, extra);
+  if (refusal !== undefined) return Promise.resolve(refusal);
+  return state.execute.call(this, tool as never, args as never, extra as never);
 }
 
 /** SDK 1.x: `taskSupport: 'optional'` tools called without a task run outside executeToolHandler. */

@@ -3,14 +3,15 @@ import {
   authorizeMcpToolCall,
   checkToolRateLimit,
   filterToolList,
+  isAllowedAtEdge,
   isDecidedAtEdge,
 } from '@mcp-auth/core/mcp';
 import {
+  type BeforeToolRuns,
   hookToolExecution,
   interceptHandlerMap,
   type MissingHandler,
   type StoredHandler,
-  type ToolExecutionHookHandle,
 } from './sdk-internals.js';
 
 /**
@@ -37,6 +38,55 @@ const GUARDED: unique symbol = Symbol('@mcp-auth/sdk guarded');
 type Guardable = { [GUARDED]?: PolicyEngine };
 
 /**
+ * What guarding needs that does not depend on the server instance: the policy, how to read the
+ * caller, and the decision taken right before a tool runs. Made once per (policy, SDK) and
+ * shared by every instance a per-request factory protects.
+ */
+interface GuardKit {
+  readonly policy: PolicyEngine;
+  readonly authInfoOf: (extra: unknown) => unknown;
+  readonly authOf: (extra: unknown) => AuthContext | undefined;
+  readonly beforeToolRuns: BeforeToolRuns;
+}
+
+const kits = new WeakMap<PolicyEngine, Map<(extra: unknown) => unknown, GuardKit>>();
+
+function guardKit(policy: PolicyEngine, authInfoOf: (extra: unknown) => unknown): GuardKit {
+  let byReader = kits.get(policy);
+  if (byReader === undefined) {
+    byReader = new Map();
+    kits.set(policy, byReader);
+  }
+  let kit = byReader.get(authInfoOf);
+  if (kit === undefined) {
+    const authOf = (extra: unknown): AuthContext | undefined =>
+      authContextFromAuthInfo(authInfoOf(extra));
+    kit = {
+      policy,
+      authInfoOf,
+      authOf,
+      beforeToolRuns: (tool, args, extra) => {
+        if (tool === undefined) {
+          // Never run a tool that cannot be named against the policy.
+          throw new Error('Access denied: @mcp-auth/sdk could not identify the called tool');
+        }
+        const authInfo = authInfoOf(extra);
+        const outcome = authorizeMcpToolCall(
+          policy,
+          authContextFromAuthInfo(authInfo),
+          tool,
+          args,
+          { authInfo },
+        );
+        return outcome.allowed ? undefined : outcome.result;
+      },
+    };
+    byReader.set(authInfoOf, kit);
+  }
+  return kit;
+}
+
+/**
  * Guards `target` with `policy`. Idempotent per server and policy.
  * @throws TypeError when the server is already guarded with another policy.
  */
@@ -48,44 +98,30 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
       'protectMcpServer(server, { policy }): this server is already protected with another policy; protect each server instance once',
     );
   }
-  const { authInfoOf } = target;
-  const authOf = (extra: unknown): AuthContext | undefined =>
-    authContextFromAuthInfo(authInfoOf(extra));
-  const edgeOf = (extra: unknown) => ({ decidedAtEdge: isDecidedAtEdge(authInfoOf(extra)) });
-  let hook: ToolExecutionHookHandle | undefined;
-  if (target.mcpServer !== undefined) {
-    hook = hookToolExecution(
-      target.mcpServer,
-      (tool, args, extra) => {
-        if (tool === undefined) {
-          // Never run a tool that cannot be named against the policy.
-          throw new Error('Access denied: @mcp-auth/sdk could not identify the called tool');
-        }
-        const outcome = authorizeMcpToolCall(policy, authOf(extra), tool, args, edgeOf(extra));
-        return outcome.allowed ? undefined : outcome.result;
-      },
-      target.sdk,
-    );
-  }
+  const kit = guardKit(policy, target.authInfoOf);
+  const hook =
+    target.mcpServer === undefined
+      ? undefined
+      : hookToolExecution(target.mcpServer, kit.beforeToolRuns, target.sdk);
   let storingExisting = true;
-  const parsesArguments = (): boolean =>
-    hook !== undefined &&
-    (hook.installingToolHandlers || (storingExisting && hook.toolHandlersInstalledBefore));
-  const bindSession = sessionBinding(authOf);
+  const bindSession = sessionBinding(kit.authOf);
   interceptHandlerMap(
     target.server,
     (method, handler) => {
       const raw = handler as unknown as Handler;
-      if (method === 'tools/call')
-        return bindSession(
-          guardToolCall(policy, raw, authOf, parsesArguments(), edgeOf),
-        ) as unknown as StoredHandler;
+      if (method === 'tools/call') {
+        // McpServer's own handler parses the arguments with the tool's schema (decided then).
+        const parses =
+          hook !== undefined &&
+          (hook.installingToolHandlers || (storingExisting && hook.toolHandlersInstalledBefore));
+        return bindSession(guardToolCall(kit, raw, parses)) as unknown as StoredHandler;
+      }
       if (method === 'tools/list')
-        return bindSession(guardToolList(policy, raw, authOf)) as unknown as StoredHandler;
+        return bindSession(guardToolList(kit, raw)) as unknown as StoredHandler;
       return bindSession(raw) as unknown as StoredHandler;
     },
     target.sdk,
-    guardFallbackHandler(target.server, policy, authOf, edgeOf),
+    guardFallbackHandler(target.server, kit),
   );
   storingExisting = false;
   // Only once everything is in place: a TypeError above leaves nothing marked as protected.
@@ -129,12 +165,7 @@ function sessionBinding(authOf: (extra: unknown) => AuthContext | undefined) {
  * no schema known): the handler map hands the protocol a guard around the current fallback
  * instead of letting it fall back ({@link interceptHandlerMap}).
  */
-function guardFallbackHandler(
-  server: object,
-  policy: PolicyEngine,
-  authOf: (extra: unknown) => AuthContext | undefined,
-  edgeOf: (extra: unknown) => { decidedAtEdge: boolean },
-): MissingHandler {
+function guardFallbackHandler(server: object, kit: GuardKit): MissingHandler {
   const holder = server as { fallbackRequestHandler?: unknown };
   // The guards of the last fallback seen, rebuilt only when another one is assigned.
   let seen: unknown;
@@ -146,8 +177,8 @@ function guardFallbackHandler(
     if (typeof fallback !== 'function') return undefined;
     if (fallback !== seen || call === undefined || list === undefined) {
       seen = fallback;
-      call = guardToolCall(policy, fallback as Handler, authOf, false, edgeOf);
-      list = guardToolList(policy, fallback as Handler, authOf);
+      call = guardToolCall(kit, fallback as Handler, false);
+      list = guardToolList(kit, fallback as Handler);
     }
     return (method === 'tools/call' ? call : list) as unknown as StoredHandler;
   };
@@ -161,13 +192,8 @@ function guardFallbackHandler(
  * before any argument is parsed. Any other handler (a low-level `Server`'s own) gets the
  * decision on the arguments as sent.
  */
-function guardToolCall(
-  policy: PolicyEngine,
-  handler: Handler,
-  authOf: (extra: unknown) => AuthContext | undefined,
-  deferArguments: boolean,
-  edgeOf: (extra: unknown) => { decidedAtEdge: boolean } = () => ({ decidedAtEdge: false }),
-): Handler {
+function guardToolCall(kit: GuardKit, handler: Handler, deferArguments: boolean): Handler {
+  const { policy, authInfoOf } = kit;
   // Not `async`: an allowed call hands back the tool handler's own promise (no extra promise
   // and microtask hops per call). A throw still becomes a rejection, never a pass.
   return (request, extra) => {
@@ -175,20 +201,27 @@ function guardToolCall(
       const params = (request as { params?: { name?: unknown; arguments?: unknown } }).params;
       // A non-string name is checked as '' (an invalid tool name, which the policy refuses).
       const tool = typeof params?.name === 'string' ? params.name : '';
-      const auth = authOf(extra);
-      const edge = edgeOf(extra);
+      const authInfo = authInfoOf(extra);
+      const auth = authContextFromAuthInfo(authInfo);
       const run = () => {
-        if (deferArguments && auth !== undefined && policy.isVisible(tool, auth)) {
+        // The edge guard allowed this very tool with this policy, or the caller may call it for
+        // some arguments: McpServer's handler goes on and the decision on the parsed arguments
+        // is taken right before the tool runs.
+        if (
+          deferArguments &&
+          auth !== undefined &&
+          (isAllowedAtEdge(authInfo, policy, tool) || policy.isVisible(tool, auth))
+        ) {
           return handler(request, extra);
         }
-        const outcome = authorizeMcpToolCall(policy, auth, tool, params?.arguments, edge);
+        const outcome = authorizeMcpToolCall(policy, auth, tool, params?.arguments, { authInfo });
         return outcome.allowed ? handler(request, extra) : Promise.resolve(outcome.result);
       };
       // Rate limits: counted here only when no edge guard counted this call already.
       if (
-        !edge.decidedAtEdge &&
         auth !== undefined &&
         policy.rateLimitsFor(tool).length > 0 &&
+        !isDecidedAtEdge(authInfo) &&
         policy.isVisible(tool, auth)
       ) {
         return checkToolRateLimit(policy, auth, tool).then((limited) =>
@@ -202,11 +235,8 @@ function guardToolCall(
   };
 }
 
-function guardToolList(
-  policy: PolicyEngine,
-  handler: Handler,
-  authOf: (extra: unknown) => AuthContext | undefined,
-): Handler {
+function guardToolList(kit: GuardKit, handler: Handler): Handler {
+  const { policy, authOf } = kit;
   return async (request, extra) => {
     const result = await handler(request, extra);
     const fields = typeof result === 'object' && result !== null ? result : {};

@@ -2,6 +2,10 @@ import { type AuthContext, authContextFromAuthInfo, type PolicyEngine } from '@m
 import type { McpServer, Server } from '@modelcontextprotocol/server';
 import { protectServer } from '../tool-guard.js';
 
+// One reader for every protected instance (the guard's shared parts are cached per reader).
+const authInfoOfContext = (ctx: unknown): unknown =>
+  (ctx as { http?: { authInfo?: unknown } } | null | undefined)?.http?.authInfo;
+
 /** Options of {@link protectMcpServer}. */
 export interface ProtectMcpServerOptions {
   /**
@@ -47,8 +51,7 @@ export function protectMcpServer<T extends McpServer | Server>(
   options: ProtectMcpServerOptions,
 ): T {
   protectServer(server, options, {
-    authInfoOf: (ctx) =>
-      (ctx as { http?: { authInfo?: unknown } } | null | undefined)?.http?.authInfo,
+    authInfoOf: authInfoOfContext,
     sdk: '@modelcontextprotocol/server',
     notAServer:
       'protectMcpServer(server, options): server must be an McpServer or Server from @modelcontextprotocol/server (for @modelcontextprotocol/sdk 1.x, import protectMcpServer from @mcp-auth/sdk)',
