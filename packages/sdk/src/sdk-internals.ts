@@ -66,7 +66,10 @@ export function interceptHandlerMap(
     map.set = guardedSet;
   } else if (guards.wraps.includes(wrap)) return false;
   guards.wraps.push(wrap);
-  for (const [method, handler] of map) mapSet.call(map, method, wrap(method, handler));
+  // Replacing the value of a key already there keeps the map's order and size.
+  map.forEach((handler, method) => {
+    mapSet.call(map, method, wrap(method, handler));
+  });
   // The first guard asked decides; a later wrap's guard goes around it (as for stored ones).
   if (missing !== undefined) {
     const inner = guards.missing;
