@@ -115,11 +115,13 @@ export function assertTtl(ttlMs: number, where: string): void {
  * Runs a store operation and turns any rejection into a 503 `TemporarilyUnavailableError`
  * (fail closed): callers never mint a token or let a request through on a store error.
  */
-export async function storeCall<T>(operation: Promise<T>): Promise<T> {
-  try {
-    return await operation;
-  } catch (cause) {
-    if (cause instanceof TypeError) throw cause;
-    throw new TemporarilyUnavailableError(undefined, { cause });
-  }
+export function storeCall<T>(operation: Promise<T>): Promise<T> {
+  // One `then` on the operation's own promise (no async frame): a store call sits on every
+  // protected request.
+  return Promise.resolve(operation).then(undefined, unavailable);
+}
+
+function unavailable(cause: unknown): never {
+  if (cause instanceof TypeError) throw cause;
+  throw new TemporarilyUnavailableError(undefined, { cause });
 }

@@ -46,25 +46,31 @@ export function createRevocationChecker(
     }
     return key;
   };
-  return async (context) => {
+  type Checked = Parameters<ReturnType<typeof createRevocationChecker>>[0];
+  // The keys a context's check reads: its own markers (jti, grant) first, then the client's
+  // and the user's.
+  const keysOf = async (context: Checked): Promise<RevocationKeys> => {
     const keys: string[] = [];
     if (context.jti) keys.push(STORE_KEYS.revokedJti(context.jti));
     if (context.grantId) keys.push(STORE_KEYS.revokedGrant(context.grantId));
     const own = keys.length;
-    // Known callers' marker keys come from the cache without a wait (hashing only a new one).
-    if (context.clientId) {
-      const key = markerKeys.get(`client\u0000${context.clientId}`);
-      keys.push(key ?? (await markerKey('client', context.clientId)));
-    }
-    if (context.userId) {
-      const key = markerKeys.get(`user\u0000${context.userId}`);
-      keys.push(key ?? (await markerKey('user', context.userId)));
-    }
-    if (keys.length === 0) return false;
-    const values = await storeCall(store.getMany(keys));
+    if (context.clientId) keys.push(await markerKey('client', context.clientId));
+    if (context.userId) keys.push(await markerKey('user', context.userId));
+    return { keys, own };
+  };
+  // Verified contexts are frozen and shared per token: their keys are worked out once (the
+  // entry goes with the context when the verifier's cache drops it).
+  const known = new WeakMap<object, RevocationKeys>();
+  const decide = async (
+    context: Checked,
+    { keys, own }: RevocationKeys,
+    values: readonly unknown[],
+  ): Promise<boolean> => {
     for (let i = 0; i < own; i++) if (values[i] !== undefined) return true;
-    const markers = values.slice(own).filter((marker) => marker !== undefined);
-    if (markers.length === 0) return false;
+    let markers: unknown[] | undefined;
+    for (let i = own; i < keys.length; i++)
+      if (values[i] !== undefined) (markers ??= []).push(values[i]);
+    if (markers === undefined) return false;
     // A client deleted, or all of a user's grants revoked, at `at`: a token of a grant approved
     // after it (a client that came back, a new sign-in; the grant's record has the time in ms),
     // or issued after it (`iat`, whole seconds), lives; on doubt, refuse. Read only then.
@@ -82,6 +88,27 @@ export function createRevocationChecker(
       );
     });
   };
+  const check = (context: Checked, found: RevocationKeys): Promise<boolean> => {
+    if (found.keys.length === 0) return Promise.resolve(false);
+    return storeCall(store.getMany(found.keys)).then((values) =>
+      // Nothing marked (the usual answer): no further step.
+      values.every((value) => value === undefined) ? false : decide(context, found, values),
+    );
+  };
+  return (context) => {
+    const found = known.get(context);
+    if (found !== undefined) return check(context, found);
+    return keysOf(context).then((computed) => {
+      if (Object.isFrozen(context)) known.set(context, computed);
+      return check(context, computed);
+    });
+  };
+}
+
+/** The store keys one context's revocation check reads, and how many are its own. */
+interface RevocationKeys {
+  readonly keys: readonly string[];
+  readonly own: number;
 }
 
 /**
