@@ -19,10 +19,20 @@
  * - `dpop.reference.es256-verify`: one bare `node:crypto` ES256 verification (P-256, IEEE P1363
  *   signature) of a proof-sized input: the floor of any DPoP check on this machine, measured in
  *   the same rounds; `overhead_us` of the DPoP cases = what they add beyond their signature.
+ *   Core's Node entry verifies through `node:crypto` like this (its JWS backend);
+ * - `dpop.reference.es256-verify-webcrypto`: the same verification through WebCrypto
+ *   (`crypto.subtle.verify`, awaited), what core's Web-standard entry (`index.ts`: Deno, Bun,
+ *   Workers, a browser bundle) pays per proof; `overhead_webcrypto_us` = added minus it.
  *
  * Target: a DPoP call adds ≤ 60 µs of server CPU over a bearer one.
  *
- * `pnpm bench dpop` (~20 s). Knobs: MCP_AUTH_BENCH_DPOP_ROUNDS [7], MCP_AUTH_BENCH_DPOP_BATCH [1000].
+ * `pnpm bench dpop` (~20 s) runs on the sources through tsx (whose `keepNames` wraps closures in
+ * `__name` calls). On the built packages, as users run them:
+ * `pnpm turbo run build --filter @mcp-auth/express`, then
+ * `TSX_TSCONFIG_PATH=bench/http/tsconfig.dist.json node --import tsx bench/run.ts dpop` (no
+ * `@mcp-auth/source` condition, no `paths`: the packages resolve to `dist/`). Each entry records
+ * `core` (`src` or `dist`), where `@mcp-auth/core` resolved.
+ * Knobs: MCP_AUTH_BENCH_DPOP_ROUNDS [7], MCP_AUTH_BENCH_DPOP_BATCH [1000].
  */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
@@ -38,7 +48,7 @@ import { createMcpGuard } from '@mcp-auth/core/mcp';
 import { mcpAuth } from '@mcp-auth/express';
 import type { RequestHandler } from 'express';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { computeS256Challenge, generateCodeVerifier } from '../packages/core/src/testing/index.js';
+import { computeS256Challenge, generateCodeVerifier } from '@mcp-auth/core/testing';
 import { type Bench, median } from './harness.js';
 import { ISSUER, RESOURCE } from './http/common.js';
 
@@ -60,7 +70,10 @@ const NAMES = [
   'dpop.reference.es256-verify',
   'dpop.guard.bearer',
   'dpop.guard.dpop-es256',
+  'dpop.reference.es256-verify-webcrypto',
 ] as const;
+// Where @mcp-auth/core resolved: the sources (`pnpm bench`) or dist/ (TSX_TSCONFIG_PATH above).
+const CORE = import.meta.resolve('@mcp-auth/core').includes('/dist/') ? 'dist' : 'src';
 
 type Middleware = (req: IncomingMessage) => Promise<void>;
 
@@ -215,6 +228,19 @@ export default async function dpopBench(bench: Bench): Promise<void> {
     if (!verify('sha256', input, { key: checker, dsaEncoding: 'ieee-p1363' }, signature))
       throw new Error('dpop bench: reference signature');
   };
+  // The same through WebCrypto: a non-extractable public CryptoKey, awaited per verification.
+  const ecdsa = { name: 'ECDSA', hash: 'SHA-256' } as const;
+  const webKey = await crypto.subtle.importKey(
+    'jwk',
+    await exportJWK(publicKey),
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    false,
+    ['verify'],
+  );
+  const webVerify = async () => {
+    if (!(await crypto.subtle.verify(ecdsa, webKey, signature, input)))
+      throw new Error('dpop bench: reference signature (WebCrypto)');
+  };
 
   const cases: [string, () => Promise<void>][] = [
     [NAMES[0], () => bearerServer.protect(request(bearer))],
@@ -224,6 +250,7 @@ export default async function dpopBench(bench: Bench): Promise<void> {
     [NAMES[4], rawVerify],
     [NAMES[5], () => bearerServer.check({ authorization: bearer })],
     [NAMES[6], () => withDpop.check({ authorization: direct.authorization, dpop: direct.proof() })],
+    [NAMES[7], webVerify],
   ];
   // Rounds interleave the cases (two warm-up rounds); the median CPU per request is kept.
   const samples = cases.map(() => [] as number[]);
@@ -242,9 +269,10 @@ export default async function dpopBench(bench: Bench): Promise<void> {
   const medians = samples.map(median);
   const r1 = (n: number) => Math.round(n * 10) / 10;
   for (const [c, [name]] of cases.entries()) {
-    const extra: Record<string, unknown> = { unit: 'CPU µs per request (median_us)' };
-    if (name === NAMES[4]) {
-      bench.record(name, medians[c]!, {}, { unit: 'CPU µs per verification (median_us)' });
+    const extra: Record<string, unknown> = { unit: 'CPU µs per request (median_us)', core: CORE };
+    if (name === NAMES[4] || name === NAMES[7]) {
+      const unit = 'CPU µs per verification (median_us)';
+      bench.record(name, medians[c]!, {}, { unit, core: CORE });
       continue;
     }
     // The guard-only pair has its own baseline.
@@ -255,7 +283,10 @@ export default async function dpopBench(bench: Bench): Promise<void> {
       continue;
     }
     extra['added_cpu_us'] = r1(medians[c]! - from);
-    if (name !== NAMES[1]) extra['overhead_us'] = r1(medians[c]! - from - medians[4]!);
+    if (name !== NAMES[1]) {
+      extra['overhead_us'] = r1(medians[c]! - from - medians[4]!);
+      extra['overhead_webcrypto_us'] = r1(medians[c]! - from - medians[7]!);
+    }
     bench.record(
       name,
       medians[c]!,
