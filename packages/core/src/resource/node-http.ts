@@ -213,15 +213,17 @@ export function createNodeMcpGuard(
   options: NodeMcpGuardOptions,
 ): (request: NodeRequestLike, callOptions?: NodeGuardCallOptions) => Promise<NodeGuardOutcome> {
   const guard = createMcpGuard(options, 'mcpGuard');
-  return async (request, callOptions) => {
+  // Not `async`: one `then` on the guard's promise per request.
+  return (request, callOptions) => {
     const guardRequest = nodeGuardRequest(request, callOptions?.preread);
-    const outcome = await guard.check(guardRequest);
-    if (!outcome.ok) return guardRequest.bodyRead ? outcome : closeOnUnreadBody(request, outcome);
-    const response = callOptions?.response;
-    // A server that answered on its own meanwhile (fastmcp's 405 to a GET) gets no late headers.
-    if (response !== undefined && response.headersSent !== true)
-      for (const name in outcome.headers) response.setHeader(name, outcome.headers[name]!);
-    return { ok: true, auth: outcome.auth, authInfo: outcome.authInfo, body: outcome.body };
+    return guard.check(guardRequest).then((outcome): NodeGuardOutcome => {
+      if (!outcome.ok) return guardRequest.bodyRead ? outcome : closeOnUnreadBody(request, outcome);
+      const response = callOptions?.response;
+      // A server that answered on its own meanwhile (fastmcp's 405 to a GET) gets no late headers.
+      if (response !== undefined && response.headersSent !== true)
+        for (const name in outcome.headers) response.setHeader(name, outcome.headers[name]!);
+      return { ok: true, auth: outcome.auth, authInfo: outcome.authInfo, body: outcome.body };
+    });
   };
 }
 

@@ -148,6 +148,14 @@ export function createAuthorizationServer(
   const { clients } = settings.registration;
   const internals = startTokenService(options, settings);
   internals.catch(() => {});
+  // Once started, the verifier is called directly: no await of `internals` on every request.
+  let started: Awaited<typeof internals> | undefined;
+  internals.then(
+    (value) => {
+      started = value;
+    },
+    () => {},
+  );
   const tokenService = async () => (await internals).tokens;
 
   const paths = {
@@ -241,7 +249,12 @@ export function createAuthorizationServer(
     resourceMetadataUrl: protectedResourceMetadataUrl(resource),
     resources: settings.resources.map((r) => r.url),
     routes,
-    tokenVerifier: { verify: async (token) => (await internals).verifier.verify(token) },
+    tokenVerifier: {
+      verify: (token) =>
+        started !== undefined
+          ? started.verifier.verify(token)
+          : internals.then((value) => value.verifier.verify(token)),
+    },
     dpop: resourceDpop(settings, resource),
     clients,
     handle: (request) => table.handle(request),
