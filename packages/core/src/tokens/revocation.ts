@@ -67,10 +67,9 @@ export function createRevocationChecker(
     values: readonly unknown[],
   ): Promise<boolean> => {
     for (let i = 0; i < own; i++) if (values[i] !== undefined) return true;
-    let markers: unknown[] | undefined;
-    for (let i = own; i < keys.length; i++)
-      if (values[i] !== undefined) (markers ??= []).push(values[i]);
-    if (markers === undefined) return false;
+    const markers: unknown[] = [];
+    for (let i = own; i < keys.length; i++) if (values[i] !== undefined) markers.push(values[i]);
+    if (markers.length === 0) return false;
     // A client deleted, or all of a user's grants revoked, at `at`: a token of a grant approved
     // after it (a client that came back, a new sign-in; the grant's record has the time in ms),
     // or issued after it (`iat`, whole seconds), lives; on doubt, refuse. Read only then.
