@@ -28,7 +28,7 @@
  *
  * `pnpm bench dpop` (~20 s) runs on the sources through tsx (whose `keepNames` wraps closures in
  * `__name` calls). On the built packages, as users run them:
- * `pnpm turbo run build --filter @mcp-auth/express`, then
+ * `pnpm exec turbo run build --filter @mcp-auth/express`, then
  * `TSX_TSCONFIG_PATH=bench/http/tsconfig.dist.json node --import tsx bench/run.ts dpop` (no
  * `@mcp-auth/source` condition, no `paths`: the packages resolve to `dist/`). Each entry records
  * `core` (`src` or `dist`), where `@mcp-auth/core` resolved.
