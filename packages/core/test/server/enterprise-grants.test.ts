@@ -568,6 +568,44 @@ describe('ID-JAG grant (enterprise-managed authorization)', () => {
     expect(exchanged.status).toBe(200);
   });
 
+  it('TX-8 subjectResources binds an audience to some resources: a token a caller presented to another resource is not exchanged (invalid_grant); misdeclared → TypeError', async () => {
+    const other = 'https://tasks.example.test/mcp';
+    const bound = (subjectResources: unknown) =>
+      options({
+        resource: undefined,
+        resources: [{ url: RESOURCE }, { url: other }],
+        tokenExchange: {
+          audiences: {
+            [API]: {
+              clients: ['mcp-server'],
+              subjectResources: subjectResources as string[],
+            },
+          },
+        },
+      });
+    const server = createAuthorizationServer(bound([RESOURCE]));
+    const exchange = async (resource: string) => {
+      const r = await token(server, jagForm(await idJag({ claims: { resource } })));
+      expect(r.status).toBe(200);
+      return token(
+        server,
+        {
+          grant_type: TOKEN_EXCHANGE,
+          subject_token: String(body(r).access_token),
+          subject_token_type: ACCESS_TOKEN,
+          resource: API,
+        },
+        MCP_SERVER,
+      );
+    };
+    expect((await exchange(RESOURCE)).status).toBe(200);
+    await expectError(exchange(other), 400, 'invalid_grant');
+    for (const wrong of [[], [API], ['https://unknown.example.test/mcp'], [ISSUER], 'x'])
+      expect(() => createAuthorizationServer(bound(wrong)), JSON.stringify(wrong)).toThrow(
+        /subjectResources/,
+      );
+  });
+
   it('EMA-15 a key-bound ID-JAG (cnf.jkt) needs a DPoP proof of that key: none or another key → invalid_grant; the right one → a DPoP-bound token. authorization_details → invalid_grant', async () => {
     const server = createAuthorizationServer(options({ dpop: true }));
     const key = async () => {

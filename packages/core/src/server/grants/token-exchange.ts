@@ -32,6 +32,13 @@ export interface TokenExchangeAudience {
    * nor the server's access-token lifetime. Default the server's access-token lifetime.
    */
   accessTokenTtlSeconds?: number;
+  /**
+   * Which of this server's resources a subject token may be for (its `aud`): with several
+   * resources behind one issuer, bind each MCP server to its own callers' tokens — a client
+   * listed here then cannot exchange a token a caller presented to another resource. Each must
+   * be one of the server's resources. Default: a token for any of them.
+   */
+  subjectResources?: readonly string[];
 }
 
 /**
@@ -52,6 +59,7 @@ export interface CompiledAudience {
   readonly clients: ReadonlySet<string>;
   readonly scopes: readonly string[] | undefined;
   readonly ttlSeconds: number | undefined;
+  readonly subjectResources: readonly string[] | undefined;
 }
 
 /**
@@ -92,10 +100,22 @@ export function compileTokenExchange(
     if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1)) {
       throw new TypeError(`${at}.accessTokenTtlSeconds must be a positive integer`);
     }
+    const subjects = entry.subjectResources;
+    if (
+      subjects !== undefined &&
+      (!Array.isArray(subjects) ||
+        subjects.length === 0 ||
+        subjects.some((r) => typeof r !== 'string' || r === own[0] || !own.includes(r)))
+    ) {
+      throw new TypeError(
+        `${at}.subjectResources must list some of this server's resources (${own.slice(1).join(', ')})`,
+      );
+    }
     out.set(name, {
       clients: new Set(entry.clients),
       scopes: entry.scopes === undefined ? undefined : checkScopes(entry.scopes, `${at}.scopes`),
       ttlSeconds: ttl,
+      subjectResources: subjects === undefined ? undefined : [...subjects],
     });
   }
   if (out.size === 0) throw new TypeError(`${where}.audiences must declare at least one audience`);
@@ -185,6 +205,14 @@ export function tokenExchangeGrant(
       throw new UnauthorizedClientError('The client may not exchange tokens for this audience');
     }
     const subject = await verifySubject(tokens, resources, subjectToken);
+    if (
+      declared.subjectResources !== undefined &&
+      (subject.resource === undefined || !declared.subjectResources.includes(subject.resource))
+    ) {
+      throw new InvalidGrantError(
+        'The subject_token was issued for a resource whose tokens this audience does not take',
+      );
+    }
     const allowed = (scope: string) =>
       coversScope(subject.scopes, scope) &&
       (declared.scopes === undefined || declared.scopes.includes(scope));
