@@ -29,6 +29,7 @@ export {
   filterToolList,
   findToolCalls,
   HEADER_MISMATCH_CODE,
+  countInServerToolCall,
   isAllowedAtEdge,
   isDecidedAtEdge,
   isDpopBound,

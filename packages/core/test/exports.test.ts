@@ -248,6 +248,7 @@ describe('public entries of @mcp-auth/core', () => {
           "buildDpopChallenge",
           "checkTokenVerifier",
           "checkToolRateLimit",
+          "countInServerToolCall",
           "createDeniedToolResult",
           "createMcpGuard",
           "decodeMcpHeaderValue",

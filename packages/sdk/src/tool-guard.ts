@@ -1,10 +1,9 @@
 import { type AuthContext, authContextFromAuthInfo, PolicyEngine } from '@mcp-auth/core';
 import {
   authorizeMcpToolCall,
-  checkToolRateLimit,
+  countInServerToolCall,
   filterToolList,
   isAllowedAtEdge,
-  isDecidedAtEdge,
 } from '@mcp-auth/core/mcp';
 import {
   type BeforeToolRuns,
@@ -218,17 +217,9 @@ function guardToolCall(kit: GuardKit, handler: Handler, deferArguments: boolean)
         return outcome.allowed ? handler(request, extra) : Promise.resolve(outcome.result);
       };
       // Rate limits: counted here only when no edge guard counted this call already.
-      if (
-        auth !== undefined &&
-        policy.rateLimitsFor(tool).length > 0 &&
-        !isDecidedAtEdge(authInfo) &&
-        policy.isVisible(tool, auth)
-      ) {
-        return checkToolRateLimit(policy, auth, tool).then((limited) =>
-          limited !== undefined ? limited.result : run(),
-        );
-      }
-      return run();
+      const counting = countInServerToolCall(policy, auth, tool, authInfo);
+      if (counting === undefined) return run();
+      return counting.then((limited) => (limited !== undefined ? limited.result : run()));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -10,7 +10,7 @@ import { CLIENT_SCOPES_CLAIM, GRANTABLE_SCOPES_CLAIM } from '../tokens/claims.js
  * (`scope_not_grantable`). The guard, the in-server check and `authorizeToolCall` share it, so
  * the client, the audit event, metrics and logs see one decision.
  */
-export function callerPolicyInput(
+function callerPolicyInput(
   auth: AuthContext,
 ): Omit<PolicyEvaluationInput, 'tool' | 'args' | 'audit' | 'traceId'> {
   // Verified contexts are frozen and shared per token: their caller part is worked out once.

@@ -35,6 +35,7 @@ export {
   DEFAULT_MAX_MCP_BODY_BYTES,
   type DeniedToolResult,
   filterToolList,
+  countInServerToolCall,
   isAllowedAtEdge,
   isDecidedAtEdge,
   type McpAuthInfo,

@@ -37,7 +37,12 @@ import {
 import { observePolicyDecisions } from '../policy/observe.js';
 import { isValidToolName } from '../policy/pattern.js';
 import { McpResourceAuth } from './resource-auth.js';
-import { limitToolCalls, rateLimitedResponse } from './rate-limit.js';
+import {
+  checkToolRateLimit,
+  limitToolCalls,
+  type RateLimitRefusal,
+  rateLimitedResponse,
+} from './rate-limit.js';
 
 export type { DeniedToolResult } from './json-rpc.js';
 
@@ -542,6 +547,29 @@ export function authorizeMcpToolCall(
   // The edge allowed what the server refuses (schema-parsed arguments): that is recorded.
   if (quiet) decision = policy.evaluate(toolCallInput(auth, tool, callArgs));
   return { allowed: false, decision, result: createDeniedToolResult(decision) };
+}
+
+/**
+ * The in-server rate-limit count of one `tools/call` (`protectMcpServer`): `undefined` at once
+ * when there is nothing to count — no limit matches `tool`, no caller, the MCP endpoint guard
+ * counted this request already (`isDecidedAtEdge(authInfo)`: each call is counted once), or the
+ * caller may not call `tool` whatever the arguments (the decision refuses it; no quota used) —
+ * else {@link checkToolRateLimit}'s answer.
+ */
+export function countInServerToolCall(
+  policy: PolicyEngine,
+  auth: AuthContext | undefined,
+  tool: string,
+  authInfo: unknown,
+): Promise<RateLimitRefusal | undefined> | undefined {
+  if (
+    auth === undefined ||
+    policy.rateLimitsFor(tool).length === 0 ||
+    isDecidedAtEdge(authInfo) ||
+    !policy.isVisible(tool, auth)
+  )
+    return undefined;
+  return checkToolRateLimit(policy, auth, tool);
 }
 
 /**

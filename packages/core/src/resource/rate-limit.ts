@@ -93,9 +93,9 @@ function refusal(limit: RateLimitJson, retryAfterSeconds: number): RateLimitRefu
  * every matching limit counts the call, also when an earlier one refused it. Rejects with
  * `TemporarilyUnavailableError` (503) when the store fails or is full: fail closed.
  *
- * The MCP guard calls it for every `tools/call` it lets through; `protectMcpServer` calls it
- * only when no guard decided the request at the edge (`isDecidedAtEdge`), so each call is
- * counted once.
+ * The MCP guard calls it for every `tools/call` it lets through; inside the server
+ * `countInServerToolCall` calls it only when no guard decided the request at the edge
+ * (`isDecidedAtEdge`), so each call is counted once.
  */
 export async function checkToolRateLimit(
   policy: PolicyEngine,

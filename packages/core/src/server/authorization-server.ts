@@ -147,8 +147,8 @@ export function createAuthorizationServer(
   const { issuer, resource, base, origin, store } = settings;
   const { clients } = settings.registration;
   const internals = startTokenService(options, settings);
-  internals.catch(() => {});
   // Once started, the verifier is called directly: no await of `internals` on every request.
+  // (A start-up failure is handled: `ready()` and every request that needs the service report it.)
   let started: Awaited<typeof internals> | undefined;
   internals.then(
     (value) => {
