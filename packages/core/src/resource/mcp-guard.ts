@@ -302,6 +302,21 @@ function checkOptions(options: McpGuardOptions, where: string) {
 }
 
 /** Adds `headers` to a response the guard answers itself. */
+/** A refusal carrying the request's CORS headers. */
+function refusal(response: HttpResponse, cors: Readonly<Record<string, string>>): McpGuardOutcome {
+  return { ok: false, response: withHeaders(response, cors) };
+}
+
+/** Whether `scopes` cover every one of `required` (with the policy's scope hierarchy). */
+function coversAll(
+  policy: PolicyEngine,
+  scopes: readonly string[],
+  required: readonly string[],
+): boolean {
+  for (const scope of required) if (!policy.coversScope(scopes, scope)) return false;
+  return true;
+}
+
 function withHeaders(
   response: HttpResponse,
   headers: Readonly<Record<string, string>>,
@@ -309,6 +324,55 @@ function withHeaders(
   return Object.keys(headers).length === 0
     ? response
     : { ...response, headers: { ...response.headers, ...headers } };
+}
+
+/** What deciding the tool calls of a request needs from its guard. */
+interface CallDeciders {
+  readonly policy: PolicyEngine;
+  readonly instrumentation: Instrumentation | undefined;
+  readonly requiredScopes: readonly string[];
+  readonly stepUp: (needed: readonly string[], reason: string, caller: AuthContext) => HttpResponse;
+}
+
+/** Decides every `tools/call` of an authenticated request's body. */
+function decideCalls(
+  guard: CallDeciders,
+  auth: AuthContext,
+  calls: readonly ToolCall[],
+  body: unknown,
+  era: ReturnType<typeof mcpEra>,
+  traceId: string | undefined,
+): HttpResponse | PolicyDecision | undefined {
+  const { policy, instrumentation, requiredScopes, stepUp } = guard;
+  if (calls.length === 0) return undefined;
+  let allowed: PolicyDecision | undefined;
+  let needed: string[] | undefined;
+  let stepUpReason: string | undefined;
+  let denied: Map<ToolCall, DeniedToolResult> | undefined;
+  for (const call of calls) {
+    const decision = decideInSpan(instrumentation, call, (span) =>
+      policy.evaluate(toolCallInput(auth, call.name, call.args, span.traceId ?? traceId)),
+    );
+    if (decision.allowed) {
+      allowed = decision;
+      continue;
+    }
+    // A scope the caller can never be granted is `scope_not_grantable` (no missingScopes):
+    // answered inside MCP as decided, the same code the audit event and metrics carry.
+    if (decision.missingScopes.length > 0) {
+      instrumentation?.count(COUNTER_NAMES.stepUps, { [ATTRIBUTES.toolName]: call.name });
+      needed ??= [...requiredScopes];
+      needed.push(...decision.missingScopes);
+      stepUpReason ??= decision.reason;
+    } else {
+      denied ??= new Map();
+      denied.set(call, createDeniedToolResult(decision));
+    }
+  }
+  if (stepUpReason !== undefined && needed !== undefined) return stepUp(needed, stepUpReason, auth);
+  if (denied !== undefined) return deniedCallsResponse(body, denied, era);
+  // Every call is allowed: the decision of a single one goes with the request.
+  return calls.length === 1 ? allowed : undefined;
 }
 
 /**
@@ -350,117 +414,94 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
     );
   };
 
-  /** Decides every `tools/call` of an authenticated request's body. */
-  const decideCalls = (
-    auth: AuthContext,
-    calls: readonly ToolCall[],
-    body: unknown,
-    era: ReturnType<typeof mcpEra>,
-    traceId: string | undefined,
-  ) => {
-    if (calls.length === 0) return undefined;
-    let allowed: PolicyDecision | undefined;
-    let needed: string[] | undefined;
-    let stepUpReason: string | undefined;
-    let denied: Map<ToolCall, DeniedToolResult> | undefined;
-    for (const call of calls) {
-      const decision = decideInSpan(instrumentation, call, (span) =>
-        policy.evaluate(toolCallInput(auth, call.name, call.args, span.traceId ?? traceId)),
-      );
-      if (decision.allowed) {
-        allowed = decision;
-        continue;
-      }
-      // A scope the caller can never be granted is `scope_not_grantable` (no missingScopes):
-      // answered inside MCP as decided, the same code the audit event and metrics carry.
-      if (decision.missingScopes.length > 0) {
-        instrumentation?.count(COUNTER_NAMES.stepUps, { [ATTRIBUTES.toolName]: call.name });
-        needed ??= [...requiredScopes];
-        needed.push(...decision.missingScopes);
-        stepUpReason ??= decision.reason;
-      } else {
-        denied ??= new Map();
-        denied.set(call, createDeniedToolResult(decision));
-      }
-    }
-    if (stepUpReason !== undefined && needed !== undefined)
-      return stepUp(needed, stepUpReason, auth);
-    if (denied !== undefined) return deniedCallsResponse(body, denied, era);
-    // Every call is allowed: the decision of a single one goes with the request.
-    return calls.length === 1 ? allowed : undefined;
-  };
+  const deciders: CallDeciders = { policy, instrumentation, requiredScopes, stepUp };
 
+  // Not `async` itself: the guard's `check` awaits it once.
+  const authenticate = (request: McpGuardRequest, method: string, authorization?: string) =>
+    options.dpop === undefined
+      ? // The Bearer path: no request object to build.
+        resourceAuth.authenticateRequest(authorization)
+      : resourceAuth.authenticateHttpRequest({
+          method,
+          authorization,
+          dpop: request.header('dpop'),
+        });
+
+  // Every failure is answered (500/503), never a rejection: no `.catch` layer per request.
   const check = async (
     request: McpGuardRequest,
     span: InstrumentationSpan,
   ): Promise<McpGuardOutcome> => {
-    const method = request.method.toUpperCase();
-    const screened = origins.screen(method, request.header);
-    if (screened !== undefined) return { ok: false, response: screened };
-    const cors = origins.responseHeaders(request.header('origin'));
-    const refuse = (response: HttpResponse): McpGuardOutcome => ({
-      ok: false,
-      response: withHeaders(response, cors),
-    });
-    const authorization = request.header('authorization');
-    let auth: AuthContext;
     try {
-      auth = await resourceAuth.authenticateHttpRequest({
-        method,
-        authorization,
-        // Read only with DPoP on: the Bearer path does nothing it did not do before.
-        dpop: options.dpop === undefined ? undefined : request.header('dpop'),
-      });
+      const method = request.method.toUpperCase();
+      const screened = origins.screen(method, request.header);
+      if (screened !== undefined) return { ok: false, response: screened };
+      const cors = origins.responseHeaders(request.header('origin'));
+      const authorization = request.header('authorization');
+      let auth: AuthContext;
+      try {
+        auth = await authenticate(request, method, authorization);
+      } catch (error) {
+        countUnauthorized(instrumentation, error);
+        return refusal(errorResponse(error), cors);
+      }
+      if (requiredScopes.length > 0 && !coversAll(policy, auth.scopes, requiredScopes))
+        return refusal(
+          stepUp(requiredScopes, 'The access token lacks a scope this endpoint requires', auth),
+          cors,
+        );
+      let parsed: ParsedBody = NO_BODY;
+      if (!BODYLESS_METHODS.has(method)) {
+        if (declaredTooLarge(request, maxBodyBytes))
+          return refusal(errorResponse(new PayloadTooLargeError()), cors);
+        let raw: Awaited<ReturnType<McpGuardRequest['readBody']>>;
+        try {
+          raw = await request.readBody(maxBodyBytes);
+        } catch (error) {
+          return refusal(errorResponse(error), cors);
+        }
+        parsed = toParsedBody(raw, maxJsonDepth);
+      }
+      if (!parsed.ok) return refusal(parseErrorResponse(parsed.reason, maxJsonDepth), cors);
+      const body = parsed.value;
+      const era = mcpEra(request.header, body);
+      const mismatch = headerMismatch(request.header, request.headerNames, body, era);
+      if (mismatch !== undefined) return refusal(headerMismatchResponse(body, mismatch), cors);
+      const calls = findToolCalls(body);
+      const decided = decideCalls(deciders, auth, calls, body, era, span.traceId);
+      if (decided !== undefined && !('allowed' in decided)) return refusal(decided, cors);
+      // Only a call a rate limit matches is counted (and only then is there a store to wait for).
+      const counting = limitToolCalls(policy, auth, calls, options.audit, span.traceId);
+      const limited = counting === undefined ? undefined : await counting;
+      if (limited !== undefined) return refusal(rateLimitedResponse(body, limited, era), cors);
+      // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
+      const authInfo = toAuthInfo(auth, extractAccessToken(authorization));
+      // The in-server check then records only what it decides differently (one audit event per call).
+      authInfo.extra![DECIDED_AT_EDGE] = true;
+      if (decided !== undefined)
+        (authInfo as MarkedAuthInfo)[EDGE_ALLOWED] = {
+          policy,
+          tool: calls[0]!.name,
+          decision: decided,
+        };
+      // With DPoP nonces on, every answer hands the client the current one (RFC 9449 §8.2).
+      const nonce = resourceAuth.dpopNonce();
+      const headers = nonce === undefined ? cors : { ...cors, 'DPoP-Nonce': await nonce };
+      return { ok: true, auth, authInfo, body, headers };
     } catch (error) {
-      countUnauthorized(instrumentation, error);
-      return refuse(errorResponse(error));
+      return { ok: false, response: errorResponse(error) };
     }
-    const missing = requiredScopes.filter((scope) => !policy.coversScope(auth.scopes, scope));
-    if (missing.length > 0)
-      return refuse(
-        stepUp(requiredScopes, 'The access token lacks a scope this endpoint requires', auth),
-      );
-    let parsed: ParsedBody = NO_BODY;
-    if (!BODYLESS_METHODS.has(method)) {
-      const read = await readParsedBody(request, maxBodyBytes, maxJsonDepth);
-      if (!('ok' in read)) return refuse(read);
-      parsed = read;
-    }
-    if (!parsed.ok) return refuse(parseErrorResponse(parsed.reason, maxJsonDepth));
-    const body = parsed.value;
-    const era = mcpEra(request.header, body);
-    const mismatch = headerMismatch(request.header, request.headerNames, body, era);
-    if (mismatch !== undefined) return refuse(headerMismatchResponse(body, mismatch));
-    const calls = findToolCalls(body);
-    const decided = decideCalls(auth, calls, body, era, span.traceId);
-    if (decided !== undefined && !('allowed' in decided)) return refuse(decided);
-    // Only a call a rate limit matches is counted (and only then is there a store to wait for).
-    const counting = limitToolCalls(policy, auth, calls, options.audit, span.traceId);
-    const limited = counting === undefined ? undefined : await counting;
-    if (limited !== undefined) return refuse(rateLimitedResponse(body, limited, era));
-    // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
-    const authInfo = toAuthInfo(auth, extractAccessToken(authorization));
-    // The in-server check then records only what it decides differently (one audit event per call).
-    authInfo.extra![DECIDED_AT_EDGE] = true;
-    if (decided !== undefined)
-      (authInfo as MarkedAuthInfo)[EDGE_ALLOWED] = {
-        policy,
-        tool: calls[0]!.name,
-        decision: decided,
-      };
-    // With DPoP nonces on, every answer hands the client the current one (RFC 9449 §8.2).
-    const nonce = resourceAuth.dpopNonce();
-    const headers = nonce === undefined ? cors : { ...cors, 'DPoP-Nonce': await nonce };
-    return { ok: true, auth, authInfo, body, headers };
   };
 
   return {
     maxBodyBytes,
     resourceAuth,
     check: (request) =>
-      guardSpan(instrumentation, request.header, (span) => check(request, span)).catch(
-        (error: unknown) => ({ ok: false, response: errorResponse(error) }),
-      ),
+      instrumentation === undefined
+        ? check(request, NOOP_SPAN)
+        : guardSpan(instrumentation, request.header, (span) => check(request, span)).catch(
+            (error: unknown) => ({ ok: false, response: errorResponse(error) }),
+          ),
   };
 }
 
@@ -585,24 +626,20 @@ export function filterToolList<T extends { readonly name: string }>(
   return tools.filter((tool) => policy.isVisible(tool.name, auth));
 }
 
-/** Reads and parses the body (capped, depth-limited), or the error response to answer. */
-async function readParsedBody(
-  request: McpGuardRequest,
-  maxBodyBytes: number,
-  maxJsonDepth: number,
-): Promise<ParsedBody | HttpResponse> {
+/** A `Content-Length` over the cap: refused before a byte of the body is read. */
+function declaredTooLarge(request: McpGuardRequest, maxBodyBytes: number): boolean {
   const declared = Number(request.header('content-length') ?? '0');
-  if (Number.isFinite(declared) && declared > maxBodyBytes)
-    return errorResponse(new PayloadTooLargeError());
-  let raw: Awaited<ReturnType<McpGuardRequest['readBody']>>;
-  try {
-    raw = await request.readBody(maxBodyBytes);
-  } catch (error) {
-    return errorResponse(error);
-  }
-  if (raw !== undefined && typeof raw === 'object' && !(raw instanceof Uint8Array))
-    return { ok: true, value: raw.parsed };
-  return parseJsonBody(raw, maxJsonDepth);
+  return Number.isFinite(declared) && declared > maxBodyBytes;
+}
+
+/** The body as read — raw bytes or text (parsed here, depth-limited) or a framework's `{ parsed }`. */
+function toParsedBody(
+  raw: Awaited<ReturnType<McpGuardRequest['readBody']>>,
+  maxJsonDepth: number,
+): ParsedBody {
+  return raw !== undefined && typeof raw === 'object' && !(raw instanceof Uint8Array)
+    ? { ok: true, value: raw.parsed }
+    : parseJsonBody(raw, maxJsonDepth);
 }
 
 /**

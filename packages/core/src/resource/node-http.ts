@@ -158,16 +158,19 @@ function nodeGuardRequest(
     get headerNames() {
       return Object.keys(request.headers);
     },
-    async readBody(maxBytes) {
+    // Not `async`: the stream read is the one promise (the guard awaits it).
+    readBody(maxBytes) {
       this.bodyRead = true;
-      if (isNodeBodyConsumed(request)) {
+      if (!isNodeBodyConsumed(request)) return readNodeStream(request, maxBytes);
+      try {
         const parsed = preread ?? request.body;
         // A JSON parser (express.json(), koa-bodyparser) already ran: use its result as it is.
         if (typeof parsed === 'object' && parsed !== null && !(parsed instanceof Uint8Array))
-          return { parsed };
-        return reencodeNodeBody(parsed, request, maxBytes);
+          return Promise.resolve({ parsed });
+        return Promise.resolve(reencodeNodeBody(parsed, request, maxBytes));
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return readNodeStream(request, maxBytes);
     },
   };
 }
