@@ -56,6 +56,17 @@ const ROUNDS = envInt('MCP_AUTH_BENCH_HTTP_ROUNDS', 5);
 const SECONDS = envInt('MCP_AUTH_BENCH_HTTP_SECONDS', 3);
 const WARMUP = envInt('MCP_AUTH_BENCH_HTTP_WARMUP', 3);
 const CONNECTIONS = envInt('MCP_AUTH_BENCH_HTTP_CONNECTIONS', 8);
+/**
+ * Server processes per variant (each round runs every one; a variant's figure for the round is
+ * the mean over its processes). Identical servers in separate processes differ by up to ~17 %
+ * on this kind of machine (heap layout, JIT and GC timing), more than the targets allow: one
+ * process per variant measures that luck as much as the protection. Default 1, and 3 for the
+ * MCP SDK v2 pair, where it was measured (bench/README.md, "SDK v2, session 5").
+ */
+const PROCESSES = process.env['MCP_AUTH_BENCH_HTTP_PROCESSES'];
+function processesFor(fallback: number): number {
+  return PROCESSES === undefined ? fallback : envInt('MCP_AUTH_BENCH_HTTP_PROCESSES', fallback);
+}
 const PROFILE_DIR = process.env['MCP_AUTH_BENCH_HTTP_PROFILE'];
 const PROTOCOL_VERSION = '2025-06-18';
 const BASELINE = 'http.toolscall.unprotected';
@@ -113,6 +124,8 @@ const SOURCE_VARIANT: VariantSpec = {
 
 interface RunningVariant {
   readonly spec: VariantSpec;
+  /** Which of the variant's processes this is (0 … processes − 1). */
+  readonly copy: number;
   readonly child: ChildProcess;
   readonly port: number;
   /** Session id per connection (session layout). */
@@ -169,6 +182,7 @@ async function mintAccessToken(secret: string): Promise<string> {
 async function startVariant(
   spec: VariantSpec,
   env: NodeJS.ProcessEnv,
+  copy = 0,
 ): Promise<RunningVariant | undefined> {
   const mode = spec.mode ?? packageMode();
   const nodeArgs = childNodeArgs(mode);
@@ -177,7 +191,7 @@ async function startVariant(
     // thread's (the larger file).
     nodeArgs.push(
       '--cpu-prof',
-      `--cpu-prof-dir=${PROFILE_DIR}/${spec.name}.${env['MCP_AUTH_BENCH_LAYOUT']}`,
+      `--cpu-prof-dir=${PROFILE_DIR}/${spec.name}.${env['MCP_AUTH_BENCH_LAYOUT']}${copy > 0 ? `.${copy}` : ''}`,
     );
   }
   const child = spawn(
@@ -221,7 +235,7 @@ async function startVariant(
     child.kill('SIGKILL');
     throw error;
   }
-  return { spec, child, port, sessions: [], rounds: [] };
+  return { spec, copy, child, port, sessions: [], rounds: [] };
 }
 
 /** Fails when a server child loaded `@mcp-auth/core` from elsewhere than the mode says. */
@@ -242,7 +256,7 @@ async function stopVariant(variant: RunningVariant, layout: Layout): Promise<voi
     // For bench/http/profile-summary.ts: per-request figures from the profile's totals.
     const stats = await fetch(`http://127.0.0.1:${variant.port}/__bench/cpu`);
     const { requests } = (await stats.json()) as { requests: number };
-    const dir = `${PROFILE_DIR}/${variant.spec.name}.${layout}`;
+    const dir = `${PROFILE_DIR}/${variant.spec.name}.${layout}${variant.copy > 0 ? `.${variant.copy}` : ''}`;
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/requests.txt`, `${requests}\n`);
   }
@@ -425,11 +439,27 @@ function pairedMedian(
 const r1 = (n: number) => Math.round(n * 10) / 10;
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
-/** Runs the wanted variants under one layout; returns the per-variant medians. */
+/** The mean of each figure over a variant's processes in one round. */
+function meanOf(figures: readonly RoundFigures[]): RoundFigures {
+  const mean = (pick: (f: RoundFigures) => number) =>
+    figures.reduce((sum, f) => sum + pick(f), 0) / figures.length;
+  return {
+    reqPerS: mean((f) => f.reqPerS),
+    p50Ms: mean((f) => f.p50Ms),
+    p99Ms: mean((f) => f.p99Ms),
+    cpuUsPerReq: mean((f) => f.cpuUsPerReq),
+  };
+}
+
+/**
+ * Runs the wanted variants under one layout, each in `processes` server processes; returns per
+ * variant its figures of every round (the mean over its processes in that round).
+ */
 async function measure(
   specs: readonly VariantSpec[],
   layout: Layout,
   rounds: number,
+  processes = 1,
 ): Promise<Map<string, RoundFigures[]>> {
   const secret = randomBytes(32).toString('base64url');
   const token = await mintAccessToken(secret);
@@ -439,7 +469,12 @@ async function measure(
     MCP_AUTH_BENCH_LAYOUT: layout,
     NODE_ENV: 'production',
   };
-  const started = await Promise.all(specs.map((spec) => startVariant(spec, env)));
+  // Copies interleaved (a0 b0 a1 b1 …): the rotation below then spreads each variant's
+  // processes over the round instead of running them back to back.
+  const starts: Promise<RunningVariant | undefined>[] = [];
+  for (let copy = 0; copy < processes; copy++)
+    for (const spec of specs) starts.push(startVariant(spec, env, copy));
+  const started = await Promise.all(starts);
   const running = started.filter((v): v is RunningVariant => v !== undefined);
   try {
     for (const variant of running) {
@@ -448,7 +483,7 @@ async function measure(
     }
     for (const variant of running) await load(variant, token, WARMUP, layout);
     for (let round = 0; round < rounds; round++) {
-      // Rotate the order each round so no variant always runs first or last.
+      // Rotate the order each round so no server always runs first or last.
       for (let i = 0; i < running.length; i++) {
         const variant = running[(i + round) % running.length]!;
         variant.rounds.push(await load(variant, token, SECONDS, layout));
@@ -457,7 +492,16 @@ async function measure(
   } finally {
     await Promise.all(running.map((v) => stopVariant(v, layout)));
   }
-  return new Map(running.map((v) => [v.spec.name, v.rounds]));
+  const measured = new Map<string, RoundFigures[]>();
+  for (const spec of specs) {
+    const copies = running.filter((v) => v.spec === spec);
+    if (copies.length === 0) continue;
+    measured.set(
+      spec.name,
+      copies[0]!.rounds.map((_, round) => meanOf(copies.map((v) => v.rounds[round]!))),
+    );
+  }
+  return measured;
 }
 
 /** Records one group of variants measured together, against `baseline` (and `jose`). */
@@ -467,6 +511,7 @@ function report(
   measured: Map<string, RoundFigures[]>,
   names: { baseline: string; jose?: string; mcpAuth: string; target?: string },
   layout: string,
+  processes = 1,
 ): void {
   const baseRounds = measured.get(names.baseline)!;
   const joseRounds = names.jose === undefined ? undefined : measured.get(names.jose);
@@ -487,6 +532,7 @@ function report(
       layout,
       connections: CONNECTIONS,
       rounds: rounds.length,
+      processes,
     };
     if (!isBase) {
       extra['added_server_cpu_us_per_req'] = r1(
@@ -533,7 +579,7 @@ export default async function httpBench(bench: Bench): Promise<void> {
     log(
       `# http: ${wanted.length} variants, layout ${layout}, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds × ${SECONDS} s`,
     );
-    const measured = await measure(wanted, layout, ROUNDS);
+    const measured = await measure(wanted, layout, ROUNDS, processesFor(1));
     report(
       bench,
       wanted,
@@ -545,6 +591,7 @@ export default async function httpBench(bench: Bench): Promise<void> {
         target: 'ratio >= 0.95, vs_sdk_jose >= 1.15, added_server_cpu_us_per_req <= 30',
       },
       layout,
+      processesFor(1),
     );
     if (process.env['MCP_AUTH_BENCH_HTTP_LAYOUTS'] === '1') {
       await compareLayouts(bench, wanted, measured, layout);
@@ -554,9 +601,9 @@ export default async function httpBench(bench: Bench): Promise<void> {
   if (wantedV2.length > 1 || bench.wants(V2_BASELINE)) {
     // createMcpHandler builds a server per request (2026-07-28 is stateless): no sessions.
     log(
-      `# http v2: ${wantedV2.length} variants, MCP SDK v2, protocol 2026-07-28, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds × ${SECONDS} s`,
+      `# http v2: ${wantedV2.length} variants × ${processesFor(3)} processes, MCP SDK v2, protocol 2026-07-28, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds × ${SECONDS} s`,
     );
-    const measured = await measure(wantedV2, 'stateless', ROUNDS);
+    const measured = await measure(wantedV2, 'stateless', ROUNDS, processesFor(3));
     report(
       bench,
       wantedV2,
@@ -567,12 +614,13 @@ export default async function httpBench(bench: Bench): Promise<void> {
         target: 'ratio >= 0.95, added_server_cpu_us_per_req <= 30',
       },
       'per-request (v2)',
+      processesFor(3),
     );
   }
   if (process.env['MCP_AUTH_BENCH_HTTP_EDGE'] === '1') {
     // The edge alone (no MCP SDK behind it): stateless, no sessions to open.
     log(`# http edge: ${EDGE_VARIANTS.length} variants, ${ROUNDS} rounds × ${SECONDS} s`);
-    const measured = await measure(EDGE_VARIANTS, 'stateless', ROUNDS);
+    const measured = await measure(EDGE_VARIANTS, 'stateless', ROUNDS, processesFor(1));
     report(
       bench,
       EDGE_VARIANTS,
@@ -583,6 +631,7 @@ export default async function httpBench(bench: Bench): Promise<void> {
         mcpAuth: 'http.edge.mcp-auth',
       },
       'stateless',
+      processesFor(1),
     );
   }
 }
