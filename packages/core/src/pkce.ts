@@ -20,9 +20,17 @@ export function isValidCodeVerifier(verifier: unknown): verifier is string {
  * the length of a SHA-256 digest). Longer or shorter values, `+`, `/` or `=` are refused.
  */
 export function isValidS256Challenge(challenge: unknown): challenge is string {
-  return (
-    typeof challenge === 'string' && S256_CHALLENGE.test(challenge) && canonicalTail(challenge)
-  );
+  return isSha256Base64Url(challenge);
+}
+
+/**
+ * True when `value` is a SHA-256 digest in base64url without padding (43 characters, the unused
+ * bits of the last one zero): the form of an S256 challenge and of a JWK SHA-256 thumbprint
+ * (RFC 7638, DPoP's `jkt` and `dpop_jkt`).
+ * @internal
+ */
+export function isSha256Base64Url(value: unknown): value is string {
+  return typeof value === 'string' && S256_CHALLENGE.test(value) && canonicalTail(value);
 }
 
 // The last character of 32 bytes in base64url carries 2 unused bits, which must be zero.

@@ -197,6 +197,7 @@ export function createAuthorizationServer(
     clientAddress: settings.addressOf,
     now: settings.now,
     session,
+    dpop: settings.dpop !== undefined,
   });
 
   const asymmetric =

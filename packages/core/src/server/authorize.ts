@@ -2,7 +2,7 @@ import type { AuditRecorder } from '../observability/audit.js';
 import { generateRandomToken } from '../encoding/random.js';
 import { sha256Base64Url } from '../runtime/sha256.js';
 import { isOAuthError, type OAuthError } from '../errors/oauth-error.js';
-import { isValidS256Challenge } from '../pkce.js';
+import { isSha256Base64Url, isValidS256Challenge } from '../pkce.js';
 import { isValidScopeToken } from '../policy/scopes.js';
 import type { Store, StoreValue } from '../store/store.js';
 import { STORE_KEYS } from '../store/keys.js';
@@ -86,6 +86,11 @@ export interface AuthorizationFlowDeps {
   readonly now: () => number;
   /** The signed-in user's session cookie, started when a sign-in completes (grant management). */
   readonly session?: SessionCookies | undefined;
+  /**
+   * Whether the server runs DPoP: an authorization request's `dpop_jkt` then binds the code to
+   * that key (RFC 9449 §10). Off, `dpop_jkt` is ignored like any unknown parameter.
+   */
+  readonly dpop?: boolean | undefined;
 }
 
 // What is kept server-side between the authorize request and the code (JSON in the store).
@@ -95,6 +100,8 @@ interface Interaction {
   readonly redirectUri: string;
   readonly redirectUriInRequest: boolean;
   readonly codeChallenge: string;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the token request must prove. */
+  readonly dpopJkt?: string;
   readonly scopes: readonly string[];
   readonly resource: string;
   readonly state: string | null;
@@ -452,6 +459,14 @@ export class AuthorizationFlow {
     if (!isValidS256Challenge(challenge)) {
       throw new RedirectError('invalid_request', 'code_challenge must be 43 base64url characters');
     }
+    // RFC 9449 §10: the code is bound to the DPoP key whose thumbprint the client names.
+    const dpopJkt = this.#d.dpop === true ? params.get('dpop_jkt') : undefined;
+    if (dpopJkt !== undefined && !isSha256Base64Url(dpopJkt)) {
+      throw new RedirectError(
+        'invalid_request',
+        'dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)',
+      );
+    }
     // RFC 8707: the resource becomes the audience (SECURITY-CASES, multi-resource).
     const target = this.#target(params.get('resource'));
     const resource = target.url;
@@ -466,6 +481,7 @@ export class AuthorizationFlow {
       redirectUri,
       redirectUriInRequest,
       codeChallenge: challenge,
+      ...(dpopJkt === undefined ? {} : { dpopJkt }),
       scopes,
       resource,
       state,
@@ -671,6 +687,7 @@ export class AuthorizationFlow {
       redirectUriInRequest: interaction.redirectUriInRequest,
       codeChallenge: interaction.codeChallenge,
       codeChallengeMethod: 'S256',
+      ...(interaction.dpopJkt === undefined ? {} : { dpopJkt: interaction.dpopJkt }),
       scopes,
       resource: interaction.resource,
       // mcp_grantable_scopes: what this client may ever request for the user, so a call needing

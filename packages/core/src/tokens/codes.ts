@@ -1,6 +1,15 @@
 import { generateRandomToken } from '../encoding/random.js';
-import { InvalidRequestError, InvalidTargetError } from '../errors/oauth-error.js';
-import { isValidCodeVerifier, isValidS256Challenge, verifyPkce } from '../pkce.js';
+import {
+  InvalidGrantError,
+  InvalidRequestError,
+  InvalidTargetError,
+} from '../errors/oauth-error.js';
+import {
+  isSha256Base64Url,
+  isValidCodeVerifier,
+  isValidS256Challenge,
+  verifyPkce,
+} from '../pkce.js';
 import { sha256Base64Url } from '../runtime/sha256.js';
 import { checkScopes } from '../policy/scopes.js';
 import { type StoreValue, storeCall } from '../store/store.js';
@@ -37,6 +46,11 @@ export async function issueAuthorizationCode(
   if (typeof input.resource !== 'string' || !URL.canParse(input.resource)) {
     throw new TypeError(`${where}: resource must be an absolute URL string`);
   }
+  if (input.dpopJkt !== undefined && !isSha256Base64Url(input.dpopJkt)) {
+    throw new TypeError(
+      `${where}: dpopJkt must be a JWK SHA-256 thumbprint (43 base64url characters)`,
+    );
+  }
   if (typeof input.identity?.sub !== 'string' || input.identity.sub.length === 0) {
     throw new TypeError(`${where}: identity.sub must be a non-empty string`);
   }
@@ -51,6 +65,7 @@ export async function issueAuthorizationCode(
     redirectUri: input.redirectUri,
     redirectUriInRequest: input.redirectUriInRequest ?? true,
     codeChallenge: input.codeChallenge,
+    ...(input.dpopJkt === undefined ? {} : { dpopJkt: input.dpopJkt }),
     scopes,
     resource: input.resource,
     sub: input.identity.sub,
@@ -117,6 +132,14 @@ export async function redeemAuthorizationCode(
     throw new InvalidTargetError('The resource differs from the authorization request');
   }
   if (!(await verifyPkce(codeVerifier, record.codeChallenge, 'S256'))) throw invalidCode();
+  // RFC 9449 §10: a code bound with `dpop_jkt` is redeemed only with a proof of that key.
+  if (record.dpopJkt !== undefined && input.dpop?.jkt !== record.dpopJkt) {
+    throw new InvalidGrantError(
+      input.dpop === undefined
+        ? 'The authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof of it'
+        : 'The DPoP proof key is not the one the authorization code is bound to (dpop_jkt)',
+    );
+  }
   // Grant management: the grant enters the user's index (503 when it is full); a code whose
   // client was deleted after it was issued gets no tokens.
   const registered = await registerGrant(ctx, {

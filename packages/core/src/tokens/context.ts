@@ -54,6 +54,8 @@ export type CodeRecord = {
   readonly redirectUri: string;
   readonly redirectUriInRequest: boolean;
   readonly codeChallenge: string;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the token request must prove. */
+  readonly dpopJkt?: string;
   readonly scopes: readonly string[];
   readonly resource: string;
   readonly sub: string;

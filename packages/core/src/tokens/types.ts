@@ -122,6 +122,11 @@ export interface IssueAuthorizationCodeInput {
   redirectUriInRequest?: boolean;
   codeChallenge: string;
   codeChallengeMethod: 'S256';
+  /**
+   * The authorization request's `dpop_jkt` (RFC 9449 §10): the code is then redeemed only by a
+   * token request whose DPoP proof is signed with the key of this JWK SHA-256 thumbprint.
+   */
+  dpopJkt?: string | undefined;
   /** The scopes the user consented to. */
   scopes: readonly string[];
   /** The RFC 8707 resource: the tokens' audience. */
