@@ -22,6 +22,8 @@ import {
 import { DEMO_USERS, DevIdentityProvider } from '../../src/server/identity/dev.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { createTokenService } from '../../src/tokens/token-service.js';
+import { createAccessTokenVerifier } from '../../src/tokens/access-token-verifier.js';
+import { createRevocationChecker } from '../../src/tokens/revocation.js';
 import { createSecretKey, type Jwk } from '../../src/jwt/keys.js';
 import { postForm, postJson } from './helpers.js';
 
@@ -893,6 +895,53 @@ describe('token exchange (RFC 8693) for downstream APIs', () => {
     await (await server.tokenService()).revokeGrant(String(payload.grant_id));
     expect(await introspect()).toEqual({ active: false });
     await expectError(token(server, exchangeForm(subject), MCP_SERVER), 400, 'invalid_grant');
+  });
+
+  it('TX-9 the MCP server revokes an exchanged token on its own at the revocation endpoint (RFC 7009): inactive from then on, the user’s token and grant untouched; another client’s revocation is ignored', async () => {
+    const rsSecret = 'introspection-secret-0123456789-abcdef';
+    const store = new MemoryStore();
+    const server = createAuthorizationServer(options({ introspectionSecret: rsSecret, store }));
+    const subject = await aliceToken(server);
+    const exchange = async () =>
+      String(body(await token(server, exchangeForm(subject), MCP_SERVER)).access_token);
+    const exchanged = await exchange();
+    const sibling = await exchange();
+    const introspect = async (value: string) =>
+      body(
+        await server.handle(
+          postForm(
+            `${ISSUER}/introspect`,
+            { token: value },
+            { authorization: `Bearer ${rsSecret}` },
+          ),
+        ),
+      );
+    const revoke = (auth: string) =>
+      server.handle(
+        postForm(
+          `${ISSUER}/revoke`,
+          { token: exchanged, token_type_hint: 'access_token' },
+          { authorization: auth },
+        ),
+      );
+    // Another client cannot revoke it (RFC 7009 §2.1: 200 all the same, nothing changes).
+    expect((await revoke(OTHER_SERVER)).status).toBe(200);
+    expect(await introspect(exchanged)).toMatchObject({ active: true, aud: API });
+    // The client it was issued to can.
+    expect((await revoke(MCP_SERVER)).status).toBe(200);
+    expect(await introspect(exchanged)).toEqual({ active: false });
+    // A downstream API checking revocation through the shared store refuses it too.
+    const downstream = createAccessTokenVerifier({
+      key: await createSecretKey(SECRET),
+      issuer: ISSUER,
+      audience: API,
+      isRevoked: createRevocationChecker(store),
+    });
+    await expect(downstream.verify(exchanged)).rejects.toThrow(/revoked/);
+    await expect(downstream.verify(sibling)).resolves.toMatchObject({ userId: 'bob' });
+    // Only that token: the user's own token, its grant and later exchanges still work.
+    expect((await server.tokenVerifier.verify(subject)).userId).toBe('bob');
+    expect(await introspect(await exchange())).toMatchObject({ active: true });
   });
 
   it('a machine subject (client credentials) stays marked as one in the exchanged token', async () => {
