@@ -38,6 +38,7 @@ import {
   DEMO_AGENT_ID,
   type DemoMachineClients,
   machineClientConfigs,
+  removeAgentSecretFile,
   resolveMachineClients,
 } from './machine-clients.js';
 
@@ -266,6 +267,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
       sites.push(await createSite(alias, new PrefixedStore(store, `origin:${host}:`), shared));
     }
   } catch (error) {
+    removeAgentSecretFile(shared.machineClients);
     await Promise.all(sites.map((site) => site.handler.close()));
     if (ownsStore && store instanceof RedisStore) await store.close();
     throw error;
@@ -298,6 +300,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     trustedIdpIssuer: options.trustedIdp?.issuer,
     dpopRequired: options.dpopRequired === true,
     async close() {
+      removeAgentSecretFile(shared.machineClients);
       await Promise.all(sites.map((site) => site.handler.close()));
       if (ownsStore && store instanceof RedisStore) await store.close();
     },

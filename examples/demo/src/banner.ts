@@ -90,19 +90,19 @@ export function formatBanner(demo: RunningDemo): string {
 }
 
 /**
- * The machine clients (client credentials grant), and how a script uses them. The one secret the
- * demo ever prints is `demo-agent`'s, and only when it generated it (no `DEMO_AGENT_SECRET`): it
- * is the demo's development credential, which the person running the demo needs to use it;
- * nothing else (tokens, codes, other secrets) is ever printed or logged.
+ * The machine clients (client credentials grant), and how a script uses them. No secret is ever
+ * printed: a generated `demo-agent` secret is in a file only its owner can read, and the banner
+ * names the file (tokens, codes and other secrets are never printed or logged either).
  */
 function machineClientLines(demo: RunningDemo): string[] {
-  const { agentSecret, agentSecretSource, agentJwks } = demo.machineClients;
+  const { agentSecretFile, agentJwks } = demo.machineClients;
+  const secret = agentSecretFile === undefined ? '<secret>' : `"$(cat ${agentSecretFile})"`;
   return [
     `Machine clients (client credentials, scope ${MACHINE_SCOPE}; token endpoint ${demo.authServer.metadata().token_endpoint}):`,
     `  ${DEMO_AGENT_ID.padEnd(15)} client_secret_basic, secret ${
-      agentSecretSource === 'env'
+      agentSecretFile === undefined
         ? 'from DEMO_AGENT_SECRET'
-        : `${agentSecret} (generated for this run; set DEMO_AGENT_SECRET to choose it)`
+        : `generated for this run, in ${agentSecretFile} (only you can read it; set DEMO_AGENT_SECRET to choose it)`
     }`,
     `  ${DEMO_AGENT_JWT_ID.padEnd(15)} ${
       agentJwks === undefined
@@ -112,7 +112,7 @@ function machineClientLines(demo: RunningDemo): string[] {
     demo.trustedIdpIssuer === undefined
       ? '  Enterprise IdP  off (set MCP_AUTH_TRUSTED_IDP_ISSUER and MCP_AUTH_TRUSTED_IDP_JWKS for ID-JAG)'
       : `  Enterprise IdP  ${demo.trustedIdpIssuer} (MCP_AUTH_TRUSTED_IDP_*): ${DEMO_AGENT_ID} may present its ID-JAGs (jwt-bearer grant) whose sub is alice, bob or carol`,
-    `  Try             curl -u ${DEMO_AGENT_ID}:<secret> -d grant_type=client_credentials ${demo.authServer.metadata().token_endpoint}`,
+    `  Try             curl -u ${DEMO_AGENT_ID}:${secret} -d grant_type=client_credentials ${demo.authServer.metadata().token_endpoint}`,
     '                  SDK scripts, keys and ID-JAGs: examples/demo/README.md, "Machine clients"',
     '',
   ];

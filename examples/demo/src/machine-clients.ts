@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { AuthorizationServerOptions } from '@mcp-auth/core';
 import type { Jwks } from '@mcp-auth/core/jwt';
 
@@ -17,24 +20,45 @@ export const MACHINE_SCOPE = 'mcp:tools:read';
 
 /** The machine clients' settings, once resolved. */
 export interface DemoMachineClients {
-  /** `demo-agent`'s secret (never logged; printed once by the banner only when generated). */
+  /** `demo-agent`'s secret (never printed or logged). */
   readonly agentSecret: string;
   /** Where the secret came from: `DEMO_AGENT_SECRET`, or generated at start. */
   readonly agentSecretSource: 'env' | 'generated';
+  /**
+   * A generated secret's file (in a fresh temporary directory, readable by its owner only), for
+   * the person running the demo: the banner names the file, never the secret. Removed by
+   * {@link removeAgentSecretFile} when the demo stops.
+   */
+  readonly agentSecretFile: string | undefined;
   /** `demo-agent-jwt`'s public keys (`DEMO_AGENT_JWKS`); absent: no such client. */
   readonly agentJwks: Jwks | undefined;
 }
 
-/** `DEMO_AGENT_SECRET` when set (≥ 16 characters), else a fresh random secret. */
+/**
+ * `DEMO_AGENT_SECRET` when set (≥ 16 characters), else a fresh random secret written to a file
+ * only its owner can read (the directory 0700, the file 0600).
+ */
 export function resolveMachineClients(
   agentSecret: string | undefined,
   agentJwks: Jwks | undefined,
 ): DemoMachineClients {
+  if (agentSecret !== undefined)
+    return { agentSecret, agentSecretSource: 'env', agentSecretFile: undefined, agentJwks };
+  const generated = randomBytes(24).toString('base64url');
+  const file = join(mkdtempSync(join(tmpdir(), 'mcp-auth-demo-')), `${DEMO_AGENT_ID}.secret`);
+  writeFileSync(file, `${generated}\n`, { mode: 0o600, flag: 'wx' });
   return {
-    agentSecret: agentSecret ?? randomBytes(24).toString('base64url'),
-    agentSecretSource: agentSecret === undefined ? 'generated' : 'env',
+    agentSecret: generated,
+    agentSecretSource: 'generated',
+    agentSecretFile: file,
     agentJwks,
   };
+}
+
+/** Removes a generated secret's file and its directory (nothing when the secret came from the environment). */
+export function removeAgentSecretFile(clients: DemoMachineClients): void {
+  if (clients.agentSecretFile !== undefined)
+    rmSync(dirname(clients.agentSecretFile), { recursive: true, force: true });
 }
 
 /**

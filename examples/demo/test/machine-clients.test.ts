@@ -2,6 +2,8 @@
 // (client_secret_basic, secret from DEMO_AGENT_SECRET or generated and shown by the banner) and
 // `demo-agent-jwt` (private_key_jwt ES256, public keys from DEMO_AGENT_JWKS) get client
 // credentials tokens for mcp:tools:read; the demo policy refuses them what it refuses a viewer.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import {
   Client as V2Client,
@@ -139,6 +141,7 @@ describe('demo machine clients (client credentials)', () => {
   it('the banner names both clients and never prints a secret that came from the environment', () => {
     const banner = formatBanner(t.demo);
     expect(banner).toMatch(/demo-agent\s+client_secret_basic, secret from DEMO_AGENT_SECRET/);
+    expect(t.demo.machineClients.agentSecretFile).toBeUndefined();
     expect(banner).toMatch(
       /demo-agent-jwt\s+private_key_jwt \(ES256\), 1 key\(s\) from DEMO_AGENT_JWKS/,
     );
@@ -160,11 +163,19 @@ describe('demo machine clients without configuration', () => {
     await t?.demo.close();
   });
 
-  it('demo-agent gets a generated secret, shown once by the banner; demo-agent-jwt is absent', async () => {
-    const { agentSecret, agentSecretSource } = t.demo.machineClients;
+  it('demo-agent gets a generated secret in a file only its owner can read — the banner names the file, never the secret; demo-agent-jwt is absent', async () => {
+    const { agentSecret, agentSecretSource, agentSecretFile } = t.demo.machineClients;
     expect(agentSecretSource).toBe('generated');
+    expect(agentSecretFile).toBeDefined();
+    expect(readFileSync(agentSecretFile!, 'utf8').trim()).toBe(agentSecret);
+    if (process.platform !== 'win32') {
+      expect(statSync(agentSecretFile!).mode & 0o077).toBe(0);
+      expect(statSync(dirname(agentSecretFile!)).mode & 0o077).toBe(0);
+    }
     const banner = formatBanner(t.demo);
-    expect(banner).toContain(agentSecret);
+    expect(banner).not.toContain(agentSecret);
+    expect(banner).toContain(`in ${agentSecretFile} (only you can read it`);
+    expect(banner).toContain(`curl -u demo-agent:"$(cat ${agentSecretFile})"`);
     expect(banner).toMatch(/demo-agent-jwt\s+off/);
     expect(await t.demo.authServer.clients.getClient('demo-agent-jwt')).toBeUndefined();
     const provider = new ClientCredentialsProvider({
@@ -175,6 +186,15 @@ describe('demo machine clients without configuration', () => {
     const client = await connect(t, provider);
     await client.close();
     expect(provider.tokens()?.access_token).toBeDefined();
+  });
+
+  it('the generated secret’s file goes when the demo stops', async () => {
+    const other = await startTestDemo();
+    const file = other.demo.machineClients.agentSecretFile!;
+    expect(existsSync(file)).toBe(true);
+    await other.demo.close();
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(dirname(file))).toBe(false);
   });
 
   it('bad DEMO_AGENT_SECRET / DEMO_AGENT_JWKS are named, never echoed', () => {
