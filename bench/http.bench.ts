@@ -63,9 +63,8 @@ const CONNECTIONS = envInt('MCP_AUTH_BENCH_HTTP_CONNECTIONS', 8);
  * process per variant measures that luck as much as the protection. Default 1, and 3 for the
  * MCP SDK v2 pair, where it was measured (bench/README.md, "SDK v2, session 5").
  */
-const PROCESSES = process.env['MCP_AUTH_BENCH_HTTP_PROCESSES'];
 function processesFor(fallback: number): number {
-  return PROCESSES === undefined ? fallback : envInt('MCP_AUTH_BENCH_HTTP_PROCESSES', fallback);
+  return envInt('MCP_AUTH_BENCH_HTTP_PROCESSES', fallback);
 }
 const PROFILE_DIR = process.env['MCP_AUTH_BENCH_HTTP_PROFILE'];
 const PROTOCOL_VERSION = '2025-06-18';

@@ -307,16 +307,6 @@ function refusal(response: HttpResponse, cors: Readonly<Record<string, string>>)
   return { ok: false, response: withHeaders(response, cors) };
 }
 
-/** Whether `scopes` cover every one of `required` (with the policy's scope hierarchy). */
-function coversAll(
-  policy: PolicyEngine,
-  scopes: readonly string[],
-  required: readonly string[],
-): boolean {
-  for (const scope of required) if (!policy.coversScope(scopes, scope)) return false;
-  return true;
-}
-
 function withHeaders(
   response: HttpResponse,
   headers: Readonly<Record<string, string>>,
@@ -416,17 +406,6 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
 
   const deciders: CallDeciders = { policy, instrumentation, requiredScopes, stepUp };
 
-  // Not `async` itself: the guard's `check` awaits it once.
-  const authenticate = (request: McpGuardRequest, method: string, authorization?: string) =>
-    options.dpop === undefined
-      ? // The Bearer path: no request object to build.
-        resourceAuth.authenticateRequest(authorization)
-      : resourceAuth.authenticateHttpRequest({
-          method,
-          authorization,
-          dpop: request.header('dpop'),
-        });
-
   // Every failure is answered (500/503), never a rejection: no `.catch` layer per request.
   const check = async (
     request: McpGuardRequest,
@@ -440,12 +419,17 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
       const authorization = request.header('authorization');
       let auth: AuthContext;
       try {
-        auth = await authenticate(request, method, authorization);
+        auth = await resourceAuth.authenticateHttpRequest({
+          method,
+          authorization,
+          // Read only with DPoP on: the Bearer path does nothing it did not do before.
+          dpop: options.dpop === undefined ? undefined : request.header('dpop'),
+        });
       } catch (error) {
         countUnauthorized(instrumentation, error);
         return refusal(errorResponse(error), cors);
       }
-      if (requiredScopes.length > 0 && !coversAll(policy, auth.scopes, requiredScopes))
+      if (!requiredScopes.every((scope) => policy.coversScope(auth.scopes, scope)))
         return refusal(
           stepUp(requiredScopes, 'The access token lacks a scope this endpoint requires', auth),
           cors,
