@@ -89,7 +89,11 @@ export interface NodeGuardCallOptions {
 
 /** A Node request's header by lower-case name (repeated values joined by `, `). */
 function nodeHeader(request: NodeRequestLike, name: string): string | undefined {
-  const value = request.headers[name];
+  return headerValue(request.headers, name);
+}
+
+function headerValue(headers: NodeRequestLike['headers'], name: string): string | undefined {
+  const value = headers[name];
   if (value === undefined || typeof value === 'string') return value;
   return value.join(', ');
 }
@@ -151,12 +155,14 @@ function nodeGuardRequest(
   request: NodeRequestLike,
   preread: unknown,
 ): McpGuardRequest & { bodyRead: boolean } {
+  // Read once: an Express request has a shape of its own, so every property read on it is slow.
+  const headers = request.headers;
   return {
     bodyRead: false,
     method: request.method ?? 'GET',
-    header: (name) => nodeHeader(request, name),
+    header: (name) => headerValue(headers, name),
     get headerNames() {
-      return Object.keys(request.headers);
+      return Object.keys(headers);
     },
     // Not `async`: the stream read is the one promise (the guard awaits it).
     readBody(maxBytes) {
