@@ -36,14 +36,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { computeS256Challenge } from '../packages/core/src/testing/index.js';
-import { createSecretKey, MemoryStore } from '../packages/core/src/index.node.js';
-import { createTokenService } from '../packages/core/src/internal.js';
 import { type Bench, median } from './harness.js';
-import { ISSUER, type Layout, MCP_PATH, RESOURCE } from './http/common.js';
+import { type Layout, MCP_PATH } from './http/common.js';
 import { v2ToolCallBody, v2ToolCallHeaders } from './http/common-v2.js';
 import { inProcessBench } from './http/inprocess.js';
 import { inProcessV2Bench } from './http/inprocess-v2.js';
+import { mintAccessToken } from './http/mint.js';
 import {
   childEnv,
   childNodeArgs,
@@ -149,33 +147,6 @@ function envInt(name: string, fallback: number): number {
 
 function log(message: string): void {
   if (!process.argv.includes('--json')) console.error(message);
-}
-
-/** A real access token from core's token service (code issued and redeemed with PKCE). */
-async function mintAccessToken(secret: string): Promise<string> {
-  const tokens = createTokenService({
-    store: new MemoryStore(),
-    issuer: ISSUER,
-    resource: RESOURCE,
-    signingKey: await createSecretKey(secret),
-  });
-  const verifier = randomBytes(32).toString('base64url');
-  const code = await tokens.issueAuthorizationCode({
-    clientId: 'bench-client',
-    redirectUri: 'http://127.0.0.1/callback',
-    codeChallenge: await computeS256Challenge(verifier),
-    codeChallengeMethod: 'S256',
-    scopes: ['mcp:tools:read'],
-    resource: RESOURCE,
-    identity: { sub: 'alice', attributes: { role: 'viewer' }, grantableScopes: [] },
-  });
-  const response = await tokens.redeemAuthorizationCode({
-    code,
-    clientId: 'bench-client',
-    redirectUri: 'http://127.0.0.1/callback',
-    codeVerifier: verifier,
-  });
-  return response.access_token;
 }
 
 async function startVariant(

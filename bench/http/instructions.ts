@@ -26,11 +26,9 @@ import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { computeS256Challenge } from '../../packages/core/src/testing/index.js';
-import { createSecretKey, MemoryStore } from '../../packages/core/src/index.node.js';
-import { createTokenService } from '../../packages/core/src/internal.js';
-import { ISSUER, MCP_PATH, RESOURCE } from './common.js';
+import { MCP_PATH } from './common.js';
 import { v2ToolCallBody, v2ToolCallHeaders } from './common-v2.js';
+import { mintAccessToken } from './mint.js';
 import { childEnv, childNodeArgs, packageMode } from './packages.js';
 
 const CONNECTIONS = 8;
@@ -46,35 +44,8 @@ const measured = Number(countArg);
 const v2 = script.startsWith('v2-');
 const anonymous = script.includes('unprotected') || scriptArgs.includes('none');
 
-/** A real access token for `mcp:tools:read`, as http.bench.ts mints it. */
-async function mint(secret: string): Promise<string> {
-  const tokens = createTokenService({
-    store: new MemoryStore(),
-    issuer: ISSUER,
-    resource: RESOURCE,
-    signingKey: await createSecretKey(secret),
-  });
-  const verifier = randomBytes(32).toString('base64url');
-  const code = await tokens.issueAuthorizationCode({
-    clientId: 'bench-client',
-    redirectUri: 'http://127.0.0.1/callback',
-    codeChallenge: await computeS256Challenge(verifier),
-    codeChallengeMethod: 'S256',
-    scopes: ['mcp:tools:read'],
-    resource: RESOURCE,
-    identity: { sub: 'alice', attributes: { role: 'viewer' }, grantableScopes: [] },
-  });
-  const response = await tokens.redeemAuthorizationCode({
-    code,
-    clientId: 'bench-client',
-    redirectUri: 'http://127.0.0.1/callback',
-    codeVerifier: verifier,
-  });
-  return response.access_token;
-}
-
 const secret = randomBytes(32).toString('base64url');
-const token = await mint(secret);
+const token = await mintAccessToken(secret);
 const out = `/tmp/mcp-auth-instructions.${process.pid}.${script.replace(/\W/g, '_')}`;
 const mode = packageMode();
 const child = spawn(
