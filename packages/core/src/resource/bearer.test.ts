@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTokenError } from '../errors/oauth-error.js';
 import {
+  acceptedCredentials,
   extractBearerToken,
   MAX_AUTHORIZATION_HEADER_LENGTH,
   MissingBearerTokenError,
@@ -52,6 +53,7 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
       '=',
       ' ',
       '\t',
+      '\n',
       ',',
       '"',
       'é',
@@ -72,6 +74,13 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
     for (const header of samples)
       expect(actual(header), JSON.stringify(header)).toEqual(expected(header));
     expect(actual(`Bearer ${'a'.repeat(MAX_AUTHORIZATION_HEADER_LENGTH)}`)).toBeInstanceOf(Error);
+  });
+
+  it('acceptedCredentials gives back the token of a header authentication accepted, in every spelling', () => {
+    for (const header of ['Bearer tok==', 'bearer tok==', 'BEARER   tok==', '  Bearer tok==  '])
+      expect(acceptedCredentials(header)).toBe(extractBearerToken(header));
+    expect(acceptedCredentials('DPoP tok==')).toBe('tok==');
+    expect(acceptedCredentials('dpop  tok==')).toBe('tok==');
   });
 
   it('SECURITY-CASES 38: no header, another scheme → 401 without credentials', () => {

@@ -59,23 +59,30 @@ export function extractBearerToken(authorizationHeader: string | undefined): str
   return match[1]!;
 }
 
-// b64token characters (RFC 6750 §2.1) by char code: ALPHA / DIGIT / "-" / "." / "_" / "~" /
-// "+" / "/".
-const TOKEN_CHAR = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/')
-  TOKEN_CHAR[c.charCodeAt(0)] = 1;
+// `Bearer <b64token>` spelled exactly so: what BEARER accepts for that spelling.
+const PLAIN_BEARER = /^Bearer [A-Za-z0-9\-._~+/]+=*$/;
 
 /**
  * The token of `Bearer <b64token>` spelled exactly so (scheme `Bearer`, one space, no
  * surrounding whitespace), or undefined for anything else — which {@link extractBearerToken}
  * then reads with the full grammar. Accepts exactly what `BEARER` accepts for that spelling.
+ * A regular expression: V8 runs it as native code, several times faster over a 500-character
+ * token than a loop over `charCodeAt` on the header strings Node's parser makes.
  */
 function plainBearerToken(header: string): string | undefined {
-  const end = header.length;
-  if (end > MAX_AUTHORIZATION_HEADER_LENGTH || end < 8 || !header.startsWith('Bearer ')) return;
-  let i = 7;
-  while (i < end && TOKEN_CHAR[header.charCodeAt(i)] === 1) i++;
-  if (i === 7) return;
-  while (i < end && header.charCodeAt(i) === 0x3d /* = */) i++;
-  return i === end ? header.slice(7) : undefined;
+  if (header.length > MAX_AUTHORIZATION_HEADER_LENGTH || !PLAIN_BEARER.test(header)) return;
+  return header.slice(7);
+}
+
+/**
+ * The credentials of an `Authorization` header (`Bearer` or `DPoP`) that authentication has
+ * just accepted: the value after the scheme and its spaces, without checking the grammar again.
+ * Only for a header the same request's authentication accepted.
+ * @internal
+ */
+export function acceptedCredentials(authorizationHeader: string): string {
+  const value = authorizationHeader.trim();
+  let start = value.indexOf(' ') + 1;
+  while (value.charCodeAt(start) === 0x20) start++;
+  return value.slice(start);
 }

@@ -5,7 +5,7 @@ import {
   sanitizeErrorDescription,
 } from '../errors/oauth-error.js';
 import { createDpopContext, type DpopContext, type ResourceDpopOptions } from '../tokens/dpop.js';
-import { extractBearerToken, MAX_AUTHORIZATION_HEADER_LENGTH } from './bearer.js';
+import { MAX_AUTHORIZATION_HEADER_LENGTH } from './bearer.js';
 import { buildBearerChallenge, type BearerChallengeOptions } from './challenge.js';
 
 // RFC 9449 §7.1: credentials = "DPoP" 1*SP token68 (same syntax as RFC 6750's b64token).
@@ -67,13 +67,6 @@ export function extractDpopToken(authorizationHeader: string): string {
   const match = DPOP_SCHEME.exec(authorizationHeader.trim());
   if (match === null) throw new InvalidTokenError('The DPoP credentials are malformed');
   return match[1]!;
-}
-
-/** The access token of a `Bearer` or `DPoP` Authorization header. */
-export function extractAccessToken(authorizationHeader: string | undefined): string {
-  return usesDpopScheme(authorizationHeader)
-    ? extractDpopToken(authorizationHeader!)
-    : extractBearerToken(authorizationHeader);
 }
 
 /** The `cnf.jkt` of a DPoP-bound token (RFC 9449 §6.1), or `undefined` for a Bearer token. */

@@ -7,7 +7,7 @@ import { BODYLESS_METHODS, type HttpResponse } from '../http/messages.js';
 import { errorResponse } from '../http/responses.js';
 import type { AuthContext, TokenVerifier } from '../domain/auth-context.js';
 import { checkTokenVerifier } from '../domain/check-token-verifier.js';
-import { extractAccessToken } from './dpop.js';
+import { acceptedCredentials } from './bearer.js';
 import type { ResourceDpopOptions } from '../tokens/dpop.js';
 import { createOriginPolicy, type McpCorsOptions } from './cors.js';
 import {
@@ -459,7 +459,7 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
       const limited = counting === undefined ? undefined : await counting;
       if (limited !== undefined) return refusal(rateLimitedResponse(body, limited, era), cors);
       // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
-      const authInfo = toAuthInfo(auth, extractAccessToken(authorization));
+      const authInfo = toAuthInfo(auth, acceptedCredentials(authorization ?? ''));
       // The in-server check then records only what it decides differently (one audit event per call).
       authInfo.extra![DECIDED_AT_EDGE] = true;
       if (decided !== undefined)
