@@ -149,6 +149,11 @@ function log(message: string): void {
   if (!process.argv.includes('--json')) console.error(message);
 }
 
+/** Where one server process's CPU profile goes (MCP_AUTH_BENCH_HTTP_PROFILE). */
+function profileDir(spec: VariantSpec, layout: string | undefined, copy: number): string {
+  return `${PROFILE_DIR}/${spec.name}.${layout}${copy > 0 ? `.${copy}` : ''}`;
+}
+
 async function startVariant(
   spec: VariantSpec,
   env: NodeJS.ProcessEnv,
@@ -161,7 +166,7 @@ async function startVariant(
     // thread's (the larger file).
     nodeArgs.push(
       '--cpu-prof',
-      `--cpu-prof-dir=${PROFILE_DIR}/${spec.name}.${env['MCP_AUTH_BENCH_LAYOUT']}${copy > 0 ? `.${copy}` : ''}`,
+      `--cpu-prof-dir=${profileDir(spec, env['MCP_AUTH_BENCH_LAYOUT'], copy)}`,
     );
   }
   const child = spawn(
@@ -226,7 +231,7 @@ async function stopVariant(variant: RunningVariant, layout: Layout): Promise<voi
     // For bench/http/profile-summary.ts: per-request figures from the profile's totals.
     const stats = await fetch(`http://127.0.0.1:${variant.port}/__bench/cpu`);
     const { requests } = (await stats.json()) as { requests: number };
-    const dir = `${PROFILE_DIR}/${variant.spec.name}.${layout}${variant.copy > 0 ? `.${variant.copy}` : ''}`;
+    const dir = profileDir(variant.spec, layout, variant.copy);
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/requests.txt`, `${requests}\n`);
   }

@@ -301,12 +301,12 @@ function checkOptions(options: McpGuardOptions, where: string) {
   };
 }
 
-/** Adds `headers` to a response the guard answers itself. */
 /** A refusal carrying the request's CORS headers. */
 function refusal(response: HttpResponse, cors: Readonly<Record<string, string>>): McpGuardOutcome {
   return { ok: false, response: withHeaders(response, cors) };
 }
 
+/** Adds `headers` to a response the guard answers itself. */
 function withHeaders(
   response: HttpResponse,
   headers: Readonly<Record<string, string>>,

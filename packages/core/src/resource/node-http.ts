@@ -164,19 +164,14 @@ function nodeGuardRequest(
     get headerNames() {
       return Object.keys(headers);
     },
-    // Not `async`: the stream read is the one promise (the guard awaits it).
-    readBody(maxBytes) {
+    async readBody(maxBytes) {
       this.bodyRead = true;
       if (!isNodeBodyConsumed(request)) return readNodeStream(request, maxBytes);
-      try {
-        const parsed = preread ?? request.body;
-        // A JSON parser (express.json(), koa-bodyparser) already ran: use its result as it is.
-        if (typeof parsed === 'object' && parsed !== null && !(parsed instanceof Uint8Array))
-          return Promise.resolve({ parsed });
-        return Promise.resolve(reencodeNodeBody(parsed, request, maxBytes));
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      const parsed = preread ?? request.body;
+      // A JSON parser (express.json(), koa-bodyparser) already ran: use its result as it is.
+      if (typeof parsed === 'object' && parsed !== null && !(parsed instanceof Uint8Array))
+        return { parsed };
+      return reencodeNodeBody(parsed, request, maxBytes);
     },
   };
 }
