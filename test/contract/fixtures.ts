@@ -51,6 +51,13 @@ export function createContractPolicy(): PolicyEngine {
 }
 
 /** One tool every mount registers, framework-free. */
+/**
+ * Marks a tool's answer when the request that reached the MCP server still carried the
+ * `Authorization` header: the guards take the verified credential off (`forwardAuthorization`),
+ * and the suite asserts that no answer carries this mark.
+ */
+export const CREDENTIAL_SEEN = ' [the Authorization header reached the tool]';
+
 export interface ContractTool {
   readonly name: string;
   readonly description: string;

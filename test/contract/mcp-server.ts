@@ -8,7 +8,12 @@ import { getAuthContext, protectMcpServer as protectMcpServerV2 } from '@mcp-aut
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { ContractTool } from './fixtures.js';
+import { CREDENTIAL_SEEN, type ContractTool } from './fixtures.js';
+
+function v1Answer(text: string, extra: { requestInfo?: { headers?: Record<string, unknown> } }) {
+  const seen = extra.requestInfo?.headers?.['authorization'] !== undefined;
+  return { content: [{ type: 'text' as const, text: seen ? text + CREDENTIAL_SEEN : text }] };
+}
 
 /** A new protected `McpServer` holding `tools` (one per stateless request). */
 export function createContractMcpServer(
@@ -22,9 +27,10 @@ export function createContractMcpServer(
     server.registerTool(
       tool.name,
       { description: tool.description, inputSchema: tool.shape },
-      async (args: Record<string, unknown>, extra: { authInfo?: unknown }) => ({
-        content: [{ type: 'text', text: tool.run(args, authContextFromAuthInfo(extra.authInfo)) }],
-      }),
+      async (
+        args: Record<string, unknown>,
+        extra: { authInfo?: unknown; requestInfo?: { headers?: Record<string, unknown> } },
+      ) => v1Answer(tool.run(args, authContextFromAuthInfo(extra.authInfo)), extra),
     );
   }
   return server;
@@ -41,9 +47,10 @@ export function createUnprotectedMcpServer(tools: readonly ContractTool[]): McpS
     server.registerTool(
       tool.name,
       { description: tool.description, inputSchema: tool.shape },
-      async (args: Record<string, unknown>, extra: { authInfo?: unknown }) => ({
-        content: [{ type: 'text', text: tool.run(args, authContextFromAuthInfo(extra.authInfo)) }],
-      }),
+      async (
+        args: Record<string, unknown>,
+        extra: { authInfo?: unknown; requestInfo?: { headers?: Record<string, unknown> } },
+      ) => v1Answer(tool.run(args, authContextFromAuthInfo(extra.authInfo)), extra),
     );
   }
   return server;
@@ -65,9 +72,12 @@ export function createContractMcpServerV2(
     server.registerTool(
       tool.name,
       { description: tool.description, inputSchema: z.object(tool.shape) },
-      async (args: Record<string, unknown>, ctx: unknown) => ({
-        content: [{ type: 'text', text: tool.run(args, getAuthContext(ctx)) }],
-      }),
+      async (args: Record<string, unknown>, ctx: unknown) => {
+        const text = tool.run(args, getAuthContext(ctx));
+        const request = (ctx as { http?: { req?: Request } }).http?.req;
+        const seen = request?.headers.has('authorization') === true;
+        return { content: [{ type: 'text', text: seen ? text + CREDENTIAL_SEEN : text }] };
+      },
     );
   }
   return server;

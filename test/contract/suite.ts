@@ -38,6 +38,7 @@ import {
   challengeParams,
   closeServer,
   contractServerOptions,
+  CREDENTIAL_SEEN,
   createContractPolicy,
   createFailableStore,
   INTROSPECTION_SECRET,
@@ -827,6 +828,8 @@ export function defineContractSuite(
           expect(tools.map((t) => t.name).sort(), user).toEqual(want.tools);
           const whoami = await client.callTool({ name: 'whoami', arguments: {} });
           expect(JSON.stringify(whoami.content), user).toContain(`${user} role=`);
+          // The guard took the verified credential off the request (forwardAuthorization).
+          expect(JSON.stringify(whoami.content), user).not.toContain(CREDENTIAL_SEEN);
           if (user === 'carol') {
             const deleted = await client.callTool({ name: 'delete_user', arguments: { id: 'u1' } });
             expect(deleted.isError).toBeFalsy();

@@ -67,7 +67,11 @@ function buildMcpServer(policy: PolicyEngine): McpServer {
   );
   mcp.registerTool('whoami', {}, async (extra) => {
     const auth = extra.authInfo?.extra?.auth as { userId?: string } | undefined;
-    return text(`${auth?.userId ?? 'nobody'} via ${extra.authInfo?.clientId ?? 'no client'}`);
+    // The guard took the verified credential off the request (forwardAuthorization: false).
+    const header = extra.requestInfo?.headers['authorization'] === undefined ? 'no' : 'a';
+    return text(
+      `${auth?.userId ?? 'nobody'} via ${extra.authInfo?.clientId ?? 'no client'}, ${header} Authorization header`,
+    );
   });
   return mcp;
 }
@@ -142,13 +146,15 @@ export function mcpSdkCases(adapter: McpSdkAdapter): void {
       expect(asm.issuer).toBe(base);
     });
 
-    it('lists only the tools the caller may call and passes authInfo to tools', async () => {
+    it('lists only the tools the caller may call and passes authInfo to tools, without the Authorization header', async () => {
       const { mint, connect } = await setup();
       const client = await connect(await mint('mcp:tools:read'));
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(['get_weather', 'whoami']);
       const whoami = await client.callTool({ name: 'whoami', arguments: {} });
-      expect(whoami.content).toEqual([{ type: 'text', text: 'alice via e2e-client' }]);
+      expect(whoami.content).toEqual([
+        { type: 'text', text: 'alice via e2e-client, no Authorization header' },
+      ]);
       const weather = await client.callTool({ name: 'get_weather', arguments: { city: 'Oslo' } });
       expect(weather.isError).toBeFalsy();
       await client.close();

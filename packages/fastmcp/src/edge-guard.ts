@@ -53,6 +53,8 @@ export class EdgeGuard {
       method: request.method,
       url: request.url,
       headers: request.headers,
+      // The guard takes the verified credential off both (forwardAuthorization).
+      rawHeaders: request.rawHeaders,
       on(event, listener) {
         request.on(event, listener as (...args: unknown[]) => void);
         if (event === 'data' && !bodyRead) {

@@ -78,6 +78,11 @@ export interface FastMCPAuthWrapperOptions {
    * `true` for every client, or a function of the caller. Default `false`.
    */
   dpopRequired?: boolean | ((auth: AuthContext) => boolean);
+  /**
+   * Leave the `Authorization` and `DPoP` headers on requests the MCP endpoint lets through.
+   * Default `false`: removed once verified (tools get the caller as `context.session`).
+   */
+  forwardAuthorization?: boolean;
 }
 
 /** The options {@link FastMCPAuthWrapper.serverOptions} contributes to `new FastMCP({…})`. */
@@ -217,6 +222,7 @@ export class FastMCPAuthWrapper {
       audit: authorizationServer?.audit,
       // DPoP (RFC 9449) when the embedded authorization server has it on.
       ...endpointDpop(authorizationServer?.dpop, options.dpopRequired, 'FastMCPAuthWrapper'),
+      forwardAuthorization: options.forwardAuthorization,
     });
     const edge = new EdgeGuard(guard);
     this.#edge = edge;

@@ -1,3 +1,5 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
 import {
   createAccessTokenVerifier,
@@ -190,6 +192,28 @@ for (const stateless of [true, false]) {
       expect(text(weather)).toBe('sunny in Oslo');
       expect(text(await alice.callTool({ name: 'whoami', arguments: {} }))).toBe('alice');
       await alice.close();
+    });
+
+    it('a request let through reaches fastmcp without its Authorization header (forwardAuthorization: false)', async () => {
+      const seen: { header: unknown; raw: boolean }[] = [];
+      const onFinish = (message: unknown) => {
+        const { request } = message as { request: IncomingMessage };
+        if (request.method !== 'POST') return;
+        seen.push({
+          header: request.headers.authorization,
+          raw: request.rawHeaders.some((name) => name.toLowerCase() === 'authorization'),
+        });
+      };
+      subscribe('http.server.response.finish', onFinish);
+      try {
+        const alice = await connectAs(app.url, await app.token('alice'));
+        expect(text(await alice.callTool({ name: 'whoami', arguments: {} }))).toBe('alice');
+        await alice.close();
+      } finally {
+        unsubscribe('http.server.response.finish', onFinish);
+      }
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen).toEqual(seen.map(() => ({ header: undefined, raw: false })));
     });
 
     it('a call denied by arguments gets the documented denied result', async () => {

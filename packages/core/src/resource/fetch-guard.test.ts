@@ -258,6 +258,100 @@ describe('createFetchMcpGuard', () => {
     }
   });
 
+  it('the Fetch guard takes the verified credential off a request it lets through, where its headers can change', async () => {
+    const { verifier, policy } = setup();
+    const body = call('get_weather', { city: 'Oslo' });
+    const guard = createFetchMcpGuard({ verifier, policy, resourceMetadataUrl: PRM });
+    const allowed = post(body, 'reader');
+    allowed.headers.set('dpop', 'proof');
+    expect((await guard(allowed)).ok).toBe(true);
+    expect(allowed.headers.has('authorization')).toBe(false);
+    expect(allowed.headers.has('dpop')).toBe(false);
+    expect(allowed.headers.get('content-type')).toBe('application/json');
+
+    const denied = post(body, 'unknown');
+    expect((await guard(denied)).ok).toBe(false);
+    expect(denied.headers.get('authorization')).toBe('Bearer unknown');
+
+    // An incoming request whose headers are immutable (a Worker's) goes on as it came.
+    const immutable = post(body, 'reader');
+    immutable.headers.delete = () => {
+      throw new TypeError('immutable');
+    };
+    expect((await guard(immutable)).ok).toBe(true);
+    expect(immutable.headers.get('authorization')).toBe('Bearer reader');
+
+    const forwarding = createFetchMcpGuard({
+      verifier,
+      policy,
+      resourceMetadataUrl: PRM,
+      forwardAuthorization: true,
+    });
+    const kept = post(body, 'reader');
+    expect((await forwarding(kept)).ok).toBe(true);
+    expect(kept.headers.get('authorization')).toBe('Bearer reader');
+  });
+
+  it('the Node guard takes the verified credential off a request it lets through (forwardAuthorization keeps it)', async () => {
+    const { verifier, policy } = setup();
+    const body = call('get_weather', { city: 'Oslo' });
+    const request = (token: string) => ({
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        dpop: 'proof',
+        'content-type': 'application/json',
+      } as Record<string, string | undefined>,
+      rawHeaders: [
+        'Content-Type',
+        'application/json',
+        'AUTHORIZATION',
+        `Bearer ${token}`,
+        'DPoP',
+        'proof',
+        'X-Other',
+        'kept',
+      ],
+      readableEnded: true,
+      body,
+    });
+    const guard = createNodeMcpGuard({ verifier, policy, resourceMetadataUrl: PRM });
+    const allowed = request('reader');
+    const outcome = await guard(allowed);
+    if (!outcome.ok) throw new Error('expected the call to be let through');
+    // The caller stays on the SDK's AuthInfo (which the SDK itself needs); the headers lose it.
+    expect(authContextFromAuthInfo(outcome.authInfo)?.userId).toBe('bob');
+    expect(allowed.headers['authorization']).toBeUndefined();
+    expect(allowed.headers['dpop']).toBeUndefined();
+    expect(allowed.headers['content-type']).toBe('application/json');
+    expect(allowed.rawHeaders).toEqual(['Content-Type', 'application/json', 'X-Other', 'kept']);
+
+    // A refused request is answered by the guard: nothing to protect downstream, left as it came.
+    const refusedRequest = request('unknown');
+    expect((await guard(refusedRequest)).ok).toBe(false);
+    expect(refusedRequest.headers['authorization']).toBe('Bearer unknown');
+    expect(refusedRequest.rawHeaders).toHaveLength(8);
+
+    const forwarding = createNodeMcpGuard({
+      verifier,
+      policy,
+      resourceMetadataUrl: PRM,
+      forwardAuthorization: true,
+    });
+    const kept = request('reader');
+    expect((await forwarding(kept)).ok).toBe(true);
+    expect(kept.headers['authorization']).toBe('Bearer reader');
+    expect(kept.rawHeaders).toHaveLength(8);
+    expect(() =>
+      createNodeMcpGuard({
+        verifier,
+        policy,
+        resourceMetadataUrl: PRM,
+        forwardAuthorization: 'yes' as unknown as boolean,
+      }),
+    ).toThrow(/forwardAuthorization must be a boolean/);
+  });
+
   it('refuses unusable options with a TypeError at creation', () => {
     const { verifier, policy } = setup();
     const bad = [

@@ -32,6 +32,19 @@ export type FetchMcpGuardOutcome =
       readonly response: Response;
     };
 
+/**
+ * Takes the verified credential off a let-through request's headers (`forwardAuthorization`),
+ * where the runtime allows: an incoming request's headers are immutable on some (Workers).
+ */
+function dropCredentials(headers: Headers): void {
+  try {
+    headers.delete('authorization');
+    headers.delete('dpop');
+  } catch {
+    // Immutable headers: the request goes on as it came.
+  }
+}
+
 /** Guards a Web-standard MCP endpoint: `(request) => Promise<FetchMcpGuardOutcome>`. */
 export type FetchMcpGuard = (request: Request) => Promise<FetchMcpGuardOutcome>;
 
@@ -56,6 +69,7 @@ export type FetchMcpGuard = (request: Request) => Promise<FetchMcpGuardOutcome>;
  */
 export function createFetchMcpGuard(options: FetchMcpGuardOptions): FetchMcpGuard {
   const guard = createMcpGuard(options, 'createFetchMcpGuard');
+  const forward = options.forwardAuthorization === true;
   return async (request) => {
     const outcome = await guard.check({
       method: request.method,
@@ -76,6 +90,7 @@ export function createFetchMcpGuard(options: FetchMcpGuardOptions): FetchMcpGuar
       },
     });
     if (!outcome.ok) return { ok: false, response: toFetchResponse(outcome.response) };
+    if (!forward) dropCredentials(request.headers);
     const extra = outcome.headers;
     return {
       ok: true,

@@ -200,6 +200,18 @@ export interface McpGuardOptions {
   instrumentation?: Instrumentation | undefined;
   /** The audit trail: one `decision` event per decision of `policy` (`createAuditTrail()`). */
   audit?: AuditRecorder | undefined;
+  /**
+   * Leave the verified credential on a request the guard lets through. Default `false`: once
+   * the caller is verified, the `Authorization` and `DPoP` headers are taken off the request —
+   * on Node, `req.headers` (their values become `undefined`) and `req.rawHeaders`; on a Web
+   * `Request`, its `headers` where the runtime lets them change (a Worker's incoming request
+   * keeps them) — as Envoy's and Istio's JWT filters do by default. The MCP server gets the
+   * caller from the SDK's `AuthInfo` (`req.auth`, `{ authInfo }`, which still carries the token
+   * for the SDK's own use); what runs after the guard — the MCP SDK copying every header into a
+   * `Request`, a request logger — never handles the raw credential. Set `true` for a handler
+   * that reads the header itself.
+   */
+  forwardAuthorization?: boolean | undefined;
 }
 
 /**
@@ -286,6 +298,11 @@ function checkOptions(options: McpGuardOptions, where: string) {
     );
   }
   const requiredScopes = checkResourceScopes(options.requiredScopes, `${where}: requiredScopes`);
+  if (
+    options.forwardAuthorization !== undefined &&
+    typeof options.forwardAuthorization !== 'boolean'
+  )
+    throw new TypeError(`${where}: forwardAuthorization must be a boolean`);
   const challengeScopes = checkResourceScopes(options.challengeScopes, `${where}: challengeScopes`);
   return {
     requiredScopes,

@@ -154,11 +154,12 @@ export function createNodeBearerAuth(
 function nodeGuardRequest(
   request: NodeRequestLike,
   preread: unknown,
-): McpGuardRequest & { bodyRead: boolean } {
+): McpGuardRequest & { bodyRead: boolean; readonly headers: NodeRequestLike['headers'] } {
   // Read once: an Express request has a shape of its own, so every property read on it is slow.
   const headers = request.headers;
   return {
     bodyRead: false,
+    headers,
     method: request.method ?? 'GET',
     header: (name) => headerValue(headers, name),
     get headerNames() {
@@ -174,6 +175,32 @@ function nodeGuardRequest(
       return reencodeNodeBody(parsed, request, maxBytes);
     },
   };
+}
+
+/** The credential headers a verified request loses (see `forwardAuthorization`). */
+const CREDENTIAL_HEADERS = ['authorization', 'dpop'] as const;
+
+/**
+ * Removes the verified credential from a request the guard lets through: its `headers` entries
+ * become `undefined` (a `delete` would switch Node's header object to slow properties, which
+ * costs every later read more than the removal saves) and its `rawHeaders` pairs go.
+ */
+function dropCredentials(request: NodeRequestLike, headers: Record<string, unknown>): void {
+  let found = false;
+  for (const name of CREDENTIAL_HEADERS) {
+    if (headers[name] === undefined) continue;
+    headers[name] = undefined;
+    found = true;
+  }
+  // Node's own array (read-only in the request's type: only the guard edits it).
+  const raw = request.rawHeaders as unknown;
+  if (!found || !Array.isArray(raw)) return;
+  for (let index = raw.length - 2; index >= 0; index -= 2) {
+    const name = raw[index];
+    if (typeof name !== 'string') continue;
+    const lower = name.length === 13 || name.length === 4 ? name.toLowerCase() : '';
+    if (lower === 'authorization' || lower === 'dpop') raw.splice(index, 2);
+  }
 }
 
 /** Unread bodies up to this size are drained to keep the connection; larger ones close it. */
@@ -217,11 +244,13 @@ export function createNodeMcpGuard(
   options: NodeMcpGuardOptions,
 ): (request: NodeRequestLike, callOptions?: NodeGuardCallOptions) => Promise<NodeGuardOutcome> {
   const guard = createMcpGuard(options, 'mcpGuard');
+  const forward = options.forwardAuthorization === true;
   // Not `async`: one `then` on the guard's promise per request.
   return (request, callOptions) => {
     const guardRequest = nodeGuardRequest(request, callOptions?.preread);
     return guard.check(guardRequest).then((outcome): NodeGuardOutcome => {
       if (!outcome.ok) return guardRequest.bodyRead ? outcome : closeOnUnreadBody(request, outcome);
+      if (!forward) dropCredentials(request, guardRequest.headers as Record<string, unknown>);
       const response = callOptions?.response;
       // A server that answered on its own meanwhile (fastmcp's 405 to a GET) gets no late headers.
       if (response !== undefined && response.headersSent !== true)
@@ -261,6 +290,12 @@ export interface NodeMcpAuthOptions {
    * client, or a function of the verified caller. Default `false` (Bearer and DPoP accepted).
    */
   dpopRequired?: boolean | ((auth: AuthContext) => boolean);
+  /**
+   * Leave the `Authorization` and `DPoP` headers on the requests the MCP endpoint lets through
+   * (default `false`: removed once verified; the MCP server reads the caller from `req.auth`).
+   * See {@link McpGuardOptions.forwardAuthorization}.
+   */
+  forwardAuthorization?: boolean;
 }
 
 /** Everything a Node adapter's `mcpAuth()` wires, framework-free. */
@@ -314,6 +349,7 @@ export function createNodeMcpAuth(options: NodeMcpAuthOptions): NodeMcpAuth {
       ...endpointDpop(server.dpop, options.dpopRequired, 'mcpAuth'),
       instrumentation: options.instrumentation ?? server.instrumentation,
       audit: options.audit ?? server.audit,
+      forwardAuthorization: options.forwardAuthorization,
     }),
     path: new URL(server.resource).pathname,
   };
