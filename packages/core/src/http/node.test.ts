@@ -184,6 +184,26 @@ describe('createNodeAuthorizationHandler', () => {
     expect(res.body).not.toContain('secret detail');
   });
 
+  it('matches a route by its normalized path, whatever the query, and past its memory of targets', () => {
+    const handler = createNodeAuthorizationHandler(echoServer([]));
+    const matches = (url: string) => handler.matches({ url, headers: {} });
+    const check = () => {
+      expect(matches('/token')).toBe(true);
+      expect(matches('/token?grant_type=x#f')).toBe(true);
+      expect(matches('/./token')).toBe(true);
+      expect(matches('/x/../token')).toBe(true);
+      expect(matches('/%74oken')).toBe(false);
+      expect(matches('/mcp')).toBe(false);
+      expect(matches('/mcp?/token')).toBe(false);
+      expect(matches('/.well-known/oauth-authorization-server')).toBe(true);
+    };
+    check();
+    // More distinct targets than the handler remembers: answers stay right once it forgets.
+    for (let i = 0; i < 600; i++) expect(matches(`/other/${i}`)).toBe(false);
+    check();
+    expect(handler.matches({ url: '/mcp', originalUrl: '/token', headers: {} })).toBe(true);
+  });
+
   it('refuses a server or base URL it cannot use, with a TypeError', () => {
     expect(() => createNodeAuthorizationHandler({} as unknown as NodeAuthorizationServer)).toThrow(
       TypeError,

@@ -23,6 +23,12 @@ export interface NodeRequestLike {
   readonly originalUrl?: string | undefined;
   /** Header values with lower-case names, as Node parses them. */
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /**
+   * The headers as received, names and values alternating (`IncomingMessage.rawHeaders`). The
+   * MCP guard removes the verified credential from it and from `headers` (see
+   * `forwardAuthorization`).
+   */
+  readonly rawHeaders?: readonly string[] | undefined;
   /** A body a body parser already read (Express `req.body`). */
   readonly body?: unknown;
   /** Set by `body-parser` when it consumed the stream. */
@@ -89,6 +95,9 @@ function parseBaseUrl(value: unknown, name = 'baseUrl'): string {
   return url.origin;
 }
 
+/** Request-target paths whose route match a Node route handler remembers. */
+const MAX_REMEMBERED_TARGETS = 256;
+
 /**
  * The path and query of a Node request: `originalUrl` when a framework stripped a mount
  * prefix, else `url`; an absolute-form target (`http://host/p`) keeps only its path.
@@ -154,8 +163,35 @@ export async function readNodeBody(
  * @internal
  */
 export function readNodeStream(request: NodeRequestLike, maxBytes: number): Promise<Uint8Array> {
-  return typeof request.on === 'function' && typeof request.removeListener === 'function'
-    ? readEvents(request as EventedRequest, maxBytes)
+  // Each method is looked up once: an Express request has a hidden class of its own, so every
+  // property read on it misses the inline caches (about 2,000 instructions each).
+  const on = request.on;
+  const off = request.removeListener;
+  return typeof on === 'function' && typeof off === 'function'
+    ? readEvents(request, on, off, maxBytes)
+    : readStream(request as AsyncIterable<unknown>, maxBytes);
+}
+
+/**
+ * The unconsumed body of a Node request, or `undefined` when a body parser (or anything else)
+ * already consumed the stream: {@link isNodeBodyConsumed} and {@link readNodeStream} in one,
+ * reading each property of the request once.
+ * @internal
+ */
+export function readUnconsumedNodeStream(
+  request: NodeRequestLike,
+  maxBytes: number,
+): Promise<Uint8Array> | undefined {
+  if (
+    request._body === true ||
+    request.readableEnded === true ||
+    typeof request[Symbol.asyncIterator] !== 'function'
+  )
+    return undefined;
+  const on = request.on;
+  const off = request.removeListener;
+  return typeof on === 'function' && typeof off === 'function'
+    ? readEvents(request, on, off, maxBytes)
     : readStream(request as AsyncIterable<unknown>, maxBytes);
 }
 
@@ -172,7 +208,7 @@ export function reencodeNodeBody(
   return capped(reencodeParsedBody(parsed, request.headers['content-type']), maxBytes);
 }
 
-type EventedRequest = Required<Pick<NodeRequestLike, 'on' | 'removeListener'>>;
+type Listen = NonNullable<NodeRequestLike['on']>;
 
 function toBytes(chunk: unknown): Uint8Array | undefined {
   return typeof chunk === 'string'
@@ -188,7 +224,12 @@ function toBytes(chunk: unknown): Uint8Array | undefined {
  * chunk). On a refusal the listeners are removed and the stream keeps flowing, so Node discards
  * the unread rest without destroying the socket before the 413 is written.
  */
-function readEvents(request: EventedRequest, maxBytes: number): Promise<Uint8Array> {
+function readEvents(
+  request: NodeRequestLike,
+  on: Listen,
+  off: Listen,
+  maxBytes: number,
+): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -196,10 +237,10 @@ function readEvents(request: EventedRequest, maxBytes: number): Promise<Uint8Arr
     const finish = (error: unknown) => {
       if (settled) return;
       settled = true;
-      request.removeListener('data', onData);
-      request.removeListener('end', onEnd);
-      request.removeListener('error', onError);
-      request.removeListener('close', onClose);
+      off.call(request, 'data', onData);
+      off.call(request, 'end', onEnd);
+      off.call(request, 'error', onError);
+      off.call(request, 'close', onClose);
       if (error === undefined) resolve(concatBytes(chunks, size));
       else reject(error);
     };
@@ -221,10 +262,10 @@ function readEvents(request: EventedRequest, maxBytes: number): Promise<Uint8Arr
     const onError = (error: unknown) => finish(error);
     // Closed before `end`: the client went away mid-body.
     const onClose = () => finish(new InvalidRequestError('The request body was cut short'));
-    request.on('data', onData);
-    request.on('end', onEnd);
-    request.on('error', onError);
-    request.on('close', onClose);
+    on.call(request, 'data', onData);
+    on.call(request, 'end', onEnd);
+    on.call(request, 'error', onError);
+    on.call(request, 'close', onClose);
   });
 }
 
@@ -418,10 +459,27 @@ export function createNodeAuthorizationHandler(
   const baseUrl = parseBaseUrl(options.baseUrl ?? serverIssuer(server), 'baseUrl (or the issuer)');
   const routes = Object.freeze([...server.routes]);
   const paths = new Set(routes.map((route) => route.path));
+  // Whether a request target's path names a route, by the target's path part (what precedes
+  // `?` or `#`: the query never changes the normalized path). Every MCP request passes through
+  // here on its way to the endpoint; its path is parsed once, not per request. Bounded and
+  // cleared when full: a caller can send any target, and a miss only costs the parse again.
+  const answers = new Map<string, boolean>();
+  const matches = (request: NodeRequestLike): boolean => {
+    const raw = request.originalUrl ?? request.url ?? '/';
+    const end = raw.search(/[?#]/);
+    const key = end === -1 ? raw : raw.slice(0, end);
+    let known = answers.get(key);
+    if (known === undefined) {
+      known = paths.has(nodeRequestPath(request, baseUrl));
+      if (answers.size >= MAX_REMEMBERED_TARGETS) answers.clear();
+      answers.set(key, known);
+    }
+    return known;
+  };
   return {
     baseUrl,
     routes,
-    matches: (request) => paths.has(nodeRequestPath(request, baseUrl)),
+    matches,
     async handle(request, response, handleOptions = {}) {
       let answer: HttpResponse;
       try {
