@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import { type McpAuthState, toMiddleware } from './auth.js';
 import { toRouter } from './router.js';
 
-/** Options of {@link mcpAuth}: `server` (`createAuthorizationServer()`), `policy` (required), `requiredScopes?`, `cors?`, `maxJsonDepth?`, `dpopRequired?` (DPoP: docs/dpop.md), `forwardAuthorization?` (keep the verified `Authorization` header on the request). *
+/** Options of {@link mcpAuth}: `server` (`createAuthorizationServer()`), `policy` (required), `requiredScopes?`, `cors?`, `maxJsonDepth?`, `dpopRequired?` (DPoP: docs/dpop.md), `forwardAuthorization?` (keep the verified `Authorization` header on the request). */
 export type McpAuthOptions = NodeMcpAuthOptions;
 
 /** Everything {@link mcpAuth} wires from one authorization server. */
