@@ -10,6 +10,7 @@ import {
 } from '@mcp-auth/core/node-http';
 import type { McpAuthInfo } from '@mcp-auth/core/mcp';
 import type { Request, RequestHandler } from 'express';
+import { setRequestAuth } from './request-auth.js';
 
 /**
  * An Express request after {@link requireAuth} or {@link mcpGuard}: `req.auth` is the MCP
@@ -35,7 +36,7 @@ export function toMiddleware(
   return (req, res, next) => {
     check(req, { response: res }).then((outcome) => {
       if (!outcome.ok) return writeNodeResponse(res, outcome.response);
-      (req as McpAuthRequest).auth = outcome.authInfo;
+      setRequestAuth(req, outcome.authInfo);
       if (outcome.body !== undefined) req.body = outcome.body;
       next();
     }, next);
