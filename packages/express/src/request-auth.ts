@@ -7,7 +7,9 @@
 // on the app's request prototype (`app.request`, made per application from `express.request`),
 // reading and writing a WeakMap keyed by the request: `req.auth` reads and assigns as before
 // (the MCP SDKs' `toNodeHandler` and `handleRequest` read it), and the request object itself is
-// left as Express made it.
+// left as Express made it. What differs from an own property: `Object.keys(req)`, `{ ...req }`
+// and `Object.hasOwn(req, 'auth')` do not show it, and `delete req.auth` does not clear it
+// (assign `undefined`).
 import type { McpAuthInfo } from '@mcp-auth/core/mcp';
 
 const AUTH_OF_REQUEST = new WeakMap<object, unknown>();
@@ -27,12 +29,17 @@ const descriptor: PropertyDescriptor = {
 };
 
 /**
- * Installs the accessor on `proto` when it is an Express application's request prototype
- * (`app.request` has an own `app`) and nothing named `auth` is there yet. Node's own
- * `IncomingMessage.prototype`, shared by every request of every framework, is never touched.
+ * Installs the accessor on `proto` when it is a top-level Express application's request
+ * prototype (`app.request` has an own `app`, which no parent app mounted) and nothing named
+ * `auth` is there yet. A sub-app's requests get a plain property: Express switches a request's
+ * prototype back to the parent app's when it leaves the sub-app, and `req.auth` must stay.
+ * Node's own `IncomingMessage.prototype`, shared by every request of every framework, is never
+ * touched.
  */
 function installAccessor(proto: object): boolean {
   if (!Object.hasOwn(proto, 'app') || Object.hasOwn(proto, 'auth')) return false;
+  const app = (proto as { app?: unknown }).app;
+  if (typeof app !== 'function' || (app as { parent?: unknown }).parent !== undefined) return false;
   Object.defineProperty(proto, 'auth', descriptor);
   return true;
 }

@@ -74,6 +74,27 @@ for (const [name, lib] of [
       expect(Object.hasOwn(lib.request, 'auth')).toBe(false);
     });
 
+    it('in a sub-app, req.auth is a plain property and stays once the request is back in the parent', async () => {
+      const parent = lib();
+      const sub = lib();
+      sub.use((req, _res, next) => {
+        setRequestAuth(req, info('sub'));
+        next('router');
+      });
+      parent.use('/api', sub);
+      parent.use((req, res) => {
+        res.json({
+          token: (req as { auth?: McpAuthInfo }).auth?.token,
+          own: Object.hasOwn(req, 'auth'),
+        });
+      });
+      expect(JSON.parse((await serve(parent, ['/api/x']))[0]!)).toEqual({
+        token: 'sub',
+        own: true,
+      });
+      expect(Object.hasOwn(sub.request, 'auth')).toBe(false);
+    });
+
     it('a request that already has its own auth keeps being assigned directly', async () => {
       const app = lib();
       app.get('/', (req, res) => {
