@@ -174,25 +174,14 @@ export function readNodeStream(request: NodeRequestLike, maxBytes: number): Prom
 
 /**
  * The unconsumed body of a Node request, or `undefined` when a body parser (or anything else)
- * already consumed the stream: {@link isNodeBodyConsumed} and {@link readNodeStream} in one,
- * reading each property of the request once.
+ * already consumed the stream: {@link isNodeBodyConsumed}, then {@link readNodeStream}.
  * @internal
  */
 export function readUnconsumedNodeStream(
   request: NodeRequestLike,
   maxBytes: number,
 ): Promise<Uint8Array> | undefined {
-  if (
-    request._body === true ||
-    request.readableEnded === true ||
-    typeof request[Symbol.asyncIterator] !== 'function'
-  )
-    return undefined;
-  const on = request.on;
-  const off = request.removeListener;
-  return typeof on === 'function' && typeof off === 'function'
-    ? readEvents(request, on, off, maxBytes)
-    : readStream(request as AsyncIterable<unknown>, maxBytes);
+  return isNodeBodyConsumed(request) ? undefined : readNodeStream(request, maxBytes);
 }
 
 /**
