@@ -173,18 +173,6 @@ export function readNodeStream(request: NodeRequestLike, maxBytes: number): Prom
 }
 
 /**
- * The unconsumed body of a Node request, or `undefined` when a body parser (or anything else)
- * already consumed the stream: {@link isNodeBodyConsumed}, then {@link readNodeStream}.
- * @internal
- */
-export function readUnconsumedNodeStream(
-  request: NodeRequestLike,
-  maxBytes: number,
-): Promise<Uint8Array> | undefined {
-  return isNodeBodyConsumed(request) ? undefined : readNodeStream(request, maxBytes);
-}
-
-/**
  * A body parser's result (`preread` or `request.body`) as core's raw body, capped at
  * `maxBytes`: bytes and text as they are, a parsed form or JSON object re-encoded.
  * @internal

@@ -2,7 +2,12 @@ import { readCapped } from '../encoding/read-capped.js';
 import { PayloadTooLargeError } from '../errors/oauth-error.js';
 import { toFetchResponse } from '../http/fetch.js';
 import type { AuthContext } from '../domain/auth-context.js';
-import { createMcpGuard, type McpAuthInfo, type McpGuardOptions } from './mcp-guard.js';
+import {
+  CREDENTIAL_HEADERS,
+  createMcpGuard,
+  type McpAuthInfo,
+  type McpGuardOptions,
+} from './mcp-guard.js';
 
 /** Options of {@link createFetchMcpGuard}: the guard's options ({@link McpGuardOptions}). */
 export interface FetchMcpGuardOptions extends McpGuardOptions {}
@@ -38,8 +43,7 @@ export type FetchMcpGuardOutcome =
  */
 function dropCredentials(headers: Headers): void {
   try {
-    headers.delete('authorization');
-    headers.delete('dpop');
+    for (const name of CREDENTIAL_HEADERS) headers.delete(name);
   } catch {
     // Immutable headers: the request goes on as it came.
   }

@@ -161,6 +161,13 @@ export function authContextFromAuthInfo(authInfo: unknown): AuthContext | undefi
   return undefined;
 }
 
+/**
+ * The request headers that carry the credential the guard verifies; a face takes them off a
+ * request it lets through unless `forwardAuthorization` is set. Lower-case names.
+ * @internal
+ */
+export const CREDENTIAL_HEADERS: readonly string[] = Object.freeze(['authorization', 'dpop']);
+
 /** Options of {@link createMcpGuard} (and of the Node and Fetch faces over it). */
 export interface McpGuardOptions {
   /** Turns the bearer token into an `AuthContext` (`server.tokenVerifier`, `createAccessTokenVerifier()`). */

@@ -12,7 +12,7 @@ import {
   type NodeAuthorizationServer,
   type NodeRequestLike,
   type NodeResponseLike,
-  readUnconsumedNodeStream,
+  readNodeStream,
   reencodeNodeBody,
 } from '../http/node.js';
 import type { HttpResponse } from '../http/messages.js';
@@ -24,6 +24,7 @@ import {
   createMcpGuard,
   type McpAuthInfo,
   type McpGuardOptions,
+  CREDENTIAL_HEADERS,
   type McpGuardRequest,
   toAuthInfo,
 } from './mcp-guard.js';
@@ -167,8 +168,7 @@ function nodeGuardRequest(
     headerNames: Object.keys(headers),
     async readBody(maxBytes) {
       this.bodyRead = true;
-      const stream = readUnconsumedNodeStream(request, maxBytes);
-      if (stream !== undefined) return stream;
+      if (!isNodeBodyConsumed(request)) return readNodeStream(request, maxBytes);
       const parsed = preread ?? request.body;
       // A JSON parser (express.json(), koa-bodyparser) already ran: use its result as it is.
       if (typeof parsed === 'object' && parsed !== null && !(parsed instanceof Uint8Array))
@@ -177,9 +177,6 @@ function nodeGuardRequest(
     },
   };
 }
-
-/** The credential headers a verified request loses (see `forwardAuthorization`). */
-const CREDENTIAL_HEADERS = ['authorization', 'dpop'] as const;
 
 /**
  * Removes the verified credential from a request the guard lets through: its `headers` entries
@@ -198,9 +195,8 @@ function dropCredentials(request: NodeRequestLike, headers: Record<string, unkno
   if (!found || !Array.isArray(raw)) return;
   for (let index = raw.length - 2; index >= 0; index -= 2) {
     const name = raw[index];
-    if (typeof name !== 'string') continue;
-    const lower = name.length === 13 || name.length === 4 ? name.toLowerCase() : '';
-    if (lower === 'authorization' || lower === 'dpop') raw.splice(index, 2);
+    if (typeof name === 'string' && CREDENTIAL_HEADERS.includes(name.toLowerCase()))
+      raw.splice(index, 2);
   }
 }
 
