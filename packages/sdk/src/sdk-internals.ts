@@ -34,13 +34,27 @@ export type StoredHandler = (request: never, extra: never) => Promise<unknown>;
 export type WrapStoredHandler = (method: string, handler: StoredHandler) => StoredHandler;
 
 /**
+ * A guard over the protocol's request-handler map, as one object (a per-server guard keeps its
+ * state in its own fields instead of closures).
+ */
+export interface HandlerGuard {
+  /** The handler to store for `method`: the given one, or a guard around it. */
+  wrap(method: string, handler: StoredHandler): StoredHandler;
+  /**
+   * Answers `method` when no handler is stored for it (the protocol would fall back to
+   * `fallbackRequestHandler`): a handler to use instead, or `undefined` to let it fall back.
+   */
+  missing?(method: string): StoredHandler | undefined;
+}
+
+/**
  * Makes the protocol's request-handler map pass every handler stored now or later through
- * `wrap`. Wraps compose: a second `wrap` (another adapter, or `protectMcpServer` after
- * `@mcp-auth/fastmcp`) goes around the first. Returns false when this very `wrap` was already
- * applied to this server.
+ * `guard` (a {@link WrapStoredHandler} function, or a {@link HandlerGuard}). Guards compose: a
+ * second one (another adapter, or `protectMcpServer` after `@mcp-auth/fastmcp`) goes around the
+ * first. Returns false when this very guard was already applied to this server.
  *
  * The map is guarded in place — its `get` and `set` become {@link guardedGet} /
- * {@link guardedSet}, shared functions that read the wraps from a symbol property, and the
+ * {@link guardedSet}, shared functions that read the guards from a symbol property, and the
  * handlers already stored are replaced by their wrapped forms — rather than copied into a new
  * map: `createMcpHandler` builds a server per request, and a copied map plus a closure per
  * wrap was most of what protecting one cost.
@@ -48,56 +62,50 @@ export type WrapStoredHandler = (method: string, handler: StoredHandler) => Stor
  */
 export function interceptHandlerMap(
   server: object,
-  wrap: WrapStoredHandler,
+  guard: WrapStoredHandler | HandlerGuard,
   sdk: string,
-  missing?: MissingHandler,
 ): boolean {
-  const current = (server as { _requestHandlers?: unknown })._requestHandlers;
-  if (!(current instanceof Map)) throw movedHandlers(sdk);
-  const map = current as GuardedMap;
-  let guards = map[HANDLER_GUARDS];
+  const map = guardableMap(server, sdk);
+  const guards = map[HANDLER_GUARDS];
   if (guards === undefined) {
-    // A plain Map, as the SDK made it (anything else is an SDK change to look at first).
-    if (Object.getPrototypeOf(map) !== Map.prototype || Object.hasOwn(map, 'get'))
-      throw movedHandlers(sdk);
-    guards = { wraps: [], missing: undefined };
-    map[HANDLER_GUARDS] = guards;
+    map[HANDLER_GUARDS] = [guard]; // an array of exactly one: most servers get one guard
     map.get = guardedGet;
     map.set = guardedSet;
-  } else if (guards.wraps.includes(wrap)) return false;
-  guards.wraps.push(wrap);
+  } else if (guards.includes(guard)) return false;
+  else map[HANDLER_GUARDS] = [...guards, guard];
   // Replacing the value of a key already there keeps the map's order and size.
   map.forEach((handler, method) => {
-    mapSet.call(map, method, wrap(method, handler));
+    mapSet.call(map, method, wrapWith(guard, method, handler));
   });
-  // The first guard asked decides; a later wrap's guard goes around it (as for stored ones).
-  if (missing !== undefined) {
-    const inner = guards.missing;
-    guards.missing =
-      inner === undefined
-        ? missing
-        : (method) => {
-            const handler = inner(method);
-            return handler === undefined ? missing(method) : wrap(method, handler);
-          };
-  }
   return true;
 }
 
-/**
- * Answers `method` when no handler is stored for it (the protocol would fall back to
- * `fallbackRequestHandler`): a handler to use instead, or `undefined` to let it fall back.
- */
-export type MissingHandler = (method: string) => StoredHandler | undefined;
+/** The guards on `server`'s handler map, first applied first (empty when none). */
+export function handlerGuardsOf(
+  server: object,
+  sdk: string,
+): readonly (WrapStoredHandler | HandlerGuard)[] {
+  return guardableMap(server, sdk)[HANDLER_GUARDS] ?? [];
+}
+
+function guardableMap(server: object, sdk: string): GuardedMap {
+  const map = (server as { _requestHandlers?: unknown })._requestHandlers;
+  if (!(map instanceof Map)) throw movedHandlers(sdk);
+  const guarded = map as GuardedMap;
+  // A plain Map, as the SDK made it (anything else is an SDK change to look at first).
+  if (
+    guarded[HANDLER_GUARDS] === undefined &&
+    (Object.getPrototypeOf(map) !== Map.prototype || Object.hasOwn(map, 'get'))
+  )
+    throw movedHandlers(sdk);
+  return guarded;
+}
 
 const HANDLER_GUARDS: unique symbol = Symbol('@mcp-auth/sdk handler guards');
 
-interface HandlerGuards {
-  readonly wraps: WrapStoredHandler[];
-  missing: MissingHandler | undefined;
-}
-
-type GuardedMap = Map<string, StoredHandler> & { [HANDLER_GUARDS]?: HandlerGuards };
+type GuardedMap = Map<string, StoredHandler> & {
+  [HANDLER_GUARDS]?: readonly (WrapStoredHandler | HandlerGuard)[];
+};
 
 const mapGet = Map.prototype.get as (this: GuardedMap, method: string) => StoredHandler | undefined;
 const mapSet = Map.prototype.set as (
@@ -106,18 +114,34 @@ const mapSet = Map.prototype.set as (
   h: StoredHandler,
 ) => GuardedMap;
 
+function wrapWith(
+  guard: WrapStoredHandler | HandlerGuard,
+  method: string,
+  handler: StoredHandler,
+): StoredHandler {
+  return typeof guard === 'function' ? guard(method, handler) : guard.wrap(method, handler);
+}
+
 function guardedSet(this: GuardedMap, method: string, handler: StoredHandler): GuardedMap {
   let stored = handler;
   const guards = this[HANDLER_GUARDS];
-  if (guards !== undefined) for (const wrap of guards.wraps) stored = wrap(method, stored);
+  if (guards !== undefined) for (const guard of guards) stored = wrapWith(guard, method, stored);
   return mapSet.call(this, method, stored);
 }
 
+/**
+ * A stored handler, or else what the guards answer for a missing one: the first guard with a
+ * `missing` that answers decides, and each later guard with a `missing` wraps that answer.
+ */
 function guardedGet(this: GuardedMap, method: string): StoredHandler | undefined {
   const stored = mapGet.call(this, method);
   if (stored !== undefined) return stored;
-  const missing = this[HANDLER_GUARDS]?.missing;
-  return missing === undefined ? undefined : missing(method);
+  let answer: StoredHandler | undefined;
+  for (const guard of this[HANDLER_GUARDS] ?? []) {
+    if (typeof guard === 'function' || guard.missing === undefined) continue;
+    answer = answer === undefined ? guard.missing(method) : guard.wrap(method, answer);
+  }
+  return answer;
 }
 
 function movedHandlers(sdk: string): TypeError {

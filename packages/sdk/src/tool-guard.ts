@@ -7,10 +7,12 @@ import {
 } from '@mcp-auth/core/mcp';
 import {
   type BeforeToolRuns,
+  type HandlerGuard,
+  handlerGuardsOf,
   hookToolExecution,
   interceptHandlerMap,
-  type MissingHandler,
   type StoredHandler,
+  type ToolExecutionHookHandle,
 } from './sdk-internals.js';
 
 /**
@@ -30,11 +32,6 @@ export interface ToolGuardTarget {
 }
 
 type Handler = (request: unknown, extra: unknown) => Promise<unknown>;
-
-// The policy a protocol-level server is guarded with (a symbol property, not a WeakMap entry:
-// see sdk-internals.ts).
-const GUARDED: unique symbol = Symbol('@mcp-auth/sdk guarded');
-type Guardable = { [GUARDED]?: PolicyEngine };
 
 /**
  * What guarding needs that does not depend on the server instance: the policy, how to read the
@@ -90,9 +87,9 @@ function guardKit(policy: PolicyEngine, authInfoOf: (extra: unknown) => unknown)
  * @throws TypeError when the server is already guarded with another policy.
  */
 export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void {
-  const current = (target.server as Guardable)[GUARDED];
-  if (current === policy) return;
-  if (current !== undefined) {
+  for (const guard of handlerGuardsOf(target.server, target.sdk)) {
+    if (!(guard instanceof ServerGuard)) continue;
+    if (guard.kit.policy === policy) return;
     throw new TypeError(
       'protectMcpServer(server, { policy }): this server is already protected with another policy; protect each server instance once',
     );
@@ -102,85 +99,100 @@ export function guardServer(policy: PolicyEngine, target: ToolGuardTarget): void
     target.mcpServer === undefined
       ? undefined
       : hookToolExecution(target.mcpServer, kit.beforeToolRuns, target.sdk);
-  let storingExisting = true;
-  const bindSession = sessionBinding(kit.authOf);
-  interceptHandlerMap(
-    target.server,
-    (method, handler) => {
-      const raw = handler as unknown as Handler;
-      if (method === 'tools/call') {
-        // McpServer's own handler parses the arguments with the tool's schema (decided then).
-        const parses =
-          hook !== undefined &&
-          (hook.installingToolHandlers || (storingExisting && hook.toolHandlersInstalledBefore));
-        return bindSession(guardToolCall(kit, raw, parses)) as unknown as StoredHandler;
-      }
-      if (method === 'tools/list')
-        return bindSession(guardToolList(kit, raw)) as unknown as StoredHandler;
-      return bindSession(raw) as unknown as StoredHandler;
-    },
-    target.sdk,
-    guardFallbackHandler(target.server, kit),
-  );
-  storingExisting = false;
-  // Only once everything is in place: a TypeError above leaves nothing marked as protected.
-  (target.server as Guardable)[GUARDED] = policy;
+  const guard = new ServerGuard(kit, hook, target.server);
+  // The guard on the handler map is what marks the server protected: a TypeError above leaves
+  // nothing marked.
+  interceptHandlerMap(target.server, guard, target.sdk);
+  guard.storingExisting = false;
 }
 
 /** Most sessions one server instance keeps a binding for; past it, new sessions are refused. */
 const MAX_BOUND_SESSIONS = 10_000;
 
 /**
+ * One protected server's guard over its request-handler map, its state in one object (a
+ * per-request factory protects a server per call, and whatever is kept per server — each
+ * closure, each property added to an SDK object — is copied by the garbage collector): every
+ * stored handler is wrapped once, in a closure over this guard and the handler.
+ *
  * A legacy (2025-era) stateful session stays bound to the caller that opened it: a request that
  * carries the session id (`extra.sessionId`) with another user's or client's token is refused
  * as if the session did not exist. Requests without a session (stateless, 2026-07-28) are
  * verified on their own and bind nothing. Bindings are never evicted: past
  * {@link MAX_BOUND_SESSIONS} per server instance, new sessions are refused.
- */
-function sessionBinding(authOf: (extra: unknown) => AuthContext | undefined) {
-  let owners: Map<string, string> | undefined; // created with the first session
-  const refuse = (message: string) =>
-    Promise.reject(Object.assign(new Error(message), { code: -32001 }));
-  return (handler: Handler): Handler =>
-    (request, extra) => {
-      const sessionId = (extra as { sessionId?: unknown } | null | undefined)?.sessionId;
-      const auth = authOf(extra);
-      if (typeof sessionId !== 'string' || auth === undefined) return handler(request, extra);
-      const caller = `${auth.userId}\n${auth.clientId}`;
-      owners ??= new Map();
-      const owner = owners.get(sessionId);
-      if (owner === undefined) {
-        if (owners.size >= MAX_BOUND_SESSIONS) return refuse('Too many sessions');
-        owners.set(sessionId, caller);
-      } else if (owner !== caller) return refuse('Session not found');
-      return handler(request, extra);
-    };
-}
-
-/**
+ *
  * `fallbackRequestHandler` (public in both SDKs) answers methods without a stored handler —
  * `tools/call` and `tools/list` too, when nothing else registered them. Whatever is assigned to
- * it, before or after protection, answers those two through the same guards (arguments as sent:
- * no schema known): the handler map hands the protocol a guard around the current fallback
- * instead of letting it fall back ({@link interceptHandlerMap}).
+ * it, before or after protection, answers those two through the same guards (arguments as
+ * sent: no schema known): {@link ServerGuard.missing} hands the protocol a guard around the
+ * current fallback instead of letting it fall back.
  */
-function guardFallbackHandler(server: object, kit: GuardKit): MissingHandler {
-  const holder = server as { fallbackRequestHandler?: unknown };
+class ServerGuard implements HandlerGuard {
+  /** True while the handlers stored before protection are being wrapped. */
+  storingExisting = true;
+  private owners: Map<string, string> | undefined; // created with the first session
   // The guards of the last fallback seen, rebuilt only when another one is assigned.
-  let seen: unknown;
-  let call: Handler | undefined;
-  let list: Handler | undefined;
-  return (method) => {
-    if (method !== 'tools/call' && method !== 'tools/list') return undefined;
-    const fallback = holder.fallbackRequestHandler;
-    if (typeof fallback !== 'function') return undefined;
-    if (fallback !== seen || call === undefined || list === undefined) {
-      seen = fallback;
-      call = guardToolCall(kit, fallback as Handler, false);
-      list = guardToolList(kit, fallback as Handler);
+  private fallback: unknown;
+  private fallbackCall: Handler | undefined;
+  private fallbackList: Handler | undefined;
+
+  constructor(
+    readonly kit: GuardKit,
+    private readonly hook: ToolExecutionHookHandle | undefined,
+    private readonly server: object,
+  ) {}
+
+  wrap(method: string, handler: StoredHandler): StoredHandler {
+    const raw = handler as unknown as Handler;
+    if (method === 'tools/call') {
+      // McpServer's own handler parses the arguments with the tool's schema (decided then).
+      const hook = this.hook;
+      const parses =
+        hook !== undefined &&
+        (hook.installingToolHandlers || (this.storingExisting && hook.toolHandlersInstalledBefore));
+      return guardToolCall(this, raw, parses) as unknown as StoredHandler;
     }
-    return (method === 'tools/call' ? call : list) as unknown as StoredHandler;
-  };
+    if (method === 'tools/list') return guardToolList(this, raw) as unknown as StoredHandler;
+    return bindSession(this, raw) as unknown as StoredHandler;
+  }
+
+  missing(method: string): StoredHandler | undefined {
+    if (method !== 'tools/call' && method !== 'tools/list') return undefined;
+    const fallback = (this.server as { fallbackRequestHandler?: unknown }).fallbackRequestHandler;
+    if (typeof fallback !== 'function') return undefined;
+    if (fallback !== this.fallback || this.fallbackCall === undefined) {
+      this.fallback = fallback;
+      this.fallbackCall = guardToolCall(this, fallback as Handler, false);
+      this.fallbackList = guardToolList(this, fallback as Handler);
+    }
+    const handler = method === 'tools/call' ? this.fallbackCall : this.fallbackList;
+    return handler as unknown as StoredHandler;
+  }
+
+  /** A refusal when `extra`'s legacy session belongs to another caller, else `undefined`. */
+  refuseSession(extra: unknown): Promise<never> | undefined {
+    const sessionId = (extra as { sessionId?: unknown } | null | undefined)?.sessionId;
+    if (typeof sessionId !== 'string') return undefined;
+    const auth = this.kit.authOf(extra);
+    if (auth === undefined) return undefined;
+    const caller = `${auth.userId}\n${auth.clientId}`;
+    this.owners ??= new Map();
+    const owner = this.owners.get(sessionId);
+    if (owner === undefined) {
+      if (this.owners.size >= MAX_BOUND_SESSIONS) return refuse('Too many sessions');
+      this.owners.set(sessionId, caller);
+    } else if (owner !== caller) return refuse('Session not found');
+    return undefined;
+  }
+}
+
+function refuse(message: string): Promise<never> {
+  return Promise.reject(Object.assign(new Error(message), { code: -32001 }));
+}
+
+/** Any other method: the session binding only. */
+function bindSession(guard: ServerGuard, handler: Handler): Handler {
+  return (request, extra) => guard.refuseSession(extra) ?? handler(request, extra);
 }
 
 /**
@@ -191,44 +203,58 @@ function guardFallbackHandler(server: object, kit: GuardKit): MissingHandler {
  * before any argument is parsed. Any other handler (a low-level `Server`'s own) gets the
  * decision on the arguments as sent.
  */
-function guardToolCall(kit: GuardKit, handler: Handler, deferArguments: boolean): Handler {
-  const { policy, authInfoOf } = kit;
+function guardToolCall(guard: ServerGuard, handler: Handler, deferArguments: boolean): Handler {
   // Not `async`: an allowed call hands back the tool handler's own promise (no extra promise
   // and microtask hops per call). A throw still becomes a rejection, never a pass.
   return (request, extra) => {
     try {
-      const params = (request as { params?: { name?: unknown; arguments?: unknown } }).params;
-      // A non-string name is checked as '' (an invalid tool name, which the policy refuses).
-      const tool = typeof params?.name === 'string' ? params.name : '';
-      const authInfo = authInfoOf(extra);
-      const auth = authContextFromAuthInfo(authInfo);
-      const run = () => {
-        // The edge guard allowed this very tool with this policy, or the caller may call it for
-        // some arguments: McpServer's handler goes on and the decision on the parsed arguments
-        // is taken right before the tool runs.
-        if (
-          deferArguments &&
-          auth !== undefined &&
-          (isAllowedAtEdge(authInfo, policy, tool) || policy.isVisible(tool, auth))
-        ) {
-          return handler(request, extra);
-        }
-        const outcome = authorizeMcpToolCall(policy, auth, tool, params?.arguments, { authInfo });
-        return outcome.allowed ? handler(request, extra) : Promise.resolve(outcome.result);
-      };
-      // Rate limits: counted here only when no edge guard counted this call already.
-      const counting = countInServerToolCall(policy, auth, tool, authInfo);
-      if (counting === undefined) return run();
-      return counting.then((limited) => (limited !== undefined ? limited.result : run()));
+      return (
+        guard.refuseSession(extra) ?? callTool(guard.kit, handler, deferArguments, request, extra)
+      );
     } catch (error) {
       return Promise.reject(error);
     }
   };
 }
 
-function guardToolList(kit: GuardKit, handler: Handler): Handler {
-  const { policy, authOf } = kit;
+/** The decision of a `tools/call` at the protocol layer ({@link guardToolCall}). */
+function callTool(
+  kit: GuardKit,
+  handler: Handler,
+  deferArguments: boolean,
+  request: unknown,
+  extra: unknown,
+): Promise<unknown> {
+  const { policy } = kit;
+  const params = (request as { params?: { name?: unknown; arguments?: unknown } }).params;
+  // A non-string name is checked as '' (an invalid tool name, which the policy refuses).
+  const tool = typeof params?.name === 'string' ? params.name : '';
+  const authInfo = kit.authInfoOf(extra);
+  const auth = authContextFromAuthInfo(authInfo);
+  const run = () => {
+    // The edge guard allowed this very tool with this policy, or the caller may call it for
+    // some arguments: McpServer's handler goes on and the decision on the parsed arguments
+    // is taken right before the tool runs.
+    if (
+      deferArguments &&
+      auth !== undefined &&
+      (isAllowedAtEdge(authInfo, policy, tool) || policy.isVisible(tool, auth))
+    ) {
+      return handler(request, extra);
+    }
+    const outcome = authorizeMcpToolCall(policy, auth, tool, params?.arguments, { authInfo });
+    return outcome.allowed ? handler(request, extra) : Promise.resolve(outcome.result);
+  };
+  // Rate limits: counted here only when no edge guard counted this call already.
+  const counting = countInServerToolCall(policy, auth, tool, authInfo);
+  if (counting === undefined) return run();
+  return counting.then((limited) => (limited !== undefined ? limited.result : run()));
+}
+
+function guardToolList(guard: ServerGuard, handler: Handler): Handler {
   return async (request, extra) => {
+    await guard.refuseSession(extra);
+    const { policy, authOf } = guard.kit;
     const result = await handler(request, extra);
     const fields = typeof result === 'object' && result !== null ? result : {};
     const tools = (fields as { tools?: unknown }).tools;

@@ -113,3 +113,66 @@ describe('createTokenVerifier maps core results to the SDK (RFC 6750 §3.1)', ()
     expect(error).toBeInstanceOf(SdkInvalidTokenError);
   });
 });
+
+describe('a legacy session stays bound to its caller (handler level)', () => {
+  const policy = createDefaultPolicies();
+  const caller = (userId: string) => ({
+    token: 't',
+    clientId: 'client',
+    scopes: ['mcp:tools:read'],
+    extra: {
+      auth: { userId, clientId: 'client', scopes: ['mcp:tools:read'], claims: {}, attributes: {} },
+    },
+  });
+  type Stored = (request: unknown, extra: unknown) => Promise<unknown>;
+  const handlerOf = (server: object, method: string): Stored => {
+    const handler = (server as { _requestHandlers: Map<string, Stored> })._requestHandlers.get(
+      method,
+    );
+    if (handler === undefined) throw new Error(`no handler for ${method}`);
+    return handler;
+  };
+  const call = { method: 'tools/call', params: { name: 'get_weather', arguments: {} } };
+
+  it('stored handlers and a fallbackRequestHandler answering tools/*: another caller on the session is refused as if it did not exist', async () => {
+    const mcp = new McpServer({ name: 's', version: '1.0.0' });
+    mcp.registerTool('get_weather', {}, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
+    protectMcpServer(mcp, { policy });
+    const bare = new McpServer({ name: 'bare', version: '1.0.0' }).server;
+    let fallbackRuns = 0;
+    bare.fallbackRequestHandler = async () => {
+      fallbackRuns++;
+      return { content: [{ type: 'text', text: 'fallback' }], tools: [] };
+    };
+    protectMcpServer(bare, { policy });
+    for (const [server, method, request] of [
+      [mcp.server, 'tools/call', call],
+      [mcp.server, 'tools/list', { method: 'tools/list' }],
+      [mcp.server, 'ping', { method: 'ping' }],
+      [bare, 'tools/call', call],
+      [bare, 'tools/list', { method: 'tools/list' }],
+    ] as const) {
+      const handler = handlerOf(server, method);
+      const session = `${method}-session`;
+      await handler(request, { sessionId: session, authInfo: caller('alice') });
+      await expect(
+        handler(request, { sessionId: session, authInfo: caller('bob') }),
+        method,
+      ).rejects.toThrow('Session not found');
+      // Without a session (2026-07-28), each request stands alone.
+      await handler(request, { authInfo: caller('bob') });
+    }
+    expect(fallbackRuns).toBe(4);
+  });
+
+  it('protecting again with the same policy changes nothing; with another policy is a TypeError', () => {
+    const server = new McpServer({ name: 's', version: '1.0.0' });
+    protectMcpServer(server, { policy });
+    const stored = handlerOf(server.server, 'ping');
+    protectMcpServer(server, { policy });
+    expect(handlerOf(server.server, 'ping')).toBe(stored);
+    expect(() => protectMcpServer(server, { policy: createDefaultPolicies() })).toThrow(
+      /already protected with another policy/,
+    );
+  });
+});
