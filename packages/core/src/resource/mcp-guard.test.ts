@@ -624,6 +624,30 @@ describe('MCP-layer helpers', () => {
     expect(authContextFromAuthInfo({ extra: {} })).toBeUndefined();
     expect(authContextFromAuthInfo(null)).toBeUndefined();
   });
+
+  it('toAuthInfo: resource is one read-only URL per resource, shared by every AuthInfo', () => {
+    const first = toAuthInfo(ctx, 'a').resource;
+    const second = toAuthInfo(ctx, 'b').resource;
+    expect(first).toBeInstanceOf(URL);
+    expect(second).toBe(first);
+    const resource = first!;
+    expect(resource.href).toBe('https://mcp.example.com/mcp');
+    expect(JSON.stringify({ resource })).toBe('{"resource":"https://mcp.example.com/mcp"}');
+    expect(new URL('/other', resource).href).toBe('https://mcp.example.com/other');
+    for (const part of ['href', 'protocol', 'username', 'password', 'host', 'hostname', 'port'])
+      expect(() => Object.assign(resource, { [part]: 'x' }), part).toThrow(/read-only/);
+    for (const part of ['pathname', 'search', 'hash'])
+      expect(() => Object.assign(resource, { [part]: 'x' }), part).toThrow(/read-only/);
+    resource.searchParams.set('leak', '1');
+    expect(() => Object.assign(resource, { added: 1 })).toThrow(TypeError);
+    expect(toAuthInfo(ctx, 'c').resource?.href).toBe('https://mcp.example.com/mcp');
+    // Past the remembered resources each is still parsed right; a non-URL gets none.
+    for (let i = 0; i < 200; i++) {
+      const href = `https://r${i}.example.com/mcp`;
+      expect(toAuthInfo({ ...ctx, resource: href }, 't').resource?.href).toBe(href);
+    }
+    expect(toAuthInfo({ ...ctx, resource: 'not a url' }, 't')).not.toHaveProperty('resource');
+  });
 });
 
 describe('createMcpGuard requiredScopes', () => {

@@ -37,6 +37,7 @@ import {
 import { observePolicyDecisions } from '../policy/observe.js';
 import { isValidToolName } from '../policy/pattern.js';
 import { McpResourceAuth } from './resource-auth.js';
+import { resourceUrl } from './resource-url.js';
 import {
   checkToolRateLimit,
   limitToolCalls,
@@ -65,32 +66,38 @@ export interface McpAuthInfo {
 /**
  * Builds the SDK's `AuthInfo` for a verified request: `{ token, clientId, scopes, expiresAt,
  * resource, extra: { auth: ctx } }`. The token is there because the SDK's type requires it;
- * never forward it to an upstream API.
+ * never forward it to an upstream API. `resource` is a read-only `URL` shared by every
+ * `AuthInfo` of that resource: its setters throw and its `searchParams` is a copy (derive
+ * another URL with `new URL(path, resource)`).
  */
 export function toAuthInfo(ctx: AuthContext, token: string): McpAuthInfo {
-  const info: McpAuthInfo = {
-    token,
-    clientId: ctx.clientId,
-    scopes: [...ctx.scopes],
-    extra: { auth: ctx },
-  };
-  if (ctx.expiresAt !== undefined) info.expiresAt = ctx.expiresAt;
-  if (ctx.resource !== undefined) {
-    const resource = parseUrl(ctx.resource);
-    if (resource !== undefined) info.resource = resource;
-  }
+  return buildAuthInfo(ctx, token, { auth: ctx });
+}
+
+/**
+ * {@link toAuthInfo} with the given `extra`. A verified token has an expiry and a resource, so
+ * the usual `AuthInfo` is one object literal of one shape, with nothing added to it afterwards.
+ */
+function buildAuthInfo(
+  ctx: AuthContext,
+  token: string,
+  extra: Record<string, unknown>,
+): McpAuthInfo {
+  const { clientId, expiresAt } = ctx;
+  const scopes = [...ctx.scopes];
+  const resource = ctx.resource === undefined ? undefined : resourceUrl(ctx.resource);
+  if (expiresAt !== undefined && resource !== undefined)
+    return { token, clientId, scopes, extra, expiresAt, resource };
+  const info: McpAuthInfo = { token, clientId, scopes, extra };
+  if (expiresAt !== undefined) info.expiresAt = expiresAt;
+  if (resource !== undefined) info.resource = resource;
   return info;
 }
 
-function parseUrl(value: string): URL | undefined {
-  try {
-    return new URL(value);
-  } catch {
-    return undefined;
-  }
-}
-
 const DECIDED_AT_EDGE = 'decidedAtEdge';
+
+/** The `extra` of an `AuthInfo` the MCP endpoint guard let through. */
+type EdgeExtra = { auth: AuthContext } & Record<typeof DECIDED_AT_EDGE, true>;
 
 /**
  * What the edge guard allowed, on the `AuthInfo` it hands on (a private symbol, so neither tool
@@ -483,9 +490,11 @@ export function createMcpGuard(options: McpGuardOptions, where = 'createMcpGuard
       const limited = counting === undefined ? undefined : await counting;
       if (limited !== undefined) return refusal(rateLimitedResponse(body, limited, era), cors);
       // The token is only needed for the SDK's AuthInfo; it was valid a moment ago.
-      const authInfo = toAuthInfo(auth, acceptedCredentials(authorization ?? ''));
-      // The in-server check then records only what it decides differently (one audit event per call).
-      authInfo.extra![DECIDED_AT_EDGE] = true;
+      // The in-server check then records only what it decides differently (one audit event per
+      // call): `extra.decidedAtEdge`.
+      // (A literal key, not `[DECIDED_AT_EDGE]`: a computed key is defined by a runtime call.)
+      const edgeExtra: EdgeExtra = { auth, decidedAtEdge: true };
+      const authInfo = buildAuthInfo(auth, acceptedCredentials(authorization ?? ''), edgeExtra);
       if (decided !== undefined)
         (authInfo as MarkedAuthInfo)[EDGE_ALLOWED] = {
           policy,
