@@ -10,7 +10,7 @@ import {
 } from '@mcp-auth/core/node-http';
 import type { McpAuthInfo } from '@mcp-auth/core/mcp';
 import type { Request, RequestHandler } from 'express';
-import { setRequestAuth } from './request-auth.js';
+import { setRequestAuth, setRequestBody } from './request-auth.js';
 
 /**
  * An Express request after {@link requireAuth} or {@link mcpGuard}: `req.auth` is the MCP
@@ -37,7 +37,7 @@ export function toMiddleware(
     check(req, { response: res }).then((outcome) => {
       if (!outcome.ok) return writeNodeResponse(res, outcome.response);
       setRequestAuth(req, outcome.authInfo);
-      if (outcome.body !== undefined) req.body = outcome.body;
+      if (outcome.body !== undefined) setRequestBody(req, outcome.body);
       next();
     }, next);
   };

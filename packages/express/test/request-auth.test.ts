@@ -1,12 +1,13 @@
-// `req.auth` as an accessor on the app's request prototype (src/request-auth.ts): it reads and
-// assigns like a property, stays per request, and never touches Node's IncomingMessage.prototype.
+// `req.auth` and `req.body` as accessors on the app's request prototype (src/request-auth.ts):
+// they read and assign like properties, stay per request, and never touch Node's
+// IncomingMessage.prototype.
 import { createServer, IncomingMessage, request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { McpAuthInfo } from '@mcp-auth/core/mcp';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { setRequestAuth } from '../src/request-auth.js';
+import { setRequestAuth, setRequestBody } from '../src/request-auth.js';
 
 const require = createRequire(import.meta.url);
 const express4 = require('express4') as typeof express;
@@ -93,6 +94,57 @@ for (const [name, lib] of [
         own: true,
       });
       expect(Object.hasOwn(sub.request, 'auth')).toBe(false);
+    });
+
+    it('req.body: per request, no own property, and a body parser mounted after assigns through it', async () => {
+      const app = lib();
+      app.post('/:n', (req, _res, next) => {
+        setRequestBody(req, { n: req.params['n'] });
+        next();
+      });
+      app.post('/:n', (req, res) => {
+        res.json({ body: req.body as unknown, own: Object.hasOwn(req, 'body') });
+      });
+      app.post('/parsed/:n', lib.json(), (req, res) => {
+        res.json({ body: req.body as unknown, own: Object.hasOwn(req, 'body') });
+      });
+      const server = createServer(app);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const post = (path: string, body: string) =>
+        new Promise<unknown>((resolve, reject) => {
+          httpRequest(
+            {
+              host: '127.0.0.1',
+              port,
+              path,
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+            },
+            (res) => {
+              let text = '';
+              res.setEncoding('utf8');
+              res.on('data', (chunk: string) => (text += chunk));
+              res.on('end', () => resolve(JSON.parse(text)));
+            },
+          )
+            .on('error', reject)
+            .end(body);
+        });
+      try {
+        expect(await post('/one', '')).toEqual({ body: { n: 'one' }, own: false });
+        expect(await post('/two', '')).toEqual({ body: { n: 'two' }, own: false });
+        // The guard did not run on this route: express.json() sets req.body through the accessor.
+        expect(await post('/parsed/x', '{"parsed":true}')).toEqual({
+          body: { parsed: true },
+          own: false,
+        });
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      expect(Object.hasOwn(app.request, 'body')).toBe(true);
+      expect(Object.hasOwn(IncomingMessage.prototype, 'body')).toBe(false);
+      expect(Object.hasOwn(lib.request, 'body')).toBe(false);
     });
 
     it('a request that already has its own auth keeps being assigned directly', async () => {
