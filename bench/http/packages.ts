@@ -25,9 +25,12 @@ export function packageMode(): PackageMode {
 
 /** The Node arguments a server child starts with, before `--cpu-prof` and the script. */
 export function childNodeArgs(mode: PackageMode): string[] {
+  // Extra V8/Node flags for every server child (`--single-threaded-gc`, say), which NODE_OPTIONS
+  // does not allow.
+  const extra = (process.env['MCP_AUTH_BENCH_HTTP_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
   return mode === 'source'
-    ? ['--conditions=@mcp-auth/source', '--import', 'tsx']
-    : ['--import', 'tsx'];
+    ? [...extra, '--conditions=@mcp-auth/source', '--import', 'tsx']
+    : [...extra, '--import', 'tsx'];
 }
 
 /**
