@@ -31,10 +31,11 @@ export function parseCommand(
   positionals: { min: number; max: number; names: string },
 ): { values: ParsedValues; positionals: string[] } {
   let parsed: ReturnType<typeof parseArgs>;
+  const all: Options = { help: { type: 'boolean', short: 'h' }, ...options };
   try {
     parsed = parseArgs({
-      args: [...args],
-      options: { help: { type: 'boolean', short: 'h' }, ...options },
+      args: attachDashValues(args, all),
+      options: all,
       allowPositionals: true,
       strict: true,
     });
@@ -46,7 +47,9 @@ export function parseCommand(
     }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const match = /'(-{1,2}[A-Za-z0-9-]+)/.exec((err as Error).message);
-      throw new UsageError(`option ${match?.[1] ?? ''} has a missing or invalid value`);
+      throw new UsageError(
+        `option ${match?.[1] ?? ''} has a missing or invalid value (a value that looks like an option: --name=value)`,
+      );
     }
     throw new UsageError('invalid arguments');
   }
@@ -62,6 +65,55 @@ export function parseCommand(
     );
   }
   return { values, positionals: parsed.positionals };
+}
+
+/**
+ * `--client -x…` → `--client=-x…`: a value that starts with `-` (a random client or grant id
+ * may: base64url has `-`) is taken as the value of the string option before it, unless it is
+ * itself one of the command's options (`--client --json` stays a missing value). `parseArgs`
+ * alone refuses such a value as ambiguous. Nothing after `--` is touched.
+ */
+function attachDashValues(args: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--') {
+      out.push(...args.slice(index));
+      break;
+    }
+    const name = stringOptionNamed(arg, options);
+    const next = args[index + 1];
+    if (
+      name !== undefined &&
+      next?.startsWith('-') &&
+      next !== '-' &&
+      !isOptionToken(next, options)
+    ) {
+      out.push(`--${name}=${next}`);
+      index++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+/** The long name of the string option `arg` spells (`--name` or its short `-n`), if any. */
+function stringOptionNamed(arg: string, options: Options): string | undefined {
+  for (const [name, option] of Object.entries(options)) {
+    if (option.type !== 'string') continue;
+    if (arg === `--${name}` || (option.short !== undefined && arg === `-${option.short}`))
+      return name;
+  }
+  return undefined;
+}
+
+/** Whether `arg` is `--`, or one of `options` (`--name`, `--name=…`, or exactly `-n`). */
+function isOptionToken(arg: string, options: Options): boolean {
+  if (arg === '--') return true;
+  const long = /^--([^=]+)/.exec(arg);
+  if (long !== null) return Object.hasOwn(options, long[1]!);
+  return arg.length === 2 && Object.values(options).some((option) => option.short === arg[1]);
 }
 
 /** Reads a string option. */
