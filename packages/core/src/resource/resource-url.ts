@@ -11,70 +11,35 @@
  * `new URL(path, resource)`.
  */
 class ReadonlyURL extends URL {
-  override get href(): string {
-    return super.href;
-  }
-  override set href(_value: string) {
-    readOnly('href');
-  }
-  override get protocol(): string {
-    return super.protocol;
-  }
-  override set protocol(_value: string) {
-    readOnly('protocol');
-  }
-  override get username(): string {
-    return super.username;
-  }
-  override set username(_value: string) {
-    readOnly('username');
-  }
-  override get password(): string {
-    return super.password;
-  }
-  override set password(_value: string) {
-    readOnly('password');
-  }
-  override get host(): string {
-    return super.host;
-  }
-  override set host(_value: string) {
-    readOnly('host');
-  }
-  override get hostname(): string {
-    return super.hostname;
-  }
-  override set hostname(_value: string) {
-    readOnly('hostname');
-  }
-  override get port(): string {
-    return super.port;
-  }
-  override set port(_value: string) {
-    readOnly('port');
-  }
-  override get pathname(): string {
-    return super.pathname;
-  }
-  override set pathname(_value: string) {
-    readOnly('pathname');
-  }
-  override get search(): string {
-    return super.search;
-  }
-  override set search(_value: string) {
-    readOnly('search');
-  }
-  override get hash(): string {
-    return super.hash;
-  }
-  override set hash(_value: string) {
-    readOnly('hash');
-  }
   /** A copy: changing it leaves this URL as it is. */
   override get searchParams(): URLSearchParams {
-    return new URLSearchParams(super.search);
+    return new URLSearchParams(this.search);
   }
+}
+
+// Every settable part keeps URL's own getter and gets a setter that refuses (WebIDL attributes:
+// accessors on `URL.prototype` in every runtime).
+for (const part of [
+  'href',
+  'protocol',
+  'username',
+  'password',
+  'host',
+  'hostname',
+  'port',
+  'pathname',
+  'search',
+  'hash',
+] as const) {
+  const own = Object.getOwnPropertyDescriptor(URL.prototype, part);
+  Object.defineProperty(ReadonlyURL.prototype, part, {
+    configurable: true,
+    enumerable: own?.enumerable ?? true,
+    get: own?.get,
+    set() {
+      readOnly(part);
+    },
+  });
 }
 
 function readOnly(part: string): never {
